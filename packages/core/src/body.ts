@@ -1,0 +1,51 @@
+import { canonicalJson } from './canonical-json.js';
+
+/** A payload body as stored: UTF-8 text when it is valid text, base64 otherwise. */
+export interface EncodedBody {
+  encoding: 'utf8' | 'base64';
+  data: string;
+  /** Size in bytes of the decoded body. */
+  size: number;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function encodeBody(bytes: Uint8Array): EncodedBody {
+  try {
+    return { encoding: 'utf8', data: strictUtf8.decode(bytes), size: bytes.byteLength };
+  } catch {
+    return { encoding: 'base64', data: Buffer.from(bytes).toString('base64'), size: bytes.byteLength };
+  }
+}
+
+export function decodeBody(body: EncodedBody): Uint8Array<ArrayBuffer> {
+  return body.encoding === 'utf8' ? Buffer.from(body.data, 'utf8') : Buffer.from(body.data, 'base64');
+}
+
+export function isJsonContentType(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || type.endsWith('+json');
+}
+
+/**
+ * The body as it enters the hash: JSON re-serialised with sorted keys (so key order and
+ * whitespace never cause a divergence), anything else byte for byte.
+ */
+export function canonicalBody(bytes: Uint8Array, contentType: string | undefined): EncodedBody {
+  const encoded = encodeBody(bytes);
+  if (encoded.encoding === 'utf8' && (isJsonContentType(contentType) || looksLikeJson(encoded.data))) {
+    try {
+      const data = canonicalJson(JSON.parse(encoded.data));
+      return { encoding: 'utf8', data, size: bytes.byteLength };
+    } catch {
+      // Not JSON after all: keep the text as sent.
+    }
+  }
+  return encoded;
+}
+
+function looksLikeJson(text: string): boolean {
+  const first = text.trimStart()[0];
+  return first === '{' || first === '[';
+}

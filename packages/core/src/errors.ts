@@ -1,0 +1,103 @@
+import type { FieldDiff } from './diff.js';
+import type { NormalizedRequest } from './tape.js';
+
+/** Base class of every error tracetape raises: a stable `code` plus a message that says what to do. */
+export class TracetapeError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+export interface DivergenceDetails {
+  /** 1-based position of the offending call among the outbound calls of this replay. */
+  callIndex: number;
+  /** The request the code made now (normalised, redacted). */
+  current: NormalizedRequest;
+  inputHash: string;
+  /** Step of the closest recorded request, if the tape holds anything comparable. */
+  closestStep?: number;
+  closest?: NormalizedRequest;
+  diff: FieldDiff[];
+  /** Why nothing was served: no recording of this request, or all of its recordings already used. */
+  reason: 'not-recorded' | 'exhausted';
+}
+
+/** Playback met a request the tape does not hold. Nothing was sent to the network. */
+export class ReplayDivergenceError extends TracetapeError {
+  readonly details: DivergenceDetails;
+  constructor(details: DivergenceDetails, rendered: string) {
+    super('TRACETAPE_REPLAY_DIVERGENCE', rendered);
+    this.details = details;
+  }
+}
+
+export class InvalidTraceIdError extends TracetapeError {
+  constructor(traceId: string) {
+    super(
+      'TRACETAPE_INVALID_TRACE_ID',
+      `"${traceId}" is not a trace ID: expected 32 hexadecimal characters. List recorded runs with \`tracetape traces\`.`,
+    );
+  }
+}
+
+export class UnknownTraceError extends TracetapeError {
+  constructor(traceId: string, where: string) {
+    super(
+      'TRACETAPE_UNKNOWN_TRACE',
+      `No spans for trace ${traceId} in ${where}. Check the ID with \`tracetape traces\`, and that TRACETAPE_DIR / TRACETAPE_CLICKHOUSE_URL point at the store it was recorded into.`,
+    );
+  }
+}
+
+export class NothingToReplayError extends TracetapeError {
+  constructor(traceId: string) {
+    super(
+      'TRACETAPE_NOTHING_RECORDED',
+      `Trace ${traceId} has spans but none carries a tracetape recording (no ${'tracetape.input.hash'} attribute). Was it recorded with \`tracetape record\` or \`node --import @tracetape/register\`?`,
+    );
+  }
+}
+
+export class TapeFormatError extends TracetapeError {
+  constructor(where: string, problem: string) {
+    super('TRACETAPE_TAPE_INVALID', `Invalid tape (${where}): ${problem}. Rebuild it with \`tracetape tape <traceId> -o <file>\`.`);
+  }
+}
+
+export class PayloadMissingError extends TracetapeError {
+  constructor(ref: string, spanId: string) {
+    super(
+      'TRACETAPE_PAYLOAD_MISSING',
+      `Span ${spanId} refers to payload ${ref}, which is not in the payload table (dropped by retention, or the table was not copied). The step cannot be replayed.`,
+    );
+  }
+}
+
+export class StoreUnavailableError extends TracetapeError {
+  constructor(where: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      'TRACETAPE_STORE_UNAVAILABLE',
+      `Cannot reach the trace store at ${where}: ${reason}. Is ClickHouse running, or is another process holding the embedded store (TRACETAPE_DIR)?`,
+      { cause },
+    );
+  }
+}
+
+export class ConfigError extends TracetapeError {
+  constructor(message: string) {
+    super('TRACETAPE_CONFIG', message);
+  }
+}
+
+export class TruncatedPayloadError extends TracetapeError {
+  constructor(step: number, method: string, url: string) {
+    super(
+      'TRACETAPE_PAYLOAD_TRUNCATED',
+      `Step ${step} (${method} ${url}) was recorded with its body cut off at the capture size limit, so it cannot be replayed faithfully. Raise TRACETAPE_MAX_BODY_BYTES and record the run again.`,
+    );
+  }
+}

@@ -1,0 +1,124 @@
+import type { EncodedBody } from './body.js';
+import { TapeFormatError } from './errors.js';
+
+export const TAPE_FORMAT = 'tracetape.tape';
+export const TAPE_VERSION = 1;
+
+/** The part of a request that identifies it: what is hashed, matched and diffed. */
+export interface NormalizedRequest {
+  method: string;
+  /** Scheme and host lower-cased, default port dropped, query parameters sorted. */
+  url: string;
+  /** Only the allow-listed headers (content-type by default), names lower-cased. */
+  headers: Record<string, string>;
+  /** Canonical body: JSON with sorted keys, anything else as sent. */
+  body?: EncodedBody;
+}
+
+/** A request as stored: its normalised form plus every header as sent, redacted. */
+export interface CapturedRequest {
+  normalized: NormalizedRequest;
+  headers: Array<[string, string]>;
+}
+
+export interface ResponseChunk {
+  /** Milliseconds after the response headers arrived. */
+  offsetMs: number;
+  body: EncodedBody;
+}
+
+export interface RecordedResponse {
+  /** 0 when the call failed before any response (see `error`). */
+  status: number;
+  statusText: string;
+  /** Headers as received, redacted. */
+  headers: Array<[string, string]>;
+  /** The decoded body, for responses that are not streamed. */
+  body?: EncodedBody;
+  /** The decoded body as it arrived, for streamed responses (server-sent events, NDJSON). */
+  chunks?: ResponseChunk[];
+  /** The content-encoding the body arrived in; the stored body is decoded unless `bodyStillEncoded`. */
+  contentEncoding?: string;
+  /** The body could not be decoded (unknown or broken coding) and is stored as it arrived. */
+  bodyStillEncoded?: boolean;
+  /** The body exceeded the capture size limit and was cut off: it must not be replayed. */
+  truncated?: boolean;
+  /** False when the body was not read to its end (the process exited, the stream broke). */
+  complete: boolean;
+  /** The network error the call ended with, if it ended with one. */
+  error?: string;
+}
+
+export interface TapeEntry {
+  /** 1-based, in the order the calls started. */
+  step: number;
+  kind: 'http';
+  spanId: string;
+  spanName: string;
+  /** ISO-8601 start time of the call. */
+  startTime: string;
+  durationMs: number;
+  inputHash: string;
+  request: CapturedRequest;
+  response: RecordedResponse;
+}
+
+export interface Tape {
+  format: typeof TAPE_FORMAT;
+  version: typeof TAPE_VERSION;
+  traceId: string;
+  serviceName: string;
+  /** Name of the trace's root span. */
+  rootName: string;
+  /** ISO-8601 start time of the trace. */
+  recordedAt: string;
+  entries: TapeEntry[];
+}
+
+export function serializeTape(tape: Tape): string {
+  return JSON.stringify(tape, null, 2) + '\n';
+}
+
+/** Parses and checks a tape file; a tape that does not hold together is refused with where it breaks. */
+export function parseTape(text: string, where = 'tape'): Tape {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new TapeFormatError(where, `not JSON (${(error as Error).message})`);
+  }
+  const tape = value as Partial<Tape>;
+  if (!isObject(tape)) throw new TapeFormatError(where, 'expected a JSON object');
+  if (tape.format !== TAPE_FORMAT) throw new TapeFormatError(where, `"format" must be "${TAPE_FORMAT}"`);
+  if (tape.version !== TAPE_VERSION) {
+    throw new TapeFormatError(where, `version ${String(tape.version)} is not supported (this tracetape reads version ${TAPE_VERSION})`);
+  }
+  if (typeof tape.traceId !== 'string' || !/^[0-9a-f]{32}$/.test(tape.traceId)) {
+    throw new TapeFormatError(where, '"traceId" must be 32 lower-case hex characters');
+  }
+  if (!Array.isArray(tape.entries)) throw new TapeFormatError(where, '"entries" must be an array');
+  tape.entries.forEach((entry, index) => checkEntry(entry, `${where}: entries[${index}]`));
+  return tape as Tape;
+}
+
+function checkEntry(entry: unknown, where: string): void {
+  if (!isObject(entry)) throw new TapeFormatError(where, 'expected an object');
+  const e = entry as Partial<TapeEntry>;
+  if (typeof e.step !== 'number') throw new TapeFormatError(where, '"step" must be a number');
+  if (typeof e.inputHash !== 'string' || !/^[0-9a-f]{64}$/.test(e.inputHash)) {
+    throw new TapeFormatError(where, '"inputHash" must be a hex SHA-256');
+  }
+  const request = e.request;
+  if (!isObject(request) || !isObject(request.normalized)) throw new TapeFormatError(where, '"request.normalized" is missing');
+  if (typeof request.normalized.method !== 'string' || typeof request.normalized.url !== 'string') {
+    throw new TapeFormatError(where, '"request.normalized" needs "method" and "url"');
+  }
+  const response = e.response;
+  if (!isObject(response) || typeof response.status !== 'number' || !Array.isArray(response.headers)) {
+    throw new TapeFormatError(where, '"response" needs "status" and "headers"');
+  }
+}
+
+function isObject(value: unknown): value is Record<string, any> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

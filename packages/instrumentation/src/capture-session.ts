@@ -1,0 +1,28 @@
+import { HttpRequestInterceptor } from '@mswjs/interceptors/http';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { CaptureRegistry } from './capture-registry.js';
+import { CaptureSpanProcessor, type CaptureSpanProcessorOptions } from './capture-span-processor.js';
+import { attachHttpCapture } from './http-capture.js';
+import type { CaptureOptions } from './types.js';
+
+/** Capture mode for this process: intercepts outbound HTTP and puts payloads on spans. */
+export class CaptureSession {
+  private readonly interceptor = new HttpRequestInterceptor();
+  private readonly registry = new CaptureRegistry();
+  private readonly detach: () => void;
+
+  constructor(options: CaptureOptions = {}) {
+    this.interceptor.apply();
+    this.detach = attachHttpCapture(this.interceptor, this.registry, options);
+  }
+
+  /** The processor to put in front of the exporting processor. */
+  spanProcessor(next: SpanProcessor, options?: CaptureSpanProcessorOptions): CaptureSpanProcessor {
+    return new CaptureSpanProcessor(this.registry, next, options);
+  }
+
+  dispose(): void {
+    this.detach();
+    this.interceptor.dispose();
+  }
+}

@@ -1,0 +1,72 @@
+import { SpanStatusCode, type Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { CaptureRegistry } from './capture-registry.js';
+import type { PendingCapture } from './pending-capture.js';
+import { spanWithAttributes } from './span-with-attributes.js';
+
+export interface CaptureSpanProcessorOptions {
+  /** How long an ended span may wait for its response body to finish being read (default 30 s). */
+  maxWaitMs?: number;
+}
+
+/**
+ * Sits in front of the exporting processor: when a captured call's span ends, it adds the
+ * payload attributes, waiting (bounded) for a body still being read, then passes the span on.
+ */
+export class CaptureSpanProcessor implements SpanProcessor {
+  private readonly waiting = new Map<ReadableSpan, PendingCapture>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly maxWaitMs: number;
+
+  constructor(
+    private readonly registry: CaptureRegistry,
+    private readonly next: SpanProcessor,
+    options: CaptureSpanProcessorOptions = {},
+  ) {
+    this.maxWaitMs = options.maxWaitMs ?? 30_000;
+  }
+
+  onStart(span: Span, parentContext: Context): void {
+    this.next.onStart(span, parentContext);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    const capture = this.registry.takeForSpan(span.spanContext().spanId);
+    if (!capture) {
+      this.next.onEnd(span);
+      return;
+    }
+    if (span.status.code === SpanStatusCode.ERROR) capture.failWithoutResponse(span.status.message ?? '');
+    this.waiting.set(span, capture);
+    const done = capture
+      .settle(this.maxWaitMs)
+      .then(() => this.forward(span))
+      .finally(() => this.inFlight.delete(done));
+    this.inFlight.add(done);
+  }
+
+  async forceFlush(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+    await this.next.forceFlush();
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+    await this.next.shutdown();
+  }
+
+  /**
+   * On process exit nothing async runs again: pass on every waiting span now with what has been
+   * captured so far (an unfinished body is marked incomplete on the span).
+   */
+  releaseWaitingSync(): void {
+    for (const span of [...this.waiting.keys()]) this.forward(span);
+  }
+
+  private forward(span: ReadableSpan): void {
+    const capture = this.waiting.get(span);
+    if (!capture) return;
+    this.waiting.delete(span);
+    this.next.onEnd(spanWithAttributes(span, capture.toAttributes()));
+  }
+}

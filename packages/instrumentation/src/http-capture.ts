@@ -1,0 +1,75 @@
+import { SpanKind, trace, type Span } from '@opentelemetry/api';
+import type { HttpRequestInterceptor } from '@mswjs/interceptors/http';
+import { inputHash, normalizeRequest, Redactor, type NormalizeOptions } from '@tracetape/core';
+import type { CaptureRegistry } from './capture-registry.js';
+import type { CapturedRequestPart } from './pending-capture.js';
+import { isInternalRequest } from './internal-traffic.js';
+import { readRequest } from './request-reader.js';
+import { ResponseRecording } from './response-recorder.js';
+import { spanForRequest } from './span-correlation.js';
+import type { CaptureOptions } from './types.js';
+import { TRACER_NAME } from './tracer-name.js';
+
+const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Capture mode: every outbound HTTP call's request and response are read (from copies) onto its span. */
+export function attachHttpCapture(
+  interceptor: HttpRequestInterceptor,
+  registry: CaptureRegistry,
+  options: CaptureOptions = {},
+): () => void {
+  const redactor = new Redactor(options.redaction);
+  const normalizeOptions: NormalizeOptions = options.hashHeaders ? { hashHeaders: options.hashHeaders } : {};
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // Calls made outside any instrumented span (no traceparent, no active span) get a span of ours.
+  const ownSpans = new Map<string, Span>();
+
+  const onRequest = ({ request, requestId }: { request: Request; requestId: string }): void => {
+    if (isInternalRequest(request)) return;
+    const match = spanForRequest(request);
+    if (match.kind === 'unsampled') return;
+    let spanId: string;
+    if (match.kind === 'span') {
+      spanId = match.spanId;
+    } else {
+      const span = trace.getTracer(TRACER_NAME).startSpan(request.method, { kind: SpanKind.CLIENT });
+      spanId = span.spanContext().spanId;
+      ownSpans.set(requestId, span);
+    }
+    const capture = registry.begin(requestId, spanId);
+    capture.setRequest(captureRequest(request, redactor, normalizeOptions));
+  };
+
+  const onResponse = ({ response, requestId }: { response: Response; requestId: string }): void => {
+    const capture = registry.forRequest(requestId);
+    if (!capture) return;
+    const recording = new ResponseRecording(response.clone(), { redactor, maxBodyBytes });
+    capture.setResponse(recording);
+    const ownSpan = ownSpans.get(requestId);
+    if (ownSpan) {
+      ownSpans.delete(requestId);
+      ownSpan.setAttribute('http.response.status_code', response.status);
+      void recording.done.finally(() => ownSpan.end());
+    }
+  };
+
+  interceptor.on('request', onRequest);
+  interceptor.on('response', onResponse);
+  return () => {
+    interceptor.removeListener('request', onRequest);
+    interceptor.removeListener('response', onResponse);
+  };
+}
+
+async function captureRequest(
+  request: Request,
+  redactor: Redactor,
+  normalizeOptions: NormalizeOptions,
+): Promise<CapturedRequestPart> {
+  const raw = await readRequest(request);
+  const normalized = normalizeRequest(raw, normalizeOptions);
+  return {
+    inputHash: inputHash(normalized),
+    request: { normalized, headers: redactor.headers(raw.headers) },
+  };
+}

@@ -1,0 +1,61 @@
+import type { HttpRequestInterceptor } from '@mswjs/interceptors/http';
+import {
+  inputHash,
+  normalizeRequest,
+  ReplayDivergenceError,
+  TruncatedPayloadError,
+  type NormalizeOptions,
+  type TapeMatcher,
+} from '@tracetape/core';
+import { isInternalRequest } from './internal-traffic.js';
+import { toFetchResponse } from './playback-response.js';
+import { readRequest } from './request-reader.js';
+import type { PlaybackOptions } from './types.js';
+
+/** Playback mode: every outbound HTTP call is answered from the tape or fails; none reaches the network. */
+export function attachHttpPlayback(
+  interceptor: HttpRequestInterceptor,
+  matcher: TapeMatcher,
+  options: Omit<PlaybackOptions, 'tape'>,
+): () => void {
+  const normalizeOptions: NormalizeOptions = options.hashHeaders ? { hashHeaders: options.hashHeaders } : {};
+  const liveHosts = new Set((options.liveHosts ?? []).map((host) => host.toLowerCase()));
+
+  const onRequest = async ({
+    request,
+    controller,
+  }: {
+    request: Request;
+    controller: { respondWith(response: Response): void; errorWith(error?: Error): void };
+  }): Promise<void> => {
+    if (isInternalRequest(request) || isLive(request.url, liveHosts)) return;
+    let entry;
+    try {
+      const normalized = normalizeRequest(await readRequest(request), normalizeOptions);
+      entry = matcher.take(normalized, inputHash(normalized));
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      if (failure instanceof ReplayDivergenceError) options.onDivergence?.(failure);
+      controller.errorWith(failure);
+      return;
+    }
+    const { response, step, request: recorded } = entry;
+    if (response.truncated) {
+      controller.errorWith(new TruncatedPayloadError(step, recorded.normalized.method, recorded.normalized.url));
+    } else if (response.status === 0) {
+      // The recorded call failed on the network; fail the same way.
+      controller.errorWith(new Error(response.error ?? 'the recorded call failed before any response'));
+    } else {
+      controller.respondWith(toFetchResponse(response));
+    }
+  };
+
+  interceptor.on('request', onRequest);
+  return () => interceptor.removeListener('request', onRequest);
+}
+
+function isLive(url: string, liveHosts: ReadonlySet<string>): boolean {
+  if (liveHosts.size === 0) return false;
+  const { host, hostname } = new URL(url);
+  return liveHosts.has(host.toLowerCase()) || liveHosts.has(hostname.toLowerCase());
+}

@@ -1,0 +1,98 @@
+import type { Attributes } from '@opentelemetry/api';
+import {
+  ATTR_TRACETAPE_CAPTURE_ERROR,
+  ATTR_TRACETAPE_FORMAT,
+  ATTR_TRACETAPE_INPUT_HASH,
+  ATTR_TRACETAPE_KIND,
+  ATTR_TRACETAPE_REQUEST,
+  ATTR_TRACETAPE_RESPONSE,
+  TRACETAPE_FORMAT_VERSION,
+  type CapturedRequest,
+  type RecordedResponse,
+} from '@tracetape/core';
+import type { ResponseRecording } from './response-recorder.js';
+
+export interface CapturedRequestPart {
+  inputHash: string;
+  request: CapturedRequest;
+}
+
+/**
+ * One outbound call being captured. Its request and response are read in the background and
+ * may finish after the span has ended; the span processor waits for them, within a bound.
+ */
+export class PendingCapture {
+  private request?: CapturedRequestPart;
+  private response?: ResponseRecording | RecordedResponse;
+  private failure?: string;
+  private readonly parts: Array<Promise<void>> = [];
+  private responseExpected = false;
+
+  constructor(readonly spanId: string) {}
+
+  setRequest(part: Promise<CapturedRequestPart>): void {
+    this.parts.push(
+      part.then(
+        (value) => void (this.request = value),
+        (error: unknown) => void (this.failure = `request not captured: ${messageOf(error)}`),
+      ),
+    );
+  }
+
+  setResponse(recording: ResponseRecording): void {
+    this.responseExpected = true;
+    this.response = recording;
+    this.parts.push(recording.done);
+  }
+
+  /** The call failed before any response (the span says so): nothing more will arrive. */
+  failWithoutResponse(message: string): void {
+    if (!this.responseExpected && !this.response) {
+      this.response = { status: 0, statusText: '', headers: [], complete: true, error: message || 'request failed' };
+    }
+  }
+
+  /** Resolves when every part started so far has been read, or after `waitMs`, whichever is first. */
+  async settle(waitMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, waitMs);
+      timer.unref();
+    });
+    await Promise.race([Promise.all(this.parts), timeout]);
+    clearTimeout(timer);
+  }
+
+  private recordedResponse(): RecordedResponse | undefined {
+    if (!this.response) return undefined;
+    return isRecording(this.response) ? this.response.snapshot() : this.response;
+  }
+
+  /** Span attributes for what has been captured so far; an unfinished response is marked incomplete. */
+  toAttributes(): Attributes {
+    const attributes: Attributes = { [ATTR_TRACETAPE_KIND]: 'http', [ATTR_TRACETAPE_FORMAT]: TRACETAPE_FORMAT_VERSION };
+    if (this.request) {
+      attributes[ATTR_TRACETAPE_INPUT_HASH] = this.request.inputHash;
+      attributes[ATTR_TRACETAPE_REQUEST] = JSON.stringify(this.request.request);
+      const response: RecordedResponse = this.recordedResponse() ?? {
+        status: 0,
+        statusText: '',
+        headers: [],
+        complete: false,
+        error: 'the response was still being read when the recording was saved',
+      };
+      attributes[ATTR_TRACETAPE_RESPONSE] = JSON.stringify(response);
+    }
+    if (this.failure) attributes[ATTR_TRACETAPE_CAPTURE_ERROR] = this.failure;
+    else if (!this.request) attributes[ATTR_TRACETAPE_CAPTURE_ERROR] = 'request not captured before the span was saved';
+    return attributes;
+  }
+}
+
+function isRecording(value: ResponseRecording | RecordedResponse): value is ResponseRecording {
+  return typeof (value as ResponseRecording).snapshot === 'function';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

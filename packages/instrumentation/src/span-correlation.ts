@@ -1,0 +1,22 @@
+import { trace, TraceFlags } from '@opentelemetry/api';
+
+export type SpanMatch = { kind: 'span'; spanId: string } | { kind: 'unsampled' } | { kind: 'none' };
+
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/**
+ * Finds the client span an intercepted request belongs to. The HTTP and undici instrumentations
+ * inject `traceparent` with the client span's ID before the bytes reach the socket, which is where
+ * the interceptor sees them; the active span is the fallback (http.request runs inside its span).
+ */
+export function spanForRequest(request: Request): SpanMatch {
+  const header = request.headers.get('traceparent');
+  const match = header ? TRACEPARENT.exec(header.trim().toLowerCase()) : null;
+  if (match) {
+    const sampled = (parseInt(match[2]!, 16) & TraceFlags.SAMPLED) !== 0;
+    return sampled ? { kind: 'span', spanId: match[1]! } : { kind: 'unsampled' };
+  }
+  const active = trace.getActiveSpan();
+  if (active?.isRecording()) return { kind: 'span', spanId: active.spanContext().spanId };
+  return { kind: 'none' };
+}

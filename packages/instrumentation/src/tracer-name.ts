@@ -1,0 +1,1 @@
+export const TRACER_NAME = '@tracetape/instrumentation';

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { ConfigError, DEFAULT_REDACTED_HEADERS } from '@tracetape/core';
+
+export type RegisterMode = 'capture' | 'playback' | 'off';
+
+/** Everything the register hook reads from the environment (TRACETAPE_*; OTEL_* are read by the SDK). */
+export interface RegisterConfig {
+  mode: RegisterMode;
+  /** Name of the process run's root span (default: the script's file name). */
+  runName: string;
+  /** Playback: the tape file to answer from. */
+  tapePath?: string;
+  /** Playback: where to write the replay report as JSON (the CLI reads it). */
+  reportPath?: string;
+  /** Capture: where to append the IDs of the traces this process recorded (the CLI reads it). */
+  runFilePath?: string;
+  redactHeaders: string[];
+  hashHeaders?: string[];
+  maxBodyBytes?: number;
+  liveHosts: string[];
+  /** Upper bound for flushing on exit and on signals. */
+  flushTimeoutMs: number;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv): RegisterConfig {
+  const mode = (env.TRACETAPE_MODE ?? 'capture').toLowerCase();
+  if (mode !== 'capture' && mode !== 'playback' && mode !== 'off') {
+    throw new ConfigError(`TRACETAPE_MODE must be capture, playback or off, not "${env.TRACETAPE_MODE}".`);
+  }
+  const config: RegisterConfig = {
+    mode,
+    runName: env.TRACETAPE_RUN_NAME || defaultRunName(argv),
+    redactHeaders: [...DEFAULT_REDACTED_HEADERS, ...list(env.TRACETAPE_REDACT_HEADERS)],
+    liveHosts: list(env.TRACETAPE_LIVE_HOSTS),
+    flushTimeoutMs: positiveInt(env, 'TRACETAPE_FLUSH_TIMEOUT_MS') ?? 5000,
+  };
+  if (env.TRACETAPE_TAPE) config.tapePath = path.resolve(env.TRACETAPE_TAPE);
+  if (env.TRACETAPE_REPORT_FILE) config.reportPath = path.resolve(env.TRACETAPE_REPORT_FILE);
+  if (env.TRACETAPE_RUN_FILE) config.runFilePath = path.resolve(env.TRACETAPE_RUN_FILE);
+  if (env.TRACETAPE_HASH_HEADERS) config.hashHeaders = list(env.TRACETAPE_HASH_HEADERS);
+  const maxBodyBytes = positiveInt(env, 'TRACETAPE_MAX_BODY_BYTES');
+  if (maxBodyBytes !== undefined) config.maxBodyBytes = maxBodyBytes;
+  if (mode === 'playback' && !config.tapePath) {
+    throw new ConfigError('TRACETAPE_MODE=playback needs TRACETAPE_TAPE, the tape file to answer from (write one with `tracetape tape <traceId> -o tape.json`).');
+  }
+  return config;
+}
+
+function defaultRunName(argv: readonly string[]): string {
+  const script = argv[1];
+  return script ? path.basename(script) : 'node';
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new ConfigError(`${name} must be a positive whole number, not "${value}".`);
+  return parsed;
+}

@@ -1,0 +1,43 @@
+export interface ExitHooks {
+  /** Async flush, used where the event loop still runs (beforeExit, signals). */
+  flush(): Promise<void>;
+  /** Synchronous last word, on the 'exit' event (process.exit(), uncaught exception, end of script). */
+  flushSync(): void;
+  /** Upper bound for an async flush, so a slow store never holds a process that wants to stop. */
+  timeoutMs: number;
+}
+
+/**
+ * Flushes on every way a Node process ends. Signals are re-raised after the flush when nobody else
+ * listens to them, so the process still dies by the signal as it would have without tracetape.
+ */
+export function installExitHooks(hooks: ExitHooks): void {
+  let flushedAsync = false;
+  process.on('beforeExit', () => {
+    if (flushedAsync) return;
+    flushedAsync = true;
+    void bounded(hooks.flush(), hooks.timeoutMs);
+  });
+  process.once('exit', () => hooks.flushSync());
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      void bounded(hooks.flush(), hooks.timeoutMs).finally(() => {
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      });
+    };
+    process.once(signal, onSignal);
+  }
+}
+
+async function bounded(work: Promise<void>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+  });
+  try {
+    await Promise.race([work.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

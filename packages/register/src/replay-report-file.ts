@@ -1,0 +1,17 @@
+import fs from 'node:fs';
+import type { ReplayReport } from '@tracetape/core';
+
+/** The report a playback process leaves for `tracetape replay` (JSON, written on exit). */
+export function writeReplayReport(filePath: string, report: ReplayReport): void {
+  fs.writeFileSync(filePath, JSON.stringify(report, null, 2));
+}
+
+export function summarizeReport(report: ReplayReport): string {
+  const parts = [
+    `${report.served.length} served`,
+    `${report.unconsumed.length} unconsumed`,
+    `${report.blocked.length} blocked`,
+    `${report.sideEffectsSuppressed.length} side effect${report.sideEffectsSuppressed.length === 1 ? '' : 's'} suppressed`,
+  ];
+  return `tracetape replay of ${report.traceId}: ${parts.join(', ')}`;
+}

@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import { register as registerLoaderHook } from 'node:module';
+import { ROOT_CONTEXT, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { ClickHouseSpanExporter, openStore, storeOptionsFromEnv } from '@tracetape/clickhouse';
+import { ATTR_TRACETAPE_RUN, parseTape } from '@tracetape/core';
+import { CaptureSession, PlaybackSession, RunContextManager, TRACER_NAME } from '@tracetape/instrumentation';
+import { BufferedExportProcessor } from './buffered-export-processor.js';
+import type { RegisterConfig } from './config.js';
+import { installExitHooks } from './exit-hooks.js';
+import { createInstrumentations } from './instrumentations.js';
+import { RecordedTraces } from './recorded-traces.js';
+import { summarizeReport, writeReplayReport } from './replay-report-file.js';
+
+/** Spans are still made in playback (the code runs exactly as recorded) but go nowhere. */
+const DISCARD: SpanProcessor = {
+  onStart: () => undefined,
+  onEnd: (_span: ReadableSpan) => undefined,
+  forceFlush: async () => undefined,
+  shutdown: async () => undefined,
+};
+
+export interface TracetapeRuntime {
+  mode: RegisterConfig['mode'];
+  /** Trace ID of this process run's root span. */
+  runTraceId: string | undefined;
+}
+
+/** Starts the OpenTelemetry SDK with tracetape capture or playback, per the configuration. */
+export function startTracetape(config: RegisterConfig): TracetapeRuntime {
+  if (config.mode === 'off') return { mode: 'off', runTraceId: undefined };
+  // Telemetry the user did not ask for would be traffic of its own (and blocked in playback).
+  process.env.OTEL_METRICS_EXPORTER ??= 'none';
+  process.env.OTEL_LOGS_EXPORTER ??= 'none';
+  // ESM apps import node:http before any patch could run; the loader hook lets the instrumentations see those imports.
+  registerLoaderHook('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+
+  const contextManager = new RunContextManager();
+  let capture: { session: CaptureSession; processor: ReturnType<CaptureSession['spanProcessor']>; exporter: BufferedExportProcessor; traces: RecordedTraces } | undefined;
+  let playback: PlaybackSession | undefined;
+  let spanProcessor: SpanProcessor = DISCARD;
+
+  if (config.mode === 'capture') {
+    const session = new CaptureSession({
+      redaction: { headers: config.redactHeaders },
+      ...(config.hashHeaders ? { hashHeaders: config.hashHeaders } : {}),
+      ...(config.maxBodyBytes ? { maxBodyBytes: config.maxBodyBytes } : {}),
+    });
+    const exporter = new BufferedExportProcessor(new ClickHouseSpanExporter({ store: openStore(storeOptionsFromEnv()) }));
+    const traces = new RecordedTraces(exporter);
+    const processor = session.spanProcessor(traces);
+    capture = { session, processor, exporter, traces };
+    spanProcessor = processor;
+  } else {
+    const tape = parseTape(fs.readFileSync(config.tapePath!, 'utf8'), config.tapePath);
+    playback = new PlaybackSession({
+      tape,
+      liveHosts: config.liveHosts,
+      ...(config.hashHeaders ? { hashHeaders: config.hashHeaders } : {}),
+      onDivergence: (error) => {
+        // Under the CLI the report carries it; run by hand, say it where the user looks.
+        if (!config.reportPath) process.stderr.write(`tracetape: ${error.message}\n`);
+      },
+    });
+  }
+
+  const sdk = new NodeSDK({
+    contextManager,
+    spanProcessors: [spanProcessor],
+    instrumentations: createInstrumentations(),
+    // Without OTEL_SERVICE_NAME the SDK would call every app "unknown_service:node"; the script name says more.
+    ...(hasServiceName() ? {} : { serviceName: config.runName.replace(/\.[cm]?[jt]s$/, '') }),
+  });
+  sdk.start();
+
+  const runSpan: Span = trace
+    .getTracer(TRACER_NAME)
+    .startSpan(config.runName, { root: true, attributes: { [ATTR_TRACETAPE_RUN]: 'process' } });
+  contextManager.setRunContext(trace.setSpan(ROOT_CONTEXT, runSpan));
+  const runTraceId = runSpan.spanContext().traceId;
+
+  process.on('uncaughtExceptionMonitor', (error) => {
+    runSpan.recordException(error);
+    runSpan.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+  });
+
+  let runEnded = false;
+  const endRun = (): void => {
+    if (runEnded) return;
+    runEnded = true;
+    if (process.exitCode && process.exitCode !== 0) {
+      runSpan.setStatus({ code: SpanStatusCode.ERROR, message: `exit code ${process.exitCode}` });
+    }
+    runSpan.end();
+  };
+
+  installExitHooks({
+    timeoutMs: config.flushTimeoutMs,
+    flush: async () => {
+      endRun();
+      await capture?.processor.forceFlush();
+    },
+    flushSync: () => {
+      endRun();
+      if (capture) {
+        capture.processor.releaseWaitingSync();
+        capture.exporter.flushSync();
+        writeRunFile(config, runTraceId, capture.traces);
+        if (capture.exporter.droppedSpans > 0) {
+          process.stderr.write(`tracetape: ${capture.exporter.droppedSpans} span(s) could not be stored (see the errors above).\n`);
+        }
+      }
+      if (playback) {
+        const report = playback.report();
+        if (config.reportPath) writeReplayReport(config.reportPath, report);
+        else process.stderr.write(`${summarizeReport(report)}\n`);
+        // A replay that had to block a call did not reproduce the run, whatever the app made of the error.
+        if (report.blocked.length > 0 && !process.exitCode) process.exitCode = 1;
+      }
+    },
+  });
+
+  return { mode: config.mode, runTraceId };
+}
+
+function hasServiceName(): boolean {
+  return Boolean(process.env.OTEL_SERVICE_NAME) || /(^|,)\s*service\.name=/.test(process.env.OTEL_RESOURCE_ATTRIBUTES ?? '');
+}
+
+function writeRunFile(config: RegisterConfig, runTraceId: string, traces: RecordedTraces): void {
+  if (!config.runFilePath) return;
+  const recorded = traces.list();
+  const lines = recorded.length > 0 ? recorded : [{ traceId: runTraceId, calls: 0 }];
+  const text = lines
+    .map((entry) => JSON.stringify({ ...entry, name: entry.traceId === runTraceId ? config.runName : undefined, pid: process.pid }))
+    .join('\n');
+  try {
+    fs.appendFileSync(config.runFilePath, `${text}\n`);
+  } catch (error) {
+    process.stderr.write(`tracetape: could not write the run file ${config.runFilePath}: ${(error as Error).message}\n`);
+  }
+}

@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import { ConfigError } from '@tracetape/core';
+
+export interface HookedCommand {
+  command: string[];
+  /** TRACETAPE_* variables for the child; the register hook reads them. */
+  env: Record<string, string>;
+}
+
+export interface ChildOutcome {
+  /** The child's exit code, or 128 + the signal number if a signal ended it. */
+  exitCode: number;
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * Runs a command with the register hook preloaded through NODE_OPTIONS, so that every Node process
+ * it starts (the app, and any node child of a wrapper such as npm) records or replays.
+ */
+export function runHooked({ command, env }: HookedCommand): Promise<ChildOutcome> {
+  const [program, ...args] = command;
+  if (!program) throw new ConfigError('No command given: put the command to run after `--`, e.g. `tracetape record -- node app.js`.');
+  const hook = import.meta.resolve('@tracetape/register');
+  const nodeOptions = [process.env.NODE_OPTIONS, `--import=${hook}`].filter(Boolean).join(' ');
+  // `node` means the Node running tracetape: the one the hook was built and tested for.
+  const executable = program === 'node' ? process.execPath : program;
+  const child = spawn(executable, args, {
+    stdio: 'inherit',
+    env: { ...process.env, ...env, NODE_OPTIONS: nodeOptions },
+  });
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const onInt = forward('SIGINT');
+  const onTerm = forward('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return new Promise((resolve, reject) => {
+    child.once('error', (error) => {
+      cleanup();
+      reject(new ConfigError(`Could not start \`${command.join(' ')}\`: ${error.message}`));
+    });
+    child.once('exit', (code, signal) => {
+      cleanup();
+      resolve({ exitCode: code ?? 128 + signalNumber(signal), signal });
+    });
+  });
+  function cleanup(): void {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return (signal && numbers[signal]) || 1;
+}

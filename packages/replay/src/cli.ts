@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import { TracetapeError } from '@tracetape/core';
+import type { Command } from './commands/command.js';
+import { queryCommand } from './commands/query.js';
+import { recordCommand } from './commands/record.js';
+import { replayCommand } from './commands/replay.js';
+import { tapeCommand } from './commands/tape.js';
+import { tracesCommand } from './commands/traces.js';
+
+const COMMANDS: Command[] = [recordCommand, tracesCommand, tapeCommand, replayCommand, queryCommand];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'tracetape: record a Node.js run onto OpenTelemetry spans in ClickHouse, and replay it from its trace ID.',
+    '',
+    'Usage: tracetape <command> [options]',
+    '',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `tracetape <command> --help` for a command\'s options.',
+    'Store: TRACETAPE_DIR (embedded, default .tracetape/) or TRACETAPE_CLICKHOUSE_URL (server).',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`tracetape: unknown command "${name}".\n\n${usage()}\n`);
+    return 2;
+  }
+  const beforeDash = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
+  if (beforeDash.includes('--help') || beforeDash.includes('-h')) {
+    process.stdout.write(`Usage: ${command.usage}\n`);
+    return 0;
+  }
+  return command.run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof TracetapeError) {
+      process.stderr.write(`tracetape: ${error.message}\n`);
+    } else if (error instanceof Error && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`tracetape: ${error.message}. Run \`tracetape ${process.argv[2]} --help\`.\n`);
+    } else {
+      process.stderr.write(`tracetape: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    }
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,75 @@
+import { resolvePayloadRefs, type SpanRow, type SpanStore } from '@tracetape/clickhouse';
+import {
+  ATTR_TRACETAPE_INPUT_HASH,
+  ATTR_TRACETAPE_REQUEST,
+  ATTR_TRACETAPE_RESPONSE,
+  NothingToReplayError,
+  parseTraceId,
+  TAPE_FORMAT,
+  TAPE_VERSION,
+  TapeFormatError,
+  UnknownTraceError,
+  type CapturedRequest,
+  type RecordedResponse,
+  type Tape,
+  type TapeEntry,
+} from '@tracetape/core';
+
+/** Rebuilds the playback tape of a trace from the store: every recorded call, in the order it started. */
+export async function buildTape(store: SpanStore, traceIdInput: string): Promise<Tape> {
+  const traceId = parseTraceId(traceIdInput);
+  const rows = await store.getTraceSpans(traceId);
+  if (rows.length === 0) throw new UnknownTraceError(traceId, store.location);
+  return tapeFromRows(traceId, await resolvePayloadRefs(rows, store));
+}
+
+/** The tape of one trace from its `otel_traces` rows, payload references already resolved. */
+export function tapeFromRows(traceId: string, rows: SpanRow[]): Tape {
+  const ordered = [...rows].sort((a, b) => compare(a.Timestamp, b.Timestamp) || compare(a.SpanId, b.SpanId));
+  const root = ordered.find((row) => row.ParentSpanId === '') ?? ordered[0];
+  const recorded = ordered.filter((row) => row.SpanAttributes[ATTR_TRACETAPE_INPUT_HASH] !== undefined);
+  if (recorded.length === 0) throw new NothingToReplayError(traceId);
+  return {
+    format: TAPE_FORMAT,
+    version: TAPE_VERSION,
+    traceId,
+    serviceName: root?.ServiceName ?? '',
+    rootName: root?.SpanName ?? '',
+    recordedAt: toIso(root?.Timestamp ?? ''),
+    entries: recorded.map((row, index) => entryFromRow(row, index + 1)),
+  };
+}
+
+function entryFromRow(row: SpanRow, step: number): TapeEntry {
+  const attributes = row.SpanAttributes;
+  return {
+    step,
+    kind: 'http',
+    spanId: row.SpanId,
+    spanName: row.SpanName,
+    startTime: toIso(row.Timestamp),
+    durationMs: Number(BigInt(row.Duration || '0')) / 1e6,
+    inputHash: attributes[ATTR_TRACETAPE_INPUT_HASH]!,
+    request: parseAttribute<CapturedRequest>(row, ATTR_TRACETAPE_REQUEST),
+    response: parseAttribute<RecordedResponse>(row, ATTR_TRACETAPE_RESPONSE),
+  };
+}
+
+function parseAttribute<T>(row: SpanRow, name: string): T {
+  const text = row.SpanAttributes[name];
+  if (text === undefined) throw new TapeFormatError(`span ${row.SpanId}`, `attribute ${name} is missing`);
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new TapeFormatError(`span ${row.SpanId}`, `attribute ${name} is not valid JSON (was it cut off by an attribute length limit?)`);
+  }
+}
+
+/** ClickHouse's 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn' (UTC) as ISO-8601, keeping the nanoseconds. */
+function toIso(timestamp: string): string {
+  return timestamp.includes('T') ? timestamp : `${timestamp.replace(' ', 'T')}Z`;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
