@@ -5,6 +5,7 @@ import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelem
 /** An exporter that can also write synchronously, for the process 'exit' event where nothing async runs. */
 export interface SyncCapableExporter extends SpanExporter {
   exportSync?(spans: ReadableSpan[]): void;
+  shutdownSync?(): void;
 }
 
 export interface BufferedExportOptions {
@@ -64,13 +65,15 @@ export class BufferedExportProcessor implements SpanProcessor {
     await this.exporter.shutdown();
   }
 
-  /** Exports everything still queued synchronously (process exit). */
-  flushSync(): void {
+  /** Exports everything still queued synchronously and closes the exporter: the process is exiting. */
+  flushAndCloseSync(): void {
     this.clearTimer();
     const spans = this.queue.splice(0);
-    if (spans.length === 0) return;
-    if (this.exporter.exportSync) this.exporter.exportSync(spans);
-    else this.dropped += spans.length;
+    if (spans.length > 0) {
+      if (this.exporter.exportSync) this.exporter.exportSync(spans);
+      else this.dropped += spans.length;
+    }
+    this.exporter.shutdownSync?.();
   }
 
   private schedule(): void {

@@ -105,7 +105,7 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
       endRun();
       if (capture) {
         capture.processor.releaseWaitingSync();
-        capture.exporter.flushSync();
+        capture.exporter.flushAndCloseSync();
         writeRunFile(config, runTraceId, capture.traces);
         if (capture.exporter.droppedSpans > 0) {
           process.stderr.write(`tracetape: ${capture.exporter.droppedSpans} span(s) could not be stored (see the errors above).\n`);

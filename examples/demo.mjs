@@ -1,0 +1,177 @@
+// `npm run demo`: record a support agent that talks to an LLM and refunds an order, stop every
+// server it talked to, then replay the run from its trace ID and check that it prints exactly
+// the same bytes without refunding again.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startLlmServer } from './support-agent/llm-server.mjs';
+import { startShopService } from './support-agent/shop-service.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'packages/replay/dist/cli.js');
+const agent = path.join(root, 'examples/support-agent/agent.mjs');
+const agentArgs = [process.execPath, path.relative(root, agent)];
+const shownAgent = 'node examples/support-agent/agent.mjs';
+
+const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const dim = (s) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
+const indent = (text, prefix = '    ') => text.replace(/\n$/, '').replace(/^/gm, prefix);
+const stage = (n, title) => console.log(`\n${bold(`[${n}/5] ${title}`)}`);
+
+function run(args, env, { timeoutMs = 180_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(args[0], args.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (c) => out.push(c));
+    child.stderr.on('data', (c) => err.push(c));
+    // A hung child must not hang the demo (e.g. a store lock held by another process).
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
+}
+
+// Which tools a transcript called and which refund it got: enough to tell two runs apart.
+// Calls made in the same model turn are joined with +, successive turns with →.
+function summarize(transcript) {
+  const turns = [];
+  let sameTurn = 0; // tool lines still to come from the current multi-call turn
+  for (const line of transcript.split('\n')) {
+    const many = line.match(/^agent +· (\d+) tool calls at once/);
+    if (many) {
+      sameTurn = Number(many[1]);
+      turns.push([]);
+      continue;
+    }
+    const tool = line.match(/^tool +› (\w+)\(/)?.[1];
+    if (!tool) continue;
+    if (sameTurn > 0) {
+      turns.at(-1).push(tool);
+      sameTurn -= 1;
+    } else turns.push([tool]);
+  }
+  const refund = transcript.match(/rf_[0-9a-f]+/)?.[0] ?? 'no refund';
+  return `${turns.map((t) => t.join(' + ')).join(' → ') || 'no tool calls'}, ${refund}`;
+}
+
+function firstDifference(a, b) {
+  const left = a.split('\n');
+  const right = b.split('\n');
+  const i = left.findIndex((line, k) => line !== right[k]);
+  const at = i === -1 ? left.length : i;
+  return `line ${at + 1}:\n    recorded: ${JSON.stringify(left[at] ?? '<end>')}\n    replayed: ${JSON.stringify(right[at] ?? '<end>')}`;
+}
+
+if (!fs.existsSync(cli)) {
+  console.error(`demo: ${path.relative(root, cli)} is missing; build first with \`npm run build\` (or use \`npm run demo\`).`);
+  process.exit(1);
+}
+
+const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracetape-demo-'));
+let llm;
+let shop;
+let cleanedUp = false;
+async function cleanup() {
+  if (cleanedUp) return;
+  cleanedUp = true;
+  await Promise.all([llm?.close(), shop?.close()]);
+  fs.rmSync(storeDir, { recursive: true, force: true });
+}
+process.once('SIGINT', () => cleanup().finally(() => process.exit(130)));
+
+async function main() {
+  console.log(bold('tracetape demo: record a support agent, then replay it with nothing on the network'));
+
+  stage(1, 'Starting a local OpenAI-compatible model and a shop service');
+  llm = await startLlmServer();
+  shop = await startShopService();
+  const width = Math.max(llm.url.length, shop.url.length, storeDir.length);
+  console.log(`    model   ${llm.url.padEnd(width)}   ${dim('answers differently on every call, like a sampled LLM')}`);
+  console.log(`    shop    ${shop.url.padEnd(width)}   ${dim('POST /refunds moves money: a side effect')}`);
+  console.log(`    store   ${storeDir.padEnd(width)}   ${dim('temporary; your own .tracetape/ is untouched')}`);
+
+  // Inherited TRACETAPE_* settings (a server URL, a mode) would point the demo at the user's
+  // own store or change what it does; the demo sets the few it needs itself.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRACETAPE_')));
+  const env = {
+    ...inherited,
+    OPENAI_BASE_URL: llm.url,
+    SHOP_URL: shop.url,
+    TRACETAPE_DIR: storeDir,
+    AGENT_STREAM: process.env.AGENT_STREAM ?? '1',
+    OTEL_SERVICE_NAME: 'support-agent',
+  };
+
+  stage(2, `Two plain runs without tracetape: \`${shownAgent}\``);
+  const plain = [await run(agentArgs, env), await run(agentArgs, env)];
+  for (const [i, r] of plain.entries()) {
+    if (r.code !== 0) throw new Error(`plain run ${i + 1} failed (exit ${r.code}):\n${r.stderr}`);
+    console.log(`    run ${i + 1}: ${summarize(r.stdout.toString('utf8'))}`);
+  }
+  const plainSame = plain[0].stdout.equals(plain[1].stdout);
+  console.log(`    same output twice: ${plainSame ? 'yes (by chance)' : 'no'}; the shop now holds ${shop.refunds.length} refunds, one per run`);
+
+  stage(3, `Recording: tracetape record -- ${shownAgent}`);
+  console.log(dim('    (starts the embedded ClickHouse store; the first run can take a few seconds)'));
+  const refundsBefore = shop.refunds.length;
+  const requestsBefore = shop.requestCount();
+  const recorded = await run([process.execPath, cli, 'record', '--', ...agentArgs], env);
+  const traceId = recorded.stderr.match(/recorded trace ([0-9a-f]{32})/)?.[1];
+  if (recorded.code !== 0 || !traceId) {
+    console.log(indent(recorded.stderr || '(no stderr)'));
+    throw new Error(`recording failed (exit ${recorded.code}${traceId ? '' : ', no trace ID printed'})`);
+  }
+  console.log(indent(recorded.stdout.toString('utf8')));
+  console.log(dim(indent(recorded.stderr)));
+  console.log(`    trace ID: ${bold(traceId)}`);
+  console.log(`    the recorded run made ${shop.requestCount() - requestsBefore} shop request(s) and ` +
+    `${shop.refunds.length - refundsBefore} refund(s); the shop holds ${shop.refunds.length} in total`);
+
+  stage(4, 'Stopping the model and the shop: from now on nothing listens on those ports');
+  const refundsAtStop = shop.refunds.length;
+  await Promise.all([llm.close(), shop.close()]);
+  console.log(`    stopped ${llm.url} and ${shop.url}`);
+
+  stage(5, `Replaying: tracetape replay ${traceId} -- ${shownAgent}`);
+  const replayed = await run([process.execPath, cli, 'replay', traceId, '--', ...agentArgs], env);
+  console.log(dim('    tracetape report:'));
+  console.log(indent(replayed.stderr || '(no report)'));
+
+  const identical = replayed.stdout.equals(recorded.stdout);
+  if (!identical) {
+    console.log('\n    replayed transcript:');
+    console.log(indent(replayed.stdout.toString('utf8') || '(empty)'));
+    console.log(`    first difference at ${firstDifference(recorded.stdout.toString('utf8'), replayed.stdout.toString('utf8'))}`);
+  }
+  // The report names each suppressed side effect; look for the refund itself.
+  const refundServed = /side effect suppressed: .*POST \S*\/refunds/.test(replayed.stderr);
+  // Belt and braces: the shop is closed, so its refund list cannot grow; a replay that went to
+  // the network would have failed on a refused connection rather than refunded.
+  const refundedAgain = shop.refunds.length !== refundsAtStop;
+  const ok = replayed.code === 0 && identical && !refundedAgain;
+
+  console.log(`\n${bold('Verdict')}`);
+  console.log(`    replay exit code: ${replayed.code}${replayed.code === 0 ? ' (clean replay)' : ''}`);
+  console.log(`    replayed output identical: ${identical ? 'yes' : 'NO'} (${replayed.stdout.length} bytes vs ${recorded.stdout.length} recorded)`);
+  console.log(`    refund POSTed again: ${refundedAgain ? 'YES' : 'no — side effect suppressed'}` +
+    (refundServed ? ' (POST /refunds answered from the tape)' : ''));
+  console.log(ok ? '\nThe run was replayed from its trace alone: same output, no network, no second refund.'
+    : '\nThe replay did not reproduce the recording; see the report above.');
+  return ok ? 0 : 1;
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  console.error(`\ndemo failed: ${error.message}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}

@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { StoreUnavailableError } from '@tracetape/core';
+import type { Session } from 'chdb';
+import { embeddedStoreConflict, embeddedStoreLocked, StoreQueryError } from './errors.js';
+import type { SchemaOptions } from './schema.js';
+import { insertStatement, parseJsonEachRow, SqlSpanStore, type InsertBatch, type QueryParams } from './sql-store.js';
+
+export const DEFAULT_STORE_DIR = '.tracetape';
+
+export interface ChdbStoreOptions extends SchemaOptions {
+  /** Data directory, created if absent (default `.tracetape/` under the working directory). */
+  dir?: string;
+}
+
+type ChdbModule = typeof import('chdb');
+
+// chDB is a ~550 MB native library: load it on first use only, so processes that never store
+// (a replay, a CLI listing a server) do not pay for it. `require` rather than `import()` because
+// insertSync may be the first use, inside an 'exit' handler where nothing asynchronous runs.
+let chdbModule: ChdbModule | undefined;
+function loadChdb(): ChdbModule {
+  chdbModule ??= createRequire(import.meta.url)('chdb') as ChdbModule;
+  return chdbModule;
+}
+
+/** The span store embedded in this process: ClickHouse as a library, over a local directory. */
+export class ChdbSpanStore extends SqlSpanStore {
+  readonly location: string;
+  readonly dir: string;
+  private session: Session | undefined;
+  private closed = false;
+
+  constructor(options: ChdbStoreOptions = {}) {
+    super(options);
+    this.dir = resolve(options.dir ?? DEFAULT_STORE_DIR);
+    this.location = `embedded ClickHouse at ${this.dir}`;
+  }
+
+  private open(): Session {
+    if (this.session) return this.session;
+    if (this.closed) {
+      throw new StoreUnavailableError(this.location, new Error('the store was closed; open a new one with openStore()'));
+    }
+    const { Session } = loadChdb();
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      // Stored timestamps carry no zone: pin the session to UTC so they read and parse as UTC everywhere.
+      this.session = new Session(this.dir, { connectionArgs: ['--session_timezone=UTC'] });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (/one active data directory per process/i.test(message)) throw embeddedStoreConflict(this.location, this.dir, error);
+      if (error instanceof Error && 'code' in error && error.code === 'CHDB_CONNECTION') {
+        throw embeddedStoreLocked(this.location, this.dir, error);
+      }
+      throw new StoreUnavailableError(this.location, error);
+    }
+    return this.session;
+  }
+
+  private async run(sql: string, params: QueryParams | undefined, format: string): Promise<string> {
+    const session = this.open();
+    try {
+      const result = params
+        ? await session.queryBindAsync(sql, params, { format })
+        : await session.queryAsync(sql, { format });
+      return result.text();
+    } catch (error) {
+      throw new StoreQueryError(this.location, error);
+    }
+  }
+
+  protected async execute(sql: string): Promise<void> {
+    await this.run(sql, undefined, 'TabSeparated');
+  }
+
+  protected async select<T>(sql: string, params: QueryParams): Promise<T[]> {
+    return parseJsonEachRow<T>(await this.run(sql, params, 'JSONEachRow'));
+  }
+
+  protected async insertBatches(batches: InsertBatch[]): Promise<void> {
+    for (const batch of batches) await this.run(insertStatement(batch), undefined, 'TabSeparated');
+  }
+
+  protected insertBatchesSync(batches: InsertBatch[], schema: string[]): void {
+    const session = this.open();
+    for (const sql of [...schema, ...batches.map(insertStatement)]) {
+      try {
+        session.query(sql, 'TabSeparated');
+      } catch (error) {
+        throw new StoreQueryError(this.location, error);
+      }
+    }
+  }
+
+  query(sql: string, format: string): Promise<string> {
+    return this.run(sql, undefined, format);
+  }
+
+  closeSync(): void {
+    this.closed = true;
+    this.session?.close();
+    this.session = undefined;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const session = this.session;
+    this.session = undefined;
+    if (!session) return;
+    session.close();
+    // close() defers the release behind running queries; wait so the directory is free on return.
+    await loadChdb().drainPending();
+  }
+}

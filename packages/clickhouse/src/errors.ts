@@ -1,0 +1,36 @@
+import { StoreUnavailableError, TracetapeError } from '@tracetape/core';
+
+/** ClickHouse (server or embedded) refused a statement: bad SQL, a missing table, a type mismatch. */
+export class StoreQueryError extends TracetapeError {
+  constructor(location: string, cause: unknown) {
+    const reason = (cause instanceof Error ? cause.message : String(cause)).replace(/[.\s]+$/, '');
+    super(
+      'TRACETAPE_STORE_QUERY',
+      `The trace store (${location}) rejected a query: ${reason}. Check the SQL; if a tracetape table is missing, the store was not initialised with this version's schema.`,
+      { cause },
+    );
+  }
+}
+
+/** The embedded store's directory cannot be opened by this process. */
+export function embeddedStoreLocked(location: string, dir: string, cause: unknown): StoreUnavailableError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new StoreUnavailableError(
+    location,
+    new Error(
+      `chDB could not open ${dir} (${detail}). Another process most likely holds the embedded store: chDB lets one process at a time use a directory. Stop the other process (or point TRACETAPE_DIR at another directory) and try again`,
+      { cause },
+    ),
+  );
+}
+
+/** This process already bound a different embedded directory; libchdb serves one per process. */
+export function embeddedStoreConflict(location: string, dir: string, cause: unknown): StoreUnavailableError {
+  return new StoreUnavailableError(
+    location,
+    new Error(
+      `this process already uses another embedded store directory, and chDB serves one directory per process. Close that store before opening ${dir}, or use one TRACETAPE_DIR throughout`,
+      { cause },
+    ),
+  );
+}

@@ -1,0 +1,27 @@
+export {
+  DEFAULT_DATABASE,
+  DEFAULT_PAYLOADS_TABLE,
+  DEFAULT_TRACES_TABLE,
+  PAYLOADS_COLUMNS,
+  TRACE_ID_TS_COLUMNS,
+  TRACES_COLUMNS,
+  TRACES_SKIP_INDEXES,
+  quoteIdentifier,
+  schemaNames,
+  schemaStatements,
+  type ExpectedColumn,
+  type SchemaNames,
+  type SchemaOptions,
+} from './schema.js';
+export type { ListTracesOptions, PayloadRow, SpanRow, SpanStore, TraceSummary } from './store.js';
+export { StoreQueryError } from './errors.js';
+export { ChdbSpanStore, DEFAULT_STORE_DIR, type ChdbStoreOptions } from './chdb-store.js';
+export { ServerSpanStore, type ServerStoreOptions } from './server-store.js';
+export { openStore, storeOptionsFromEnv, type StoreOptions } from './open-store.js';
+export { attributeValueToString, formatTimestamp, hrTimeToNanos, toSpanRow } from './span-rows.js';
+export { DEFAULT_PAYLOAD_THRESHOLD_BYTES, offloadPayloads, resolvePayloadRefs } from './payload-offload.js';
+export {
+  ClickHouseSpanExporter,
+  type ClickHouseSpanExporterOptions,
+  type ExporterStats,
+} from './exporter.js';

@@ -1,0 +1,153 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseClientConfigOptions, type DataFormat } from '@clickhouse/client';
+import { INTERNAL_REQUEST_HEADER, StoreUnavailableError } from '@tracetape/core';
+import { StoreQueryError } from './errors.js';
+import type { SchemaOptions } from './schema.js';
+import { SqlSpanStore, type InsertBatch, type QueryParams } from './sql-store.js';
+import type { SyncInsertJob } from './sync-insert-worker.js';
+
+export interface ServerStoreOptions extends Omit<SchemaOptions, 'database'> {
+  /** HTTP(S) endpoint, e.g. http://localhost:8123. */
+  url: string;
+  username?: string;
+  password?: string;
+  /** Database holding the tables (default `default`). */
+  database?: string;
+  /** How long insertSync may block process exit (default 5000 ms). */
+  syncInsertTimeoutMs?: number;
+}
+
+const DEFAULT_SYNC_INSERT_TIMEOUT_MS = 5000;
+
+// Errors that mean "the server is not there" rather than "the server said no".
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE']);
+
+function isUnreachable(error: unknown): boolean {
+  const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+  return UNREACHABLE.has(code) || (error instanceof Error && /socket hang up|timeout/i.test(error.message));
+}
+
+/** Where the worker lives: compiled next to this file, or as source when running from src. */
+function workerPath(): string {
+  const js = fileURLToPath(new URL('./sync-insert-worker.js', import.meta.url));
+  return existsSync(js) ? js : fileURLToPath(new URL('./sync-insert-worker.ts', import.meta.url));
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
+
+/** The span store on a ClickHouse server, over HTTP with @clickhouse/client. */
+export class ServerSpanStore extends SqlSpanStore {
+  readonly location: string;
+  /** Without a default database: tracetape's SQL names its tables in full, and the configured
+   *  database may not exist before init() creates it (the server refuses such a request outright). */
+  private readonly clientOptions: ClickHouseClientConfigOptions;
+  private readonly client: ClickHouseClient;
+  /** For raw query(): users' SQL resolves unqualified names in the configured database. */
+  private readonly database: string | undefined;
+  private queryClient: ClickHouseClient | undefined;
+  private readonly syncInsertTimeoutMs: number;
+
+  constructor(options: ServerStoreOptions) {
+    super(options);
+    this.location = `ClickHouse at ${redactUrl(options.url)}`;
+    this.syncInsertTimeoutMs = options.syncInsertTimeoutMs ?? DEFAULT_SYNC_INSERT_TIMEOUT_MS;
+    this.clientOptions = {
+      url: options.url,
+      ...(options.username !== undefined ? { username: options.username } : {}),
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      // Marks our own traffic, so the app's HTTP capture neither records nor blocks it.
+      http_headers: { [INTERNAL_REQUEST_HEADER]: '1' },
+      // Stored timestamps carry no zone: read and parse them as UTC whatever the server's zone.
+      clickhouse_settings: { session_timezone: 'UTC' },
+      // Failures reach the app once, as our own errors (the exporter prints one line per kind);
+      // the client's multi-line logs would repeat them on every failed batch.
+      log: { level: ClickHouseLogLevel.OFF },
+    };
+    this.client = createClient(this.clientOptions);
+    this.database = options.database;
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw isUnreachable(error) ? new StoreUnavailableError(this.location, error) : new StoreQueryError(this.location, error);
+    }
+  }
+
+  protected async execute(sql: string): Promise<void> {
+    await this.call(() => this.client.command({ query: sql }));
+  }
+
+  protected async select<T>(sql: string, params: QueryParams): Promise<T[]> {
+    return this.call(async () => {
+      const result = await this.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+      return result.json<T>();
+    });
+  }
+
+  protected async insertBatches(batches: InsertBatch[]): Promise<void> {
+    for (const batch of batches) {
+      await this.call(() => this.client.insert({ table: batch.table, values: [...batch.rows], format: 'JSONEachRow' }));
+    }
+  }
+
+  protected insertBatchesSync(batches: InsertBatch[], schema: string[]): void {
+    const job: SyncInsertJob = {
+      client: this.clientOptions,
+      schema,
+      batches: batches.map((b) => ({ table: b.table, rows: [...b.rows] })),
+    };
+    // The app's NODE_OPTIONS may --import tracetape's register hook; the worker must run bare.
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS;
+    const child = spawnSync(process.execPath, [workerPath()], {
+      input: JSON.stringify(job),
+      env,
+      timeout: this.syncInsertTimeoutMs,
+      encoding: 'utf8',
+      maxBuffer: 1024 * 1024,
+    });
+    if (child.error || child.status !== 0) {
+      const reason = child.error
+        ? child.error.message
+        : child.signal
+          ? `the insert did not finish within ${this.syncInsertTimeoutMs} ms`
+          : child.stderr.trim() || `the insert process exited with code ${child.status}`;
+      throw new StoreUnavailableError(this.location, new Error(reason));
+    }
+  }
+
+  async query(sql: string, format: string): Promise<string> {
+    if (!/^[A-Za-z0-9]+$/.test(format)) {
+      throw new StoreQueryError(this.location, new Error(`"${format}" is not a ClickHouse format name`));
+    }
+    return this.call(async () => {
+      // exec sends the SQL untouched (query() would append a FORMAT clause and break DDL or INSERT).
+      this.queryClient ??= this.database ? createClient({ ...this.clientOptions, database: this.database }) : this.client;
+      const result = await this.queryClient.exec({ query: sql, clickhouse_settings: { default_format: format as DataFormat } });
+      const chunks: Buffer[] = [];
+      for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Uint8Array));
+      return Buffer.concat(chunks).toString('utf8');
+    });
+  }
+
+  /** HTTP sockets hold nothing a process exit would corrupt. */
+  closeSync(): void {}
+
+  async close(): Promise<void> {
+    if (this.queryClient && this.queryClient !== this.client) await this.queryClient.close();
+    await this.client.close();
+  }
+}

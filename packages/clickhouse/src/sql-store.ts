@@ -1,0 +1,164 @@
+import { ATTR_TRACETAPE_INPUT_HASH } from '@tracetape/core';
+import { schemaNames, schemaStatements, type SchemaNames, type SchemaOptions } from './schema.js';
+import type { ListTracesOptions, PayloadRow, SpanRow, SpanStore, TraceSummary } from './store.js';
+
+/** Values bound server-side to `{name:Type}` placeholders; never spliced into SQL text. */
+export type QueryParams = Record<string, string | number | readonly string[]>;
+
+/** Rows for one table, as the JSONEachRow lines an INSERT carries. */
+export interface InsertBatch {
+  /** Quoted, database-qualified table name. */
+  table: string;
+  rows: readonly object[];
+}
+
+// Duration is a UInt64: read it as a string so nanoseconds survive JSON.parse.
+const SPAN_COLUMNS = [
+  'Timestamp', 'TraceId', 'SpanId', 'ParentSpanId', 'TraceState', 'SpanName', 'SpanKind', 'ServiceName',
+  'ResourceAttributes', 'ScopeName', 'ScopeVersion', 'SpanAttributes', 'toString(Duration) AS Duration',
+  'StatusCode', 'StatusMessage', '`Events.Timestamp`', '`Events.Name`', '`Events.Attributes`',
+  '`Links.TraceId`', '`Links.SpanId`', '`Links.TraceState`', '`Links.Attributes`',
+].join(', ');
+
+const PAYLOAD_LOOKUP_CHUNK = 1000;
+
+/** Root span first (no parent), then the earliest: the key argMin picks a trace's headline span by. */
+const ROOT_FIRST = "(ParentSpanId != '', Timestamp)";
+
+/** `INSERT ... FORMAT JSONEachRow` followed by its data: what both chDB paths execute. */
+export function insertStatement(batch: InsertBatch): string {
+  // JSON.stringify escapes newlines inside values, so each row stays on one line as the format needs.
+  return `INSERT INTO ${batch.table} FORMAT JSONEachRow\n${batch.rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
+}
+
+export function parseJsonEachRow<T>(text: string): T[] {
+  return text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as T);
+}
+
+/**
+ * The SpanStore behaviour, written once over four primitives that chDB and @clickhouse/client
+ * each implement, so the embedded store and a server run the same SQL.
+ */
+export abstract class SqlSpanStore implements SpanStore {
+  abstract readonly location: string;
+  protected readonly names: SchemaNames;
+  private readonly schemaOptions: SchemaOptions;
+  private schemaReady = false;
+
+  protected constructor(schema: SchemaOptions) {
+    this.schemaOptions = schema;
+    this.names = schemaNames(schema);
+  }
+
+  /** Runs a statement that returns nothing worth reading (DDL). */
+  protected abstract execute(sql: string): Promise<void>;
+  /** Runs a SELECT with bound parameters and returns its rows. */
+  protected abstract select<T>(sql: string, params: QueryParams): Promise<T[]>;
+  protected abstract insertBatches(batches: InsertBatch[]): Promise<void>;
+  /** Runs `schema` (DDL, possibly none) then the inserts, blocking until done. */
+  protected abstract insertBatchesSync(batches: InsertBatch[], schema: string[]): void;
+  abstract query(sql: string, format: string): Promise<string>;
+  abstract close(): Promise<void>;
+  abstract closeSync(): void;
+
+  async init(): Promise<void> {
+    for (const statement of schemaStatements(this.schemaOptions)) await this.execute(statement);
+    this.schemaReady = true;
+  }
+
+  insert(spans: SpanRow[], payloads: PayloadRow[]): Promise<void> {
+    return this.insertBatches(this.batches(spans, payloads));
+  }
+
+  /**
+   * Creates the schema first unless init() already ran: a short script's only export may be the
+   * one its exit handler makes, before any asynchronous init() could run.
+   */
+  insertSync(spans: SpanRow[], payloads: PayloadRow[]): void {
+    const batches = this.batches(spans, payloads);
+    if (batches.length === 0) return;
+    this.insertBatchesSync(batches, this.schemaReady ? [] : schemaStatements(this.schemaOptions));
+    this.schemaReady = true;
+  }
+
+  // Payloads go first, so no reader ever meets a reference whose payload is not there yet.
+  private batches(spans: SpanRow[], payloads: PayloadRow[]): InsertBatch[] {
+    const batches: InsertBatch[] = [];
+    if (payloads.length > 0) batches.push({ table: this.names.payloads, rows: payloads });
+    if (spans.length > 0) batches.push({ table: this.names.traces, rows: spans });
+    return batches;
+  }
+
+  async getTraceSpans(traceId: string): Promise<SpanRow[]> {
+    // Ties in Timestamp (clocks are coarse) put the root first, then go by SpanId, so reads repeat.
+    // The lookup table narrows the scan to the trace's time range (the span table is ordered by
+    // service and name, not trace ID). Start/End are whole seconds, hence the extra second.
+    const [bounds] = await this.select<{ start: string; end: string; found: number | string }>(
+      `SELECT toString(min(Start)) AS start, toString(max(End) + 1) AS end, count() AS found
+       FROM ${this.names.traceIdTs} WHERE TraceId = {traceId:String}`,
+      { traceId },
+    );
+    if (!bounds || Number(bounds.found) === 0) return [];
+    return this.select<SpanRow>(
+      `SELECT ${SPAN_COLUMNS} FROM ${this.names.traces}
+       WHERE TraceId = {traceId:String} AND Timestamp BETWEEN {start:DateTime} AND {end:DateTime}
+       ORDER BY Timestamp, ParentSpanId != '', SpanId`,
+      { traceId, start: bounds.start, end: bounds.end },
+    );
+  }
+
+  async getPayloads(hashes: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const unique = [...new Set(hashes)];
+    for (let i = 0; i < unique.length; i += PAYLOAD_LOOKUP_CHUNK) {
+      // Merges dedup eventually; until then the same hash may have several (identical) rows.
+      const rows = await this.select<{ Hash: string; Data: string }>(
+        `SELECT Hash, any(Data) AS Data FROM ${this.names.payloads}
+         WHERE Hash IN {hashes:Array(String)} GROUP BY Hash`,
+        { hashes: unique.slice(i, i + PAYLOAD_LOOKUP_CHUNK) },
+      );
+      for (const row of rows) found.set(row.Hash, row.Data);
+    }
+    return found;
+  }
+
+  async listTraces(options: ListTracesOptions): Promise<TraceSummary[]> {
+    const limit = Math.max(0, Math.floor(options.limit));
+    if (limit === 0) return [];
+    const rows = await this.select<Record<keyof TraceSummary, string | number>>(
+      `WITH recent AS (
+         SELECT TraceId, min(Start) AS s, max(End) AS e FROM ${this.names.traceIdTs}
+         GROUP BY TraceId ORDER BY s DESC, TraceId LIMIT {limit:UInt32}
+       )
+       SELECT
+         TraceId AS traceId,
+         argMin(ServiceName, ${ROOT_FIRST}) AS serviceName,
+         argMin(SpanName, ${ROOT_FIRST}) AS name,
+         toString(min(Timestamp)) AS start,
+         (max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration)) - min(toUnixTimestamp64Nano(Timestamp))) / 1000000 AS durationMs,
+         if(countIf(StatusCode IN ('Error', 'STATUS_CODE_ERROR')) > 0, 'Error', argMin(StatusCode, ${ROOT_FIRST})) AS status,
+         count() AS spanCount,
+         countIf(mapContains(SpanAttributes, {inputHashAttribute:String})) AS recordedCalls
+       FROM ${this.names.traces}
+       WHERE TraceId IN (SELECT TraceId FROM recent)
+         AND Timestamp >= (SELECT min(s) FROM recent)
+         AND Timestamp <= (SELECT max(e) FROM recent) + 1
+       GROUP BY TraceId
+       ORDER BY start DESC, traceId`,
+      { limit, inputHashAttribute: ATTR_TRACETAPE_INPUT_HASH },
+    );
+    return rows.map((r) => ({
+      traceId: String(r.traceId),
+      serviceName: String(r.serviceName),
+      name: String(r.name),
+      start: String(r.start),
+      durationMs: Number(r.durationMs),
+      status: String(r.status),
+      spanCount: Number(r.spanCount),
+      recordedCalls: Number(r.recordedCalls),
+    }));
+  }
+}

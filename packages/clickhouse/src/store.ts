@@ -1,0 +1,84 @@
+/** One row of `otel_traces`, in the JSON shape ClickHouse reads and writes (JSONEachRow). */
+export interface SpanRow {
+  /** 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn', UTC. */
+  Timestamp: string;
+  TraceId: string;
+  SpanId: string;
+  ParentSpanId: string;
+  TraceState: string;
+  SpanName: string;
+  SpanKind: string;
+  ServiceName: string;
+  ResourceAttributes: Record<string, string>;
+  ScopeName: string;
+  ScopeVersion: string;
+  SpanAttributes: Record<string, string>;
+  /** Nanoseconds as a decimal string: a UInt64 does not fit a JS number. */
+  Duration: string;
+  StatusCode: string;
+  StatusMessage: string;
+  'Events.Timestamp': string[];
+  'Events.Name': string[];
+  'Events.Attributes': Record<string, string>[];
+  'Links.TraceId': string[];
+  'Links.SpanId': string[];
+  'Links.TraceState': string[];
+  'Links.Attributes': Record<string, string>[];
+}
+
+/** One row of the content-addressed payload table. */
+export interface PayloadRow {
+  /** Hex SHA-256 of Data. */
+  Hash: string;
+  Data: string;
+  /** Byte length of Data (UTF-8). */
+  Size: number;
+  /** 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn', UTC: when the payload was (last) written. */
+  Timestamp: string;
+}
+
+/** One recorded run, as `tracetape traces` lists it. */
+export interface TraceSummary {
+  traceId: string;
+  serviceName: string;
+  /** Name of the root span (of the earliest span when the root is missing). */
+  name: string;
+  /** Start of the earliest span, 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn' UTC. */
+  start: string;
+  /** From the earliest span start to the latest span end. */
+  durationMs: number;
+  /** 'Error' if any span errored, else the root span's status ('Ok' | 'Unset'). */
+  status: string;
+  spanCount: number;
+  /** Spans carrying a tracetape recording (a `tracetape.input.hash` attribute). */
+  recordedCalls: number;
+}
+
+export interface ListTracesOptions {
+  limit: number;
+}
+
+/** Where spans live: the embedded chDB store or a ClickHouse server. Both run the same SQL. */
+export interface SpanStore {
+  /** Human-readable, for messages: "embedded ClickHouse at /path" or "ClickHouse at http://host:8123". */
+  readonly location: string;
+  /** Creates the schema if absent; idempotent. */
+  init(): Promise<void>;
+  insert(spans: SpanRow[], payloads: PayloadRow[]): Promise<void>;
+  /** For process 'exit' handlers, where nothing asynchronous runs any more. */
+  insertSync(spans: SpanRow[], payloads: PayloadRow[]): void;
+  /** All spans of a trace ordered by Timestamp; [] when the trace is unknown. */
+  getTraceSpans(traceId: string): Promise<SpanRow[]>;
+  /** Payload text by hash; hashes not found are absent from the map. */
+  getPayloads(hashes: string[]): Promise<Map<string, string>>;
+  /** Most recent first. */
+  listTraces(options: ListTracesOptions): Promise<TraceSummary[]>;
+  /** Raw SQL, as typed by a user of `tracetape query`; returns the output in `format`. */
+  query(sql: string, format: string): Promise<string>;
+  close(): Promise<void>;
+  /**
+   * Releases what can be released synchronously, for 'exit' handlers. The embedded engine must
+   * be closed before the process tears down: its static destructors race its own threads otherwise.
+   */
+  closeSync(): void;
+}

@@ -1,0 +1,180 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, recordedTraceId, tempDir, tracetape } from './support/cli.js';
+import { startCountingServer, type CountingServer } from './support/counting-server.js';
+import { chatCompletionAnswer } from './support/openai-compatible.js';
+
+// One embedded store for this file; each test records its own trace into it.
+const store = tempDir('tracetape-e2e-');
+const env = { TRACETAPE_DIR: path.join(store.dir, 'store') };
+let upstream: CountingServer;
+let llm: CountingServer;
+
+beforeAll(async () => {
+  upstream = await startCountingServer(({ method, url, body }) => ({
+    body: JSON.stringify({ method, url, got: body, nonce: Math.random() }),
+  }));
+  llm = await startCountingServer(({ body }, n) => chatCompletionAnswer(body, n));
+});
+
+afterAll(async () => {
+  await upstream.close();
+  await llm.close();
+  store.remove();
+});
+
+/** Records `command`, then replays it from the trace ID with the servers still up but counting. */
+async function recordThenReplay(command: string[], extraEnv: Record<string, string>) {
+  const recorded = await tracetape(['record', '--', ...command], { ...env, ...extraEnv });
+  expect(recorded.code, recorded.stderr).toBe(0);
+  const traceId = recordedTraceId(recorded.stderr);
+  upstream.reset();
+  llm.reset();
+  const replayed = await tracetape(['replay', traceId, '--', ...command], { ...env, ...extraEnv });
+  return { recorded, replayed, traceId, callsDuringReplay: upstream.count() + llm.count() };
+}
+
+describe('record then replay', () => {
+  it('replays an ESM app using fetch and http with identical output and no network', async () => {
+    const { recorded, replayed, callsDuringReplay } = await recordThenReplay(['node', path.join(FIXTURES, 'esm-app.mjs')], {
+      UPSTREAM_URL: upstream.url,
+    });
+    expect(recorded.stdout).toMatch(/^fetch: .*\nhttp: /);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toBe(recorded.stdout);
+    expect(callsDuringReplay).toBe(0);
+    expect(replayed.stderr).toMatch(/2 served, 0 unconsumed, 0 blocked, 2 side effect\(s\) suppressed/);
+  });
+
+  it('replays a CommonJS app using fetch and http', async () => {
+    const { recorded, replayed, callsDuringReplay } = await recordThenReplay(['node', path.join(FIXTURES, 'cjs-app.cjs')], {
+      UPSTREAM_URL: upstream.url,
+    });
+    expect(recorded.stdout).toContain('from commonjs');
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toBe(recorded.stdout);
+    expect(callsDuringReplay).toBe(0);
+  });
+
+  for (const stream of ['0', '1']) {
+    it(`replays the openai SDK with streaming ${stream === '1' ? 'on' : 'off'}`, async () => {
+      const command = ['node', path.join(FIXTURES, 'openai-app.mjs')];
+      const { recorded, replayed, traceId, callsDuringReplay } = await recordThenReplay(command, {
+        OPENAI_BASE_URL: `${llm.url}/v1`,
+        STREAM: stream,
+      });
+      expect(recorded.stdout).toMatch(stream === '1' ? /^streamed \d+ chunks: answer \d+: / : /^answer: answer \d+: /);
+      expect(replayed.code, replayed.stderr).toBe(0);
+      expect(replayed.stdout).toBe(recorded.stdout);
+      expect(callsDuringReplay).toBe(0);
+      // The model answers differently every time: only the replay reproduces the recorded answer.
+      const plain = await tracetape(['record', '--', ...command], { ...env, OPENAI_BASE_URL: `${llm.url}/v1`, STREAM: stream });
+      expect(plain.stdout).not.toBe(recorded.stdout);
+      if (stream === '1') {
+        const tape = await tracetape(['tape', traceId, '--json'], env);
+        const entry = JSON.parse(tape.stdout).entries[0];
+        expect(entry.response.chunks.length).toBeGreaterThan(3);
+        expect(entry.response.chunks.at(-1).body.data).toBe('data: [DONE]\n\n');
+      }
+    });
+  }
+
+  it('replays concurrent calls whose responses arrive in another order, and identical repeats in recorded order', async () => {
+    const slowFirst = await startCountingServer(({ url }, n) => ({
+      // At record time item 1 answers last and item 5 first; at replay everything answers at once.
+      delayMs: url.startsWith('/item/') ? (6 - Number(url.slice(6))) * 40 : 0,
+      body: JSON.stringify({ url, n, nonce: Math.random() }),
+    }));
+    try {
+      const command = ['node', path.join(FIXTURES, 'concurrent-app.mjs')];
+      const recorded = await tracetape(['record', '--', ...command], { ...env, UPSTREAM_URL: slowFirst.url });
+      expect(recorded.code, recorded.stderr).toBe(0);
+      const traceId = recordedTraceId(recorded.stderr);
+      slowFirst.reset();
+      const replayed = await tracetape(['replay', traceId, '--', ...command], { ...env, UPSTREAM_URL: slowFirst.url });
+      expect(replayed.code, replayed.stderr).toBe(0);
+      expect(replayed.stdout).toBe(recorded.stdout);
+      expect(slowFirst.count()).toBe(0);
+      expect(replayed.stderr).toMatch(/6 served, 0 unconsumed, 0 blocked/);
+    } finally {
+      await slowFirst.close();
+    }
+  });
+
+  it('stores the spans of a script that calls process.exit(0) right after its last call', async () => {
+    const { recorded, replayed } = await recordThenReplay(['node', path.join(FIXTURES, 'exit-app.mjs')], {
+      UPSTREAM_URL: upstream.url,
+    });
+    expect(recorded.stderr).toMatch(/recorded trace [0-9a-f]{32} \(exit-app\.mjs, 1 call\)/);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toBe(recorded.stdout);
+  });
+});
+
+describe('divergence', () => {
+  it('fails the replay when the prompt changed, naming the step and showing both values', async () => {
+    // Inside the repository, so the copied app still resolves the openai package.
+    const work = tempDir('tracetape-diverge-', FIXTURES);
+    try {
+      const app = path.join(work.dir, 'agent.mjs');
+      fs.copyFileSync(path.join(FIXTURES, 'openai-app.mjs'), app);
+      const appEnv = { ...env, OPENAI_BASE_URL: `${llm.url}/v1`, STREAM: '0' };
+      const recorded = await tracetape(['record', '--', 'node', app], appEnv);
+      expect(recorded.code, recorded.stderr).toBe(0);
+      const traceId = recordedTraceId(recorded.stderr);
+
+      fs.writeFileSync(app, fs.readFileSync(app, 'utf8').replace('about replaying production traffic', 'about the sea'));
+      llm.reset();
+      const replayed = await tracetape(['replay', traceId, '--', 'node', app], appEnv);
+      expect(replayed.code).not.toBe(0);
+      expect(llm.count()).toBe(0);
+      expect(replayed.stderr).toContain(`DIVERGED at call #1: POST ${llm.url}/v1/chat/completions is not on the tape`);
+      expect(replayed.stderr).toContain('closest recorded request: step 1');
+      const diffLine = replayed.stderr.split('\n').find((line) => line.includes('body.messages[0].content'));
+      expect(diffLine).toContain('"Write a haiku about replaying production traffic."');
+      expect(diffLine).toContain('"Write a haiku about the sea."');
+      expect(replayed.stderr).toMatch(/0 served, 1 unconsumed, 1 blocked/);
+    } finally {
+      work.remove();
+    }
+  });
+
+  it('reports an unknown trace ID clearly', async () => {
+    const result = await tracetape(['replay', '0123456789abcdef0123456789abcdef', '--', 'node', '-e', '1'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('No spans for trace 0123456789abcdef0123456789abcdef');
+    const invalid = await tracetape(['tape', 'not-a-trace'], env);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain('is not a trace ID: expected 32 hexadecimal characters');
+  });
+});
+
+describe('storage', () => {
+  it('never stores secret header values in any column of any table', async () => {
+    const secret = `s3cr3t${Math.random().toString(36).slice(2)}`;
+    const leaky = await startCountingServer(() => ({
+      headers: { 'set-cookie': `sid=${secret}-setcookie; HttpOnly` },
+      body: '{"ok":true}',
+    }));
+    try {
+      const recorded = await tracetape(['record', '--', 'node', path.join(FIXTURES, 'secrets-app.mjs')], {
+        ...env,
+        UPSTREAM_URL: leaky.url,
+        PLANTED_SECRET: secret,
+      });
+      expect(recorded.code, recorded.stderr).toBe(0);
+      // The secrets really went out: the server saw them.
+      expect(leaky.seenHeaders[0]?.authorization).toBe(`Bearer ${secret}-auth`);
+      const traceId = recordedTraceId(recorded.stderr);
+      const spans = await tracetape(['query', 'SELECT * FROM otel_traces', '--format', 'json'], env);
+      const payloads = await tracetape(['query', 'SELECT * FROM tracetape_payloads', '--format', 'json'], env);
+      expect(spans.code, spans.stderr).toBe(0);
+      expect(spans.stdout).toContain(traceId);
+      expect(spans.stdout).toContain('[REDACTED]');
+      expect(spans.stdout + payloads.stdout).not.toContain(secret);
+    } finally {
+      await leaky.close();
+    }
+  });
+});

@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = path.join(REPO_ROOT, 'packages/replay/dist/cli.js');
+export const FIXTURES = path.join(REPO_ROOT, 'test/fixtures');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion and collects its output (no shell, real child process). */
+export function runProcess(command: string, args: string[], env: Record<string, string | undefined> = {}, cwd = REPO_ROOT): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** `tracetape <args>` with the given environment. */
+export function tracetape(args: string[], env: Record<string, string | undefined> = {}, cwd = REPO_ROOT): Promise<CliResult> {
+  return runProcess(process.execPath, [CLI, ...args], env, cwd);
+}
+
+export function recordedTraceId(stderr: string): string {
+  const match = /recorded trace ([0-9a-f]{32})/.exec(stderr);
+  if (!match) throw new Error(`no trace ID in record output:\n${stderr}`);
+  return match[1]!;
+}
+
+/** A fresh directory under the system temp dir, removed by the returned function. */
+export function tempDir(prefix: string, parent = os.tmpdir()): { dir: string; remove(): void } {
+  const dir = fs.mkdtempSync(path.join(parent, prefix));
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
