@@ -1,7 +1,7 @@
 export interface ExitHooks {
   /** Async flush, used where the event loop still runs (beforeExit, signals). */
   flush(): Promise<void>;
-  /** Synchronous last word, on the 'exit' event (process.exit(), uncaught exception, end of script). */
+  /** Synchronous last word: on 'exit' (process.exit(), uncaught exception, end of script) and before re-raising a signal. Runs once. */
   flushSync(): void;
   /** Upper bound for an async flush, so a slow store never holds a process that wants to stop. */
   timeoutMs: number;
@@ -9,20 +9,29 @@ export interface ExitHooks {
 
 /**
  * Flushes on every way a Node process ends. Signals are re-raised after the flush when nobody else
- * listens to them, so the process still dies by the signal as it would have without tracetape.
+ * listens to them, so the process still dies by the signal as it would have without tracetape
+ * (and then no 'exit' event comes, so the synchronous part runs first).
  */
 export function installExitHooks(hooks: ExitHooks): void {
   let flushedAsync = false;
+  let flushedSync = false;
+  const flushSyncOnce = (): void => {
+    if (flushedSync) return;
+    flushedSync = true;
+    hooks.flushSync();
+  };
   process.on('beforeExit', () => {
     if (flushedAsync) return;
     flushedAsync = true;
     void bounded(hooks.flush(), hooks.timeoutMs);
   });
-  process.once('exit', () => hooks.flushSync());
+  process.once('exit', flushSyncOnce);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
       void bounded(hooks.flush(), hooks.timeoutMs).finally(() => {
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        if (process.listenerCount(signal) > 0) return;
+        flushSyncOnce();
+        process.kill(process.pid, signal);
       });
     };
     process.once(signal, onSignal);
