@@ -17,10 +17,8 @@ export function embeddedStoreLocked(location: string, dir: string, cause: unknow
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new StoreUnavailableError(
     location,
-    new Error(
-      `chDB could not open ${dir} (${detail}). Another process most likely holds the embedded store: chDB lets one process at a time use a directory. Stop the other process (or point TRACETAPE_DIR at another directory) and try again`,
-      { cause },
-    ),
+    new Error(`chDB could not open ${dir} (${detail})`, { cause }),
+    'Another process most likely holds the embedded store: chDB lets one process at a time use a directory. Stop the other process (or point TRACETAPE_DIR at another directory) and try again.',
   );
 }
 
@@ -28,9 +26,7 @@ export function embeddedStoreLocked(location: string, dir: string, cause: unknow
 export function embeddedStoreConflict(location: string, dir: string, cause: unknown): StoreUnavailableError {
   return new StoreUnavailableError(
     location,
-    new Error(
-      `this process already uses another embedded store directory, and chDB serves one directory per process. Close that store before opening ${dir}, or use one TRACETAPE_DIR throughout`,
-      { cause },
-    ),
+    new Error('this process already uses another embedded store directory, and chDB serves one directory per process', { cause }),
+    `Close that store before opening ${dir}, or use one TRACETAPE_DIR throughout.`,
   );
 }

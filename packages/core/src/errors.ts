@@ -77,11 +77,12 @@ export class PayloadMissingError extends TracetapeError {
 }
 
 export class StoreUnavailableError extends TracetapeError {
-  constructor(where: string, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+  /** `advice` replaces the generic closing question when the caller knows better what to do. */
+  constructor(where: string, cause: unknown, advice?: string) {
+    const reason = (cause instanceof Error ? cause.message : String(cause)).replace(/[.\s]+$/, '');
     super(
       'TRACETAPE_STORE_UNAVAILABLE',
-      `Cannot reach the trace store at ${where}: ${reason}. Is ClickHouse running, or is another process holding the embedded store (TRACETAPE_DIR)?`,
+      `Cannot reach the trace store at ${where}: ${reason}. ${advice ?? 'Is ClickHouse running, or is another process holding the embedded store (TRACETAPE_DIR)?'}`,
       { cause },
     );
   }

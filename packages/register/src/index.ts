@@ -8,7 +8,6 @@ import { startTracetape, type TracetapeRuntime } from './start.js';
 
 export { configFromEnv, type RegisterConfig, type RegisterMode } from './config.js';
 export { startTracetape, type TracetapeRuntime } from './start.js';
-export { run } from '@tracetape/instrumentation';
 
 const STARTED = Symbol.for('tracetape.register.started');
 const holder = globalThis as { [STARTED]?: TracetapeRuntime };

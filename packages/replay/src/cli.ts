@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { TracetapeError } from '@tracetape/core';
 import type { Command } from './commands/command.js';
 import { queryCommand } from './commands/query.js';
