@@ -80,6 +80,28 @@ describe('record then replay', () => {
     });
   }
 
+  it('replays HTTPS calls made with fetch and https.get', async () => {
+    const tls = {
+      key: fs.readFileSync(path.join(FIXTURES, 'tls/localhost-key.pem')),
+      cert: fs.readFileSync(path.join(FIXTURES, 'tls/localhost-cert.pem')),
+    };
+    const secure = await startCountingServer(({ url, body }) => ({ body: JSON.stringify({ url, body, nonce: Math.random() }) }), tls);
+    try {
+      const command = ['node', path.join(FIXTURES, 'https-app.mjs')];
+      const appEnv = { ...env, TLS_PORT: new URL(secure.url).port, NODE_EXTRA_CA_CERTS: path.join(FIXTURES, 'tls/localhost-cert.pem') };
+      const recorded = await tracetape(['record', '--', ...command], appEnv);
+      expect(recorded.code, recorded.stderr).toBe(0);
+      expect(recorded.stderr).toMatch(/\(https-app\.mjs, 2 calls\)/);
+      secure.reset();
+      const replayed = await tracetape(['replay', recordedTraceId(recorded.stderr), '--', ...command], appEnv);
+      expect(replayed.code, replayed.stderr).toBe(0);
+      expect(replayed.stdout).toBe(recorded.stdout);
+      expect(secure.count()).toBe(0);
+    } finally {
+      await secure.close();
+    }
+  });
+
   it('replays concurrent calls whose responses arrive in another order, and identical repeats in recorded order', async () => {
     const slowFirst = await startCountingServer(({ url }, n) => ({
       // At record time item 1 answers last and item 5 first; at replay everything answers at once.

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface CountingServer {
@@ -26,10 +27,10 @@ export type Handler = (
 ) => Answer | Promise<Answer>;
 
 /** A real loopback HTTP server that counts the requests it gets: replay must make it see none. */
-export async function startCountingServer(handler: Handler): Promise<CountingServer> {
+export async function startCountingServer(handler: Handler, tls?: { key: Buffer; cert: Buffer }): Promise<CountingServer> {
   let requests = 0;
   const seenHeaders: http.IncomingHttpHeaders[] = [];
-  const server = http.createServer((req, res) => {
+  const listener: http.RequestListener = (req, res) => {
     const n = ++requests;
     seenHeaders.push(req.headers);
     let body = '';
@@ -50,11 +51,12 @@ export async function startCountingServer(handler: Handler): Promise<CountingSer
       if (answer.delayMs) setTimeout(send, answer.delayMs);
       else send();
     });
-  });
+  };
+  const server = tls ? https.createServer(tls, listener) : http.createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     count: () => requests,
     reset: () => {
       requests = 0;
