@@ -1,4 +1,4 @@
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson, parseJsonExact } from './canonical-json.js';
 
 /** A payload body as stored: UTF-8 text when it is valid text, base64 otherwise. */
 export interface EncodedBody {
@@ -8,7 +8,7 @@ export interface EncodedBody {
   size: number;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function encodeBody(bytes: Uint8Array): EncodedBody {
   try {
@@ -36,8 +36,8 @@ export function canonicalBody(bytes: Uint8Array, contentType: string | undefined
   const encoded = encodeBody(bytes);
   if (encoded.encoding === 'utf8' && (isJsonContentType(contentType) || looksLikeJson(encoded.data))) {
     try {
-      const data = canonicalJson(JSON.parse(encoded.data));
-      return { encoding: 'utf8', data, size: bytes.byteLength };
+      const data = canonicalJson(parseJsonExact(encoded.data));
+      return { encoding: 'utf8', data, size: Buffer.byteLength(data, 'utf8') };
     } catch {
       // Not JSON after all: keep the text as sent.
     }

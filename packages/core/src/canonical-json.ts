@@ -1,11 +1,32 @@
+/** JSON.rawJSON and friends (Node 21+), not yet in TypeScript's ES2023 library. */
+interface RawJsonApi {
+  rawJSON(text: string): object;
+  isRawJSON(value: unknown): boolean;
+}
+const RawJson = JSON as unknown as RawJsonApi;
+
 /** JSON with object keys sorted at every depth, so equal values always serialise to equal text. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
 
+/**
+ * Parses JSON keeping integers that a double cannot hold as written: `12345678901234567890` and
+ * `12345678901234567891` are different requests, though both parse to the same number.
+ */
+export function parseJsonExact(text: string): unknown {
+  return JSON.parse(text, function (this: unknown, _key: string, value: unknown, context?: { source?: string }) {
+    const source = context?.source;
+    if (typeof value === 'number' && source !== undefined && !Number.isSafeInteger(value) && /^-?\d+$/.test(source)) {
+      return RawJson.rawJSON(source);
+    }
+    return value;
+  } as (this: unknown, key: string, value: unknown) => unknown);
+}
+
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
+  if (value !== null && typeof value === 'object' && !RawJson.isRawJSON(value)) {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
       out[key] = sortKeys((value as Record<string, unknown>)[key]);

@@ -21,10 +21,12 @@ export function toFetchResponse(recorded: RecordedResponse): Response {
   if (recorded.chunks) {
     const chunks = recorded.chunks.map((chunk) => decodeBody(chunk.body));
     const stream = new ReadableStream<Uint8Array>({
-      pull(controller) {
+      async pull(controller) {
         const next = chunks.shift();
         if (next) controller.enqueue(next);
         else controller.close();
+        // One event-loop turn per chunk, so the client delivers each chunk on its own instead of merging the backlog.
+        await new Promise((resolve) => setImmediate(resolve));
       },
     });
     return new Response(stream, init);

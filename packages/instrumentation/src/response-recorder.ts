@@ -58,7 +58,7 @@ export class ResponseRecording {
           this.total += room;
           this.truncated = true;
           // Cancelling our branch of the tee stops it buffering; the app's branch keeps flowing.
-          await reader.cancel();
+          void reader.cancel().catch(() => {});
           break;
         }
         this.total += value.byteLength;
