@@ -49,6 +49,36 @@ export interface RecordedResponse {
   error?: string;
 }
 
+/** What an LLM call was, read from its payloads (OpenTelemetry GenAI semantic conventions). */
+export interface LlmCallInfo {
+  /** gen_ai.provider.name: openai, anthropic, gcp.gemini… */
+  provider: string;
+  /** gen_ai.operation.name: chat, generate_content… */
+  operation: string;
+  requestModel?: string;
+  responseModel?: string;
+  inputTokens?: number;
+  outputTokens?: number;
+}
+
+/**
+ * Clock, random and ID reads of a run, per source in call order. Values are stored compactly:
+ * clock readings as deltas from the previous reading (ms), random draws as numbers, IDs as strings,
+ * random bytes as base64 per call.
+ */
+export interface NondeterminismRecord {
+  clock?: { start: number; deltas: number[] };
+  random?: number[];
+  uuid?: string[];
+  bytes?: string[];
+}
+
+/** The inbound request that started a server trace, and what the server answered. */
+export interface InboundExchange {
+  request: CapturedRequest;
+  response: RecordedResponse;
+}
+
 export interface TapeEntry {
   /** 1-based, in the order the calls started. */
   step: number;
@@ -61,6 +91,8 @@ export interface TapeEntry {
   inputHash: string;
   request: CapturedRequest;
   response: RecordedResponse;
+  /** Set when the call was recognised as a call to an LLM API. */
+  llm?: LlmCallInfo;
 }
 
 export interface Tape {
@@ -73,6 +105,10 @@ export interface Tape {
   /** ISO-8601 start time of the trace. */
   recordedAt: string;
   entries: TapeEntry[];
+  /** Clock, random and ID reads made inside the run. */
+  nondeterminism?: NondeterminismRecord;
+  /** For a trace rooted at an inbound HTTP request: that request and the recorded response. */
+  inbound?: InboundExchange;
 }
 
 export function serializeTape(tape: Tape): string {
