@@ -1,0 +1,211 @@
+import { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { Span } from '@opentelemetry/api';
+import {
+  ATTR_TRACETAPE_CAPTURE_ERROR,
+  ATTR_TRACETAPE_FORMAT,
+  ATTR_TRACETAPE_INBOUND_REQUEST,
+  ATTR_TRACETAPE_INBOUND_RESPONSE,
+  encodeBody,
+  INTERNAL_REQUEST_HEADER,
+  normalizeRequest,
+  Redactor,
+  TRACETAPE_FORMAT_VERSION,
+  type InboundRequest,
+  type NormalizeOptions,
+  type RecordedResponse,
+} from '@tracetape/core';
+import { parseContentEncoding } from './content-encoding.js';
+import { BodyTap, chunkBytes } from './inbound-body-tap.js';
+import { isStreamingContentType } from './response-recorder.js';
+import type { CaptureOptions } from './types.js';
+
+const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The HttpInstrumentation hooks that record a server span's inbound exchange. Their shapes are
+ * the instrumentation's own (`requestHook`, `responseHook`, `applyCustomAttributesOnSpan`), which
+ * it calls for client spans too; those are left alone.
+ */
+export interface HttpServerHooks {
+  requestHook(span: Span, request: ClientRequest | IncomingMessage): void;
+  responseHook(span: Span, response: IncomingMessage | ServerResponse): void;
+  applyCustomAttributesOnSpan(
+    span: Span,
+    request: ClientRequest | IncomingMessage,
+    response: IncomingMessage | ServerResponse,
+  ): void;
+}
+
+/** One inbound exchange being observed: copies of what the handler read and what it wrote. */
+interface Exchange {
+  request: IncomingMessage;
+  requestBody: BodyTap;
+  responseBody: BodyTap;
+  /** Headers passed to writeHead(): when no setHeader() came first, getHeaders() never sees them. */
+  writeHeadHeaders: Array<[string, string]>;
+}
+
+/**
+ * Capture mode for inbound HTTP: the request a server span answers (body as the handler read it)
+ * and the response it sent (as written), put on the server span when the response is done. The
+ * request stream is observed through its 'data' events, which every way of reading it emits, so
+ * nothing is read that the app would not read itself, and nothing the app writes waits.
+ */
+export class InboundCapture {
+  private readonly exchanges = new WeakMap<Span, Exchange>();
+  private readonly redactor: Redactor;
+  private readonly normalizeOptions: NormalizeOptions;
+  private readonly maxBodyBytes: number;
+
+  constructor(options: CaptureOptions = {}) {
+    this.redactor = new Redactor(options.redaction);
+    this.normalizeOptions = options.hashHeaders ? { hashHeaders: options.hashHeaders } : {};
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  }
+
+  hooks(): HttpServerHooks {
+    return {
+      requestHook: (span, request) => {
+        if (request instanceof IncomingMessage) this.observeRequest(span, request);
+      },
+      responseHook: (span, response) => {
+        if (response instanceof ServerResponse) this.observeResponse(span, response);
+      },
+      applyCustomAttributesOnSpan: (span, _request, response) => {
+        if (response instanceof ServerResponse) this.finish(span, response);
+      },
+    };
+  }
+
+  private observeRequest(span: Span, request: IncomingMessage): void {
+    if (request.headers[INTERNAL_REQUEST_HEADER] !== undefined) return;
+    const exchange: Exchange = {
+      request,
+      requestBody: new BodyTap(this.maxBodyBytes),
+      responseBody: new BodyTap(this.maxBodyBytes),
+      writeHeadHeaders: [],
+    };
+    this.exchanges.set(span, exchange);
+    const tap = exchange.requestBody;
+    const emit = request.emit;
+    request.emit = function (this: IncomingMessage, event: string | symbol, ...args: unknown[]): boolean {
+      if (event === 'data') tap.add(chunkBytes(args[0], this.readableEncoding));
+      else if (event === 'end') tap.ended = true;
+      return emit.call(this, event, ...args);
+    } as IncomingMessage['emit'];
+  }
+
+  private observeResponse(span: Span, response: ServerResponse): void {
+    const exchange = this.exchanges.get(span);
+    if (!exchange) return;
+    const tap = exchange.responseBody;
+    // A HEAD response's body is dropped by Node: there is none to record.
+    const bodyless = exchange.request.method === 'HEAD';
+    const { writeHead, write, end } = response;
+    response.writeHead = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
+      exchange.writeHeadHeaders.push(...headersOfWriteHead(args));
+      tap.markStart();
+      return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+    } as ServerResponse['writeHead'];
+    response.write = function (this: ServerResponse, ...args: unknown[]): boolean {
+      if (!bodyless) tap.add(chunkBytes(args[0], args[1]));
+      return (write as (...a: unknown[]) => boolean).apply(this, args);
+    } as ServerResponse['write'];
+    response.end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
+      if (!bodyless && typeof args[0] !== 'function') tap.add(chunkBytes(args[0], args[1]));
+      tap.ended = true;
+      return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
+    } as ServerResponse['end'];
+  }
+
+  private finish(span: Span, response: ServerResponse): void {
+    const exchange = this.exchanges.get(span);
+    if (!exchange) return;
+    this.exchanges.delete(span);
+    try {
+      span.setAttributes({
+        [ATTR_TRACETAPE_INBOUND_REQUEST]: JSON.stringify(this.inboundRequest(exchange)),
+        [ATTR_TRACETAPE_INBOUND_RESPONSE]: JSON.stringify(this.recordedResponse(exchange, response)),
+        [ATTR_TRACETAPE_FORMAT]: TRACETAPE_FORMAT_VERSION,
+      });
+    } catch (error) {
+      // An unparseable request target, say: the exchange is not replayable, the app is unaffected.
+      span.setAttribute(ATTR_TRACETAPE_CAPTURE_ERROR, `inbound exchange not captured: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private inboundRequest({ request, requestBody }: Exchange): InboundRequest {
+    const headers = pairs(request.rawHeaders);
+    const target = request.url ?? '/';
+    const scheme = (request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+    const host = request.headers.host ?? `${request.socket.localAddress ?? 'localhost'}:${request.socket.localPort ?? ''}`;
+    const bytes = requestBody.bytes();
+    const normalized = normalizeRequest(
+      { method: request.method ?? 'GET', url: `${scheme}://${host}${target}`, headers, body: bytes },
+      this.normalizeOptions,
+    );
+    const captured: InboundRequest = {
+      normalized,
+      headers: this.redactor.headers(headers),
+      target,
+      complete: requestBody.ended && !requestBody.truncated,
+    };
+    if (bytes.byteLength > 0) captured.body = encodeBody(bytes);
+    if (requestBody.truncated) captured.truncated = true;
+    return captured;
+  }
+
+  private recordedResponse({ responseBody, writeHeadHeaders }: Exchange, response: ServerResponse): RecordedResponse {
+    const headers: Array<[string, string]> = [];
+    const seen = new Set<string>();
+    // Declared for ClientRequest only, but every OutgoingMessage has it (Node 15.13+): names in the case the app set them.
+    const names = (response as ServerResponse & { getRawHeaderNames(): string[] }).getRawHeaderNames();
+    for (const name of names) {
+      seen.add(name.toLowerCase());
+      for (const value of headerValues(response.getHeader(name))) headers.push([name, value]);
+    }
+    for (const [name, value] of writeHeadHeaders) if (!seen.has(name.toLowerCase())) headers.push([name, value]);
+
+    const header = (wanted: string) => headers.find(([name]) => name.toLowerCase() === wanted)?.[1] ?? null;
+    const codings = parseContentEncoding(header('content-encoding'));
+    const recorded: RecordedResponse = {
+      status: response.statusCode,
+      statusText: response.statusMessage ?? '',
+      headers: this.redactor.headers(headers),
+      complete: response.writableFinished && !responseBody.truncated,
+      ...responseBody.responseBody(codings, isStreamingContentType(header('content-type'))),
+    };
+    if (codings.length > 0) recorded.contentEncoding = codings.join(', ');
+    if (responseBody.truncated) recorded.truncated = true;
+    return recorded;
+  }
+}
+
+/** `rawHeaders` ([name, value, name, value…]) as pairs, original case and order kept. */
+function pairs(raw: readonly string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
+  return out;
+}
+
+function headerValues(value: string | number | readonly string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value.map(String) : [String(value)];
+}
+
+/** The headers argument of writeHead(status, [message], [headers]): an object, pairs or a flat list. */
+function headersOfWriteHead(args: unknown[]): Array<[string, string]> {
+  const headers = typeof args[1] === 'string' ? args[2] : args[1];
+  if (Array.isArray(headers)) {
+    if (headers.every((item) => Array.isArray(item))) {
+      return (headers as unknown[][]).map(([name, value]) => [String(name), String(value)]);
+    }
+    return pairs(headers.map(String));
+  }
+  if (headers === null || typeof headers !== 'object') return [];
+  const out: Array<[string, string]> = [];
+  for (const [name, value] of Object.entries(headers as Record<string, string | number | string[] | undefined>)) {
+    for (const item of headerValues(value)) out.push([name, item]);
+  }
+  return out;
+}
