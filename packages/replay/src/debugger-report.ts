@@ -1,0 +1,24 @@
+import type { LiveCall, ReplayReport, ServedStep } from '@tracetape/core';
+
+/** Report lines for steps answered with `--override` instead of the recorded response. */
+export function overriddenStepLines(served: readonly ServedStep[]): string[] {
+  return served
+    .filter((step) => step.overridden)
+    .map((step) => `tracetape: overridden: step ${step.step} ${step.method} ${step.url} answered with the --override response (${step.status})`);
+}
+
+/** Report lines for calls `--then-live` let through to the network because the tape did not hold them. */
+export function liveCallLines(live: readonly LiveCall[] | undefined): string[] {
+  return (live ?? []).map((call) => {
+    const why = call.reason === 'exhausted' ? 'all its recordings were already served' : 'not on the tape';
+    const closest = call.closestStep !== undefined ? `; closest recorded request: step ${call.closestStep}` : '';
+    return `tracetape: live: call #${call.callIndex} ${call.method} ${call.url} went to the network (${why}${closest})`;
+  });
+}
+
+/** The summary's tail for what the debugger options did; empty when none was used. */
+export function debuggerSummary(report: ReplayReport): string {
+  const overridden = report.served.filter((step) => step.overridden).length;
+  const parts = [overridden > 0 ? `${overridden} overridden` : '', report.live ? `${report.live.length} live` : ''];
+  return parts.filter(Boolean).map((part) => `, ${part}`).join('');
+}
