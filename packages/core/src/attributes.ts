@@ -15,6 +15,16 @@ export const ATTR_TRACETAPE_RESPONSE = 'tracetape.response';
 export const ATTR_TRACETAPE_CAPTURE_ERROR = 'tracetape.capture.error';
 /** On a root span: how the run was delimited (`process`, `run`). */
 export const ATTR_TRACETAPE_RUN = 'tracetape.run';
+/** On a root span: JSON of the run's clock, random and ID reads ({@link NondeterminismRecord}). */
+export const ATTR_TRACETAPE_NONDETERMINISM = 'tracetape.nondeterminism';
+/** On the root span of a replay continued live (`--then-live`): the trace ID of the run it replayed. */
+export const ATTR_TRACETAPE_REPLAY_OF = 'tracetape.replay.of';
+/** On a call span of a replay continued live: the step of the original tape that answered it (absent: it went live). */
+export const ATTR_TRACETAPE_REPLAY_STEP = 'tracetape.replay.step';
+/** On a server span: JSON of the inbound request ({@link InboundRequest}), headers redacted. */
+export const ATTR_TRACETAPE_INBOUND_REQUEST = 'tracetape.inbound.request';
+/** On a server span: JSON of the response the server sent ({@link RecordedResponse}), headers redacted. */
+export const ATTR_TRACETAPE_INBOUND_RESPONSE = 'tracetape.inbound.response';
 /** Version of the attribute encoding, so readers can refuse what they do not understand. */
 export const ATTR_TRACETAPE_FORMAT = 'tracetape.format';
 
@@ -24,7 +34,18 @@ export const TRACETAPE_FORMAT_VERSION = '1';
 export const PAYLOAD_REF_PREFIX = 'tracetape-payload:sha256:';
 
 /** Attributes whose values may be large and are offloaded to the payload table. */
-export const PAYLOAD_ATTRIBUTES: readonly string[] = [ATTR_TRACETAPE_REQUEST, ATTR_TRACETAPE_RESPONSE];
+export const PAYLOAD_ATTRIBUTES: readonly string[] = [ATTR_TRACETAPE_REQUEST, ATTR_TRACETAPE_RESPONSE, ATTR_TRACETAPE_NONDETERMINISM, ATTR_TRACETAPE_INBOUND_REQUEST, ATTR_TRACETAPE_INBOUND_RESPONSE];
 
 /** Header tracetape's own outbound traffic carries, so capture and playback let it through. */
 export const INTERNAL_REQUEST_HEADER = 'x-tracetape-internal';
+
+// OpenTelemetry GenAI semantic conventions, set on the client span of a recognised LLM API call
+// so trace UIs and SQL see the model and token counts without parsing the payloads.
+/** `openai`, `anthropic`, `gcp.gemini`… */
+export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';
+/** `chat`, `generate_content`… */
+export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
+export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
+export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
+export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
+export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';

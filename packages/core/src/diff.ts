@@ -1,3 +1,4 @@
+import type { EncodedBody } from './body.js';
 import type { NormalizedRequest } from './tape.js';
 
 /** One field that differs between a recorded and a current request; a missing side is undefined. */
@@ -11,8 +12,35 @@ const MAX_VALUE_CHARS = 160;
 
 /** Field-level differences, with JSON bodies compared path by path (`body.messages[1].content`). */
 export function diffRequests(recorded: NormalizedRequest, current: NormalizedRequest): FieldDiff[] {
-  const left = flattenRequest(recorded);
-  const right = flattenRequest(current);
+  return diffFlattened(flattenRequest(recorded), flattenRequest(current));
+}
+
+/** What of a response is compared when a replayed server answers its recorded request again. */
+export interface ComparableResponse {
+  status: number;
+  /** Canonical body (JSON with sorted keys), decoded from any content-encoding. */
+  body?: EncodedBody | undefined;
+}
+
+/** Field-level differences of two responses: `status`, then the body (JSON path by path, `body.answer`). */
+export function diffResponses(recorded: ComparableResponse, current: ComparableResponse): FieldDiff[] {
+  const flatten = (response: ComparableResponse): Map<string, string> => {
+    const out = new Map<string, string>([['status', String(response.status)]]);
+    if (response.body && response.body.size > 0) flattenBody(response.body, out);
+    return out;
+  };
+  const diffs = diffFlattened(flatten(recorded), flatten(current));
+  // Binary bodies of equal size flatten alike; bytes that differ must still show up.
+  const a = recorded.body;
+  const b = current.body;
+  const bodyDiffers = a && b && (a.encoding !== b.encoding || a.data !== b.data);
+  if (bodyDiffers && !diffs.some((d) => /^body($|[.[])/.test(d.path))) {
+    diffs.push({ path: 'body', recorded: `<${a.size} bytes>`, current: `<${b.size} bytes, different content>` });
+  }
+  return diffs;
+}
+
+function diffFlattened(left: Map<string, string>, right: Map<string, string>): FieldDiff[] {
   const diffs: FieldDiff[] = [];
   for (const path of new Set([...left.keys(), ...right.keys()])) {
     const a = left.get(path);
@@ -38,24 +66,25 @@ function flattenRequest(request: NormalizedRequest): Map<string, string> {
     out.set('url', request.url);
   }
   for (const [name, value] of Object.entries(request.headers)) out.set(`headers.${name}`, value);
-  const body = request.body;
-  if (body) {
-    if (body.encoding === 'base64') {
-      out.set('body', `<${body.size} bytes of binary>`);
-    } else {
-      let parsed: unknown;
-      let isJson = false;
-      try {
-        parsed = JSON.parse(body.data);
-        isJson = true;
-      } catch {
-        // plain text body
-      }
-      if (isJson) flattenValue(parsed, 'body', out);
-      else out.set('body', JSON.stringify(body.data));
-    }
-  }
+  if (request.body) flattenBody(request.body, out);
   return out;
+}
+
+function flattenBody(body: EncodedBody, out: Map<string, string>): void {
+  if (body.encoding === 'base64') {
+    out.set('body', `<${body.size} bytes of binary>`);
+    return;
+  }
+  let parsed: unknown;
+  let isJson = false;
+  try {
+    parsed = JSON.parse(body.data);
+    isJson = true;
+  } catch {
+    // plain text body
+  }
+  if (isJson) flattenValue(parsed, 'body', out);
+  else out.set('body', JSON.stringify(body.data));
 }
 
 function flattenValue(value: unknown, path: string, out: Map<string, string>): void {

@@ -34,6 +34,33 @@ export class ReplayDivergenceError extends TracetapeError {
   }
 }
 
+export interface ModelDriftDetails {
+  /** 1-based position of the offending call among the outbound calls of this replay. */
+  callIndex: number;
+  /** The request the code made now (normalised, redacted). */
+  current: NormalizedRequest;
+  inputHash: string;
+  /** The recorded step that differs from this call only in model and sampling parameters. */
+  step: number;
+  recorded: NormalizedRequest;
+  recordedModel: string;
+  currentModel: string;
+  diff: FieldDiff[];
+}
+
+/**
+ * Playback met an LLM call that the tape holds with another model or other sampling parameters.
+ * Kept apart from other divergences because serving the recording is sometimes what the user
+ * wants (the app was moved to a newer model): they can allow it explicitly.
+ */
+export class ModelDriftError extends TracetapeError {
+  readonly details: ModelDriftDetails;
+  constructor(details: ModelDriftDetails, rendered: string) {
+    super('TRACETAPE_MODEL_DRIFT', rendered);
+    this.details = details;
+  }
+}
+
 export class InvalidTraceIdError extends TracetapeError {
   constructor(traceId: string) {
     super(

@@ -4,6 +4,7 @@ export * from './canonical-json.js';
 export * from './diff.js';
 export * from './errors.js';
 export * from './hash.js';
+export * from './llm/index.js';
 export * from './matcher.js';
 export * from './normalize.js';
 export * from './redact.js';

@@ -1,6 +1,7 @@
 import { diffRequests, renderDiffTable, type FieldDiff } from './diff.js';
-import { ReplayDivergenceError, type DivergenceDetails } from './errors.js';
-import type { NormalizedRequest, Tape, TapeEntry } from './tape.js';
+import { ModelDriftError, ReplayDivergenceError, type DivergenceDetails, type ModelDriftDetails } from './errors.js';
+import { allowanceText, isModelDriftAllowed, modelDriftBetween, type ModelDrift, type ModelDriftAllowance } from './llm/drift.js';
+import type { NondeterminismUsage, NormalizedRequest, Tape, TapeEntry } from './tape.js';
 
 export interface ServedStep {
   step: number;
@@ -10,13 +11,29 @@ export interface ServedStep {
   status: number;
   /** A non-GET/HEAD/OPTIONS call: answered from the tape, so its side effect did not happen again. */
   sideEffect: boolean;
+  /** Answered with a response given by `tracetape replay --override`, not the recorded one. */
+  overridden?: boolean;
+  /** Served although the call asked for another model or other sampling parameters: the user allowed it. */
+  modelDrift?: ModelDrift;
+}
+
+/** With `--then-live`: a call the tape did not hold, let through to the network (and recorded anew). */
+export interface LiveCall {
+  callIndex: number;
+  method: string;
+  url: string;
+  reason: DivergenceDetails['reason'];
+  closestStep?: number;
 }
 
 export interface BlockedCall {
   callIndex: number;
   method: string;
   url: string;
-  reason: DivergenceDetails['reason'];
+  /** `model-drift`: the tape holds this LLM call with another model or other sampling parameters. */
+  reason: DivergenceDetails['reason'] | 'model-drift';
+  /** For a model drift: the recorded and the requested model. */
+  modelDrift?: ModelDrift;
   closestStep?: number;
   diff: FieldDiff[];
 }
@@ -27,15 +44,46 @@ export interface UnconsumedStep {
   url: string;
 }
 
+/** A replayed server trace: the recorded inbound request was sent again, its response compared. */
+export interface InboundOutcome {
+  method: string;
+  /** The request URL as recorded (normalised). */
+  url: string;
+  recordedStatus: number;
+  /** 0 when no response came (see `error`). */
+  replayedStatus: number;
+  /** Same status and body (JSON compared canonically, anything else byte for byte). */
+  match: boolean;
+  /** Field-level differences of status and body, recorded against replayed. */
+  diff: FieldDiff[];
+  /** Why the exchange could not be replayed or compared (the app never listened, no response…). */
+  error?: string;
+}
+
 export interface ReplayReport {
   traceId: string;
   served: ServedStep[];
   unconsumed: UnconsumedStep[];
   blocked: BlockedCall[];
   sideEffectsSuppressed: ServedStep[];
+  /** With `--then-live`: the calls the tape did not hold, which went to the network. */
+  live?: LiveCall[];
+  /** How the replay used the recorded clock, random and ID reads. */
+  nondeterminism?: NondeterminismUsage[];
+  /** For a trace rooted at an inbound HTTP request: how the server answered it in the replay. */
+  inbound?: InboundOutcome;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface TapeMatcherOptions {
+  /**
+   * Model drifts to serve anyway: a call that differs from an unconsumed recorded one only in its
+   * model (`from` recorded, `to` now) and sampling parameters gets that recording. Any other drift
+   * is blocked with a {@link ModelDriftError}.
+   */
+  allowModelDrift?: readonly ModelDriftAllowance[];
+}
 
 /**
  * Serves tape entries by input hash plus occurrence: the k-th call hashing to H gets the k-th
@@ -47,9 +95,16 @@ export class TapeMatcher {
   private readonly consumed = new Set<number>();
   private readonly served: ServedStep[] = [];
   private readonly blocked: BlockedCall[] = [];
+  private readonly live: LiveCall[] = [];
   private calls = 0;
 
-  constructor(private readonly tape: Tape) {
+  private readonly allowModelDrift: readonly ModelDriftAllowance[];
+
+  constructor(
+    private readonly tape: Tape,
+    options: TapeMatcherOptions = {},
+  ) {
+    this.allowModelDrift = options.allowModelDrift ?? [];
     const ordered = [...tape.entries].sort((a, b) => a.step - b.step);
     for (const entry of ordered) {
       const queue = this.queues.get(entry.inputHash) ?? [];
@@ -72,9 +127,12 @@ export class TapeMatcher {
         url: request.url,
         status: entry.response.status,
         sideEffect: !SAFE_METHODS.has(request.method),
+        ...(entry.override ? { overridden: true } : {}),
       });
       return entry;
     }
+    const drifted = this.driftedFrom(request);
+    if (drifted) return this.takeDrifted(request, hash, callIndex, drifted.entry, drifted.drift);
     const reason: DivergenceDetails['reason'] = queue ? 'exhausted' : 'not-recorded';
     const closest = this.closestTo(request);
     const diff = closest ? diffRequests(closest.request.normalized, request) : [];
@@ -89,6 +147,24 @@ export class TapeMatcher {
     return throwDivergence(details);
   }
 
+  /**
+   * For `--then-live`: like {@link take}, but a request the tape holds no (remaining) recording for
+   * is noted as live and answered with undefined, so the caller lets it through to the network.
+   */
+  takeOrGoLive(request: NormalizedRequest, hash: string): TapeEntry | undefined {
+    if ((this.queues.get(hash)?.length ?? 0) > 0) return this.take(request, hash);
+    const live: LiveCall = {
+      callIndex: ++this.calls,
+      method: request.method,
+      url: request.url,
+      reason: this.queues.has(hash) ? 'exhausted' : 'not-recorded',
+    };
+    const closest = this.closestTo(request);
+    if (closest) live.closestStep = closest.step;
+    this.live.push(live);
+    return undefined;
+  }
+
   report(): ReplayReport {
     const unconsumed = this.tape.entries
       .filter((entry) => !this.consumed.has(entry.step))
@@ -99,7 +175,49 @@ export class TapeMatcher {
       unconsumed,
       blocked: [...this.blocked],
       sideEffectsSuppressed: this.served.filter((step) => step.sideEffect),
+      ...(this.live.length > 0 ? { live: [...this.live] } : {}),
     };
+  }
+
+  /** The first unconsumed recorded call that this one differs from only in model and sampling parameters. */
+  private driftedFrom(request: NormalizedRequest): { entry: TapeEntry; drift: ModelDrift } | undefined {
+    const unconsumed = this.tape.entries.filter((entry) => !this.consumed.has(entry.step)).sort((a, b) => a.step - b.step);
+    for (const entry of unconsumed) {
+      const drift = modelDriftBetween(entry.request.normalized, request);
+      if (drift) return { entry, drift };
+    }
+    return undefined;
+  }
+
+  /** Serves a drifted call if the user allowed that drift, else blocks it with a {@link ModelDriftError}. */
+  private takeDrifted(request: NormalizedRequest, hash: string, callIndex: number, entry: TapeEntry, drift: ModelDrift): TapeEntry {
+    if (isModelDriftAllowed(drift, this.allowModelDrift)) {
+      const queue = this.queues.get(entry.inputHash);
+      queue?.splice(queue.indexOf(entry), 1);
+      this.consumed.add(entry.step);
+      this.served.push({
+        step: entry.step,
+        callIndex,
+        method: request.method,
+        url: request.url,
+        status: entry.response.status,
+        sideEffect: !SAFE_METHODS.has(request.method),
+        modelDrift: drift,
+      });
+      return entry;
+    }
+    const diff = diffRequests(entry.request.normalized, request);
+    this.blocked.push({ callIndex, method: request.method, url: request.url, reason: 'model-drift', closestStep: entry.step, diff, modelDrift: drift });
+    const details: ModelDriftDetails = {
+      callIndex,
+      current: request,
+      inputHash: hash,
+      step: entry.step,
+      recorded: entry.request.normalized,
+      ...drift,
+      diff,
+    };
+    throw new ModelDriftError(details, renderModelDrift(details));
   }
 
   /** Prefers unconsumed entries with the same method and path, then the fewest differing fields. */
@@ -146,4 +264,19 @@ export function renderDivergence(details: DivergenceDetails): string {
   }
   lines.push('Nothing was sent to the network. If the change is intended, record a new run with `tracetape record`.');
   return lines.join('\n');
+}
+
+export function renderModelDrift(details: ModelDriftDetails): string {
+  const { current, recordedModel, currentModel } = details;
+  const change =
+    recordedModel === currentModel
+      ? `asks model "${currentModel}" with other sampling parameters than step ${details.step} was recorded with`
+      : `asks model "${currentModel}", but step ${details.step} was recorded with model "${recordedModel}"`;
+  const allowance = allowanceText(details);
+  return [
+    `replay stopped at call #${details.callIndex}: ${current.method} ${current.url} ${change}; nothing else differs (model drift).`,
+    renderDiffTable(details.diff),
+    `Nothing was sent to the network. To serve the recorded answer anyway, replay with \`--allow-model-drift ${allowance}\` ` +
+      `(or TRACETAPE_ALLOW_MODEL_DRIFT=${allowance}); to see what "${currentModel}" answers, record a new run with \`tracetape record\`.`,
+  ].join('\n');
 }

@@ -73,9 +73,33 @@ export interface NondeterminismRecord {
   bytes?: string[];
 }
 
+/** How the replay used one source of the recording. */
+export interface NondeterminismUsage {
+  source: 'clock' | 'random' | 'uuid' | 'bytes';
+  recorded: number;
+  served: number;
+  /** Reads past the end of the recording (or of another size, for bytes): answered from the real source. */
+  extra: number;
+}
+
+/**
+ * An inbound request as the server received it. Normalisation sorts the query and re-serialises
+ * JSON, so replay resends the target and body as they arrived, for an app that reads them raw.
+ */
+export interface InboundRequest extends CapturedRequest {
+  /** The request target as received: path and query (`/answer?b=2&a=1`). */
+  target: string;
+  /** The body as received (bytes the handler read); absent when it read none. */
+  body?: EncodedBody;
+  /** The body exceeded the capture size limit and was cut off: it cannot be resent faithfully. */
+  truncated?: boolean;
+  /** False when the handler did not read the body to its end before responding. */
+  complete: boolean;
+}
+
 /** The inbound request that started a server trace, and what the server answered. */
 export interface InboundExchange {
-  request: CapturedRequest;
+  request: InboundRequest;
   response: RecordedResponse;
 }
 
@@ -93,6 +117,8 @@ export interface TapeEntry {
   response: RecordedResponse;
   /** Set when the call was recognised as a call to an LLM API. */
   llm?: LlmCallInfo;
+  /** Set when `tracetape replay --override` replaced the recorded response: where the new one came from. */
+  override?: { source: string };
 }
 
 export interface Tape {
@@ -102,6 +128,10 @@ export interface Tape {
   serviceName: string;
   /** Name of the trace's root span. */
   rootName: string;
+  /** Span ID of the trace's root span (a replay continued live links its new trace to it). */
+  rootSpanId?: string;
+  /** What the root span delimits: a process run, a run() call, an inbound request. Absent: a process run. */
+  rootKind?: 'process' | 'run' | 'server';
   /** ISO-8601 start time of the trace. */
   recordedAt: string;
   entries: TapeEntry[];
@@ -134,7 +164,23 @@ export function parseTape(text: string, where = 'tape'): Tape {
   }
   if (!Array.isArray(tape.entries)) throw new TapeFormatError(where, '"entries" must be an array');
   tape.entries.forEach((entry, index) => checkEntry(entry, `${where}: entries[${index}]`));
+  if (tape.inbound !== undefined) checkInbound(tape.inbound, `${where}: inbound`);
   return tape as Tape;
+}
+
+/** The inbound exchange of a server trace: replay sends its request and compares the response. */
+function checkInbound(inbound: unknown, where: string): void {
+  if (!isObject(inbound)) throw new TapeFormatError(where, 'expected an object');
+  const { request, response } = inbound as Partial<InboundExchange>;
+  if (!isObject(request) || !isObject(request.normalized) || typeof request.normalized.method !== 'string') {
+    throw new TapeFormatError(where, '"request.normalized" needs "method" and "url"');
+  }
+  if (typeof request.target !== 'string' || !Array.isArray(request.headers)) {
+    throw new TapeFormatError(where, '"request" needs "target" and "headers"');
+  }
+  if (!isObject(response) || typeof response.status !== 'number' || !Array.isArray(response.headers)) {
+    throw new TapeFormatError(where, '"response" needs "status" and "headers"');
+  }
 }
 
 function checkEntry(entry: unknown, where: string): void {

@@ -5,7 +5,12 @@ import type { PendingCapture } from './pending-capture.js';
 import { spanWithAttributes } from './span-with-attributes.js';
 
 export interface CaptureSpanProcessorOptions {
-  /** How long an ended span may wait for its response body to finish being read (default 30 s). */
+  /**
+   * How long an ended span may wait for its copy of the response body to finish (default 2 s).
+   * The client span ends when the client is done with the body, so the copy lags by little, unless
+   * the client stopped reading early (an SDK that drops the stream after its last event): then the
+   * end never comes, and the span goes out with what arrived, marked not complete.
+   */
   maxWaitMs?: number;
 }
 
@@ -23,7 +28,7 @@ export class CaptureSpanProcessor implements SpanProcessor {
     private readonly next: SpanProcessor,
     options: CaptureSpanProcessorOptions = {},
   ) {
-    this.maxWaitMs = options.maxWaitMs ?? 30_000;
+    this.maxWaitMs = options.maxWaitMs ?? 2_000;
   }
 
   onStart(span: Span, parentContext: Context): void {

@@ -2,6 +2,7 @@ import type { HttpRequestInterceptor } from '@mswjs/interceptors/http';
 import {
   inputHash,
   normalizeRequest,
+  ModelDriftError,
   ReplayDivergenceError,
   TruncatedPayloadError,
   type NormalizeOptions,
@@ -10,6 +11,8 @@ import {
 import { isInternalRequest } from './internal-traffic.js';
 import { toFetchResponse } from './playback-response.js';
 import { readRequest } from './request-reader.js';
+import { spanForRequest } from './span-correlation.js';
+import { pauseBeforeStep } from './step-breakpoint.js';
 import type { PlaybackOptions } from './types.js';
 
 /** Playback mode: every outbound HTTP call is answered from the tape or fails; none reaches the network. */
@@ -30,15 +33,24 @@ export function attachHttpPlayback(
   }): Promise<void> => {
     if (isInternalRequest(request) || isLive(request.url, liveHosts)) return;
     let entry;
+    let normalized;
     try {
-      const normalized = normalizeRequest(await readRequest(request), normalizeOptions);
-      entry = matcher.take(normalized, inputHash(normalized));
+      normalized = normalizeRequest(await readRequest(request), normalizeOptions);
+      const hash = inputHash(normalized);
+      entry = options.thenLive ? matcher.takeOrGoLive(normalized, hash) : matcher.take(normalized, hash);
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
-      if (failure instanceof ReplayDivergenceError) options.onDivergence?.(failure);
+      if (failure instanceof ReplayDivergenceError || failure instanceof ModelDriftError) options.onDivergence?.(failure);
       controller.errorWith(failure);
       return;
     }
+    // --then-live: the tape holds nothing for this call, so it goes out (and capture records it).
+    if (!entry) return;
+    if (options.onServed) {
+      const span = spanForRequest(request);
+      options.onServed(entry, span.kind === 'span' ? span.spanId : undefined);
+    }
+    if (entry.step === options.breakAtStep) pauseBeforeStep(entry, normalized);
     const { response, step, request: recorded } = entry;
     if (response.truncated) {
       controller.errorWith(new TruncatedPayloadError(step, recorded.normalized.method, recorded.normalized.url));

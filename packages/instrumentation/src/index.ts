@@ -1,7 +1,20 @@
 export { CaptureSession } from './capture-session.js';
 export { CaptureSpanProcessor, type CaptureSpanProcessorOptions } from './capture-span-processor.js';
 export { PlaybackSession } from './playback-session.js';
+export { InboundCapture, type HttpServerHooks } from './inbound-capture.js';
+export { InboundReplay, type InboundReplayOptions } from './inbound-replay.js';
+export { InboundReplayError } from './inbound-errors.js';
+export { PlaybackAlreadyActiveError } from './playback-lock.js';
 export { RunContextManager } from './run-context-manager.js';
 export { run } from './run.js';
+export { spanWithAttributes } from './span-with-attributes.js';
 export { TRACER_NAME } from './tracer-name.js';
 export type { CaptureOptions, HashingOptions, PlaybackOptions, TracetapeMode } from './types.js';
+export {
+  installSources,
+  NondeterminismPlayer,
+  NondeterminismRecorder,
+  NondeterminismSpanProcessor,
+  ReplayTarget,
+  type SourceHandler,
+} from './nondeterminism/index.js';

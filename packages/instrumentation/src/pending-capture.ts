@@ -7,6 +7,8 @@ import {
   ATTR_TRACETAPE_REQUEST,
   ATTR_TRACETAPE_RESPONSE,
   TRACETAPE_FORMAT_VERSION,
+  llmSpanAttributes,
+  recognizeLlmCall,
   type CapturedRequest,
   type RecordedResponse,
 } from '@tracetape/core';
@@ -82,6 +84,9 @@ export class PendingCapture {
         error: 'the response was still being read when the recording was saved',
       };
       attributes[ATTR_TRACETAPE_RESPONSE] = JSON.stringify(response);
+      // An LLM call also gets the GenAI semantic-convention attributes, read from the same payloads.
+      const llm = recognizeLlmCall(this.request.request.normalized, response);
+      if (llm) Object.assign(attributes, llmSpanAttributes(llm));
     }
     if (this.failure) attributes[ATTR_TRACETAPE_CAPTURE_ERROR] = this.failure;
     else if (!this.request) attributes[ATTR_TRACETAPE_CAPTURE_ERROR] = 'request not captured before the span was saved';

@@ -1,4 +1,4 @@
-import type { RedactionOptions, Tape } from '@tracetape/core';
+import type { ModelDriftAllowance, RedactionOptions, Tape, TapeEntry } from '@tracetape/core';
 
 /** Options shared by capture and playback: both modes must normalise and hash the same way. */
 export interface HashingOptions {
@@ -18,6 +18,14 @@ export interface PlaybackOptions extends HashingOptions {
   liveHosts?: readonly string[];
   /** Called once per blocked call, before the call fails in the app. */
   onDivergence?: (error: Error) => void;
+  /** LLM calls to serve although they ask for another model (`--allow-model-drift recorded=current`). */
+  allowModelDrift?: readonly ModelDriftAllowance[];
+  /** Pause under the Node inspector just before this step is answered (`tracetape replay --break-at`). */
+  breakAtStep?: number;
+  /** Let a call the tape holds no recording for go to the network instead of blocking it (`--then-live`). */
+  thenLive?: boolean;
+  /** Called for each call answered from the tape, with the ID of its client span when one is known. */
+  onServed?: (entry: TapeEntry, spanId: string | undefined) => void;
 }
 
 export type TracetapeMode = 'capture' | 'playback';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, DEFAULT_REDACTED_HEADERS } from '@tracetape/core';
+import { ConfigError, DEFAULT_REDACTED_HEADERS, parseModelDriftAllowances, type ModelDriftAllowance } from '@tracetape/core';
 
 export type RegisterMode = 'capture' | 'playback' | 'off';
 
@@ -18,8 +18,14 @@ export interface RegisterConfig {
   hashHeaders?: string[];
   maxBodyBytes?: number;
   liveHosts: string[];
+  /** Playback: LLM model drifts to serve anyway (TRACETAPE_ALLOW_MODEL_DRIFT, `recorded=current,…`). */
+  allowModelDrift: ModelDriftAllowance[];
   /** Upper bound for flushing on exit and on signals. */
   flushTimeoutMs: number;
+  /** Playback: pause under the Node inspector just before this step is answered (TRACETAPE_BREAK_AT). */
+  breakAt?: number;
+  /** Playback: calls the tape does not hold go live and are recorded into a new trace (TRACETAPE_THEN_LIVE=1). */
+  thenLive?: boolean;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv): RegisterConfig {
@@ -32,8 +38,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readon
     runName: env.TRACETAPE_RUN_NAME || defaultRunName(argv),
     redactHeaders: [...DEFAULT_REDACTED_HEADERS, ...list(env.TRACETAPE_REDACT_HEADERS)],
     liveHosts: list(env.TRACETAPE_LIVE_HOSTS),
+    allowModelDrift: parseModelDriftAllowances(list(env.TRACETAPE_ALLOW_MODEL_DRIFT), 'TRACETAPE_ALLOW_MODEL_DRIFT'),
     flushTimeoutMs: positiveInt(env, 'TRACETAPE_FLUSH_TIMEOUT_MS') ?? 5000,
+    thenLive: mode === 'playback' && ['1', 'true', 'yes'].includes((env.TRACETAPE_THEN_LIVE ?? '').toLowerCase()),
   };
+  const breakAt = positiveInt(env, 'TRACETAPE_BREAK_AT');
+  if (breakAt !== undefined) config.breakAt = breakAt;
   if (env.TRACETAPE_TAPE) config.tapePath = path.resolve(env.TRACETAPE_TAPE);
   if (env.TRACETAPE_REPORT_FILE) config.reportPath = path.resolve(env.TRACETAPE_REPORT_FILE);
   if (env.TRACETAPE_RUN_FILE) config.runFilePath = path.resolve(env.TRACETAPE_RUN_FILE);

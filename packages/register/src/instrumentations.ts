@@ -3,11 +3,15 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation, type UndiciRequest } from '@opentelemetry/instrumentation-undici';
 import { INTERNAL_REQUEST_HEADER } from '@tracetape/core';
+import type { HttpServerHooks } from '@tracetape/instrumentation';
 
-/** HTTP (http/https) and undici (fetch) client and server spans; tracetape's own calls make none. */
-export function createInstrumentations(): Instrumentation[] {
+/**
+ * HTTP (http/https) and undici (fetch) client and server spans; tracetape's own calls make none.
+ * `serverHooks` (capture) record each server span's inbound request and response.
+ */
+export function createInstrumentations(serverHooks?: HttpServerHooks): Instrumentation[] {
   return [
-    new HttpInstrumentation({ ignoreOutgoingRequestHook: isInternalHttpRequest }),
+    new HttpInstrumentation({ ignoreOutgoingRequestHook: isInternalHttpRequest, ...serverHooks }),
     new UndiciInstrumentation({ ignoreRequestHook: isInternalUndiciRequest }),
   ];
 }

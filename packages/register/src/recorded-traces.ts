@@ -1,6 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { ATTR_TRACETAPE_INPUT_HASH } from '@tracetape/core';
+import { ATTR_TRACETAPE_INBOUND_REQUEST, ATTR_TRACETAPE_INPUT_HASH } from '@tracetape/core';
 
 export interface RecordedTrace {
   traceId: string;
@@ -22,6 +22,10 @@ export class RecordedTraces implements SpanProcessor {
     if (span.attributes[ATTR_TRACETAPE_INPUT_HASH] !== undefined) {
       const traceId = span.spanContext().traceId;
       this.traces.set(traceId, (this.traces.get(traceId) ?? 0) + 1);
+    } else if (span.attributes[ATTR_TRACETAPE_INBOUND_REQUEST] !== undefined) {
+      // A server trace replays on its inbound request, even when the handler made no calls.
+      const traceId = span.spanContext().traceId;
+      if (!this.traces.has(traceId)) this.traces.set(traceId, 0);
     }
     this.next.onEnd(span);
   }

@@ -5,13 +5,23 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ClickHouseSpanExporter, openStore, storeOptionsFromEnv } from '@tracetape/clickhouse';
 import { ATTR_TRACETAPE_RUN, parseTape } from '@tracetape/core';
-import { CaptureSession, PlaybackSession, RunContextManager, TRACER_NAME } from '@tracetape/instrumentation';
+import {
+  CaptureSession,
+  InboundCapture,
+  InboundReplay,
+  PlaybackSession,
+  RunContextManager,
+  TRACER_NAME,
+  type HttpServerHooks,
+} from '@tracetape/instrumentation';
 import { BufferedExportProcessor } from './buffered-export-processor.js';
 import type { RegisterConfig } from './config.js';
 import { installExitHooks } from './exit-hooks.js';
+import { recordNondeterminism, replayNondeterminism, type ReplayedReads } from './nondeterminism.js';
 import { createInstrumentations } from './instrumentations.js';
 import { RecordedTraces } from './recorded-traces.js';
 import { summarizeReport, writeReplayReport } from './replay-report-file.js';
+import { continuationOf, ServedFromTapeMarker } from './then-live.js';
 
 /** Spans are still made in playback (the code runs exactly as recorded) but go nowhere. */
 const DISCARD: SpanProcessor = {
@@ -40,23 +50,41 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
   let capture: { session: CaptureSession; processor: ReturnType<CaptureSession['spanProcessor']>; exporter: BufferedExportProcessor; traces: RecordedTraces } | undefined;
   let playback: PlaybackSession | undefined;
   let spanProcessor: SpanProcessor = DISCARD;
+  let replayedReads: ReplayedReads | undefined;
+  // --then-live: playback and capture at once; the new trace links back to the replayed one.
+  let servedMarker: ServedFromTapeMarker | undefined;
+  let continuation: ReturnType<typeof continuationOf> | undefined;
+  // Server traces: the inbound exchange is recorded on the server span, and sent again in playback.
+  let inboundHooks: HttpServerHooks | undefined;
+  let inboundReplay: InboundReplay | undefined;
 
-  if (config.mode === 'capture') {
-    const session = new CaptureSession({
+  if (config.mode === 'capture' || config.thenLive) {
+    const captureOptions = {
       redaction: { headers: config.redactHeaders },
       ...(config.hashHeaders ? { hashHeaders: config.hashHeaders } : {}),
       ...(config.maxBodyBytes ? { maxBodyBytes: config.maxBodyBytes } : {}),
-    });
+    };
+    const session = new CaptureSession(captureOptions);
+    inboundHooks = new InboundCapture(captureOptions).hooks();
     const exporter = new BufferedExportProcessor(new ClickHouseSpanExporter({ store: openStore(storeOptionsFromEnv()) }));
     const traces = new RecordedTraces(exporter);
-    const processor = session.spanProcessor(traces);
+    // A replay continued live takes its clock and random reads from the tape, not a fresh recording.
+    if (config.thenLive) servedMarker = new ServedFromTapeMarker(traces);
+    const processor = session.spanProcessor(servedMarker ?? recordNondeterminism(traces));
     capture = { session, processor, exporter, traces };
     spanProcessor = processor;
-  } else {
+  }
+  if (config.mode === 'playback') {
     const tape = parseTape(fs.readFileSync(config.tapePath!, 'utf8'), config.tapePath);
+    replayedReads = replayNondeterminism(tape);
+    if (config.thenLive) continuation = continuationOf(tape);
+    if (tape.inbound) inboundReplay = new InboundReplay({ exchange: tape.inbound });
     playback = new PlaybackSession({
       tape,
       liveHosts: config.liveHosts,
+      allowModelDrift: config.allowModelDrift,
+      ...(config.breakAt ? { breakAtStep: config.breakAt } : {}),
+      ...(servedMarker ? { thenLive: true, onServed: servedMarker.noteServed } : {}),
       ...(config.hashHeaders ? { hashHeaders: config.hashHeaders } : {}),
       onDivergence: (error) => {
         // Under the CLI the report carries it; run by hand, say it where the user looks.
@@ -67,8 +95,8 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
 
   const sdk = new NodeSDK({
     contextManager,
-    spanProcessors: [spanProcessor],
-    instrumentations: createInstrumentations(),
+    spanProcessors: [spanProcessor, ...(replayedReads ? [replayedReads.processor] : [])],
+    instrumentations: createInstrumentations(inboundHooks),
     // Without OTEL_SERVICE_NAME the SDK would call every app "unknown_service:node"; the script name says more.
     ...(hasServiceName() ? {} : { serviceName: config.runName.replace(/\.[cm]?[jt]s$/, '') }),
   });
@@ -76,9 +104,14 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
 
   const runSpan: Span = trace
     .getTracer(TRACER_NAME)
-    .startSpan(config.runName, { root: true, attributes: { [ATTR_TRACETAPE_RUN]: 'process' } });
+    .startSpan(config.runName, {
+      root: true,
+      attributes: { [ATTR_TRACETAPE_RUN]: 'process', ...continuation?.attributes },
+      ...(continuation ? { links: continuation.links } : {}),
+    });
   contextManager.setRunContext(trace.setSpan(ROOT_CONTEXT, runSpan));
   const runTraceId = runSpan.spanContext().traceId;
+  replayedReads?.setProcessRun(runTraceId);
 
   process.on('uncaughtExceptionMonitor', (error) => {
     runSpan.recordException(error);
@@ -112,7 +145,11 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
         }
       }
       if (playback) {
-        const report = playback.report();
+        const report = {
+          ...playback.report(),
+          ...(replayedReads ? { nondeterminism: replayedReads.usage() } : {}),
+          ...(inboundReplay ? { inbound: inboundReplay.outcome() } : {}),
+        };
         if (config.reportPath) writeReplayReport(config.reportPath, report);
         else process.stderr.write(`${summarizeReport(report)}\n`);
         // A replay that had to block a call did not reproduce the run, whatever the app made of the error.

@@ -1,12 +1,13 @@
 import { TracetapeError } from '@tracetape/core';
 import type { Command } from './commands/command.js';
+import { fixtureCommand } from './commands/fixture.js';
 import { queryCommand } from './commands/query.js';
 import { recordCommand } from './commands/record.js';
 import { replayCommand } from './commands/replay.js';
 import { tapeCommand } from './commands/tape.js';
 import { tracesCommand } from './commands/traces.js';
 
-const COMMANDS: Command[] = [recordCommand, tracesCommand, tapeCommand, replayCommand, queryCommand];
+const COMMANDS: Command[] = [recordCommand, tracesCommand, tapeCommand, fixtureCommand, replayCommand, queryCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,4 +1,7 @@
 import { renderDiffTable, type ReplayReport } from '@tracetape/core';
+import { debuggerSummary, liveCallLines, overriddenStepLines } from './debugger-report.js';
+import { inboundLines } from './inbound-report.js';
+import { blockedDriftLines, servedDriftLines } from './model-drift-report.js';
 
 /** What `tracetape replay` prints on stderr after the replayed process exits. */
 export function renderReport(report: ReplayReport): string {
@@ -9,6 +12,10 @@ export function renderReport(report: ReplayReport): string {
     const key = `${call.method} ${call.url} ${call.closestStep ?? ''} ${JSON.stringify(call.diff)}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    if (call.reason === 'model-drift' && call.modelDrift) {
+      lines.push(...blockedDriftLines({ ...call, modelDrift: call.modelDrift }));
+      continue;
+    }
     const what = call.reason === 'exhausted' ? 'was made more often than recorded' : 'is not on the tape';
     lines.push(`tracetape: DIVERGED at call #${call.callIndex}: ${call.method} ${call.url} ${what}.`);
     if (call.closestStep !== undefined) {
@@ -19,15 +26,22 @@ export function renderReport(report: ReplayReport): string {
   if (report.blocked.length > seen.size) {
     lines.push(`  (${report.blocked.length - seen.size} repeated attempt(s) of the same call were blocked too)`);
   }
+  lines.push(...servedDriftLines(report.served));
+  lines.push(...overriddenStepLines(report.served), ...liveCallLines(report.live));
   for (const step of report.sideEffectsSuppressed) {
     lines.push(`tracetape: side effect suppressed: step ${step.step} ${step.method} ${step.url} answered from the tape (${step.status})`);
   }
   for (const step of report.unconsumed) {
     lines.push(`tracetape: not replayed: step ${step.step} ${step.method} ${step.url} was recorded but never asked for`);
   }
+  for (const usage of report.nondeterminism ?? []) {
+    const beyond = usage.extra > 0 ? `, ${usage.extra} beyond the recording (${usage.source === 'clock' ? 'clock continued by real time' : 'real values used'})` : '';
+    lines.push(`tracetape: ${usage.source} reads: ${usage.served} of ${usage.recorded} recorded served${beyond}`);
+  }
+  lines.push(...inboundLines(report.inbound));
   lines.push(
     `tracetape: replay of ${report.traceId}: ${report.served.length} served, ${report.unconsumed.length} unconsumed, ` +
-      `${report.blocked.length} blocked, ${report.sideEffectsSuppressed.length} side effect(s) suppressed`,
+      `${report.blocked.length} blocked, ${report.sideEffectsSuppressed.length} side effect(s) suppressed${debuggerSummary(report)}`,
   );
   return lines.join('\n');
 }

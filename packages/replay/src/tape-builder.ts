@@ -1,19 +1,24 @@
 import { resolvePayloadRefs, type SpanRow, type SpanStore } from '@tracetape/clickhouse';
 import {
   ATTR_TRACETAPE_INPUT_HASH,
+  ATTR_TRACETAPE_NONDETERMINISM,
+  ATTR_TRACETAPE_RUN,
   ATTR_TRACETAPE_REQUEST,
   ATTR_TRACETAPE_RESPONSE,
   NothingToReplayError,
   parseTraceId,
+  recognizeLlmCall,
   TAPE_FORMAT,
   TAPE_VERSION,
   TapeFormatError,
   UnknownTraceError,
   type CapturedRequest,
+  type NondeterminismRecord,
   type RecordedResponse,
   type Tape,
   type TapeEntry,
 } from '@tracetape/core';
+import { inboundExchangeOf } from './inbound-exchange.js';
 
 /** Rebuilds the playback tape of a trace from the store: every recorded call, in the order it started. */
 export async function buildTape(store: SpanStore, traceIdInput: string): Promise<Tape> {
@@ -28,8 +33,11 @@ export function tapeFromRows(traceId: string, rows: SpanRow[]): Tape {
   const ordered = [...rows].sort((a, b) => compare(a.Timestamp, b.Timestamp) || compare(a.SpanId, b.SpanId));
   const root = ordered.find((row) => row.ParentSpanId === '') ?? ordered[0];
   const recorded = ordered.filter((row) => row.SpanAttributes[ATTR_TRACETAPE_INPUT_HASH] !== undefined);
-  if (recorded.length === 0) throw new NothingToReplayError(traceId);
-  return {
+  const nondeterminism = root?.SpanAttributes[ATTR_TRACETAPE_NONDETERMINISM];
+  // A server trace replays on its inbound request alone, even when the handler made no calls.
+  const inbound = root ? inboundExchangeOf(root) : undefined;
+  if (recorded.length === 0 && nondeterminism === undefined && !inbound) throw new NothingToReplayError(traceId);
+  const tape: Tape = {
     format: TAPE_FORMAT,
     version: TAPE_VERSION,
     traceId,
@@ -38,11 +46,25 @@ export function tapeFromRows(traceId: string, rows: SpanRow[]): Tape {
     recordedAt: toIso(root?.Timestamp ?? ''),
     entries: recorded.map((row, index) => entryFromRow(row, index + 1)),
   };
+  if (root?.SpanId) tape.rootSpanId = root.SpanId;
+  const rootKind = root ? rootKindOf(root) : undefined;
+  if (rootKind) tape.rootKind = rootKind;
+  if (inbound) tape.inbound = inbound;
+  if (root && nondeterminism !== undefined) tape.nondeterminism = parseAttribute<NondeterminismRecord>(root, ATTR_TRACETAPE_NONDETERMINISM);
+  return tape;
+}
+
+function rootKindOf(root: SpanRow): Tape['rootKind'] {
+  const run = root.SpanAttributes[ATTR_TRACETAPE_RUN];
+  if (run === 'process' || run === 'run') return run;
+  // Both spellings: the current Collector writes `Server`, older ones `SPAN_KIND_SERVER`.
+  if (root.SpanKind === 'Server' || root.SpanKind === 'SPAN_KIND_SERVER') return 'server';
+  return undefined;
 }
 
 function entryFromRow(row: SpanRow, step: number): TapeEntry {
   const attributes = row.SpanAttributes;
-  return {
+  const entry: TapeEntry = {
     step,
     kind: 'http',
     spanId: row.SpanId,
@@ -53,6 +75,11 @@ function entryFromRow(row: SpanRow, step: number): TapeEntry {
     request: parseAttribute<CapturedRequest>(row, ATTR_TRACETAPE_REQUEST),
     response: parseAttribute<RecordedResponse>(row, ATTR_TRACETAPE_RESPONSE),
   };
+  // Read from the payloads rather than the gen_ai.* attributes, so rows written by another
+  // pipeline (or before tracetape knew the API) are recognised too.
+  const llm = recognizeLlmCall(entry.request.normalized, entry.response);
+  if (llm) entry.llm = llm;
+  return entry;
 }
 
 function parseAttribute<T>(row: SpanRow, name: string): T {

@@ -1,4 +1,4 @@
-import type { Tape, TapeEntry } from '@tracetape/core';
+import type { InboundExchange, LlmCallInfo, Tape, TapeEntry } from '@tracetape/core';
 
 /** A readable listing of a tape: one line per step, numbered as replay reports and divergences name them. */
 export function renderTimeline(tape: Tape): string {
@@ -15,7 +15,15 @@ export function renderTimeline(tape: Tape): string {
   const columns = ['step', 'method', 'url', 'status', 'size', 'duration', ''];
   const widths = columns.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [header, '', line(columns), ...rows.map(line)].join('\n');
+  const inbound = tape.inbound ? [inboundLine(tape.inbound)] : [];
+  return [header, ...inbound, '', line(columns), ...rows.map(line)].join('\n');
+}
+
+/** The request that started a server trace, which replay sends again, and what it was answered. */
+function inboundLine({ request, response }: InboundExchange): string {
+  const body = response.chunks ? response.chunks.reduce((sum, chunk) => sum + chunk.body.size, 0) : (response.body?.size ?? 0);
+  const notes = [request.truncated ? 'request TRUNCATED' : '', response.truncated ? 'response TRUNCATED' : ''].filter(Boolean);
+  return `inbound ${request.normalized.method} ${request.normalized.url} -> ${response.status}, ${formatBytes(body)}${notes.length ? `, ${notes.join(', ')}` : ''}`;
 }
 
 function responseSize(entry: TapeEntry): number {
@@ -26,12 +34,24 @@ function responseSize(entry: TapeEntry): number {
 
 function notes(entry: TapeEntry): string {
   const parts: string[] = [];
+  if (entry.llm) parts.push(llmNote(entry.llm));
   if (entry.response.chunks) parts.push(`streamed, ${entry.response.chunks.length} chunks`);
   if (entry.response.contentEncoding) parts.push(entry.response.contentEncoding);
   if (entry.response.truncated) parts.push('TRUNCATED');
-  if (!entry.response.complete) parts.push('incomplete');
+  if (!entry.response.complete) parts.push('body not read to its end');
   if (entry.response.error) parts.push(entry.response.error);
   return parts.join(', ');
+}
+
+/** `anthropic chat claude-x, 12 in / 5 out tokens`; the answering model too when it differs from the one asked for. */
+function llmNote(llm: LlmCallInfo): string {
+  const asked = llm.requestModel ?? llm.responseModel ?? '?';
+  const model = llm.responseModel && llm.responseModel !== asked ? `${asked} -> ${llm.responseModel}` : asked;
+  const tokens =
+    llm.inputTokens !== undefined || llm.outputTokens !== undefined
+      ? `, ${llm.inputTokens ?? '?'} in / ${llm.outputTokens ?? '?'} out tokens`
+      : '';
+  return `${llm.provider} ${llm.operation} ${model}${tokens}`;
 }
 
 function formatBytes(size: number): string {

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, parseTape, serializeTape, type ReplayReport, type Tape } from '@tracetape/core';
+import { ConfigError, parseModelDriftAllowances, parseTape, serializeTape, type ReplayReport, type Tape } from '@tracetape/core';
 import { runHooked } from '../child-process.js';
+import { prepareDebugging } from '../replay-debugging.js';
+import { inboundFailed } from '../inbound-report.js';
 import { renderReport } from '../report.js';
 import { buildTape } from '../tape-builder.js';
 import { makeScratchDir } from '../temp-files.js';
@@ -17,12 +19,28 @@ tracetape replay --tape <file> [options] -- <command...>
 Re-runs the command with every outbound call answered from the recording: nothing reaches the
 network, side effects are not repeated. A call the recording does not hold is blocked (it fails
 in the app) and reported with the closest recorded request and a field-by-field diff.
-Exits with the command's exit code, or 1 if any call was blocked.
+A trace rooted at an inbound HTTP request (a server) is replayed by sending that request to the
+app's first HTTP server once it listens; its response is compared with the recorded one (status
+and body), and the server is stopped after answering.
+Exits with the command's exit code, or 1 if any call was blocked or the server answered differently.
 
 Options:
   --tape <file>          replay from a tape file (written by \`tracetape tape <traceId> -o <file>\`)
-  --strict               also fail if recorded calls were never asked for
-  --live-host <host>     let calls to this host (host or host:port) go to the network; repeatable`,
+  --strict               also fail if recorded calls were never asked for, or the code drew more
+                         random numbers, IDs or bytes than the recording holds
+  --live-host <host>     let calls to this host (host or host:port) go to the network; repeatable
+  --allow-model-drift <recorded>=<current>
+                         serve an LLM call recorded with model <recorded> to the same call asking
+                         <current> (or other sampling parameters); without it such a call is
+                         blocked as a model drift. Repeatable
+  --report <file>        also write the replay report as JSON to <file> (for test helpers and CI)
+  --break-at <step>      pause the app under the Node inspector just before step <step> is answered
+                         (attach DevTools via chrome://inspect; port: NODE_OPTIONS=--inspect-port=N)
+  --override <step>=<file>
+                         answer step <step> with the response in <file>: a JSON envelope
+                         {"status"?, "headers"?, "body"?} or a raw body; repeatable
+  --then-live            serve what the tape holds, let every other call go to the network, and
+                         record the run as a new trace linked to the replayed one`,
   async run(args) {
     const { options, command } = splitAtDoubleDash(args);
     const { values, positionals } = parseArgs({
@@ -32,11 +50,18 @@ Options:
         tape: { type: 'string' },
         strict: { type: 'boolean', default: false },
         'live-host': { type: 'string', multiple: true },
+        'allow-model-drift': { type: 'string', multiple: true },
+        report: { type: 'string' },
+        'break-at': { type: 'string' },
+        override: { type: 'string', multiple: true },
+        'then-live': { type: 'boolean', default: false },
       },
       strict: true,
     });
     const traceId = positionals[0];
     if (!traceId && !values.tape) throw new ConfigError('Replay what? Give a trace ID or --tape <file>. List traces with `tracetape traces`.');
+    const allowDrift = values['allow-model-drift'] ?? [];
+    parseModelDriftAllowances(allowDrift, '--allow-model-drift'); // refuse a malformed one before anything runs
     if (command.length === 0) throw new ConfigError('Nothing to run: put the command after `--`, e.g. `tracetape replay <traceId> -- node app.js`.');
 
     const tape: Tape = values.tape
@@ -47,26 +72,44 @@ Options:
     try {
       const tapeFile = scratch.file('tape.json');
       const reportFile = scratch.file('report.json');
-      fs.writeFileSync(tapeFile, serializeTape(tape));
+      const debugging = prepareDebugging(
+        tape,
+        { breakAt: values['break-at'], overrides: values.override ?? [], thenLive: values['then-live'] },
+        scratch.file('run.jsonl'),
+      );
+      fs.writeFileSync(tapeFile, serializeTape(debugging.tape));
       const env: Record<string, string> = {
         TRACETAPE_MODE: 'playback',
         TRACETAPE_TAPE: tapeFile,
         TRACETAPE_REPORT_FILE: reportFile,
+        ...debugging.env,
       };
       if (values['live-host']?.length) env.TRACETAPE_LIVE_HOSTS = values['live-host'].join(',');
+      if (allowDrift.length) {
+        // Added to what the environment already allows, which the child inherits too.
+        env.TRACETAPE_ALLOW_MODEL_DRIFT = [process.env.TRACETAPE_ALLOW_MODEL_DRIFT, ...allowDrift].filter(Boolean).join(',');
+      }
       const outcome = await runHooked({ command, env });
       if (!fs.existsSync(reportFile)) {
         process.stderr.write('tracetape: the command started no Node process with the hook, so nothing was replayed.\n');
         return outcome.exitCode || 1;
       }
       const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as ReplayReport;
+      if (values.report) fs.copyFileSync(reportFile, values.report);
       process.stderr.write(`${renderReport(report)}\n`);
+      for (const line of debugging.describeRecording(report)) process.stderr.write(`${line}\n`);
       if (outcome.exitCode !== 0) return outcome.exitCode;
       if (report.blocked.length > 0) return 1;
-      if (values.strict && report.unconsumed.length > 0) return 1;
+      if (inboundFailed(report.inbound)) return 1;
+      if (values.strict && (report.unconsumed.length > 0 || hasExtraRandomReads(report))) return 1;
       return 0;
     } finally {
       scratch.dispose();
     }
   },
 };
+
+/** Reads of random sources past the recording: the code asked for randomness the run did not use. */
+function hasExtraRandomReads(report: ReplayReport): boolean {
+  return (report.nondeterminism ?? []).some((usage) => usage.source !== 'clock' && usage.extra > 0);
+}
