@@ -8,6 +8,7 @@ import {
   type NormalizeOptions,
   type TapeMatcher,
 } from '@tracetape/core';
+import { CompletionOrder } from './completion-order.js';
 import { isInternalRequest } from './internal-traffic.js';
 import { toFetchResponse } from './playback-response.js';
 import { readRequest } from './request-reader.js';
@@ -19,8 +20,9 @@ import type { PlaybackOptions } from './types.js';
 export function attachHttpPlayback(
   interceptor: HttpRequestInterceptor,
   matcher: TapeMatcher,
-  options: Omit<PlaybackOptions, 'tape'>,
+  options: PlaybackOptions,
 ): () => void {
+  const order = new CompletionOrder(options.tape.entries);
   const normalizeOptions: NormalizeOptions = options.hashHeaders ? { hashHeaders: options.hashHeaders } : {};
   const liveHosts = new Set((options.liveHosts ?? []).map((host) => host.toLowerCase()));
 
@@ -52,6 +54,8 @@ export function attachHttpPlayback(
     }
     if (entry.step === options.breakAtStep) pauseBeforeStep(entry, normalized);
     const { response, step, request: recorded } = entry;
+    await order.turn(step);
+    order.markAnswered(step);
     if (response.truncated) {
       controller.errorWith(new TruncatedPayloadError(step, recorded.normalized.method, recorded.normalized.url));
     } else if (response.status === 0) {

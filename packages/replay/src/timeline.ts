@@ -1,10 +1,11 @@
-import type { InboundExchange, LlmCallInfo, Tape, TapeEntry } from '@tracetape/core';
+import type { InboundExchange, LlmCallInfo, NondeterminismRecord, Tape, TapeEntry } from '@tracetape/core';
 
 /** A readable listing of a tape: one line per step, numbered as replay reports and divergences name them. */
 export function renderTimeline(tape: Tape): string {
   const header = `trace ${tape.traceId}  service ${tape.serviceName || '-'}  run ${tape.rootName || '-'}  recorded ${tape.recordedAt}`;
   const rows = tape.entries.map((entry) => [
     String(entry.step),
+    entry.llm ? 'llm' : entry.kind,
     entry.request.normalized.method,
     entry.request.normalized.url,
     entry.response.status === 0 ? 'error' : String(entry.response.status),
@@ -12,11 +13,23 @@ export function renderTimeline(tape: Tape): string {
     `${entry.durationMs.toFixed(1)} ms`,
     notes(entry),
   ]);
-  const columns = ['step', 'method', 'url', 'status', 'size', 'duration', ''];
+  const columns = ['step', 'kind', 'method', 'url', 'status', 'size', 'duration', ''];
   const widths = columns.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
   const inbound = tape.inbound ? [inboundLine(tape.inbound)] : [];
-  return [header, ...inbound, '', line(columns), ...rows.map(line)].join('\n');
+  const reads = tape.nondeterminism ? ['', readsLine(tape.nondeterminism)] : [];
+  return [header, ...inbound, '', line(columns), ...rows.map(line), ...reads].join('\n');
+}
+
+/** The clock and random reads the tape answers, per source, in the order they are served. */
+function readsLine(record: NondeterminismRecord): string {
+  const counts = [
+    ['clock', record.clock?.deltas.length ?? 0],
+    ['random', record.random?.length ?? 0],
+    ['uuid', record.uuid?.length ?? 0],
+    ['bytes', record.bytes?.length ?? 0],
+  ] as const;
+  return `reads  ${counts.filter(([, n]) => n > 0).map(([source, n]) => `${source} ${n}`).join(', ')}`;
 }
 
 /** The request that started a server trace, which replay sends again, and what it was answered. */
