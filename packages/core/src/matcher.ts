@@ -118,19 +118,7 @@ export class TapeMatcher {
     const callIndex = ++this.calls;
     const queue = this.queues.get(hash);
     const entry = queue?.shift();
-    if (entry) {
-      this.consumed.add(entry.step);
-      this.served.push({
-        step: entry.step,
-        callIndex,
-        method: request.method,
-        url: request.url,
-        status: entry.response.status,
-        sideEffect: !SAFE_METHODS.has(request.method),
-        ...(entry.override ? { overridden: true } : {}),
-      });
-      return entry;
-    }
+    if (entry) return this.serve(entry, request, callIndex, entry.override ? { overridden: true } : {});
     const drifted = this.driftedFrom(request);
     if (drifted) return this.takeDrifted(request, hash, callIndex, drifted.entry, drifted.drift);
     const reason: DivergenceDetails['reason'] = queue ? 'exhausted' : 'not-recorded';
@@ -179,6 +167,20 @@ export class TapeMatcher {
     };
   }
 
+  private serve(entry: TapeEntry, request: NormalizedRequest, callIndex: number, note: Pick<ServedStep, 'overridden' | 'modelDrift'>): TapeEntry {
+    this.consumed.add(entry.step);
+    this.served.push({
+      step: entry.step,
+      callIndex,
+      method: request.method,
+      url: request.url,
+      status: entry.response.status,
+      sideEffect: !SAFE_METHODS.has(request.method),
+      ...note,
+    });
+    return entry;
+  }
+
   /** The first unconsumed recorded call that this one differs from only in model and sampling parameters. */
   private driftedFrom(request: NormalizedRequest): { entry: TapeEntry; drift: ModelDrift } | undefined {
     const unconsumed = this.tape.entries.filter((entry) => !this.consumed.has(entry.step)).sort((a, b) => a.step - b.step);
@@ -194,17 +196,7 @@ export class TapeMatcher {
     if (isModelDriftAllowed(drift, this.allowModelDrift)) {
       const queue = this.queues.get(entry.inputHash);
       queue?.splice(queue.indexOf(entry), 1);
-      this.consumed.add(entry.step);
-      this.served.push({
-        step: entry.step,
-        callIndex,
-        method: request.method,
-        url: request.url,
-        status: entry.response.status,
-        sideEffect: !SAFE_METHODS.has(request.method),
-        modelDrift: drift,
-      });
-      return entry;
+      return this.serve(entry, request, callIndex, { modelDrift: drift });
     }
     const diff = diffRequests(entry.request.normalized, request);
     this.blocked.push({ callIndex, method: request.method, url: request.url, reason: 'model-drift', closestStep: entry.step, diff, modelDrift: drift });

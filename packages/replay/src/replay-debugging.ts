@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import type { ReplayReport, Tape } from '@tracetape/core';
 import { applyOverrides, loadOverride } from './overrides.js';
+import { readRunFile, type RunFileLine } from './run-file.js';
 import { parseStepNumber, requireStepOnTape } from './step-args.js';
 
 /** The replay debugger's options, as `tracetape replay` parsed them. */
@@ -17,12 +17,6 @@ export interface PreparedDebugging {
   env: Record<string, string>;
   /** After the child exited: what `--then-live` recorded, in the words `tracetape record` uses. */
   describeRecording(report: ReplayReport): string[];
-}
-
-interface RunFileLine {
-  traceId: string;
-  calls: number;
-  name?: string;
 }
 
 /**
@@ -58,13 +52,4 @@ function describe(originalTraceId: string, recorded: RunFileLine[], report: Repl
       .join(', ');
     return `tracetape: recorded trace ${trace.traceId} (${label})`;
   });
-}
-
-function readRunFile(file: string): RunFileLine[] {
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as RunFileLine);
 }

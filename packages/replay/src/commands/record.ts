@@ -1,15 +1,9 @@
-import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@tracetape/core';
 import { runHooked } from '../child-process.js';
+import { readRunFile } from '../run-file.js';
 import { makeScratchDir } from '../temp-files.js';
 import { splitAtDoubleDash, type Command } from './command.js';
-
-interface RunFileLine {
-  traceId: string;
-  calls: number;
-  name?: string;
-}
 
 export const recordCommand: Command = {
   name: 'record',
@@ -50,12 +44,3 @@ Options:
     }
   },
 };
-
-function readRunFile(file: string): RunFileLine[] {
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as RunFileLine);
-}
