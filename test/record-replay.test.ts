@@ -102,6 +102,18 @@ describe('record then replay', () => {
     }
   });
 
+  it('records and replays an app started by a wrapper process, as `npm start` would', async () => {
+    const command = ['node', path.join(FIXTURES, 'wrapper.mjs'), path.join(FIXTURES, 'esm-app.mjs')];
+    const { recorded, replayed, callsDuringReplay } = await recordThenReplay(command, { UPSTREAM_URL: upstream.url });
+    expect(recorded.stderr).toMatch(/recorded trace [0-9a-f]{32} \(esm-app\.mjs, 2 calls\)/);
+    expect(recorded.stderr).not.toContain('wrapper.mjs, 0 calls');
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toBe(recorded.stdout);
+    expect(callsDuringReplay).toBe(0);
+    // Both processes replayed under the hook; the report adds them up.
+    expect(replayed.stderr).toMatch(/2 served, 0 unconsumed, 0 blocked/);
+  });
+
   it('replays concurrent calls whose responses arrive in another order, and identical repeats in recorded order', async () => {
     const slowFirst = await startCountingServer(({ url }, n) => ({
       // At record time item 1 answers last and item 5 first; at replay everything answers at once.

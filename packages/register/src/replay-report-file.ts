@@ -1,9 +1,13 @@
 import fs from 'node:fs';
 import type { ReplayReport } from '@tracetape/core';
 
-/** The report a playback process leaves for `tracetape replay` (JSON, written on exit). */
+/**
+ * The report a playback process leaves for `tracetape replay`: one JSON line per process, appended
+ * on exit, because a replayed command may start several Node processes (a wrapper such as npm and
+ * the app it runs), each with the hook.
+ */
 export function writeReplayReport(filePath: string, report: ReplayReport): void {
-  fs.writeFileSync(filePath, JSON.stringify(report, null, 2));
+  fs.appendFileSync(filePath, `${JSON.stringify({ pid: process.pid, report })}\n`);
 }
 
 export function summarizeReport(report: ReplayReport): string {

@@ -27,7 +27,10 @@ Options:
       const env: Record<string, string> = { TRACETAPE_MODE: 'capture', TRACETAPE_RUN_FILE: runFile };
       if (values.name) env.TRACETAPE_RUN_NAME = values.name;
       const outcome = await runHooked({ command, env });
-      const recorded = readRunFile(runFile);
+      // A wrapper process (npm, a shell-like script) records an empty run of its own: show the runs with calls.
+      const all = readRunFile(runFile);
+      const withCalls = all.filter((trace) => trace.calls > 0);
+      const recorded = withCalls.length > 0 ? withCalls : all;
       if (recorded.length === 0) {
         process.stderr.write('tracetape: nothing was recorded: the command started no Node process with the hook.\n');
       }

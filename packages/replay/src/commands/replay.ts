@@ -5,6 +5,7 @@ import { runHooked } from '../child-process.js';
 import { prepareDebugging } from '../replay-debugging.js';
 import { inboundFailed } from '../inbound-report.js';
 import { renderReport } from '../report.js';
+import { readReplayReport } from '../replay-report-lines.js';
 import { buildTape } from '../tape-builder.js';
 import { makeScratchDir } from '../temp-files.js';
 import { splitAtDoubleDash, type Command } from './command.js';
@@ -90,12 +91,12 @@ Options:
         env.TRACETAPE_ALLOW_MODEL_DRIFT = [process.env.TRACETAPE_ALLOW_MODEL_DRIFT, ...allowDrift].filter(Boolean).join(',');
       }
       const outcome = await runHooked({ command, env });
-      if (!fs.existsSync(reportFile)) {
+      const report = readReplayReport(reportFile);
+      if (!report) {
         process.stderr.write('tracetape: the command started no Node process with the hook, so nothing was replayed.\n');
         return outcome.exitCode || 1;
       }
-      const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as ReplayReport;
-      if (values.report) fs.copyFileSync(reportFile, values.report);
+      if (values.report) fs.writeFileSync(values.report, JSON.stringify(report, null, 2));
       process.stderr.write(`${renderReport(report)}\n`);
       for (const line of debugging.describeRecording(report)) process.stderr.write(`${line}\n`);
       if (outcome.exitCode !== 0) return outcome.exitCode;
