@@ -18,7 +18,7 @@ export { StoreQueryError } from './errors.js';
 export { ChdbSpanStore, DEFAULT_STORE_DIR, type ChdbStoreOptions } from './chdb-store.js';
 export { ServerSpanStore, type ServerStoreOptions } from './server-store.js';
 export { openStore, storeOptionsFromEnv, type StoreOptions } from './open-store.js';
-export { attributeValueToString, formatTimestamp, hrTimeToNanos, toSpanRow } from './span-rows.js';
+export { attributeValueToString, formatTimestamp, hrTimeToNanos, toSpanRow, type SpanRowSource } from './span-rows.js';
 export { DEFAULT_PAYLOAD_THRESHOLD_BYTES, offloadPayloads, resolvePayloadRefs } from './payload-offload.js';
 export {
   ClickHouseSpanExporter,

@@ -68,7 +68,19 @@ export function attributesToMap(attributes: Attributes | undefined): Record<stri
   return map;
 }
 
-export function toSpanRow(span: ReadableSpan): SpanRow {
+/**
+ * What toSpanRow reads of a span. An SDK ReadableSpan is one; the collector builds the same shape
+ * from OTLP, so spans exported in-process and spans received over OTLP become identical rows.
+ */
+export type SpanRowSource = Pick<
+  ReadableSpan,
+  'name' | 'kind' | 'startTime' | 'duration' | 'status' | 'attributes' | 'events' | 'links' | 'parentSpanContext' | 'spanContext'
+> & {
+  resource: Pick<ReadableSpan['resource'], 'attributes'>;
+  instrumentationScope: Pick<ReadableSpan['instrumentationScope'], 'name' | 'version'>;
+};
+
+export function toSpanRow(span: SpanRowSource): SpanRow {
   const context = span.spanContext();
   const resourceAttributes = attributesToMap(span.resource.attributes);
   return {

@@ -3,6 +3,9 @@ import { ConfigError, DEFAULT_REDACTED_HEADERS, parseModelDriftAllowances, type 
 
 export type RegisterMode = 'capture' | 'playback' | 'off';
 
+/** Where captured spans go: `clickhouse` writes the store itself, `otlp` sends to a collector. */
+export type ExporterKind = 'clickhouse' | 'otlp';
+
 /** Everything the register hook reads from the environment (TRACETAPE_*; OTEL_* are read by the SDK). */
 export interface RegisterConfig {
   mode: RegisterMode;
@@ -22,6 +25,8 @@ export interface RegisterConfig {
   allowModelDrift: ModelDriftAllowance[];
   /** Upper bound for flushing on exit and on signals. */
   flushTimeoutMs: number;
+  /** TRACETAPE_EXPORTER; without it, `otlp` when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT). */
+  exporter: ExporterKind;
   /** Playback: pause under the Node inspector just before this step is answered (TRACETAPE_BREAK_AT). */
   breakAt?: number;
   /** Playback: calls the tape does not hold go live and are recorded into a new trace (TRACETAPE_THEN_LIVE=1). */
@@ -40,6 +45,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readon
     liveHosts: list(env.TRACETAPE_LIVE_HOSTS),
     allowModelDrift: parseModelDriftAllowances(list(env.TRACETAPE_ALLOW_MODEL_DRIFT), 'TRACETAPE_ALLOW_MODEL_DRIFT'),
     flushTimeoutMs: positiveInt(env, 'TRACETAPE_FLUSH_TIMEOUT_MS') ?? 5000,
+    exporter: exporterKind(env),
     thenLive: mode === 'playback' && ['1', 'true', 'yes'].includes((env.TRACETAPE_THEN_LIVE ?? '').toLowerCase()),
   };
   const breakAt = positiveInt(env, 'TRACETAPE_BREAK_AT');
@@ -54,6 +60,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readon
     throw new ConfigError('TRACETAPE_MODE=playback needs TRACETAPE_TAPE, the tape file to answer from (write one with `tracetape tape <traceId> -o tape.json`).');
   }
   return config;
+}
+
+function exporterKind(env: NodeJS.ProcessEnv): ExporterKind {
+  const chosen = (env.TRACETAPE_EXPORTER ?? '').trim().toLowerCase();
+  if (chosen === 'otlp' || chosen === 'clickhouse') return chosen;
+  if (chosen !== '') throw new ConfigError(`TRACETAPE_EXPORTER must be clickhouse or otlp, not "${env.TRACETAPE_EXPORTER}".`);
+  return env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'otlp' : 'clickhouse';
 }
 
 function defaultRunName(argv: readonly string[]): string {

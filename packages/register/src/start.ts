@@ -3,7 +3,6 @@ import { register as registerLoaderHook } from 'node:module';
 import { ROOT_CONTEXT, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { ClickHouseSpanExporter, openStore, storeOptionsFromEnv } from '@tracetape/clickhouse';
 import { ATTR_TRACETAPE_RUN, parseTape } from '@tracetape/core';
 import {
   CaptureSession,
@@ -21,6 +20,7 @@ import { recordNondeterminism, replayNondeterminism, type ReplayedReads } from '
 import { createInstrumentations } from './instrumentations.js';
 import { RecordedTraces } from './recorded-traces.js';
 import { summarizeReport, writeReplayReport } from './replay-report-file.js';
+import { createSpanExporter } from './span-exporter.js';
 import { continuationOf, ServedFromTapeMarker } from './then-live.js';
 
 /** Spans are still made in playback (the code runs exactly as recorded) but go nowhere. */
@@ -66,7 +66,7 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
     };
     const session = new CaptureSession(captureOptions);
     inboundHooks = new InboundCapture(captureOptions).hooks();
-    const exporter = new BufferedExportProcessor(new ClickHouseSpanExporter({ store: openStore(storeOptionsFromEnv()) }));
+    const exporter = new BufferedExportProcessor(createSpanExporter(config));
     const traces = new RecordedTraces(exporter);
     // A replay continued live takes its clock and random reads from the tape, not a fresh recording.
     if (config.thenLive) servedMarker = new ServedFromTapeMarker(traces);

@@ -1,4 +1,5 @@
 import { TracetapeError } from '@tracetape/core';
+import { collectorCommand } from './commands/collector.js';
 import type { Command } from './commands/command.js';
 import { fixtureCommand } from './commands/fixture.js';
 import { queryCommand } from './commands/query.js';
@@ -7,7 +8,7 @@ import { replayCommand } from './commands/replay.js';
 import { tapeCommand } from './commands/tape.js';
 import { tracesCommand } from './commands/traces.js';
 
-const COMMANDS: Command[] = [recordCommand, tracesCommand, tapeCommand, fixtureCommand, replayCommand, queryCommand];
+const COMMANDS: Command[] = [recordCommand, tracesCommand, tapeCommand, fixtureCommand, replayCommand, queryCommand, collectorCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

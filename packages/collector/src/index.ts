@@ -1,0 +1,24 @@
+export {
+  DEFAULT_HOST,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_PORT,
+  TRACES_PATH,
+  startCollector,
+  type CollectorOptions,
+  type CollectorStats,
+  type RunningCollector,
+} from './server.js';
+export {
+  MalformedRequestError,
+  MethodNotAllowedError,
+  NotFoundError,
+  RejectedRequestError,
+  RequestTooLargeError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+} from './errors.js';
+export { decodeJsonRequest } from './decode-json.js';
+export { decodeProtobufRequest } from './decode-protobuf.js';
+export { convertRequest, type ConvertedSpans } from './span-rows.js';
+export type { OtlpAnyValue, OtlpKeyValue, OtlpSpan, OtlpTraceRequest } from './otlp-model.js';
+export { ExportTraceServiceRequest, ExportTraceServiceResponse, RpcStatus } from './otlp-schema.js';

@@ -1,0 +1,114 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import { parseArgs } from 'node:util';
+import { ChdbSpanStore, openStore, storeOptionsFromEnv } from '@tracetape/clickhouse';
+import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, TRACES_PATH, startCollector } from '@tracetape/collector';
+import { ConfigError, StoreUnavailableError } from '@tracetape/core';
+import type { Command } from './command.js';
+
+const TOKEN_ENV = 'TRACETAPE_COLLECTOR_TOKEN';
+const MAX_BODY_ENV = 'TRACETAPE_COLLECTOR_MAX_BODY_BYTES';
+
+function wholeNumber(value: string, what: string, min: number): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min) throw new ConfigError(`${what} must be a whole number of at least ${min}, not "${value}".`);
+  return parsed;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || (isIPv4(host) && host.startsWith('127.')) || (isIPv6(host) && host === '::1');
+}
+
+function waitForStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(signal);
+    };
+    const onInt = stop('SIGINT');
+    const onTerm = stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
+
+export const collectorCommand: Command = {
+  name: 'collector',
+  summary: `OTLP/HTTP trace receiver on :${DEFAULT_PORT} writing to the store`,
+  usage: `tracetape collector [--host H] [--port P] [--token T] [--max-body-bytes N]
+
+Receives OpenTelemetry traces over OTLP/HTTP (POST ${TRACES_PATH}, protobuf or JSON, optionally
+gzip) and writes them to the store (TRACETAPE_DIR, default .tracetape/, or
+TRACETAPE_CLICKHOUSE_URL), moving large payloads to the payload table as the register hook does.
+Apps record into it with OTEL_EXPORTER_OTLP_ENDPOINT=<the printed URL>; several processes can
+share one embedded store this way, since the collector holds its directory for them. Stop it
+(Ctrl-C, SIGTERM) before running \`tracetape replay\` against the same embedded store.
+
+Options:
+  --host H             address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 exposes it to the network)
+  --port P             port (default ${DEFAULT_PORT}; 0 picks a free one, printed on start)
+  --token T            require "Authorization: Bearer T" (default: ${TOKEN_ENV}, else none)
+  --max-body-bytes N   largest request body, sent or inflated (default: ${MAX_BODY_ENV}, else ${DEFAULT_MAX_BODY_BYTES})`,
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        host: { type: 'string', default: DEFAULT_HOST },
+        port: { type: 'string', default: String(DEFAULT_PORT) },
+        token: { type: 'string' },
+        'max-body-bytes': { type: 'string' },
+      },
+      strict: true,
+    });
+    const port = wholeNumber(values.port!, '--port', 0);
+    if (port > 65535) throw new ConfigError(`--port must be at most 65535, not ${port}.`);
+    const maxBody = values['max-body-bytes'] ?? process.env[MAX_BODY_ENV];
+    const maxBodyBytes = maxBody ? wholeNumber(maxBody, '--max-body-bytes', 1) : DEFAULT_MAX_BODY_BYTES;
+    const token = values.token ?? (process.env[TOKEN_ENV] || undefined);
+    const host = values.host!;
+
+    const store = openStore(storeOptionsFromEnv());
+    try {
+      await store.init();
+    } catch (error) {
+      // The embedded store failing now (most often: another process holds it) will not heal by
+      // itself. A server may come up later: senders get 503 and retry until it does.
+      if (store instanceof ChdbSpanStore || !(error instanceof StoreUnavailableError)) {
+        await store.close();
+        throw error;
+      }
+      process.stderr.write(`tracetape collector: ${error.message} Requests get 503 (senders retry) until it is reachable.\n`);
+    }
+
+    const collector = await startCollector({
+      store,
+      host,
+      port,
+      maxBodyBytes,
+      ...(token ? { token } : {}),
+      onProblem: (status, message) => process.stderr.write(`tracetape collector: ${status === 200 ? 'partial success' : status}: ${message}\n`),
+    }).catch(async (error: unknown) => {
+      await store.close();
+      const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+      if (code === 'EADDRINUSE') throw new ConfigError(`${host}:${port} is already in use: stop what listens there, or pick another --port.`);
+      throw error;
+    });
+
+    if (!token && !isLoopback(host)) {
+      process.stderr.write(`tracetape collector: listening on ${host} without --token: anyone who can reach it can write traces.\n`);
+    }
+    process.stdout.write(`tracetape collector: listening on ${collector.url}${TRACES_PATH}, storing into ${store.location}\n`);
+    process.stdout.write(`tracetape collector: record into it with OTEL_EXPORTER_OTLP_ENDPOINT=${collector.url}\n`);
+
+    const signal = await waitForStopSignal();
+    process.stderr.write(`tracetape collector: ${signal}: finishing requests in progress, then closing the store\n`);
+    await collector.close();
+    await store.close();
+    const stats = collector.stats();
+    process.stderr.write(
+      `tracetape collector: stored ${stats.storedSpans} span(s) from ${stats.requests} request(s); ` +
+        `${stats.rejectedSpans} span(s) rejected, ${stats.failedRequests} request(s) refused\n`,
+    );
+    return 0;
+  },
+};
