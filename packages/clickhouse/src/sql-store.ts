@@ -1,6 +1,8 @@
 import { ATTR_TRACETAPE_INPUT_HASH } from '@tracetape/core';
 import { schemaNames, schemaStatements, type SchemaNames, type SchemaOptions } from './schema.js';
 import type { ListTracesOptions, PayloadRow, SpanRow, SpanStore, TraceSummary } from './store.js';
+import { currentStatusSpelling, withCurrentSpellings } from './legacy-spellings.js';
+import { LAYOUT_QUERY, layoutFromColumns, layoutTables, lookupBoundsSql, spanRowSelectList, type ColumnInfo, type TraceTableLayout } from './trace-layout.js';
 
 /** Values bound server-side to `{name:Type}` placeholders; never spliced into SQL text. */
 export type QueryParams = Record<string, string | number | readonly string[]>;
@@ -11,14 +13,6 @@ export interface InsertBatch {
   table: string;
   rows: readonly object[];
 }
-
-// Duration is a UInt64: read it as a string so nanoseconds survive JSON.parse.
-const SPAN_COLUMNS = [
-  'Timestamp', 'TraceId', 'SpanId', 'ParentSpanId', 'TraceState', 'SpanName', 'SpanKind', 'ServiceName',
-  'ResourceAttributes', 'ScopeName', 'ScopeVersion', 'SpanAttributes', 'toString(Duration) AS Duration',
-  'StatusCode', 'StatusMessage', '`Events.Timestamp`', '`Events.Name`', '`Events.Attributes`',
-  '`Links.TraceId`', '`Links.SpanId`', '`Links.TraceState`', '`Links.Attributes`',
-].join(', ');
 
 const PAYLOAD_LOOKUP_CHUNK = 1000;
 
@@ -47,6 +41,8 @@ export abstract class SqlSpanStore implements SpanStore {
   protected readonly names: SchemaNames;
   private readonly schemaOptions: SchemaOptions;
   private schemaReady = false;
+  /** Detected once the span table exists: a Collector of any vintage may have created it. */
+  private layout: TraceTableLayout | undefined;
 
   protected constructor(schema: SchemaOptions) {
     this.schemaOptions = schema;
@@ -93,21 +89,43 @@ export abstract class SqlSpanStore implements SpanStore {
   }
 
   async getTraceSpans(traceId: string): Promise<SpanRow[]> {
+    const layout = await this.traceTableLayout();
+    if (!layout.tracesExists) return [];
+    const select = `SELECT ${spanRowSelectList(layout)} FROM ${this.names.traces}`;
     // Ties in Timestamp (clocks are coarse) put the root first, then go by SpanId, so reads repeat.
-    // The lookup table narrows the scan to the trace's time range (the span table is ordered by
-    // service and name, not trace ID). Start/End are whole seconds, hence the extra second.
-    const [bounds] = await this.select<{ start: string; end: string; found: number | string }>(
-      `SELECT toString(min(Start)) AS start, toString(max(End) + 1) AS end, count() AS found
-       FROM ${this.names.traceIdTs} WHERE TraceId = {traceId:String}`,
-      { traceId },
-    );
-    if (!bounds || Number(bounds.found) === 0) return [];
-    return this.select<SpanRow>(
-      `SELECT ${SPAN_COLUMNS} FROM ${this.names.traces}
-       WHERE TraceId = {traceId:String} AND Timestamp BETWEEN {start:DateTime} AND {end:DateTime}
-       ORDER BY Timestamp, ParentSpanId != '', SpanId`,
-      { traceId, start: bounds.start, end: bounds.end },
-    );
+    const order = "ORDER BY Timestamp, ParentSpanId != '', SpanId";
+    if (layout.hasLookup) {
+      // The lookup table narrows the scan to the trace's time range (the span table is ordered by
+      // service and name, not trace ID).
+      const [bounds] = await this.select<{ start: string; end: string; found: number | string }>(
+        lookupBoundsSql(this.names.traceIdTs),
+        { traceId },
+      );
+      if (bounds && Number(bounds.found) > 0) {
+        const rows = await this.select<SpanRow>(
+          `${select} WHERE TraceId = {traceId:String} AND Timestamp BETWEEN {start:DateTime} AND {end:DateTime} ${order}`,
+          { traceId, start: bounds.start, end: bounds.end },
+        );
+        return rows.map(withCurrentSpellings);
+      }
+    }
+    // No lookup table, or it lacks the trace (rows inserted before its view existed): the TraceId
+    // skip index keeps a scan by ID affordable.
+    const rows = await this.select<SpanRow>(`${select} WHERE TraceId = {traceId:String} ${order}`, { traceId });
+    return rows.map(withCurrentSpellings);
+  }
+
+  /** The layout of the span tables; not cached while the span table is missing (init() may follow). */
+  private async traceTableLayout(): Promise<TraceTableLayout> {
+    if (this.layout) return this.layout;
+    const tables = layoutTables(this.schemaOptions);
+    const columns = await this.select<ColumnInfo>(LAYOUT_QUERY, {
+      database: tables.database,
+      tables: [tables.traces, tables.lookup],
+    });
+    const layout = layoutFromColumns(tables, columns);
+    if (layout.tracesExists) this.layout = layout;
+    return layout;
   }
 
   async getPayloads(hashes: string[]): Promise<Map<string, string>> {
@@ -128,9 +146,16 @@ export abstract class SqlSpanStore implements SpanStore {
   async listTraces(options: ListTracesOptions): Promise<TraceSummary[]> {
     const limit = Math.max(0, Math.floor(options.limit));
     if (limit === 0) return [];
+    const layout = await this.traceTableLayout();
+    if (!layout.tracesExists) return [];
+    // Without a lookup table (Collector deployments that manage their own DDL), the span table
+    // itself gives each trace's time range.
+    const ranges = layout.hasLookup
+      ? `SELECT TraceId, toDateTime(min(Start)) AS s, toDateTime(max(End)) AS e FROM ${this.names.traceIdTs}`
+      : `SELECT TraceId, toDateTime(min(Timestamp)) AS s, toDateTime(max(Timestamp)) AS e FROM ${this.names.traces} WHERE TraceId != ''`;
     const rows = await this.select<Record<keyof TraceSummary, string | number>>(
       `WITH recent AS (
-         SELECT TraceId, min(Start) AS s, max(End) AS e FROM ${this.names.traceIdTs}
+         ${ranges}
          GROUP BY TraceId ORDER BY s DESC, TraceId LIMIT {limit:UInt32}
        )
        SELECT
@@ -156,7 +181,7 @@ export abstract class SqlSpanStore implements SpanStore {
       name: String(r.name),
       start: String(r.start),
       durationMs: Number(r.durationMs),
-      status: String(r.status),
+      status: currentStatusSpelling(String(r.status)),
       spanCount: Number(r.spanCount),
       recordedCalls: Number(r.recordedCalls),
     }));

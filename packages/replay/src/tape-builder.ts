@@ -19,6 +19,7 @@ import {
   type TapeEntry,
 } from '@tracetape/core';
 import { inboundExchangeOf } from './inbound-exchange.js';
+import { isCutOffHash, isCutOffJson, TruncatedAttributeError } from './truncated-attribute.js';
 
 /** Rebuilds the playback tape of a trace from the store: every recorded call, in the order it started. */
 export async function buildTape(store: SpanStore, traceIdInput: string): Promise<Tape> {
@@ -63,7 +64,6 @@ function rootKindOf(root: SpanRow): Tape['rootKind'] {
 }
 
 function entryFromRow(row: SpanRow, step: number): TapeEntry {
-  const attributes = row.SpanAttributes;
   const entry: TapeEntry = {
     step,
     kind: 'http',
@@ -71,7 +71,7 @@ function entryFromRow(row: SpanRow, step: number): TapeEntry {
     spanName: row.SpanName,
     startTime: toIso(row.Timestamp),
     durationMs: Number(BigInt(row.Duration || '0')) / 1e6,
-    inputHash: attributes[ATTR_TRACETAPE_INPUT_HASH]!,
+    inputHash: inputHashOf(row),
     request: parseAttribute<CapturedRequest>(row, ATTR_TRACETAPE_REQUEST),
     response: parseAttribute<RecordedResponse>(row, ATTR_TRACETAPE_RESPONSE),
   };
@@ -82,12 +82,19 @@ function entryFromRow(row: SpanRow, step: number): TapeEntry {
   return entry;
 }
 
+function inputHashOf(row: SpanRow): string {
+  const hash = row.SpanAttributes[ATTR_TRACETAPE_INPUT_HASH]!;
+  if (isCutOffHash(hash)) throw new TruncatedAttributeError(row, ATTR_TRACETAPE_INPUT_HASH, hash.length);
+  return hash;
+}
+
 function parseAttribute<T>(row: SpanRow, name: string): T {
   const text = row.SpanAttributes[name];
   if (text === undefined) throw new TapeFormatError(`span ${row.SpanId}`, `attribute ${name} is missing`);
   try {
     return JSON.parse(text) as T;
   } catch {
+    if (isCutOffJson(text)) throw new TruncatedAttributeError(row, name, text.length);
     throw new TapeFormatError(`span ${row.SpanId}`, `attribute ${name} is not valid JSON (was it cut off by an attribute length limit?)`);
   }
 }

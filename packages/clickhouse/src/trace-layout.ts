@@ -1,0 +1,110 @@
+import { DEFAULT_DATABASE, DEFAULT_TRACES_TABLE, quoteIdentifier, type SchemaOptions } from './schema.js';
+
+/*
+ * The span table is not always ours. A Collector's ClickHouse exporter may have created it, and
+ * its DDL changed over the years: `Duration Int64` before `UInt64`; no ScopeName/ScopeVersion
+ * columns at first (the scope went into SpanAttributes as otel.scope.name/version); a lookup table
+ * `<traces>_trace_id_ts` with DateTime64(9) Start/End on a plain MergeTree, later DateTime, now
+ * SimpleAggregateFunction(min/max, DateTime) on an AggregatingMergeTree; and deployments that
+ * manage their own DDL (create_schema: false) often have no lookup table at all. Reading detects
+ * what is there instead of assuming today's layout.
+ */
+
+/** What the store's span tables look like, as system.columns reports them. */
+export interface TraceTableLayout {
+  /** False when the span table does not exist (a store nothing was ever written to). */
+  tracesExists: boolean;
+  /** Column name to type, `Events.Timestamp` style for nested columns. */
+  tracesColumns: ReadonlyMap<string, string>;
+  /** The lookup table exists with the TraceId/Start/End columns the bounds query needs. */
+  hasLookup: boolean;
+}
+
+export interface LayoutTables {
+  database: string;
+  traces: string;
+  lookup: string;
+}
+
+/** Unquoted names of the tables whose layout matters, for system.tables/system.columns. */
+export function layoutTables(options: SchemaOptions): LayoutTables {
+  const traces = options.tracesTable ?? DEFAULT_TRACES_TABLE;
+  return { database: options.database ?? DEFAULT_DATABASE, traces, lookup: `${traces}_trace_id_ts` };
+}
+
+/** The query that lists the columns of both tables; bind `database` and `tables`. */
+export const LAYOUT_QUERY = `SELECT table, name, type FROM system.columns
+  WHERE database = {database:String} AND table IN {tables:Array(String)}`;
+
+export interface ColumnInfo {
+  table: string;
+  name: string;
+  type: string;
+}
+
+export function layoutFromColumns(tables: LayoutTables, columns: readonly ColumnInfo[]): TraceTableLayout {
+  const tracesColumns = new Map<string, string>();
+  const lookupColumns = new Set<string>();
+  for (const column of columns) {
+    if (column.table === tables.traces) tracesColumns.set(column.name, column.type);
+    else if (column.table === tables.lookup) lookupColumns.add(column.name);
+  }
+  return {
+    tracesExists: tracesColumns.size > 0,
+    tracesColumns,
+    hasLookup: ['TraceId', 'Start', 'End'].every((name) => lookupColumns.has(name)),
+  };
+}
+
+const EMPTY_MAP = "CAST(map(), 'Map(LowCardinality(String), String)')";
+const MAP_FROM_ATTRIBUTE = (key: string): string => `SpanAttributes['${key}']`;
+
+/**
+ * The columns a SpanRow is read from, each with what stands in for it when an older layout lacks
+ * it. Duration goes through toString: UInt64 (current) and Int64 (older) both exceed what a JS
+ * number holds exactly.
+ */
+const SPAN_ROW_COLUMNS: readonly { name: string; read?: string; missing: string }[] = [
+  { name: 'Timestamp', missing: "toDateTime64(0, 9, 'UTC')" },
+  { name: 'TraceId', missing: "''" },
+  { name: 'SpanId', missing: "''" },
+  { name: 'ParentSpanId', missing: "''" },
+  { name: 'TraceState', missing: "''" },
+  { name: 'SpanName', missing: "''" },
+  { name: 'SpanKind', missing: "''" },
+  { name: 'ServiceName', missing: "ResourceAttributes['service.name']" },
+  { name: 'ResourceAttributes', missing: EMPTY_MAP },
+  // Exporters before the Scope columns existed put the scope into the span attributes.
+  { name: 'ScopeName', missing: MAP_FROM_ATTRIBUTE('otel.scope.name') },
+  { name: 'ScopeVersion', missing: MAP_FROM_ATTRIBUTE('otel.scope.version') },
+  { name: 'SpanAttributes', missing: EMPTY_MAP },
+  { name: 'Duration', read: 'toString(Duration)', missing: "'0'" },
+  { name: 'StatusCode', missing: "''" },
+  { name: 'StatusMessage', missing: "''" },
+  { name: 'Events.Timestamp', missing: "CAST([], 'Array(DateTime64(9))')" },
+  { name: 'Events.Name', missing: "CAST([], 'Array(String)')" },
+  { name: 'Events.Attributes', missing: `CAST([], 'Array(Map(LowCardinality(String), String))')` },
+  { name: 'Links.TraceId', missing: "CAST([], 'Array(String)')" },
+  { name: 'Links.SpanId', missing: "CAST([], 'Array(String)')" },
+  { name: 'Links.TraceState', missing: "CAST([], 'Array(String)')" },
+  { name: 'Links.Attributes', missing: `CAST([], 'Array(Map(LowCardinality(String), String))')` },
+];
+
+/** The SELECT list that reads SpanRows from a span table of this layout. */
+export function spanRowSelectList(layout: TraceTableLayout): string {
+  return SPAN_ROW_COLUMNS.map(({ name, read, missing }) => {
+    const quoted = quoteIdentifier(name);
+    const expression = layout.tracesColumns.has(name) ? (read ?? quoted) : missing;
+    return expression === quoted ? quoted : `${expression} AS ${quoted}`;
+  }).join(', ');
+}
+
+/**
+ * Time bounds of a trace from the lookup table. toDateTime() makes every vintage of Start/End
+ * (DateTime64(9), DateTime, SimpleAggregateFunction over DateTime) whole seconds, rounded down;
+ * the extra second on End covers the rounding.
+ */
+export function lookupBoundsSql(lookupTable: string): string {
+  return `SELECT toString(toDateTime(min(Start))) AS start, toString(toDateTime(max(End)) + 1) AS end, count() AS found
+       FROM ${lookupTable} WHERE TraceId = {traceId:String}`;
+}

@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, recordedTraceId, REPO_ROOT, tempDir, tracetape } from './support/cli.js';
+import { startCountingServer, type CountingServer } from './support/counting-server.js';
+
+/*
+ * Runs every ```sql block of docs/sql-recipes.md through `tracetape query` against runs recorded
+ * through the CLI: an LLM call whose answer is large enough to move to the payload table, and a
+ * run whose upstream failed. Each recipe must return rows with the columns it documents.
+ */
+
+const RECIPES_FILE = path.join(REPO_ROOT, 'docs/sql-recipes.md');
+const recipes = [...fs.readFileSync(RECIPES_FILE, 'utf8').matchAll(/^## (.+)$|^```sql\n([\s\S]*?)^```$/gm)].reduce<{ title: string; sql: string }[]>(
+  (found, match) => {
+    if (match[1]) found.push({ title: match[1], sql: '' });
+    else if (match[2] && found.length > 0) found[found.length - 1]!.sql = match[2].trim();
+    return found;
+  },
+  [],
+).filter((recipe) => recipe.sql !== '');
+
+const EXPECTED_COLUMNS: Record<string, string[]> = {
+  'Runs that failed': ['trace_id', 'service', 'run', 'started', 'error_spans', 'first_error', 'recorded_calls'],
+  'The LLM calls of a run, with their prompts': ['time', 'provider', 'model', 'latency_ms', 'input_tokens', 'output_tokens', 'prompt', 'response_body'],
+  'Token use by model': ['day', 'model', 'calls', 'input_tokens', 'output_tokens', 'p95_latency_ms'],
+  'All runs that made a given call': ['trace_id', 'service', 'first_call', 'times_called', 'status_codes'],
+  'Which calls were recorded most': ['input_hash', 'method', 'url', 'calls', 'runs'],
+};
+
+const LONG_ANSWER = 'tape '.repeat(800).trim();
+const store = tempDir('tracetape-sql-recipes-');
+const env = { TRACETAPE_DIR: path.join(store.dir, 'store') };
+let llm: CountingServer;
+let failing: CountingServer;
+let llmTrace = '';
+let failedTrace = '';
+let llmInputHash = '';
+
+beforeAll(async () => {
+  llm = await startCountingServer(({ body }) => {
+    const request = JSON.parse(body) as { model: string };
+    return {
+      body: JSON.stringify({
+        id: 'chatcmpl-recipes',
+        object: 'chat.completion',
+        created: 1_700_000_000,
+        model: `${request.model}-2025`,
+        choices: [{ index: 0, message: { role: 'assistant', content: LONG_ANSWER }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 14, completion_tokens: 800, total_tokens: 814 },
+      }),
+    };
+  });
+  failing = await startCountingServer(() => ({ status: 503, body: JSON.stringify({ error: 'unavailable' }) }));
+
+  const recordedLlm = await tracetape(['record', '--', 'node', path.join(FIXTURES, 'openai-app.mjs')], { ...env, OPENAI_BASE_URL: `${llm.url}/v1`, STREAM: '0' });
+  expect(recordedLlm.code, recordedLlm.stderr).toBe(0);
+  llmTrace = recordedTraceId(recordedLlm.stderr);
+  const recordedFailure = await tracetape(['record', '--', 'node', path.join(FIXTURES, 'esm-app.mjs')], { ...env, UPSTREAM_URL: failing.url });
+  expect(recordedFailure.code, recordedFailure.stderr).toBe(0);
+  failedTrace = recordedTraceId(recordedFailure.stderr);
+  const tape = await tracetape(['tape', llmTrace, '--json'], env);
+  llmInputHash = JSON.parse(tape.stdout).entries[0].inputHash as string;
+});
+
+afterAll(async () => {
+  await llm?.close();
+  await failing?.close();
+  store.remove();
+});
+
+/** The recipe with its example values swapped for the recorded run's. */
+function withRecordedValues(sql: string): string {
+  return sql
+    .replace(/WITH '[0-9a-f]{32}' AS trace_id/, `WITH '${llmTrace}' AS trace_id`)
+    .replace(/WITH '[0-9a-f]{64}' AS input_hash/, `WITH '${llmInputHash}' AS input_hash`);
+}
+
+async function run(sql: string): Promise<Record<string, unknown>[]> {
+  const result = await tracetape(['query', sql, '--format', 'json'], env);
+  expect(result.code, result.stderr).toBe(0);
+  return result.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('docs/sql-recipes.md', () => {
+  it('documents every recipe this test knows, and nothing else', () => {
+    expect(recipes.map((r) => r.title).sort()).toEqual(Object.keys(EXPECTED_COLUMNS).sort());
+  });
+
+  for (const recipe of recipes) {
+    it(`${recipe.title}: returns rows with the documented columns`, async () => {
+      const rows = await run(withRecordedValues(recipe.sql));
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) expect(Object.keys(row)).toEqual(EXPECTED_COLUMNS[recipe.title]);
+    });
+  }
+
+  it('answers with the recorded runs', async () => {
+    const byTitle = (title: string): string => withRecordedValues(recipes.find((r) => r.title === title)!.sql);
+
+    const failed = await run(byTitle('Runs that failed'));
+    expect(failed.map((r) => r.trace_id)).toEqual([failedTrace]);
+    expect(Number(failed[0]!.recorded_calls)).toBe(2);
+
+    const [call] = await run(byTitle('The LLM calls of a run, with their prompts'));
+    expect(call).toMatchObject({ provider: 'openai', model: 'gpt-test' });
+    expect([call!.input_tokens, call!.output_tokens].map(Number)).toEqual([14, 800]);
+    expect(JSON.parse(String(call!.prompt))).toEqual([{ role: 'user', content: 'Write a haiku about replaying production traffic.' }]);
+    // The answer was over the offload threshold: it comes back from the payload table, not as a reference.
+    expect(String(call!.response_body)).toContain(LONG_ANSWER);
+
+    const tokens = await run(byTitle('Token use by model'));
+    expect(tokens).toEqual([expect.objectContaining({ model: 'gpt-test-2025' })]);
+
+    const same = await run(byTitle('All runs that made a given call'));
+    expect(same.map((r) => r.trace_id)).toEqual([llmTrace]);
+    expect(same[0]!.status_codes).toEqual(['200']);
+  });
+
+  it('the payload really was offloaded, so the join is what found it', async () => {
+    const rows = await run(`SELECT SpanAttributes['tracetape.response'] AS ref FROM otel_traces WHERE TraceId = '${llmTrace}' AND mapContains(SpanAttributes, 'gen_ai.operation.name')`);
+    expect(String(rows[0]!.ref)).toMatch(/^tracetape-payload:sha256:[0-9a-f]{64}$/);
+  });
+});
