@@ -156,7 +156,8 @@ export abstract class SqlSpanStore implements SpanStore {
     const rows = await this.select<Record<keyof TraceSummary, string | number>>(
       `WITH recent AS (
          ${ranges}
-         GROUP BY TraceId ORDER BY s DESC, TraceId LIMIT {limit:UInt32}
+         -- Second precision: every trace in the boundary second is a candidate; the exact start decides below.
+         GROUP BY TraceId ORDER BY s DESC LIMIT {limit:UInt32} WITH TIES
        )
        SELECT
          TraceId AS traceId,
@@ -172,7 +173,8 @@ export abstract class SqlSpanStore implements SpanStore {
          AND Timestamp >= (SELECT min(s) FROM recent)
          AND Timestamp <= (SELECT max(e) FROM recent) + 1
        GROUP BY TraceId
-       ORDER BY start DESC, traceId`,
+       ORDER BY start DESC, traceId
+       LIMIT {limit:UInt32}`,
       { limit, inputHashAttribute: ATTR_TRACETAPE_INPUT_HASH },
     );
     return rows.map((r) => ({

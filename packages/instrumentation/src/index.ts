@@ -15,6 +15,7 @@ export {
   NondeterminismPlayer,
   NondeterminismRecorder,
   NondeterminismSpanProcessor,
+  RealRandomIdGenerator,
   ReplayTarget,
   type SourceHandler,
 } from './nondeterminism/index.js';

@@ -33,7 +33,8 @@ export class BufferedExportProcessor implements SpanProcessor {
     private readonly exporter: SyncCapableExporter,
     options: BufferedExportOptions = {},
   ) {
-    this.maxBatchSize = options.maxBatchSize ?? 512;
+    // Converting and inserting a batch runs on the app's thread: small batches keep each pause short.
+    this.maxBatchSize = options.maxBatchSize ?? 128;
     this.scheduledDelayMs = options.scheduledDelayMs ?? 1000;
     this.maxQueueSize = options.maxQueueSize ?? 50_000;
   }

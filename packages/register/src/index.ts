@@ -2,7 +2,7 @@
  * `node --import @tracetape/register app.js`: starts OpenTelemetry with tracetape capture (default)
  * or playback (TRACETAPE_MODE=playback), configured from TRACETAPE_* and OTEL_* variables.
  */
-import { TracetapeError } from '@tracetape/core';
+import { ConfigError, TracetapeError } from '@tracetape/core';
 import { configFromEnv } from './config.js';
 import { startTracetape, type TracetapeRuntime } from './start.js';
 
@@ -14,6 +14,7 @@ const holder = globalThis as { [STARTED]?: TracetapeRuntime };
 
 if (!holder[STARTED]) {
   try {
+    requireSupportedNode();
     holder[STARTED] = startTracetape(configFromEnv());
   } catch (error) {
     // A misconfigured hook must stop the app before it runs unrecorded, or unprotected in playback.
@@ -22,5 +23,13 @@ if (!holder[STARTED]) {
       process.exit(2);
     }
     throw error;
+  }
+}
+
+/** OpenTelemetry JS 3.x needs Node 22.15; on older Nodes the hook would start and then break every fetch. */
+function requireSupportedNode(): void {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major < 22 || (major === 22 && minor < 15)) {
+    throw new ConfigError(`Node.js 22.15 or newer is needed (OpenTelemetry JS 3.x); this is ${process.version}. Run the app with Node 22.15+ or 24.`);
   }
 }

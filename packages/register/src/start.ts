@@ -9,6 +9,7 @@ import {
   InboundCapture,
   InboundReplay,
   PlaybackSession,
+  RealRandomIdGenerator,
   RunContextManager,
   TRACER_NAME,
   type HttpServerHooks,
@@ -95,6 +96,7 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
 
   const sdk = new NodeSDK({
     contextManager,
+    idGenerator: new RealRandomIdGenerator(),
     spanProcessors: [spanProcessor, ...(replayedReads ? [replayedReads.processor] : [])],
     instrumentations: createInstrumentations(inboundHooks),
     // Without OTEL_SERVICE_NAME the SDK would call every app "unknown_service:node"; the script name says more.

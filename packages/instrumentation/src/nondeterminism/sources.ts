@@ -36,11 +36,11 @@ export function installSources(handler: SourceHandler): () => void {
   };
   // A function, not a class: `Date()` without `new` must keep working (it returns a string).
   const PatchedDate = function Date(this: unknown, ...args: unknown[]): Date | string {
-    const excluded = isExcludedCaller(PatchedDate);
-    const current = (): number => (excluded ? realDateNow() : handler.clock(realDateNow));
-    if (!new.target) return new realDate(current()).toString();
-    const values = args.length === 0 ? [current()] : args;
-    return Reflect.construct(realDate, values, new.target) as Date;
+    // A date built from arguments reads no clock: no need to ask who is calling.
+    if (new.target && args.length > 0) return Reflect.construct(realDate, args, new.target) as Date;
+    const current = isExcludedCaller(PatchedDate) ? realDateNow() : handler.clock(realDateNow);
+    if (!new.target) return new realDate(current).toString();
+    return Reflect.construct(realDate, [current], new.target) as Date;
   } as unknown as DateConstructor;
   Object.setPrototypeOf(PatchedDate, realDate);
   Object.defineProperty(PatchedDate, 'prototype', { value: realDate.prototype });
