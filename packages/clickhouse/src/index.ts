@@ -25,3 +25,4 @@ export {
   type ClickHouseSpanExporterOptions,
   type ExporterStats,
 } from './exporter.js';
+export { runSyncWorker } from './sync-worker.js';

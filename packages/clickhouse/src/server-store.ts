@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseClientConfigOptions, type DataFormat } from '@clickhouse/client';
@@ -6,6 +5,7 @@ import { INTERNAL_REQUEST_HEADER, StoreUnavailableError } from '@tracetape/core'
 import { StoreQueryError } from './errors.js';
 import type { SchemaOptions } from './schema.js';
 import { SqlSpanStore, type InsertBatch, type QueryParams } from './sql-store.js';
+import { runSyncWorker } from './sync-worker.js';
 import type { SyncInsertJob } from './sync-insert-worker.js';
 
 export interface ServerStoreOptions extends Omit<SchemaOptions, 'database'> {
@@ -109,23 +109,9 @@ export class ServerSpanStore extends SqlSpanStore {
       schema,
       batches: batches.map((b) => ({ table: b.table, rows: [...b.rows] })),
     };
-    // The app's NODE_OPTIONS may --import tracetape's register hook; the worker must run bare.
-    const env = { ...process.env };
-    delete env.NODE_OPTIONS;
-    const child = spawnSync(process.execPath, [workerPath()], {
-      input: JSON.stringify(job),
-      env,
-      timeout: this.syncInsertTimeoutMs,
-      encoding: 'utf8',
-      maxBuffer: 1024 * 1024,
-    });
-    if (child.error || child.status !== 0) {
-      const reason = child.error
-        ? child.error.message
-        : child.signal
-          ? `the insert did not finish within ${this.syncInsertTimeoutMs} ms`
-          : child.stderr.trim() || `the insert process exited with code ${child.status}`;
-      throw new StoreUnavailableError(this.location, new Error(reason));
+    const failure = runSyncWorker(workerPath(), job, this.syncInsertTimeoutMs, 'insert');
+    if (failure) {
+      throw new StoreUnavailableError(this.location, new Error(failure));
     }
   }
 

@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { runSyncWorker } from '@tracetape/clickhouse';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { SyncCapableExporter } from './buffered-export-processor.js';
 import type { OtlpSyncJob } from './otlp-sync-worker.js';
@@ -74,24 +74,8 @@ export class OtlpSpanExporter implements SyncCapableExporter {
     const body = ProtobufTraceSerializer.serializeRequest(spans);
     if (!body) return this.report(spans.length, new Error('the spans could not be encoded as OTLP'));
     const job: OtlpSyncJob = { url: this.target.url, headers: this.target.headers, body: Buffer.from(body).toString('base64') };
-    // The app's NODE_OPTIONS may --import tracetape's register hook; the worker must run bare.
-    const env = { ...process.env };
-    delete env.NODE_OPTIONS;
-    const child = spawnSync(process.execPath, [workerPath()], {
-      input: JSON.stringify(job),
-      env,
-      timeout: this.syncTimeoutMs,
-      encoding: 'utf8',
-      maxBuffer: 1024 * 1024,
-    });
-    if (child.error || child.status !== 0) {
-      const reason = child.error
-        ? child.error.message
-        : child.signal
-          ? `the send did not finish within ${this.syncTimeoutMs} ms`
-          : child.stderr.trim() || `the send process exited with code ${child.status}`;
-      this.report(spans.length, new Error(reason));
-    }
+    const failure = runSyncWorker(workerPath(), job, this.syncTimeoutMs, 'send');
+    if (failure) this.report(spans.length, new Error(failure));
   }
 
   shutdownSync(): void {
