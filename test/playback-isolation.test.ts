@@ -1,0 +1,146 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import tls from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, recordedTraceId, tempDir, tracetape } from './support/cli.js';
+import { startCountingServer, type CountingServer } from './support/counting-server.js';
+
+// Issue 6 item 4: in playback nothing leaves the process but what the user marked live.
+const store = tempDir('tracetape-isolation-');
+const env = { TRACETAPE_DIR: path.join(store.dir, 'store') };
+const certs = {
+  key: fs.readFileSync(path.join(FIXTURES, 'tls/localhost-key.pem')),
+  cert: fs.readFileSync(path.join(FIXTURES, 'tls/localhost-cert.pem')),
+};
+
+interface Canary {
+  port: number;
+  /** TCP connections accepted, whatever was said on them. */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+/** A loopback server that greets, echoes and counts every connection it accepts. */
+async function startCanary(server: net.Server): Promise<Canary> {
+  let connections = 0;
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (socket: net.Socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    connections: () => connections,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const speak = (socket: net.Socket): void => {
+  socket.write('HELLO\n');
+  socket.on('data', (chunk) => socket.write(chunk));
+  socket.on('error', () => undefined);
+};
+
+let upstream: CountingServer;
+let httpCanary: CountingServer;
+let httpsCanary: CountingServer;
+let tcpCanary: Canary;
+let tlsCanary: Canary;
+let appEnv: Record<string, string>;
+
+beforeAll(async () => {
+  upstream = await startCountingServer(() => ({ body: JSON.stringify({ nonce: Math.random() }) }));
+  httpCanary = await startCountingServer(() => ({ body: '{}' }));
+  httpsCanary = await startCountingServer(() => ({ body: '{}' }), certs);
+  tcpCanary = await startCanary(net.createServer(speak));
+  tlsCanary = await startCanary(tls.createServer(certs, speak));
+  appEnv = {
+    ...env,
+    UPSTREAM_URL: upstream.url,
+    HTTP_PORT: new URL(httpCanary.url).port,
+    TLS_HTTP_PORT: new URL(httpsCanary.url).port,
+    TCP_PORT: String(tcpCanary.port),
+    TLS_PORT: String(tlsCanary.port),
+    NODE_EXTRA_CA_CERTS: path.join(FIXTURES, 'tls/localhost-cert.pem'),
+  };
+});
+
+afterAll(async () => {
+  await Promise.all([upstream.close(), httpCanary.close(), httpsCanary.close(), tcpCanary.close(), tlsCanary.close()]);
+  store.remove();
+});
+
+const app = ['node', path.join(FIXTURES, 'escape-app.mjs')];
+
+async function recordTrace(): Promise<string> {
+  const recorded = await tracetape(['record', '--', ...app], appEnv);
+  expect(recorded.code, recorded.stderr).toBe(0);
+  return recordedTraceId(recorded.stderr);
+}
+
+const canaryHits = (): number => httpCanary.count() + httpsCanary.count() + tcpCanary.connections() + tlsCanary.connections();
+
+function attemptLine(stdout: string, name: string): string {
+  const line = stdout.split('\n').find((text) => text.startsWith(`${name}: `));
+  if (!line) throw new Error(`the app printed nothing for ${name}:\n${stdout}`);
+  return line;
+}
+
+describe('playback isolation', () => {
+  it('blocks every way out of the process, and the canaries see nothing', async () => {
+    const traceId = await recordTrace();
+    const before = canaryHits();
+    const reportFile = path.join(store.dir, 'report-all.json');
+    const replayed = await tracetape(['replay', traceId, '--report', reportFile, '--', ...app], { ...appEnv, PROBE: 'all' });
+
+    expect(canaryHits() - before).toBe(0);
+    expect(replayed.stdout).toContain('recorded: true');
+    const out = replayed.stdout;
+    // HTTP is the HTTP playback's: not on the tape, so it diverges (it never reaches the canary either).
+    for (const name of ['fetch', 'http.request', 'https.request']) expect(attemptLine(out, name)).toMatch(/: error /);
+    for (const name of ['net writes first', 'net waits for server', 'tls.connect']) {
+      expect(attemptLine(out, name)).toMatch(/: error TRACETAPE_PLAYBACK_CONNECTION_BLOCKED: .*127\.0\.0\.1:\d+.*--live-host/);
+    }
+    // The child runs the hook in playback too: its fetch diverges instead of going out, and it exits 1.
+    expect(attemptLine(out, 'child node')).toMatch(/: error TRACETAPE_REPLAY_DIVERGENCE: .*\/child is not on the tape/);
+    expect(out).toMatch(/\(exit 1\)\n/);
+    expect(out).not.toContain('went through');
+
+    expect(replayed.code, replayed.stderr).toBe(1);
+    expect(replayed.stderr).toContain(`tracetape: connection blocked: 127.0.0.1:${tcpCanary.port} is a raw socket, not HTTP; allow it with --live-host 127.0.0.1:${tcpCanary.port}`);
+    expect(replayed.stderr).toContain(`tracetape: connection blocked: 127.0.0.1:${tcpCanary.port} waited for the server to speak first`);
+    const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as {
+      blocked: Array<{ url: string }>;
+      blockedConnections: Array<{ host: string; port: number; reason: string }>;
+    };
+    expect(report.blockedConnections).toEqual(
+      expect.arrayContaining([
+        { host: '127.0.0.1', port: tcpCanary.port, reason: 'not-http' },
+        { host: '127.0.0.1', port: tcpCanary.port, reason: 'server-speaks-first' },
+        { host: '127.0.0.1', port: tlsCanary.port, reason: expect.stringMatching(/not-http|server-speaks-first/) },
+      ]),
+    );
+    // The child process's blocked fetch is in the merged report with the parent's.
+    expect(report.blocked.map((call) => new URL(call.url).pathname)).toEqual(expect.arrayContaining(['/probe', '/child']));
+  });
+
+  it('lets a raw connection to a --live-host through', async () => {
+    const traceId = await recordTrace();
+    const before = tcpCanary.connections();
+    const target = `127.0.0.1:${tcpCanary.port}`;
+    const replayed = await tracetape(['replay', traceId, '--live-host', target, '--', ...app], { ...appEnv, PROBE: 'net' });
+
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(attemptLine(replayed.stdout, 'net writes first')).toMatch(/went through \((HELLO|PING)/);
+    expect(attemptLine(replayed.stdout, 'net waits for server')).toBe('net waits for server: went through (HELLO)');
+    expect(tcpCanary.connections() - before).toBe(2);
+    expect(replayed.stderr).not.toContain('connection blocked');
+  });
+});
