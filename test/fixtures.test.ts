@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseTape, PAYLOAD_REF_PREFIX, REDACTED } from '@tracetape/core';
+import { parseTape, PAYLOAD_REF_PREFIX, REDACTED, TapeIntegrityError } from '@tracetape/core';
 import { PlaybackAlreadyActiveError, ReplayFailedError, replayTape, replayTapeCommand } from '@tracetape/replay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, recordedTraceId, tempDir, tracetape } from './support/cli.js';
@@ -63,6 +63,8 @@ describe('tracetape fixture', () => {
     expect(Number(JSON.parse(offloaded.stdout).n)).toBeGreaterThan(0);
     expect(text).not.toContain(PAYLOAD_REF_PREFIX);
     expect(text).toContain('p'.repeat(4096));
+    // Signed after the redaction pass, so replay can tell a hand-edited copy.
+    expect(JSON.parse(text).checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it('carries no secret, even one the recorder was not configured to redact', async () => {
@@ -176,6 +178,64 @@ describe('replayTapeCommand (child process)', () => {
     } finally {
       copy.remove();
     }
+  });
+});
+
+describe('a hand-edited fixture', () => {
+  /** A copy of the fixture whose recorded answer was rewritten by hand. */
+  function editedCopy(): string {
+    const file = path.join(work.dir, `edited-${Math.random().toString(36).slice(2)}.tape.json`);
+    const tape = JSON.parse(fs.readFileSync(fixtureFile, 'utf8'));
+    const body = tape.entries[0].response.body;
+    body.data = JSON.stringify({ ...JSON.parse(body.data), text: 'edited by hand' });
+    body.size = Buffer.byteLength(body.data);
+    fs.writeFileSync(file, JSON.stringify(tape, null, 2));
+    return file;
+  }
+
+  it('is refused by replay --tape, naming the changed step and how to proceed', async () => {
+    const result = await tracetape(['replay', '--tape', editedCopy(), '--', 'node', AGENT, QUESTION], agentEnv);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('its checksum does not match its content: entries[0] (step 1) was changed');
+    expect(result.stderr).toContain('--allow-modified-tape');
+    expect(result.stderr).toContain('tracetape tape --sign <file>');
+  });
+
+  it('replays with --allow-modified-tape, serving the edit and warning', async () => {
+    upstream.reset();
+    const result = await tracetape(['replay', '--tape', editedCopy(), '--allow-modified-tape', '--', 'node', AGENT, QUESTION], agentEnv);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('answer: edited by hand\n');
+    expect(result.stderr).toContain('warning:');
+    expect(upstream.count()).toBe(0);
+  });
+
+  it('replays without the flag once re-signed with tracetape tape --sign', async () => {
+    const file = editedCopy();
+    const signed = await tracetape(['tape', '--sign', file], env);
+    expect(signed.code, signed.stderr).toBe(0);
+    expect(signed.stderr).toContain('it was unsigned or modified');
+    const result = await tracetape(['replay', '--tape', file, '--', 'node', AGENT, QUESTION], agentEnv);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('answer: edited by hand\n');
+  });
+
+  it('gives the child a freshly signed tape when --override rewrites a step', async () => {
+    const override = path.join(work.dir, 'override.json');
+    fs.writeFileSync(override, JSON.stringify({ text: 'overridden' }));
+    const result = await tracetape(['replay', '--tape', fixtureFile, '--override', `1=${override}`, '--', 'node', AGENT, QUESTION], agentEnv);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('answer: overridden\n');
+  });
+
+  it('is refused by the test helpers unless allowModifiedTape is set', async () => {
+    const file = editedCopy();
+    const error = await rejection(replayTape(file, () => answer(QUESTION, { upstreamUrl: upstream.url })));
+    expect(error).toBeInstanceOf(TapeIntegrityError);
+    const { result } = await replayTape(file, () => answer(QUESTION, { upstreamUrl: upstream.url }), { allowModifiedTape: true });
+    expect(result).toBe('answer: edited by hand');
+    const child = await replayTapeCommand(file, ['node', AGENT, QUESTION], { env: agentEnv, allowModifiedTape: true });
+    expect(child.stdout).toBe('answer: edited by hand\n');
   });
 });
 

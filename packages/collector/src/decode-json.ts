@@ -17,10 +17,25 @@ const STATUS_CODE_NAMES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_E
 const INTEGER = /^-?\d+$/;
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+/**
+ * How deep array and kvlist attribute values may nest. The decoder and the row conversion recurse
+ * per level, so without a bound a small deeply nested body overflows the stack (a 500, found by
+ * fuzzing); protobufjs refuses deeper than 100 messages (about 48 levels) on the protobuf path.
+ */
+const MAX_VALUE_DEPTH = 64;
 
 function fail(path: string, expected: string, got: Json | undefined): never {
-  const shown = got === undefined ? 'nothing' : JSON.stringify(got).slice(0, 60);
+  const shown = got === undefined ? 'nothing' : preview(got);
   throw new MalformedRequestError(`${path || 'the document'} should be ${expected}, not ${shown}`);
+}
+
+/** A short rendering of a wrong value; a deeply nested one is too deep for JSON.stringify's stack. */
+function preview(value: Json): string {
+  try {
+    return JSON.stringify(value).slice(0, 60);
+  } catch {
+    return Array.isArray(value) ? 'a deeply nested array' : 'a deeply nested object';
+  }
 }
 
 function snakeCase(key: string): string {
@@ -83,7 +98,8 @@ function double(value: Json, path: string): number {
   return fail(path, 'a number', value);
 }
 
-function anyValue(json: Json | undefined, path: string): OtlpAnyValue {
+function anyValue(json: Json | undefined, path: string, depth = 0): OtlpAnyValue {
+  if (depth > MAX_VALUE_DEPTH) throw new MalformedRequestError(`${path} nests attribute values deeper than ${MAX_VALUE_DEPTH} levels`);
   const value = object(json, path);
   if (!value) return { kind: 'empty' };
   let field: Json | undefined;
@@ -99,11 +115,11 @@ function anyValue(json: Json | undefined, path: string): OtlpAnyValue {
   if ((field = get(value, 'doubleValue')) !== undefined) return { kind: 'double', value: double(field, `${path}.doubleValue`) };
   if ((field = get(value, 'arrayValue')) !== undefined) {
     const array = object(field, `${path}.arrayValue`)!;
-    return { kind: 'array', values: list(array, 'values', `${path}.arrayValue`, anyValue) };
+    return { kind: 'array', values: list(array, 'values', `${path}.arrayValue`, (v, p) => anyValue(v, p, depth + 1)) };
   }
   if ((field = get(value, 'kvlistValue')) !== undefined) {
     const kvlist = object(field, `${path}.kvlistValue`)!;
-    return { kind: 'kvlist', values: list(kvlist, 'values', `${path}.kvlistValue`, keyValue) };
+    return { kind: 'kvlist', values: list(kvlist, 'values', `${path}.kvlistValue`, (v, p) => keyValue(v, p, depth + 1)) };
   }
   if ((field = get(value, 'bytesValue')) !== undefined) {
     if (typeof field !== 'string' || !BASE64.test(field)) fail(`${path}.bytesValue`, 'base64', field);
@@ -112,9 +128,9 @@ function anyValue(json: Json | undefined, path: string): OtlpAnyValue {
   return { kind: 'empty' };
 }
 
-function keyValue(json: Json, path: string): OtlpKeyValue {
+function keyValue(json: Json, path: string, depth = 0): OtlpKeyValue {
   const kv = object(json, path) ?? fail(path, 'an object', json);
-  return { key: string(kv, 'key', path), value: anyValue(get(kv, 'value'), `${path}.value`) };
+  return { key: string(kv, 'key', path), value: anyValue(get(kv, 'value'), `${path}.value`, depth) };
 }
 
 function link(json: Json, path: string): OtlpLink {

@@ -89,8 +89,30 @@ export class NothingToReplayError extends TracetapeError {
 }
 
 export class TapeFormatError extends TracetapeError {
-  constructor(where: string, problem: string) {
-    super('TRACETAPE_TAPE_INVALID', `Invalid tape (${where}): ${problem}. Rebuild it with \`tracetape tape <traceId> -o <file>\`.`);
+  constructor(where: string, problem: string, advice = 'Rebuild it with `tracetape tape <traceId> -o <file>`.', code = 'TRACETAPE_TAPE_INVALID') {
+    super(code, `Invalid tape (${where}): ${problem}. ${advice}`);
+  }
+}
+
+/**
+ * A tape that is well-formed but not what tracetape wrote: its checksum is missing or no longer
+ * matches. A subclass of TapeFormatError so that callers catching bad tapes catch these too.
+ */
+export class TapeIntegrityError extends TapeFormatError {
+  readonly reason: 'unsigned' | 'modified';
+  /** Index in `entries` of the first entry found changed, added or removed, when the change is in one. */
+  readonly entryIndex: number | undefined;
+  constructor(where: string, reason: 'unsigned' | 'modified', problem: string, entryIndex?: number) {
+    super(
+      where,
+      problem,
+      'If you edited it on purpose (hand-editing a fixture is fine), re-sign it with `tracetape tape --sign <file>`, ' +
+        'or replay it as it is with `tracetape replay --allow-modified-tape --tape <file> -- <command...>` ' +
+        '(in tests: the allowModifiedTape option of replayTape/replayTapeCommand). Otherwise rebuild it with `tracetape tape <traceId> -o <file>`.',
+      reason === 'unsigned' ? 'TRACETAPE_TAPE_UNSIGNED' : 'TRACETAPE_TAPE_MODIFIED',
+    );
+    this.reason = reason;
+    this.entryIndex = entryIndex;
   }
 }
 
@@ -127,5 +149,12 @@ export class TruncatedPayloadError extends TracetapeError {
       'TRACETAPE_PAYLOAD_TRUNCATED',
       `Step ${step} (${method} ${url}) was recorded with its body cut off at the capture size limit, so it cannot be replayed faithfully. Raise TRACETAPE_MAX_BODY_BYTES and record the run again.`,
     );
+  }
+}
+
+/** A redaction setting (TRACETAPE_REDACT_BODY_PATHS, TRACETAPE_REDACT_PATTERNS) that cannot be used. */
+export class RedactionConfigError extends TracetapeError {
+  constructor(setting: string, value: string, problem: string) {
+    super('TRACETAPE_REDACTION_CONFIG', `${setting}: "${value}" ${problem}.`);
   }
 }

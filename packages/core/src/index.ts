@@ -9,4 +9,5 @@ export * from './matcher.js';
 export * from './normalize.js';
 export * from './redact.js';
 export * from './tape.js';
+export { CHECKSUM_PREFIX, type TapeSignature } from './tape-checksum.js';
 export * from './trace-id.js';

@@ -72,6 +72,16 @@ export interface ReplayReport {
   nondeterminism?: NondeterminismUsage[];
   /** For a trace rooted at an inbound HTTP request: how the server answered it in the replay. */
   inbound?: InboundOutcome;
+  /** Raw sockets (another protocol than HTTP) playback refused because their host is not live. */
+  blockedConnections?: BlockedConnection[];
+}
+
+/** A connection refused in playback; `port` is absent for a local socket path. */
+export interface BlockedConnection {
+  host: string;
+  port?: number;
+  /** `not-http`: it wrote bytes that are no HTTP request; `server-speaks-first`: it read before writing. */
+  reason: 'not-http' | 'server-speaks-first';
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

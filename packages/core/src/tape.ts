@@ -1,5 +1,7 @@
 import type { EncodedBody } from './body.js';
 import { TapeFormatError } from './errors.js';
+import { signTape, verifyTapeChecksum, withoutSignature } from './tape-checksum.js';
+import { checkTapeStructure } from './tape-schema.js';
 
 export const TAPE_FORMAT = 'tracetape.tape';
 export const TAPE_VERSION = 1;
@@ -141,66 +143,48 @@ export interface Tape {
   inbound?: InboundExchange;
 }
 
+/**
+ * The tape as a file: JSON, signed with a fresh checksum (see tape-checksum.ts) whatever checksum
+ * fields the object carried, so a tape rewritten in memory (overrides, redaction) is signed anew.
+ */
 export function serializeTape(tape: Tape): string {
-  return JSON.stringify(tape, null, 2) + '\n';
+  // Round-trip first so the checksum covers exactly what a reader of the file will parse.
+  const plain = JSON.parse(JSON.stringify(tape)) as Record<string, unknown>;
+  return JSON.stringify(signTape(plain), null, 2) + '\n';
 }
 
-/** Parses and checks a tape file; a tape that does not hold together is refused with where it breaks. */
-export function parseTape(text: string, where = 'tape'): Tape {
+export interface ParseTapeOptions {
+  /** Accept a tape without a checksum (written by hand, or by an older tracetape). */
+  allowUnsigned?: boolean;
+  /** Accept a tape whose checksum is missing or does not match (edited by hand on purpose). */
+  allowModified?: boolean;
+  /** Told when an unsigned or modified tape is accepted, to warn the user. */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Parses and checks a tape file; a tape that does not hold together is refused with the JSON path
+ * of where it breaks, and one whose checksum is missing or wrong with where it was changed.
+ * The structure is always checked, whatever the options: playback relies on it.
+ * @throws TapeFormatError (TapeIntegrityError for a checksum problem)
+ */
+export function parseTape(text: string, where = 'tape', options: ParseTapeOptions = {}): Tape {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     throw new TapeFormatError(where, `not JSON (${(error as Error).message})`);
   }
-  const tape = value as Partial<Tape>;
-  if (!isObject(tape)) throw new TapeFormatError(where, 'expected a JSON object');
-  if (tape.format !== TAPE_FORMAT) throw new TapeFormatError(where, `"format" must be "${TAPE_FORMAT}"`);
-  if (tape.version !== TAPE_VERSION) {
-    throw new TapeFormatError(where, `version ${String(tape.version)} is not supported (this tracetape reads version ${TAPE_VERSION})`);
+  if (!isObject(value)) throw new TapeFormatError(where, 'expected a JSON object');
+  if (value.format !== TAPE_FORMAT) throw new TapeFormatError(where, `"format" must be "${TAPE_FORMAT}"`);
+  if (value.version !== TAPE_VERSION) {
+    throw new TapeFormatError(where, `version ${String(value.version)} is not supported (this tracetape reads version ${TAPE_VERSION})`);
   }
-  if (typeof tape.traceId !== 'string' || !/^[0-9a-f]{32}$/.test(tape.traceId)) {
-    throw new TapeFormatError(where, '"traceId" must be 32 lower-case hex characters');
-  }
-  if (!Array.isArray(tape.entries)) throw new TapeFormatError(where, '"entries" must be an array');
-  tape.entries.forEach((entry, index) => checkEntry(entry, `${where}: entries[${index}]`));
-  if (tape.inbound !== undefined) checkInbound(tape.inbound, `${where}: inbound`);
-  return tape as Tape;
+  checkTapeStructure(value, where);
+  verifyTapeChecksum(value, where, options);
+  return withoutSignature(value) as unknown as Tape;
 }
 
-/** The inbound exchange of a server trace: replay sends its request and compares the response. */
-function checkInbound(inbound: unknown, where: string): void {
-  if (!isObject(inbound)) throw new TapeFormatError(where, 'expected an object');
-  const { request, response } = inbound as Partial<InboundExchange>;
-  if (!isObject(request) || !isObject(request.normalized) || typeof request.normalized.method !== 'string') {
-    throw new TapeFormatError(where, '"request.normalized" needs "method" and "url"');
-  }
-  if (typeof request.target !== 'string' || !Array.isArray(request.headers)) {
-    throw new TapeFormatError(where, '"request" needs "target" and "headers"');
-  }
-  if (!isObject(response) || typeof response.status !== 'number' || !Array.isArray(response.headers)) {
-    throw new TapeFormatError(where, '"response" needs "status" and "headers"');
-  }
-}
-
-function checkEntry(entry: unknown, where: string): void {
-  if (!isObject(entry)) throw new TapeFormatError(where, 'expected an object');
-  const e = entry as Partial<TapeEntry>;
-  if (typeof e.step !== 'number') throw new TapeFormatError(where, '"step" must be a number');
-  if (typeof e.inputHash !== 'string' || !/^[0-9a-f]{64}$/.test(e.inputHash)) {
-    throw new TapeFormatError(where, '"inputHash" must be a hex SHA-256');
-  }
-  const request = e.request;
-  if (!isObject(request) || !isObject(request.normalized)) throw new TapeFormatError(where, '"request.normalized" is missing');
-  if (typeof request.normalized.method !== 'string' || typeof request.normalized.url !== 'string') {
-    throw new TapeFormatError(where, '"request.normalized" needs "method" and "url"');
-  }
-  const response = e.response;
-  if (!isObject(response) || typeof response.status !== 'number' || !Array.isArray(response.headers)) {
-    throw new TapeFormatError(where, '"response" needs "status" and "headers"');
-  }
-}
-
-function isObject(value: unknown): value is Record<string, any> {
+function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

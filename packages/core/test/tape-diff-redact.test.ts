@@ -150,24 +150,24 @@ describe('parseTape', () => {
 
   it('rejects a bad traceId', () => {
     for (const traceId of ['abc', TRACE_ID.toUpperCase(), `${TRACE_ID}0`, 42]) {
-      expect(formatError(mutate((t) => (t.traceId = traceId))).message).toContain('"traceId"');
+      expect(formatError(mutate((t) => (t.traceId = traceId))).message).toContain('traceId must be 32 lower-case hex characters');
     }
   });
 
   it('rejects bad entries, naming which one', () => {
-    expect(formatError(mutate((t) => (t.entries = {}))).message).toContain('"entries" must be an array');
+    expect(formatError(mutate((t) => (t.entries = {}))).message).toContain('entries must be an array');
     const cases: Array<[(t: any) => void, string]> = [
-      [(t) => (t.entries[2] = 'nope'), 'expected an object'],
-      [(t) => delete t.entries[2].step, '"step"'],
-      [(t) => (t.entries[2].inputHash = 'abc'), '"inputHash"'],
-      [(t) => delete t.entries[2].request.normalized, '"request.normalized"'],
-      [(t) => delete t.entries[2].request.normalized.url, '"method" and "url"'],
-      [(t) => delete t.entries[2].response.status, '"response"'],
-      [(t) => (t.entries[2].response.headers = {}), '"response"'],
+      [(t) => (t.entries[2] = 'nope'), 'entries[2] must be an object'],
+      [(t) => delete t.entries[2].step, 'entries[2].step must be an integer'],
+      [(t) => (t.entries[2].inputHash = 'abc'), 'entries[2].inputHash must be a hex SHA-256'],
+      [(t) => delete t.entries[2].request.normalized, 'entries[2].request.normalized must be an object'],
+      [(t) => delete t.entries[2].request.normalized.url, 'entries[2].request.normalized.url must be a string'],
+      [(t) => delete t.entries[2].response.status, 'entries[2].response.status must be an integer'],
+      [(t) => (t.entries[2].response.headers = {}), 'entries[2].response.headers must be an array'],
     ];
     for (const [fn, problem] of cases) {
       const error = formatError(mutate(fn), 'tape.json');
-      expect(error.message).toContain('tape.json: entries[2]');
+      expect(error.message).toContain('Invalid tape (tape.json): entries[2]');
       expect(error.message).toContain(problem);
     }
   });

@@ -1,5 +1,6 @@
 import { HttpRequestInterceptor } from '@mswjs/interceptors/http';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { Redactor } from '@tracetape/core';
 import { CaptureRegistry } from './capture-registry.js';
 import { CaptureSpanProcessor, type CaptureSpanProcessorOptions } from './capture-span-processor.js';
 import { attachHttpCapture } from './http-capture.js';
@@ -10,15 +11,17 @@ export class CaptureSession {
   private readonly interceptor = new HttpRequestInterceptor();
   private readonly registry = new CaptureRegistry();
   private readonly detach: () => void;
+  private readonly redactor: Redactor;
 
   constructor(options: CaptureOptions = {}) {
+    this.redactor = new Redactor(options.redaction);
     this.interceptor.apply();
     this.detach = attachHttpCapture(this.interceptor, this.registry, options);
   }
 
   /** The processor to put in front of the exporting processor. */
   spanProcessor(next: SpanProcessor, options?: CaptureSpanProcessorOptions): CaptureSpanProcessor {
-    return new CaptureSpanProcessor(this.registry, next, options);
+    return new CaptureSpanProcessor(this.registry, next, { redactor: this.redactor, ...options });
   }
 
   dispose(): void {

@@ -1,7 +1,9 @@
 import { SpanStatusCode, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Redactor } from '@tracetape/core';
 import type { CaptureRegistry } from './capture-registry.js';
 import type { PendingCapture } from './pending-capture.js';
+import { redactSpan } from './span-redaction.js';
 import { spanWithAttributes } from './span-with-attributes.js';
 
 export interface CaptureSpanProcessorOptions {
@@ -12,6 +14,8 @@ export interface CaptureSpanProcessorOptions {
    * end never comes, and the span goes out with what arrived, marked not complete.
    */
   maxWaitMs?: number;
+  /** Redacts what the HTTP instrumentations put on spans themselves (full URLs with their query, headers). */
+  redactor?: Redactor;
 }
 
 /**
@@ -22,6 +26,7 @@ export class CaptureSpanProcessor implements SpanProcessor {
   private readonly waiting = new Map<ReadableSpan, PendingCapture>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly maxWaitMs: number;
+  private readonly redactor: Redactor | undefined;
 
   constructor(
     private readonly registry: CaptureRegistry,
@@ -29,6 +34,7 @@ export class CaptureSpanProcessor implements SpanProcessor {
     options: CaptureSpanProcessorOptions = {},
   ) {
     this.maxWaitMs = options.maxWaitMs ?? 2_000;
+    this.redactor = options.redactor;
   }
 
   onStart(span: Span, parentContext: Context): void {
@@ -38,7 +44,7 @@ export class CaptureSpanProcessor implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     const capture = this.registry.takeForSpan(span.spanContext().spanId);
     if (!capture) {
-      this.next.onEnd(span);
+      this.next.onEnd(this.redacted(span));
       return;
     }
     if (span.status.code === SpanStatusCode.ERROR) capture.failWithoutResponse(span.status.message ?? '');
@@ -72,6 +78,10 @@ export class CaptureSpanProcessor implements SpanProcessor {
     const capture = this.waiting.get(span);
     if (!capture) return;
     this.waiting.delete(span);
-    this.next.onEnd(spanWithAttributes(span, capture.toAttributes()));
+    this.next.onEnd(this.redacted(spanWithAttributes(span, capture.toAttributes())));
+  }
+
+  private redacted(span: ReadableSpan): ReadableSpan {
+    return this.redactor ? redactSpan(span, this.redactor) : span;
   }
 }

@@ -66,10 +66,11 @@ async function captureRequest(
   redactor: Redactor,
   normalizeOptions: NormalizeOptions,
 ): Promise<CapturedRequestPart> {
-  const raw = await readRequest(request);
-  const normalized = normalizeRequest(raw, normalizeOptions);
+  // Redacted before normalising, exactly as playback does, so the hash never sees a secret.
+  const redacted = redactor.request(await readRequest(request));
+  const normalized = normalizeRequest(redacted, normalizeOptions);
   return {
     inputHash: inputHash(normalized),
-    request: { normalized, headers: redactor.headers(raw.headers) },
+    request: { normalized, headers: [...redacted.headers] },
   };
 }

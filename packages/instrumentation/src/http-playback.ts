@@ -3,6 +3,7 @@ import {
   inputHash,
   normalizeRequest,
   ModelDriftError,
+  Redactor,
   ReplayDivergenceError,
   TruncatedPayloadError,
   type NormalizeOptions,
@@ -25,6 +26,8 @@ export function attachHttpPlayback(
   const order = new CompletionOrder(options.tape.entries);
   const normalizeOptions: NormalizeOptions = options.hashHeaders ? { hashHeaders: options.hashHeaders } : {};
   const liveHosts = new Set((options.liveHosts ?? []).map((host) => host.toLowerCase()));
+  // The capture's redaction, applied before hashing: a rotated key still finds its recording.
+  const redactor = new Redactor(options.redaction);
 
   const onRequest = async ({
     request,
@@ -37,7 +40,7 @@ export function attachHttpPlayback(
     let entry;
     let normalized;
     try {
-      normalized = normalizeRequest(await readRequest(request), normalizeOptions);
+      normalized = normalizeRequest(redactor.request(await readRequest(request)), normalizeOptions);
       const hash = inputHash(normalized);
       entry = options.thenLive ? matcher.takeOrGoLive(normalized, hash) : matcher.take(normalized, hash);
     } catch (error) {

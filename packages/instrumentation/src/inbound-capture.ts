@@ -139,15 +139,19 @@ export class InboundCapture {
     const target = request.url ?? '/';
     const scheme = (request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
     const host = request.headers.host ?? `${request.socket.localAddress ?? 'localhost'}:${request.socket.localPort ?? ''}`;
-    const bytes = requestBody.bytes();
-    const normalized = normalizeRequest(
-      { method: request.method ?? 'GET', url: `${scheme}://${host}${target}`, headers, body: bytes },
-      this.normalizeOptions,
-    );
+    // Redacted before normalising and storing: what is replayed into the app carries placeholders.
+    const redacted = this.redactor.request({
+      method: request.method ?? 'GET',
+      url: `${scheme}://${host}${target}`,
+      headers,
+      body: requestBody.bytes(),
+    });
+    const bytes = redacted.body ?? new Uint8Array();
+    const normalized = normalizeRequest(redacted, this.normalizeOptions);
     const captured: InboundRequest = {
       normalized,
-      headers: this.redactor.headers(headers),
-      target,
+      headers: [...redacted.headers],
+      target: this.redactor.url(target),
       complete: requestBody.ended && !requestBody.truncated,
     };
     if (bytes.byteLength > 0) captured.body = encodeBody(bytes);
@@ -173,11 +177,24 @@ export class InboundCapture {
       statusText: response.statusMessage ?? '',
       headers: this.redactor.headers(headers),
       complete: response.writableFinished && !responseBody.truncated,
-      ...responseBody.responseBody(codings, isStreamingContentType(header('content-type'))),
+      ...this.redactedBody(responseBody.responseBody(codings, isStreamingContentType(header('content-type'))), header('content-type')),
     };
     if (codings.length > 0) recorded.contentEncoding = codings.join(', ');
     if (responseBody.truncated) recorded.truncated = true;
     return recorded;
+  }
+
+  private redactedBody(
+    recorded: Pick<RecordedResponse, 'body' | 'chunks' | 'bodyStillEncoded'>,
+    contentType: string | null,
+  ): Pick<RecordedResponse, 'body' | 'chunks' | 'bodyStillEncoded'> {
+    const type = contentType ?? undefined;
+    // Still-encoded bytes are compressed: a pattern could only corrupt them.
+    if (recorded.bodyStillEncoded) return recorded;
+    const out = { ...recorded };
+    if (out.body) out.body = this.redactor.encodedBody(out.body, type);
+    if (out.chunks) out.chunks = out.chunks.map((chunk) => ({ ...chunk, body: this.redactor.encodedBody(chunk.body, type) }));
+    return out;
   }
 }
 

@@ -5,6 +5,7 @@ export { InboundCapture, type HttpServerHooks } from './inbound-capture.js';
 export { InboundReplay, type InboundReplayOptions } from './inbound-replay.js';
 export { InboundReplayError } from './inbound-errors.js';
 export { PlaybackAlreadyActiveError } from './playback-lock.js';
+export { PlaybackConnectionBlockedError } from './playback-connection-error.js';
 export { RunContextManager } from './run-context-manager.js';
 export { run } from './run.js';
 export { spanWithAttributes } from './span-with-attributes.js';

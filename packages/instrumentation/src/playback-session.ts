@@ -1,7 +1,8 @@
 import { HttpRequestInterceptor } from '@mswjs/interceptors/http';
-import { TapeMatcher, type ReplayReport } from '@tracetape/core';
+import { TapeMatcher, type BlockedConnection, type ReplayReport } from '@tracetape/core';
 import { attachHttpPlayback } from './http-playback.js';
 import { acquirePlaybackLock } from './playback-lock.js';
+import { attachSocketGuard } from './socket-guard.js';
 import type { PlaybackOptions } from './types.js';
 
 /** Playback mode for this process: outbound HTTP is answered from the tape. */
@@ -9,6 +10,8 @@ export class PlaybackSession {
   private readonly interceptor = new HttpRequestInterceptor();
   private readonly matcher: TapeMatcher;
   private readonly detach: () => void;
+  private readonly detachGuard: () => void;
+  private readonly blockedConnections: BlockedConnection[] = [];
   private readonly releaseLock: () => void;
 
   /** Throws PlaybackAlreadyActiveError while another session of this process is not disposed. */
@@ -18,6 +21,16 @@ export class PlaybackSession {
     try {
       this.interceptor.apply();
       this.detach = attachHttpPlayback(this.interceptor, this.matcher, options);
+      // --then-live lets what the tape cannot answer go out; raw sockets included.
+      this.detachGuard = options.thenLive
+        ? () => undefined
+        : attachSocketGuard({
+            liveHosts: options.liveHosts ?? [],
+            onBlocked: (connection, error) => {
+              this.blockedConnections.push(connection);
+              options.onDivergence?.(error);
+            },
+          });
     } catch (error) {
       this.interceptor.dispose();
       this.releaseLock();
@@ -26,10 +39,12 @@ export class PlaybackSession {
   }
 
   report(): ReplayReport {
-    return this.matcher.report();
+    const report = this.matcher.report();
+    return this.blockedConnections.length > 0 ? { ...report, blockedConnections: [...this.blockedConnections] } : report;
   }
 
   dispose(): void {
+    this.detachGuard();
     this.detach();
     this.interceptor.dispose();
     this.releaseLock();

@@ -1,4 +1,4 @@
-import { encodeBody, type Redactor, type RecordedResponse } from '@tracetape/core';
+import { encodeBody, type EncodedBody, type Redactor, type RecordedResponse } from '@tracetape/core';
 import { decodeContent, isSupportedEncoding, parseContentEncoding } from './content-encoding.js';
 
 export interface ResponseRecorderOptions {
@@ -27,6 +27,7 @@ export class ResponseRecording {
   private readonly head: Pick<RecordedResponse, 'status' | 'statusText' | 'headers'>;
   private readonly codings: string[];
   private readonly streamed: boolean;
+  private readonly contentType: string | undefined;
   private total = 0;
   private ended = false;
   private truncated = false;
@@ -39,6 +40,7 @@ export class ResponseRecording {
     this.head = { status: copy.status, statusText: copy.statusText, headers: options.redactor.headers(copy.headers) };
     this.codings = parseContentEncoding(copy.headers.get('content-encoding'));
     this.streamed = isStreamingContentType(copy.headers.get('content-type'));
+    this.contentType = copy.headers.get('content-type') ?? undefined;
     this.done = this.read(copy.body);
   }
 
@@ -83,7 +85,7 @@ export class ResponseRecording {
       // An encoded stream's chunk boundaries do not survive decoding, so it is kept whole.
       if (this.ended && isSupportedEncoding(this.codings)) {
         try {
-          recorded.body = encodeBody(decodeContent(raw, this.codings));
+          recorded.body = this.redacted(encodeBody(decodeContent(raw, this.codings)));
           return recorded;
         } catch {
           // keep the bytes as they came
@@ -92,13 +94,19 @@ export class ResponseRecording {
       recorded.bodyStillEncoded = true;
       recorded.body = encodeBody(raw);
     } else if (this.streamed) {
+      // Per chunk, so chunk boundaries survive; a secret split across two chunks is not recognised.
       recorded.chunks = this.pieces.map((piece) => ({
         offsetMs: Math.round(piece.offsetMs * 1000) / 1000,
-        body: encodeBody(piece.bytes),
+        body: this.redacted(encodeBody(piece.bytes)),
       }));
     } else {
-      recorded.body = encodeBody(raw);
+      recorded.body = this.redacted(encodeBody(raw));
     }
     return recorded;
+  }
+
+  /** Responses are never hashed, but they are stored, and replayed as stored: with placeholders. */
+  private redacted(body: EncodedBody): EncodedBody {
+    return this.options.redactor.encodedBody(body, this.contentType);
   }
 }

@@ -4,10 +4,11 @@ import type { ModelDriftAllowance, RedactionOptions, Tape, TapeEntry } from '@tr
 export interface HashingOptions {
   /** Header names whose values enter the input hash (default: content-type). */
   hashHeaders?: readonly string[];
+  /** What is redacted before a request is stored or hashed; playback must use the capture's settings. */
+  redaction?: RedactionOptions;
 }
 
 export interface CaptureOptions extends HashingOptions {
-  redaction?: RedactionOptions;
   /** Bodies larger than this are stored cut off and marked truncated (default 16 MiB). */
   maxBodyBytes?: number;
 }

@@ -59,6 +59,28 @@ async function spanEnded(): Promise<void> {
 }
 
 describe('inbound capture', () => {
+  it('redacts query secrets, body secrets and response secrets before they reach the span', async () => {
+    const key = 'sk-proj-' + 'Q'.repeat(32);
+    handler = async (req, res) => {
+      for await (const _chunk of req) void _chunk;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ issued: `ghp_${'R'.repeat(36)}` }));
+    };
+    await httpRequest(
+      `${server.url}/hook?token=tok123&page=1`,
+      { method: 'POST', headers: { 'content-type': 'application/json' } },
+      JSON.stringify({ note: `key ${key}` }),
+    );
+    await spanEnded();
+    const { request, response } = recorded();
+    const stored = JSON.stringify({ request, response });
+    expect(stored).not.toContain('tok123');
+    expect(stored).not.toContain('QQQQQQQQ');
+    expect(stored).not.toContain('RRRRRRRR');
+    expect(request.target).toBe(`/hook?token=${encodeURIComponent(REDACTED)}&page=1`);
+    expect(response.body?.data).toBe(JSON.stringify({ issued: REDACTED }));
+  });
+
   it('records the request as the handler read it and the response as written, redacted', async () => {
     handler = async (req, res) => {
       let body = '';

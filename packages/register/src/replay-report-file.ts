@@ -17,6 +17,7 @@ export function summarizeReport(report: ReplayReport): string {
     `${report.blocked.length} blocked`,
     `${report.sideEffectsSuppressed.length} side effect${report.sideEffectsSuppressed.length === 1 ? '' : 's'} suppressed`,
   ];
+  if (report.blockedConnections?.length) parts.push(`${report.blockedConnections.length} connection(s) blocked`);
   if (report.inbound) {
     const { method, url, match, error } = report.inbound;
     parts.push(`inbound ${method} ${url} ${error ? `not replayed (${error})` : match ? 'answered as recorded' : 'answered DIFFERENTLY from the recording'}`);

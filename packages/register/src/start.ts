@@ -61,7 +61,7 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
 
   if (config.mode === 'capture' || config.thenLive) {
     const captureOptions = {
-      redaction: { headers: config.redactHeaders },
+      redaction: config.redaction,
       ...(config.hashHeaders ? { hashHeaders: config.hashHeaders } : {}),
       ...(config.maxBodyBytes ? { maxBodyBytes: config.maxBodyBytes } : {}),
     };
@@ -76,7 +76,11 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
     spanProcessor = processor;
   }
   if (config.mode === 'playback') {
-    const tape = parseTape(fs.readFileSync(config.tapePath!, 'utf8'), config.tapePath);
+    // `tracetape replay` always hands over a freshly signed tape; the variable is for a hand-run hook.
+    const tape = parseTape(fs.readFileSync(config.tapePath!, 'utf8'), config.tapePath, {
+      allowModified: process.env.TRACETAPE_ALLOW_MODIFIED_TAPE === '1',
+      onWarning: (message) => process.stderr.write(`tracetape: warning: ${message}\n`),
+    });
     replayedReads = replayNondeterminism(tape);
     if (config.thenLive) continuation = continuationOf(tape);
     if (tape.inbound) inboundReplay = new InboundReplay({ exchange: tape.inbound });
@@ -87,6 +91,7 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
       ...(config.breakAt ? { breakAtStep: config.breakAt } : {}),
       ...(servedMarker ? { thenLive: true, onServed: servedMarker.noteServed } : {}),
       ...(config.hashHeaders ? { hashHeaders: config.hashHeaders } : {}),
+      redaction: config.redaction,
       onDivergence: (error) => {
         // Under the CLI the report carries it; run by hand, say it where the user looks.
         if (!config.reportPath) process.stderr.write(`tracetape: ${error.message}\n`);
@@ -155,7 +160,7 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
         if (config.reportPath) writeReplayReport(config.reportPath, report);
         else process.stderr.write(`${summarizeReport(report)}\n`);
         // A replay that had to block a call did not reproduce the run, whatever the app made of the error.
-        if (report.blocked.length > 0 && !process.exitCode) process.exitCode = 1;
+        if ((report.blocked.length > 0 || report.blockedConnections?.length) && !process.exitCode) process.exitCode = 1;
       }
     },
   });

@@ -37,6 +37,8 @@ function mergeReports(a: ReplayReport, b: ReplayReport): ReplayReport {
   // Clock and random reads are answered in the process whose run is the replayed one: keep its usage.
   const nondeterminism = [a.nondeterminism, b.nondeterminism].find((usage) => usage?.some((u) => u.served > 0)) ?? a.nondeterminism ?? b.nondeterminism;
   if (nondeterminism) merged.nondeterminism = nondeterminism;
+  const blockedConnections = [...(a.blockedConnections ?? []), ...(b.blockedConnections ?? [])];
+  if (blockedConnections.length > 0) merged.blockedConnections = blockedConnections;
   const inbound = a.inbound ?? b.inbound;
   if (inbound) merged.inbound = inbound;
   return merged;

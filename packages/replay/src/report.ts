@@ -39,9 +39,15 @@ export function renderReport(report: ReplayReport): string {
     lines.push(`tracetape: ${usage.source} reads: ${usage.served} of ${usage.recorded} recorded served${beyond}`);
   }
   lines.push(...inboundLines(report.inbound));
+  for (const connection of report.blockedConnections ?? []) {
+    const target = connection.port === undefined ? connection.host : `${connection.host}:${connection.port}`;
+    const why = connection.reason === 'server-speaks-first' ? 'waited for the server to speak first' : 'is a raw socket, not HTTP';
+    lines.push(`tracetape: connection blocked: ${target} ${why}; allow it with --live-host ${target}`);
+  }
   lines.push(
     `tracetape: replay of ${report.traceId}: ${report.served.length} served, ${report.unconsumed.length} unconsumed, ` +
-      `${report.blocked.length} blocked, ${report.sideEffectsSuppressed.length} side effect(s) suppressed${debuggerSummary(report)}`,
+      `${report.blocked.length} blocked, ${report.sideEffectsSuppressed.length} side effect(s) suppressed` +
+      `${report.blockedConnections?.length ? `, ${report.blockedConnections.length} connection(s) blocked` : ''}${debuggerSummary(report)}`,
   );
   return lines.join('\n');
 }

@@ -27,6 +27,9 @@ Exits with the command's exit code, or 1 if any call was blocked or the server a
 
 Options:
   --tape <file>          replay from a tape file (written by \`tracetape tape <traceId> -o <file>\`)
+  --allow-modified-tape  replay a tape file whose checksum is missing or no longer matches (a fixture
+                         edited by hand on purpose); without it such a tape is refused, naming the
+                         changed entry. \`tracetape tape --sign <file>\` re-signs an edited tape instead
   --strict               also fail if recorded calls were never asked for, or the code drew more
                          random numbers, IDs or bytes than the recording holds
   --live-host <host>     let calls to this host (host or host:port) go to the network; repeatable
@@ -49,6 +52,7 @@ Options:
       allowPositionals: true,
       options: {
         tape: { type: 'string' },
+        'allow-modified-tape': { type: 'boolean', default: false },
         strict: { type: 'boolean', default: false },
         'live-host': { type: 'string', multiple: true },
         'allow-model-drift': { type: 'string', multiple: true },
@@ -66,7 +70,10 @@ Options:
     if (command.length === 0) throw new ConfigError('Nothing to run: put the command after `--`, e.g. `tracetape replay <traceId> -- node app.js`.');
 
     const tape: Tape = values.tape
-      ? parseTape(fs.readFileSync(values.tape, 'utf8'), values.tape)
+      ? parseTape(readTapeFile(values.tape), values.tape, {
+          allowModified: values['allow-modified-tape'],
+          onWarning: (message) => process.stderr.write(`tracetape: warning: ${message}\n`),
+        })
       : await withStore((store) => buildTape(store, traceId!));
 
     const scratch = makeScratchDir();
@@ -78,6 +85,7 @@ Options:
         { breakAt: values['break-at'], overrides: values.override ?? [], thenLive: values['then-live'] },
         scratch.file('run.jsonl'),
       );
+      // Signed afresh: overrides rewrote it, and the child refuses a tape whose checksum is off.
       fs.writeFileSync(tapeFile, serializeTape(debugging.tape));
       const env: Record<string, string> = {
         TRACETAPE_MODE: 'playback',
@@ -100,7 +108,7 @@ Options:
       process.stderr.write(`${renderReport(report)}\n`);
       for (const line of debugging.describeRecording(report)) process.stderr.write(`${line}\n`);
       if (outcome.exitCode !== 0) return outcome.exitCode;
-      if (report.blocked.length > 0) return 1;
+      if (report.blocked.length > 0 || report.blockedConnections?.length) return 1;
       if (inboundFailed(report.inbound)) return 1;
       if (values.strict && (report.unconsumed.length > 0 || hasExtraRandomReads(report))) return 1;
       return 0;
@@ -113,4 +121,12 @@ Options:
 /** Reads of random sources past the recording: the code asked for randomness the run did not use. */
 function hasExtraRandomReads(report: ReplayReport): boolean {
   return (report.nondeterminism ?? []).some((usage) => usage.source !== 'clock' && usage.extra > 0);
+}
+
+function readTapeFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read the tape file ${file}: ${(error as Error).message}. Write one with \`tracetape tape <traceId> -o <file>\`.`);
+  }
 }

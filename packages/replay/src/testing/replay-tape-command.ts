@@ -14,6 +14,8 @@ export interface ReplayTapeCommandOptions {
   /** Extra environment for the command, on top of this process's. */
   env?: Record<string, string>;
   cwd?: string;
+  /** Replay a tape file whose checksum is missing or no longer matches (a fixture edited by hand on purpose). */
+  allowModifiedTape?: boolean;
 }
 
 export interface ReplayTapeCommandResult extends CommandOutcome {
@@ -33,7 +35,7 @@ export async function replayTapeCommand(
   options: ReplayTapeCommandOptions = {},
 ): Promise<ReplayTapeCommandResult> {
   if (command.length === 0) throw new ConfigError('replayTapeCommand needs a command to run, e.g. [\'node\', \'agent.mjs\'].');
-  const { tape, label, file } = loadTape(tapeSource);
+  const { tape, label, file } = loadTape(tapeSource, { allowModified: options.allowModifiedTape });
   const scratch = makeScratchDir();
   try {
     const tapeFile = file ?? scratch.file('tape.json');
@@ -41,6 +43,7 @@ export async function replayTapeCommand(
     const reportFile = scratch.file('report.json');
     const args = [CLI, 'replay', '--tape', tapeFile, '--report', reportFile];
     if (options.strict) args.push('--strict');
+    if (options.allowModifiedTape) args.push('--allow-modified-tape');
     for (const host of options.liveHosts ?? []) args.push('--live-host', host);
     args.push('--', ...command);
     const outcome = await run(args, options);

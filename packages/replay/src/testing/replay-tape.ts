@@ -10,6 +10,8 @@ export interface ReplayTapeOptions {
   liveHosts?: readonly string[];
   /** Headers that enter the input hash; must match the recording's (default: TRACETAPE_HASH_HEADERS, else content-type). */
   hashHeaders?: readonly string[];
+  /** Replay a tape file whose checksum is missing or no longer matches (a fixture edited by hand on purpose). */
+  allowModifiedTape?: boolean;
 }
 
 export interface ReplayTapeResult<T> {
@@ -28,7 +30,7 @@ export async function replayTape<T>(
   fn: () => T | Promise<T>,
   options: ReplayTapeOptions = {},
 ): Promise<ReplayTapeResult<T>> {
-  const { tape, label } = loadTape(tapeSource);
+  const { tape, label } = loadTape(tapeSource, { allowModified: options.allowModifiedTape });
   const hashHeaders = options.hashHeaders ?? hashHeadersFromEnv();
   const session = new PlaybackSession({
     tape,

@@ -14,9 +14,16 @@ export interface LoadedTape {
   file?: string;
 }
 
-export function loadTape(source: TapeSource): LoadedTape {
+export interface LoadTapeOptions {
+  /** Accept a tape file whose checksum is missing or does not match (a fixture edited by hand). */
+  allowModified?: boolean | undefined;
+}
+
+export function loadTape(source: TapeSource, options: LoadTapeOptions = {}): LoadedTape {
   if (typeof source !== 'string' && !(source instanceof URL)) {
-    return { tape: parseTape(JSON.stringify(source), `tape of trace ${source.traceId}`), label: `trace ${source.traceId}` };
+    // A tape built in memory has no file to be tampered with: a checksum is verified only if it carries one.
+    const tape = parseTape(JSON.stringify(source), `tape of trace ${source.traceId}`, { allowUnsigned: true, allowModified: options.allowModified ?? false });
+    return { tape, label: `trace ${source.traceId}` };
   }
   const file = source instanceof URL ? fileURLToPath(source) : path.resolve(source);
   let text: string;
@@ -27,5 +34,5 @@ export function loadTape(source: TapeSource): LoadedTape {
       `Cannot read the tape file ${file}: ${(error as Error).message}. Write one with \`tracetape fixture <traceId> -o <dir>\`.`,
     );
   }
-  return { tape: parseTape(text, file), label: file, file };
+  return { tape: parseTape(text, file, { allowModified: options.allowModified ?? false }), label: file, file };
 }
