@@ -43,7 +43,9 @@ export function attachHttpCapture(
   const onResponse = ({ response, requestId }: { response: Response; requestId: string }): void => {
     const capture = registry.forRequest(requestId);
     if (!capture) return;
-    const recording = new ResponseRecording(response.clone(), { redactor, maxBodyBytes });
+    // The interceptor already hands listeners their own copy. Cloning it again would tee it and
+    // leave the other branch unread, so that branch would buffer the whole body in memory.
+    const recording = new ResponseRecording(response, { redactor, maxBodyBytes });
     capture.setResponse(recording);
     const ownSpan = ownSpans.get(requestId);
     if (ownSpan) {

@@ -16,8 +16,8 @@ export function isStreamingContentType(contentType: string | null): boolean {
 }
 
 /**
- * Reads a copy of a response (the caller passes a clone) as it arrives, noting when each chunk
- * came. It reads in the background, so the app's own copy of the stream is never held back, and
+ * Reads a copy of a response (the interceptor's own copy, never the app's) as it arrives, noting
+ * when each chunk came. It reads in the background, so the app's own copy of the stream is never held back, and
  * what it has read so far can be taken synchronously when the process exits mid-body.
  */
 export class ResponseRecording {
