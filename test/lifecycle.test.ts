@@ -78,6 +78,9 @@ describe('flushing when the process ends', () => {
       UPSTREAM_URL: upstream.url,
       // Nothing listens on port 9 of loopback: every insert fails at once.
       TRACETAPE_CLICKHOUSE_URL: 'http://127.0.0.1:9',
+      // A spool with no room: what the store cannot take is dropped (test/outage.test.ts covers the spool itself).
+      TRACETAPE_SPOOL_DIR: path.join(store.dir, 'unreachable-spool'),
+      TRACETAPE_SPOOL_MAX_BYTES: '1',
     });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^fetch: .*\nhttp: /);

@@ -28,6 +28,8 @@ export interface ClickHouseHttpHarness {
 export interface HarnessOptions {
   /** `child-process` (default) serves from a separate process; `in-process` from this one. */
   mode?: 'child-process' | 'in-process';
+  /** Listen on this port (default: any free one); restarting on the same port simulates an outage. */
+  port?: number;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -156,7 +158,7 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
 }
 
 /** Serves ClickHouse HTTP from a chDB session over `dir`, in this process. */
-export async function serveClickHouseHttp(dir: string): Promise<ClickHouseHttpHarness> {
+export async function serveClickHouseHttp(dir: string, port = 0): Promise<ClickHouseHttpHarness> {
   const chdb = await import('chdb');
   const session: Session = new chdb.Session(dir, { connectionArgs: ['--session_timezone=UTC'] });
   let currentDatabase = 'default';
@@ -220,10 +222,10 @@ export async function serveClickHouseHttp(dir: string): Promise<ClickHouseHttpHa
       if (!res.headersSent) send(res, 500, { 'X-ClickHouse-Exception-Code': '1000' }, `${clickHouseErrorText(error).text}\n`);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const listening = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${listening}`,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -235,8 +237,8 @@ export async function serveClickHouseHttp(dir: string): Promise<ClickHouseHttpHa
 }
 
 /** Serves ClickHouse HTTP from a child process over `dir`. */
-async function spawnClickHouseHttp(dir: string): Promise<ClickHouseHttpHarness> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+async function spawnClickHouseHttp(dir: string, port = 0): Promise<ClickHouseHttpHarness> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), dir, String(port)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -258,7 +260,7 @@ async function spawnClickHouseHttp(dir: string): Promise<ClickHouseHttpHarness> 
 }
 
 export function startClickHouseHttpHarness(dir: string, options: HarnessOptions = {}): Promise<ClickHouseHttpHarness> {
-  return options.mode === 'in-process' ? serveClickHouseHttp(dir) : spawnClickHouseHttp(dir);
+  return options.mode === 'in-process' ? serveClickHouseHttp(dir, options.port) : spawnClickHouseHttp(dir, options.port);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -267,7 +269,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.stderr.write('usage: node clickhouse-http-server.ts <chdb-directory>\n');
     process.exit(2);
   }
-  const harness = await serveClickHouseHttp(dir);
+  const harness = await serveClickHouseHttp(dir, Number(process.argv[3] ?? 0));
   process.stdout.write(`${JSON.stringify({ url: harness.url })}\n`);
   process.stdin.resume();
   process.stdin.on('end', () => {

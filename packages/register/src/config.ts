@@ -43,6 +43,10 @@ export interface RegisterConfig {
   breakAt?: number;
   /** Playback: calls the tape does not hold go live and are recorded into a new trace (TRACETAPE_THEN_LIVE=1). */
   thenLive?: boolean;
+  /** Where batches wait while a ClickHouse server is unreachable (TRACETAPE_SPOOL_DIR). */
+  spoolDir: string;
+  /** Beyond this the spool drops new batches, counted (TRACETAPE_SPOOL_MAX_BYTES, default 256 MiB). */
+  spoolMaxBytes: number;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv): RegisterConfig {
@@ -59,6 +63,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readon
     allowModelDrift: parseModelDriftAllowances(list(env.TRACETAPE_ALLOW_MODEL_DRIFT), 'TRACETAPE_ALLOW_MODEL_DRIFT'),
     flushTimeoutMs: positiveInt(env, 'TRACETAPE_FLUSH_TIMEOUT_MS') ?? 5000,
     exporter: exporterKind(env),
+    // Next to the store directory by default, so one store's spool is found by every run using it.
+    spoolDir: path.resolve(env.TRACETAPE_SPOOL_DIR || `${env.TRACETAPE_DIR || '.tracetape'}-spool`),
+    spoolMaxBytes: positiveInt(env, 'TRACETAPE_SPOOL_MAX_BYTES') ?? 256 * 1024 * 1024,
     thenLive: mode === 'playback' && ['1', 'true', 'yes'].includes((env.TRACETAPE_THEN_LIVE ?? '').toLowerCase()),
   };
   const breakAt = positiveInt(env, 'TRACETAPE_BREAK_AT');

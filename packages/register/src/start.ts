@@ -21,8 +21,10 @@ import { recordNondeterminism, replayNondeterminism, type ReplayedReads } from '
 import { createInstrumentations } from './instrumentations.js';
 import { RecordedTraces } from './recorded-traces.js';
 import { summarizeReport, writeReplayReport } from './replay-report-file.js';
-import { createSpanExporter } from './span-exporter.js';
+import { createSpanExport } from './span-exporter.js';
 import { continuationOf, ServedFromTapeMarker } from './then-live.js';
+import type { SpoolingSpanStore } from './spool/spooling-store.js';
+import { closeSpool } from './spool/close-spool.js';
 
 /** Spans are still made in playback (the code runs exactly as recorded) but go nowhere. */
 const DISCARD: SpanProcessor = {
@@ -58,6 +60,8 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
   // Server traces: the inbound exchange is recorded on the server span, and sent again in playback.
   let inboundHooks: HttpServerHooks | undefined;
   let inboundReplay: InboundReplay | undefined;
+  // Batches a ClickHouse server could not take wait here; spooled at exit, told in one line.
+  let spool: SpoolingSpanStore | undefined;
 
   if (config.mode === 'capture' || config.thenLive) {
     const captureOptions = {
@@ -67,7 +71,9 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
     };
     const session = new CaptureSession(captureOptions);
     inboundHooks = new InboundCapture(captureOptions).hooks();
-    const exporter = new BufferedExportProcessor(createSpanExporter(config));
+    const spanExport = createSpanExport(config);
+    spool = spanExport.spool;
+    const exporter = new BufferedExportProcessor(spanExport.exporter);
     const traces = new RecordedTraces(exporter);
     // A replay continued live takes its clock and random reads from the tape, not a fresh recording.
     if (config.thenLive) servedMarker = new ServedFromTapeMarker(traces);
@@ -146,6 +152,7 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
       if (capture) {
         capture.processor.releaseWaitingSync();
         capture.exporter.flushAndCloseSync();
+        if (spool) closeSpool(spool);
         writeRunFile(config, runTraceId, capture.traces);
         if (capture.exporter.droppedSpans > 0) {
           process.stderr.write(`tracetape: ${capture.exporter.droppedSpans} span(s) could not be stored (see the errors above).\n`);
