@@ -11,3 +11,4 @@ export * from './redact.js';
 export * from './tape.js';
 export { CHECKSUM_PREFIX, type TapeSignature } from './tape-checksum.js';
 export * from './trace-id.js';
+export * from './redact-config.js';

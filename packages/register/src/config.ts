@@ -1,12 +1,8 @@
 import path from 'node:path';
 import {
   ConfigError,
-  DEFAULT_REDACTED_HEADERS,
-  DEFAULT_REDACTED_QUERY_PARAMS,
-  DEFAULT_SECRET_PATTERNS,
   parseModelDriftAllowances,
-  parsePatternList,
-  Redactor,
+  redactionOptionsFromEnv,
   type ModelDriftAllowance,
   type RedactionOptions,
 } from '@tracetape/core';
@@ -27,7 +23,6 @@ export interface RegisterConfig {
   reportPath?: string;
   /** Capture: where to append the IDs of the traces this process recorded (the CLI reads it). */
   runFilePath?: string;
-  redactHeaders: string[];
   /** Everything redacted before storing and hashing; capture and playback must agree on it. */
   redaction: Required<RedactionOptions>;
   hashHeaders?: string[];
@@ -57,8 +52,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readon
   const config: RegisterConfig = {
     mode,
     runName: env.TRACETAPE_RUN_NAME || defaultRunName(argv),
-    redactHeaders: [...DEFAULT_REDACTED_HEADERS, ...list(env.TRACETAPE_REDACT_HEADERS)],
-    redaction: redactionFromEnv(env),
+    redaction: redactionOptionsFromEnv(env),
     liveHosts: list(env.TRACETAPE_LIVE_HOSTS),
     allowModelDrift: parseModelDriftAllowances(list(env.TRACETAPE_ALLOW_MODEL_DRIFT), 'TRACETAPE_ALLOW_MODEL_DRIFT'),
     flushTimeoutMs: positiveInt(env, 'TRACETAPE_FLUSH_TIMEOUT_MS') ?? 5000,
@@ -80,19 +74,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readon
     throw new ConfigError('TRACETAPE_MODE=playback needs TRACETAPE_TAPE, the tape file to answer from (write one with `tracetape tape <traceId> -o tape.json`).');
   }
   return config;
-}
-
-/** The defaults plus TRACETAPE_REDACT_*; checked here so a bad path or pattern fails at start, not per call. */
-function redactionFromEnv(env: NodeJS.ProcessEnv): Required<RedactionOptions> {
-  const redaction: Required<RedactionOptions> = {
-    headers: [...DEFAULT_REDACTED_HEADERS, ...list(env.TRACETAPE_REDACT_HEADERS)],
-    query: [...DEFAULT_REDACTED_QUERY_PARAMS, ...list(env.TRACETAPE_REDACT_QUERY)],
-    bodyPaths: list(env.TRACETAPE_REDACT_BODY_PATHS),
-    patterns: [...DEFAULT_SECRET_PATTERNS, ...parsePatternList(env.TRACETAPE_REDACT_PATTERNS)],
-  };
-  // Compiling throws a RedactionConfigError naming the bad setting.
-  void new Redactor(redaction);
-  return redaction;
 }
 
 function exporterKind(env: NodeJS.ProcessEnv): ExporterKind {

@@ -1,4 +1,4 @@
-import { DEFAULT_REDACTED_HEADERS, REDACTED, Redactor, type CapturedRequest, type Tape } from '@tracetape/core';
+import { REDACTED, Redactor, redactionOptionsFromEnv, type CapturedRequest, type Tape } from '@tracetape/core';
 
 /** One header value the fixture redaction pass replaced: the recording still carried it. */
 export interface RedactedHeader {
@@ -13,16 +13,9 @@ export interface FixtureRedaction {
   redacted: RedactedHeader[];
 }
 
-/**
- * The header names a fixture is redacted over: the defaults plus TRACETAPE_REDACT_HEADERS, read the
- * same way as the register hook reads it, so a fixture is at least as clean as a current capture.
- */
+/** The redaction settings a fixture is redacted over: those the register hook reads (TRACETAPE_REDACT_*). */
 export function fixtureRedactor(env: NodeJS.ProcessEnv = process.env): Redactor {
-  const extra = (env.TRACETAPE_REDACT_HEADERS ?? '')
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean);
-  return new Redactor({ headers: [...DEFAULT_REDACTED_HEADERS, ...extra] });
+  return new Redactor(redactionOptionsFromEnv(env));
 }
 
 /**
