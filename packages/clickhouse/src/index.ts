@@ -7,12 +7,15 @@ export {
   TRACES_COLUMNS,
   TRACES_SKIP_INDEXES,
   quoteIdentifier,
+  retentionStatements,
   schemaNames,
   schemaStatements,
   type ExpectedColumn,
   type SchemaNames,
   type SchemaOptions,
 } from './schema.js';
+export { MAX_RETENTION_SECONDS, RETENTION_ENV, parseRetention } from './retention.js';
+export { CLUSTER_ENV, DEFAULT_REPLICATION_PATH_PREFIX } from './cluster-schema.js';
 export type { ListTracesOptions, PayloadRow, SpanRow, SpanStore, TraceSummary } from './store.js';
 export { StoreQueryError } from './errors.js';
 export { ChdbSpanStore, DEFAULT_STORE_DIR, type ChdbStoreOptions } from './chdb-store.js';

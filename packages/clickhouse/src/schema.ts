@@ -1,4 +1,6 @@
 import { ConfigError } from '@tracetape/core';
+import { clusterLayout, distributedTableDdl, engineClause, LOCAL_TABLE_SUFFIX, onCluster, type ClusterLayout } from './cluster-schema.js';
+import { checkRetentionSeconds } from './retention.js';
 
 /**
  * The table layout of the OpenTelemetry Collector (contrib) ClickHouse exporter, so that Grafana's
@@ -16,6 +18,14 @@ export interface SchemaOptions {
   payloadsTable?: string;
   /** Retention in seconds; rows older than this are dropped by whole parts. Unset: keep forever. */
   ttlSeconds?: number;
+  /**
+   * A ClickHouse cluster (a name from the servers' remote_servers, or a macro like `{cluster}`):
+   * the tables are created ON CLUSTER as replicated `<table>_local` tables behind Distributed
+   * tables that carry the usual names. Servers only; the embedded store is a single process.
+   */
+  cluster?: string;
+  /** With a cluster: the (Zoo)Keeper path before `/{database}/{table}` (default `/clickhouse/tables/{shard}`). */
+  replicationPathPrefix?: string;
 }
 
 /** Fully resolved, quoted table names the stores run their SQL against. */
@@ -47,26 +57,70 @@ export function quoteIdentifier(name: string): string {
   return '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';
 }
 
-export function schemaNames(options: SchemaOptions = {}): SchemaNames {
-  const db = checkIdentifier('database', options.database ?? DEFAULT_DATABASE);
+/** Unquoted, checked names: the tables the stores read and write, before quoting. */
+interface TableNames {
+  database: string;
+  traces: string;
+  traceIdTs: string;
+  traceIdTsMv: string;
+  payloads: string;
+}
+
+function tableNames(options: SchemaOptions): TableNames {
   const traces = checkIdentifier('table', options.tracesTable ?? DEFAULT_TRACES_TABLE);
-  const payloads = checkIdentifier('table', options.payloadsTable ?? DEFAULT_PAYLOADS_TABLE);
-  const q = (table: string): string => `${quoteIdentifier(db)}.${quoteIdentifier(table)}`;
   return {
-    database: quoteIdentifier(db),
-    traces: q(traces),
-    traceIdTs: q(`${traces}_trace_id_ts`),
-    traceIdTsMv: q(`${traces}_trace_id_ts_mv`),
-    payloads: q(payloads),
+    database: checkIdentifier('database', options.database ?? DEFAULT_DATABASE),
+    traces,
+    traceIdTs: `${traces}_trace_id_ts`,
+    traceIdTsMv: `${traces}_trace_id_ts_mv`,
+    payloads: checkIdentifier('table', options.payloadsTable ?? DEFAULT_PAYLOADS_TABLE),
   };
 }
 
+function qualify(database: string, table: string): string {
+  return `${quoteIdentifier(database)}.${quoteIdentifier(table)}`;
+}
+
+export function schemaNames(options: SchemaOptions = {}): SchemaNames {
+  const t = tableNames(options);
+  return {
+    database: quoteIdentifier(t.database),
+    traces: qualify(t.database, t.traces),
+    traceIdTs: qualify(t.database, t.traceIdTs),
+    traceIdTsMv: qualify(t.database, t.traceIdTsMv),
+    payloads: qualify(t.database, t.payloads),
+  };
+}
+
+function rowTtl(column: string, ttlSeconds: number): string {
+  return `toDateTime(${column}) + toIntervalSecond(${checkRetentionSeconds(ttlSeconds)})`;
+}
+
 function ttlClause(column: string, ttlSeconds: number | undefined): string {
-  if (ttlSeconds === undefined) return '';
-  if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds <= 0) {
-    throw new ConfigError(`Invalid retention ${ttlSeconds}: the TTL must be a positive whole number of seconds.`);
-  }
-  return `TTL toDateTime(${column}) + toIntervalSecond(${ttlSeconds})\n`;
+  return ttlSeconds === undefined ? '' : `TTL ${rowTtl(column, ttlSeconds)}\n`;
+}
+
+/**
+ * A payload row must outlive every span that references it. Rows of one payload (or chunk) carry
+ * the Timestamp of whichever span wrote them, not of the latest span that points at them, so a
+ * per-row TTL could drop a payload while a later span of the same day still needs it. The writer
+ * puts every span's payload rows into the span's own day partition, so the whole partition expires
+ * at once: at the start of its day plus the retention (when the day's first spans may go), plus one
+ * day (when its last spans may go), plus one day of grace because the two tables' TTL merges run
+ * independently. Partitions are then dropped whole.
+ */
+function payloadTtl(ttlSeconds: number): string {
+  return `toDateTime(toDate(Timestamp)) + toIntervalSecond(${checkRetentionSeconds(ttlSeconds) + 2 * 86400})`;
+}
+
+function payloadTtlClause(ttlSeconds: number | undefined): string {
+  return ttlSeconds === undefined ? '' : `TTL ${payloadTtl(ttlSeconds)}\n`;
+}
+
+/** Where one table's CREATE statement goes: its name, and the cluster when there is one. */
+interface Target {
+  table: string;
+  cluster: ClusterLayout | undefined;
 }
 
 const MAP = 'Map(LowCardinality(String), String)';
@@ -132,10 +186,10 @@ export const TRACES_SKIP_INDEXES: readonly { name: string; expr: string; type: s
   { name: 'idx_lower_span_name', expr: 'lower(SpanName)', type: 'tokenbf_v1(32768, 3, 0)', granularity: 8 },
 ];
 
-function tracesTableDdl(n: SchemaNames, ttlSeconds: number | undefined): string {
+function tracesTableDdl(t: Target, ttlSeconds: number | undefined): string {
   const attrItems = (column: string): string =>
     `arrayMap(kv -> concat(kv.1, '=', kv.2), CAST(${column}, 'Array(Tuple(String, String))'))`;
-  return `CREATE TABLE IF NOT EXISTS ${n.traces} (
+  return `CREATE TABLE IF NOT EXISTS ${t.table}${onCluster(t.cluster)} (
   Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
   TraceId String CODEC(ZSTD(1)),
   SpanId String CODEC(ZSTD(1)),
@@ -165,31 +219,32 @@ function tracesTableDdl(n: SchemaNames, ttlSeconds: number | undefined): string 
   ResourceAttributeItems Array(String) ALIAS ${attrItems('ResourceAttributes')},
   SpanAttributeItems Array(String) ALIAS ${attrItems('SpanAttributes')},
 ${TRACES_SKIP_INDEXES.map((i) => `  INDEX ${i.name} ${i.expr} TYPE ${i.type} GRANULARITY ${i.granularity}`).join(',\n')}
-) ENGINE = MergeTree()
+) ENGINE = ${engineClause('MergeTree', [], t.cluster)}
 PARTITION BY toDate(Timestamp)
 PRIMARY KEY (ServiceName, SpanName, toDateTime(Timestamp))
 ORDER BY (ServiceName, SpanName, toDateTime(Timestamp), Timestamp)
 ${ttlClause('Timestamp', ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
 }
 
-function traceIdTsTableDdl(n: SchemaNames, ttlSeconds: number | undefined): string {
-  return `CREATE TABLE IF NOT EXISTS ${n.traceIdTs} (
+function traceIdTsTableDdl(t: Target, ttlSeconds: number | undefined): string {
+  return `CREATE TABLE IF NOT EXISTS ${t.table}${onCluster(t.cluster)} (
   TraceId String CODEC(ZSTD(1)),
   Start SimpleAggregateFunction(min, DateTime) CODEC(ZSTD(1)),
   End SimpleAggregateFunction(max, DateTime) CODEC(ZSTD(1))
-) ENGINE = AggregatingMergeTree()
+) ENGINE = ${engineClause('AggregatingMergeTree', [], t.cluster)}
 PARTITION BY toStartOfWeek(Start)
 ORDER BY (TraceId)
 ${ttlClause('Start', ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
 }
 
-function traceIdTsViewDdl(n: SchemaNames): string {
-  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${n.traceIdTsMv} TO ${n.traceIdTs}
+/** On a cluster, every node's view feeds its local lookup table from its local span table. */
+function traceIdTsViewDdl(view: Target, from: string, to: string): string {
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${view.table}${onCluster(view.cluster)} TO ${to}
 AS SELECT
   TraceId,
   min(Timestamp) as Start,
   max(Timestamp) as End
-FROM ${n.traces}
+FROM ${from}
 WHERE TraceId != ''
 GROUP BY TraceId`;
 }
@@ -197,33 +252,79 @@ GROUP BY TraceId`;
 /**
  * Payloads are keyed by their own hash, so a repeated payload (the same prompt sent on every run)
  * collapses to one row per day-partition on merge; readers still GROUP BY Hash because merges are
- * eventual. Partitioning by day and the same TTL as spans means a payload lives as long as the
- * most recent span referring to it (each insert refreshes it in today's partition).
+ * eventual. Partitioned by day, so that retention can drop a day's payloads together (see
+ * payloadTtlClause).
  */
-function payloadsTableDdl(n: SchemaNames, ttlSeconds: number | undefined): string {
-  return `CREATE TABLE IF NOT EXISTS ${n.payloads} (
+function payloadsTableDdl(t: Target, ttlSeconds: number | undefined): string {
+  return `CREATE TABLE IF NOT EXISTS ${t.table}${onCluster(t.cluster)} (
   Hash String CODEC(ZSTD(1)),
   Data String CODEC(ZSTD(3)),
   Size UInt64 CODEC(T64, ZSTD(1)),
   Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1))
-) ENGINE = ReplacingMergeTree(Timestamp)
+) ENGINE = ${engineClause('ReplacingMergeTree', ['Timestamp'], t.cluster)}
 PARTITION BY toDate(Timestamp)
 ORDER BY Hash
-${ttlClause('Timestamp', ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
+${payloadTtlClause(ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
 }
 
 /** The statements that create the schema, in dependency order; every one is idempotent. */
 export function schemaStatements(options: SchemaOptions = {}): string[] {
-  const n = schemaNames(options);
-  const statements = [
-    tracesTableDdl(n, options.ttlSeconds),
-    traceIdTsTableDdl(n, options.ttlSeconds),
-    traceIdTsViewDdl(n),
-    payloadsTableDdl(n, options.ttlSeconds),
-  ];
+  const t = tableNames(options);
+  const ttl = options.ttlSeconds;
+  const cluster = options.cluster === undefined ? undefined : clusterLayout(options.cluster, options.replicationPathPrefix);
+  const statements: string[] = [];
   // `default` always exists, and a server user may lack the right to CREATE DATABASE at all.
-  if (n.database !== quoteIdentifier(DEFAULT_DATABASE)) {
-    statements.unshift(`CREATE DATABASE IF NOT EXISTS ${n.database}`);
+  if (t.database !== DEFAULT_DATABASE) {
+    statements.push(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(t.database)}${onCluster(cluster)}`);
   }
+  if (!cluster) {
+    const at = (table: string): Target => ({ table: qualify(t.database, table), cluster: undefined });
+    statements.push(
+      tracesTableDdl(at(t.traces), ttl),
+      traceIdTsTableDdl(at(t.traceIdTs), ttl),
+      traceIdTsViewDdl(at(t.traceIdTsMv), qualify(t.database, t.traces), qualify(t.database, t.traceIdTs)),
+      payloadsTableDdl(at(t.payloads), ttl),
+    );
+    return statements;
+  }
+  const local = (table: string): Target => ({ table: qualify(t.database, table + LOCAL_TABLE_SUFFIX), cluster });
+  const distributed = (table: string, shardingKey: string): string =>
+    distributedTableDdl(
+      cluster,
+      {
+        qualified: qualify(t.database, table),
+        database: t.database,
+        local: table + LOCAL_TABLE_SUFFIX,
+        qualifiedLocal: qualify(t.database, table + LOCAL_TABLE_SUFFIX),
+      },
+      shardingKey,
+    );
+  statements.push(
+    tracesTableDdl(local(t.traces), ttl),
+    distributed(t.traces, 'cityHash64(TraceId)'),
+    traceIdTsTableDdl(local(t.traceIdTs), ttl),
+    distributed(t.traceIdTs, 'cityHash64(TraceId)'),
+    traceIdTsViewDdl({ table: qualify(t.database, t.traceIdTsMv), cluster }, local(t.traces).table, local(t.traceIdTs).table),
+    payloadsTableDdl(local(t.payloads), ttl),
+    distributed(t.payloads, 'cityHash64(Hash)'),
+  );
   return statements;
+}
+
+/**
+ * Statements that set the retention on tables created earlier: CREATE ... IF NOT EXISTS leaves an
+ * existing table as it is, TTL included. Each ALTER also computes the TTL of the parts already
+ * stored, once, so run them when the retention changes, not on every start.
+ */
+export function retentionStatements(options: SchemaOptions & { ttlSeconds: number }): string[] {
+  const t = tableNames(options);
+  const cluster = options.cluster === undefined ? undefined : clusterLayout(options.cluster, options.replicationPathPrefix);
+  // On a cluster the data, and so the TTL, lives in the local tables.
+  const table = (name: string): string => qualify(t.database, cluster ? name + LOCAL_TABLE_SUFFIX : name);
+  const alter = (name: string, ttl: string): string => `ALTER TABLE ${table(name)}${onCluster(cluster)} MODIFY TTL ${ttl}`;
+  return [
+    alter(t.traces, rowTtl('Timestamp', options.ttlSeconds)),
+    alter(t.traceIdTs, rowTtl('Start', options.ttlSeconds)),
+    alter(t.payloads, payloadTtl(options.ttlSeconds)),
+  ];
 }

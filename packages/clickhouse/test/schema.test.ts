@@ -117,6 +117,10 @@ describe('schema', () => {
     expect(schemaStatements().join('\n')).not.toContain('TTL');
     const withTtl = schemaStatements({ ttlSeconds: 86400 });
     expect(withTtl[0]).toContain('TTL toDateTime(Timestamp) + toIntervalSecond(86400)');
+    // Payload day partitions expire whole, two days after the span TTL (see retention.test.ts).
+    expect(withTtl[3]).toContain('TTL toDateTime(toDate(Timestamp)) + toIntervalSecond(259200)');
+    // Past ClickHouse's DateTime range the TTL would wrap around and expire everything at once.
+    expect(() => schemaStatements({ ttlSeconds: 100 * 365 * 86400 })).toThrow(/at most 3650d/);
     expect(() => schemaStatements({ tracesTable: 'x; DROP TABLE y' })).toThrow(/Invalid ClickHouse table name/);
     expect(() => schemaStatements({ ttlSeconds: -1 })).toThrow(/positive whole number/);
   });
