@@ -132,7 +132,7 @@ export class ClickHouseSpanExporter implements SpanExporter {
     for (const span of spans) {
       try {
         const row = toSpanRow(span);
-        converted.payloads.push(...offloadPayloads(row, this.thresholdBytes));
+        converted.payloads.push(...offloadPayloads(row, { thresholdBytes: this.thresholdBytes }));
         converted.spans.push(row);
       } catch (error) {
         this.fail(1, error);

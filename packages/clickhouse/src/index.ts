@@ -22,7 +22,9 @@ export { ChdbSpanStore, DEFAULT_STORE_DIR, type ChdbStoreOptions } from './chdb-
 export { ServerSpanStore, type ServerStoreOptions } from './server-store.js';
 export { openStore, storeOptionsFromEnv, type StoreOptions } from './open-store.js';
 export { attributeValueToString, formatTimestamp, hrTimeToNanos, toSpanRow, type SpanRowSource } from './span-rows.js';
-export { DEFAULT_PAYLOAD_THRESHOLD_BYTES, offloadPayloads, resolvePayloadRefs } from './payload-offload.js';
+export { DEFAULT_PAYLOAD_THRESHOLD_BYTES, offloadPayloads, resolvePayloadRefs, type OffloadOptions } from './payload-offload.js';
+export { chunkEnds, DEFAULT_CHUNK_SIZES, splitIntoChunks, type ChunkSizes } from './content-chunks.js';
+export { MANIFEST_HEADER } from './payload-manifest.js';
 export {
   ClickHouseSpanExporter,
   type ClickHouseSpanExporterOptions,

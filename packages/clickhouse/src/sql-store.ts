@@ -2,6 +2,7 @@ import { ATTR_TRACETAPE_INPUT_HASH } from '@tracetape/core';
 import { schemaNames, schemaStatements, type SchemaNames, type SchemaOptions } from './schema.js';
 import type { ListTracesOptions, PayloadRow, SpanRow, SpanStore, TraceSummary } from './store.js';
 import { currentStatusSpelling, withCurrentSpellings } from './legacy-spellings.js';
+import { WrittenPayloads } from './written-payloads.js';
 import { LAYOUT_QUERY, layoutFromColumns, layoutTables, lookupBoundsSql, spanRowSelectList, type ColumnInfo, type TraceTableLayout } from './trace-layout.js';
 
 /** Values bound server-side to `{name:Type}` placeholders; never spliced into SQL text. */
@@ -43,6 +44,7 @@ export abstract class SqlSpanStore implements SpanStore {
   private schemaReady = false;
   /** Detected once the span table exists: a Collector of any vintage may have created it. */
   private layout: TraceTableLayout | undefined;
+  private readonly writtenPayloads = new WrittenPayloads();
 
   protected constructor(schema: SchemaOptions) {
     this.schemaOptions = schema;
@@ -65,8 +67,10 @@ export abstract class SqlSpanStore implements SpanStore {
     this.schemaReady = true;
   }
 
-  insert(spans: SpanRow[], payloads: PayloadRow[]): Promise<void> {
-    return this.insertBatches(this.batches(spans, payloads));
+  async insert(spans: SpanRow[], payloads: PayloadRow[]): Promise<void> {
+    const unwritten = this.writtenPayloads.unwritten(payloads);
+    await this.insertBatches(this.batches(spans, unwritten));
+    this.writtenPayloads.markWritten(unwritten);
   }
 
   /**
@@ -74,10 +78,12 @@ export abstract class SqlSpanStore implements SpanStore {
    * one its exit handler makes, before any asynchronous init() could run.
    */
   insertSync(spans: SpanRow[], payloads: PayloadRow[]): void {
-    const batches = this.batches(spans, payloads);
+    const unwritten = this.writtenPayloads.unwritten(payloads);
+    const batches = this.batches(spans, unwritten);
     if (batches.length === 0) return;
     this.insertBatchesSync(batches, this.schemaReady ? [] : schemaStatements(this.schemaOptions));
     this.schemaReady = true;
+    this.writtenPayloads.markWritten(unwritten);
   }
 
   // Payloads go first, so no reader ever meets a reference whose payload is not there yet.

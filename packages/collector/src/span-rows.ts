@@ -119,7 +119,7 @@ export function convertRequest(request: OtlpTraceRequest, payloadThresholdBytes 
         try {
           const row = toSpanRow(rowSource(span, resourceAttributes, scope));
           if (!(span.kind in API_SPAN_KIND)) row.SpanKind = UNSPECIFIED_KIND;
-          converted.payloads.push(...offloadPayloads(row, payloadThresholdBytes));
+          converted.payloads.push(...offloadPayloads(row, { thresholdBytes: payloadThresholdBytes }));
           converted.rows.push(row);
         } catch (error) {
           reject(`span "${span.name}" (${span.spanId}) could not be converted: ${error instanceof Error ? error.message : String(error)}`);

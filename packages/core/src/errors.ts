@@ -125,6 +125,15 @@ export class PayloadMissingError extends TracetapeError {
   }
 }
 
+export class PayloadCorruptError extends TracetapeError {
+  constructor(ref: string, spanId: string, problem: string) {
+    super(
+      'TRACETAPE_PAYLOAD_CORRUPT',
+      `Span ${spanId} refers to payload ${ref}, but what the payload table holds for it is wrong: ${problem}. The table was edited or damaged; the step cannot be replayed from this store.`,
+    );
+  }
+}
+
 export class StoreUnavailableError extends TracetapeError {
   /** `advice` replaces the generic closing question when the caller knows better what to do. */
   constructor(where: string, cause: unknown, advice?: string) {
