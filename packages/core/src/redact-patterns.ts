@@ -31,9 +31,17 @@ export const DEFAULT_SECRET_PATTERNS: readonly string[] = [
  */
 export class SecretPatterns {
   private readonly combined: RegExp | undefined;
+  /**
+   * Matches wherever `combined` does, and more cheaply: a leading lookbehind such as the Bearer
+   * pattern's makes V8 try the whole expression at every position of every body (measured 6x
+   * slower on an 8 KB JSON body), while the same text as a plain prefix lets it skip ahead.
+   * Most texts hold no secret, so they are screened with this and never reach `combined`.
+   */
+  private readonly screen: RegExp | undefined;
 
   constructor(patterns: readonly string[], setting = 'TRACETAPE_REDACT_PATTERNS') {
     const sources: string[] = [];
+    const screens: string[] = [];
     for (const pattern of patterns) {
       let compiled: RegExp;
       try {
@@ -45,13 +53,15 @@ export class SecretPatterns {
         throw new RedactionConfigError(setting, pattern, 'matches the empty string, so it would redact nothing useful');
       }
       sources.push(`(?:${pattern})`);
+      screens.push(`(?:${withoutLeadingLookbehind(pattern)})`);
     }
     this.combined = sources.length > 0 ? new RegExp(sources.join('|'), 'gu') : undefined;
+    this.screen = screens.length > 0 ? new RegExp(screens.join('|'), 'u') : undefined;
   }
 
   /** Whether the text holds anything to redact, without building a new string. */
   test(text: string): boolean {
-    if (!this.combined) return false;
+    if (!this.combined || !this.screen!.test(text)) return false;
     this.combined.lastIndex = 0;
     const found = this.combined.test(text);
     this.combined.lastIndex = 0;
@@ -60,10 +70,43 @@ export class SecretPatterns {
 
   /** The text with every match replaced by `placeholder`; the same string when nothing matched. */
   redact(text: string, placeholder: string): string {
-    if (!this.combined) return text;
+    if (!this.combined || !this.screen!.test(text)) return text;
     this.combined.lastIndex = 0;
     return text.replace(this.combined, placeholder);
   }
+}
+
+/**
+ * `(?<=A)B` as `(?:A)B`: it matches wherever the original does (A must precede B there anyway),
+ * so it can screen texts for the original. Other patterns come back unchanged.
+ */
+export function withoutLeadingLookbehind(pattern: string): string {
+  if (!pattern.startsWith('(?<=')) return pattern;
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (char === ']') inClass = false;
+      continue;
+    }
+    if (char === '[') inClass = true;
+    else if (char === '(') depth++;
+    else if (char === ')' && --depth === 0) {
+      const rewritten = `(?:${pattern.slice(4, i)})${pattern.slice(i + 1)}`;
+      try {
+        new RegExp(rewritten, 'u');
+        return rewritten;
+      } catch {
+        return pattern;
+      }
+    }
+  }
+  return pattern;
 }
 
 /**

@@ -23,6 +23,38 @@ const OWN_MARKERS = ['core', 'instrumentation', 'clickhouse', 'register', 'repla
 );
 
 const FRAMES_EXAMINED = 8;
+// Almost every read is made directly by a library (the SDK timing a span, the interceptors naming
+// a request), so one frame usually decides; a stack is only walked further when it starts in Node.
+const FRAMES_FIRST_LOOK = 1;
+
+/** Decisions by file: a service reads the clock from the same few files thousands of times. */
+const excludedByFile = new Map<string, boolean>();
+const MAX_CACHED_FILES = 4096;
+
+function callSites(patched: Function, frames: number): NodeJS.CallSite[] {
+  // Structured call sites: no stack text is formatted, which is most of what a stack costs.
+  const holder: { stack?: NodeJS.CallSite[] } = {};
+  const limit = Error.stackTraceLimit;
+  const prepare = Error.prepareStackTrace;
+  Error.stackTraceLimit = frames;
+  Error.prepareStackTrace = (_error, sites) => sites;
+  Error.captureStackTrace(holder, patched);
+  const sites = holder.stack ?? [];
+  Error.prepareStackTrace = prepare;
+  Error.stackTraceLimit = limit;
+  return sites;
+}
+
+function isExcludedFile(file: string): boolean {
+  let excluded = excludedByFile.get(file);
+  if (excluded === undefined) {
+    const location = file.startsWith('file://') ? safeFilePath(file) : file;
+    excluded = PACKAGE_MARKERS.some((marker) => location.includes(marker)) || OWN_MARKERS.some((marker) => location.startsWith(marker));
+    if (excludedByFile.size >= MAX_CACHED_FILES) excludedByFile.clear();
+    excludedByFile.set(file, excluded);
+  }
+  return excluded;
+}
 
 /**
  * True when the read was not made by the app. The first caller outside Node's own modules decides
@@ -30,21 +62,12 @@ const FRAMES_EXAMINED = 8;
  * only is Node's own business.
  */
 export function isExcludedCaller(patched: Function): boolean {
-  // Structured call sites: no stack text is formatted, which is most of what a stack costs.
-  const holder: { stack?: NodeJS.CallSite[] } = {};
-  const limit = Error.stackTraceLimit;
-  const prepare = Error.prepareStackTrace;
-  Error.stackTraceLimit = FRAMES_EXAMINED;
-  Error.prepareStackTrace = (_error, sites) => sites;
-  Error.captureStackTrace(holder, patched);
-  const sites = holder.stack ?? [];
-  Error.prepareStackTrace = prepare;
-  Error.stackTraceLimit = limit;
-  for (const site of sites) {
+  const first = callSites(patched, FRAMES_FIRST_LOOK)[0]?.getFileName();
+  if (first && !first.startsWith('node:')) return isExcludedFile(first);
+  for (const site of callSites(patched, FRAMES_EXAMINED)) {
     const file = site.getFileName() ?? '';
     if (file.startsWith('node:')) continue;
-    const location = file.startsWith('file://') ? safeFilePath(file) : file;
-    return PACKAGE_MARKERS.some((marker) => location.includes(marker)) || OWN_MARKERS.some((marker) => location.startsWith(marker));
+    return isExcludedFile(file);
   }
   return true;
 }
