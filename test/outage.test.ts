@@ -61,6 +61,15 @@ class App {
     this.child.stdin.write('next\n');
     await until(`call ${n}`, () => this.stdout.includes(`call ${n}\n`));
   }
+
+  /** What tracetape reported to the app's own MeterProvider (METRICS=1), collected now. */
+  async metrics(): Promise<Record<string, number>> {
+    const lines = (): string[] => this.stdout.split('\n').filter((line) => line.startsWith('metrics '));
+    const before = lines().length;
+    this.child.stdin.write('metrics\n');
+    await until('metrics', () => lines().length > before);
+    return JSON.parse(lines().at(-1)!.slice('metrics '.length)) as Record<string, number>;
+  }
 }
 
 function envFor(name: string, calls: number): Record<string, string> {
@@ -111,14 +120,23 @@ async function restart(): Promise<void> {
 it('keeps the spans of an outage mid-run and sends each exactly once when the store is back', async () => {
   const calls = 9;
   const env = envFor('midrun', calls);
-  const app = new App(env);
+  const app = new App({ ...env, METRICS: '1' });
   for (let n = 1; n <= 3; n++) await app.call(n);
   await clickhouse.close();
   for (let n = 4; n <= 6; n++) await app.call(n);
   // The calls made while the store was away are on disk, not lost.
   await until('spooled batches', () => batches(env.TRACETAPE_SPOOL_DIR!).length > 0);
   await restart();
-  for (let n = 7; n <= calls; n++) await app.call(n);
+  await app.call(7);
+  // The counters reach the app's MeterProvider: the outage's spans were spooled, then drained, none lost.
+  let counted: Record<string, number> = {};
+  await until('the drain in the metrics', async () => {
+    counted = await app.metrics();
+    return counted['tracetape.spans.pending'] === 0 && counted['tracetape.spans.exported']! >= 7;
+  });
+  expect(counted['tracetape.spans.spooled']).toBeGreaterThanOrEqual(3);
+  expect(counted['tracetape.spans.dropped']).toBe(0);
+  for (let n = 8; n <= calls; n++) await app.call(n);
   expect(await app.exited, app.stderr).toBe(0);
   if (batches(env.TRACETAPE_SPOOL_DIR!).length > 0) {
     const drainer = await runProcess(process.execPath, ['--import', REGISTER, APP], { ...envFor('midrun', 0), TRACETAPE_RUN_FILE: path.join(work.dir, 'drainer.runs') }, work.dir);

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, recordedTraceId, tempDir, tracetape } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 
-// Issue 6 item 4: in playback nothing leaves the process but what the user marked live.
+// Issue 6 item 4: in playback nothing leaves the process but what the user marked live; that
+// includes the npm undici (request and fetch), whose recorded calls are answered from the tape.
 const store = tempDir('tracetape-isolation-');
 const env = { TRACETAPE_DIR: path.join(store.dir, 'store') };
 const certs = {
@@ -80,9 +81,13 @@ afterAll(async () => {
 const app = ['node', path.join(FIXTURES, 'escape-app.mjs')];
 
 async function recordTrace(): Promise<string> {
+  return (await record()).traceId;
+}
+
+async function record(): Promise<{ traceId: string; stdout: string }> {
   const recorded = await tracetape(['record', '--', ...app], appEnv);
   expect(recorded.code, recorded.stderr).toBe(0);
-  return recordedTraceId(recorded.stderr);
+  return { traceId: recordedTraceId(recorded.stderr), stdout: recorded.stdout };
 }
 
 const canaryHits = (): number => httpCanary.count() + httpsCanary.count() + tcpCanary.connections() + tlsCanary.connections();
@@ -95,16 +100,27 @@ function attemptLine(stdout: string, name: string): string {
 
 describe('playback isolation', () => {
   it('blocks every way out of the process, and the canaries see nothing', async () => {
-    const traceId = await recordTrace();
+    const { traceId, stdout: recordedOut } = await record();
     const before = canaryHits();
+    const upstreamBefore = upstream.count();
     const reportFile = path.join(store.dir, 'report-all.json');
     const replayed = await tracetape(['replay', traceId, '--report', reportFile, '--', ...app], { ...appEnv, PROBE: 'all' });
 
     expect(canaryHits() - before).toBe(0);
     expect(replayed.stdout).toContain('recorded: true');
     const out = replayed.stdout;
+    // The npm undici's recorded calls were answered from the tape: the upstream's random nonce comes back, and nothing reached it.
+    for (const name of ['undici.request recorded', 'undici.fetch recorded']) {
+      expect(attemptLine(out, name)).toMatch(/: 200 0\.\d+$/);
+      expect(attemptLine(out, name)).toBe(attemptLine(recordedOut, name));
+    }
+    expect(upstream.count() - upstreamBefore).toBe(0);
     // HTTP is the HTTP playback's: not on the tape, so it diverges (it never reaches the canary either).
     for (const name of ['fetch', 'http.request', 'https.request']) expect(attemptLine(out, name)).toMatch(/: error /);
+    // The npm undici (its own dispatcher and sockets, not Node's bundled copy) gets the same answer.
+    for (const name of ['undici.request', 'undici.fetch']) {
+      expect(attemptLine(out, name)).toMatch(/: error TRACETAPE_REPLAY_DIVERGENCE: .*\/probe-undici(-fetch)? is not on the tape/);
+    }
     for (const name of ['net writes first', 'net waits for server', 'tls.connect']) {
       expect(attemptLine(out, name)).toMatch(/: error TRACETAPE_PLAYBACK_CONNECTION_BLOCKED: .*127\.0\.0\.1:\d+.*--live-host/);
     }
@@ -128,7 +144,9 @@ describe('playback isolation', () => {
       ]),
     );
     // The child process's blocked fetch is in the merged report with the parent's.
-    expect(report.blocked.map((call) => new URL(call.url).pathname)).toEqual(expect.arrayContaining(['/probe', '/child']));
+    expect(report.blocked.map((call) => new URL(call.url).pathname)).toEqual(
+      expect.arrayContaining(['/probe', '/child', '/probe-undici', '/probe-undici-fetch']),
+    );
   });
 
   it('lets a raw connection to a --live-host through', async () => {

@@ -1,13 +1,10 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { runSyncWorker } from '@tracetape/clickhouse';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { SyncCapableExporter } from './buffered-export-processor.js';
-import type { OtlpSyncJob } from './otlp-sync-worker.js';
+import { OtlpDestination, type OtlpBatch } from './otlp-destination.js';
 import type { OtlpTarget } from './otlp-target.js';
+import { Spool } from './spool/spool.js';
 
 export interface OtlpSpanExporterOptions {
   target: OtlpTarget;
@@ -19,15 +16,14 @@ export interface OtlpSpanExporterOptions {
    * exporter's 10 s (OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT still win when set).
    */
   timeoutMs?: number;
+  /** Where batches wait while the collector is unreachable (TRACETAPE_SPOOL_DIR). */
+  spoolDir: string;
+  spoolMaxBytes: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
 }
 
-/** Where the worker lives: compiled next to this file, or as source when running from src. */
-function workerPath(): string {
-  const js = fileURLToPath(new URL('./otlp-sync-worker.js', import.meta.url));
-  return existsSync(js) ? js : fileURLToPath(new URL('./otlp-sync-worker.ts', import.meta.url));
-}
-
-/** Failures of one kind are told once: a collector that is down fails every batch the same way. */
+/** Failures of one kind are told once: a collector that refuses fails every batch the same way. */
 function kindOf(error: unknown): string {
   if (error instanceof Error) return 'code' in error && error.code !== undefined ? `${error.name}:${String(error.code)}` : error.name;
   return 'unknown';
@@ -38,57 +34,81 @@ function reasonOf(error: unknown): string {
 }
 
 /**
- * Sends spans over OTLP/HTTP (protobuf) with the OpenTelemetry exporter, to `tracetape collector`
- * or any OTLP receiver. The exporter sends asynchronously; for the 'exit' event, where nothing
- * asynchronous runs, exportSync encodes the spans the same way and blocks on a child process
- * that posts them (as ServerSpanStore does for its inserts). Like the ClickHouse exporter it
- * never throws into the app: a failed send is a drop, counted and told once per kind on stderr.
+ * Sends spans over OTLP/HTTP (protobuf), to `tracetape collector` or any OTLP receiver. Each batch
+ * is encoded once and handed to a Spool: while the collector is unreachable the encoded request
+ * waits on disk (files `*.otlp.pb`) and is sent again, in order, when it answers, by this process
+ * or a later one. Like the ClickHouse exporter it never throws into the app: a batch the
+ * collector refused, or that the full spool could not keep, is a drop, counted and told once per
+ * kind on stderr.
  */
 export class OtlpSpanExporter implements SyncCapableExporter {
-  private readonly exporter: OTLPTraceExporter;
-  private readonly target: OtlpTarget;
-  private readonly syncTimeoutMs: number;
+  readonly spool: Spool<OtlpBatch>;
+  private readonly destination: OtlpDestination;
   private readonly reportedKinds = new Set<string>();
-  private inFlight = 0;
 
   constructor(options: OtlpSpanExporterOptions) {
-    this.target = options.target;
-    this.syncTimeoutMs = options.syncTimeoutMs;
-    this.exporter = new OTLPTraceExporter({
-      url: options.target.url,
-      headers: options.target.headers,
-      ...(options.timeoutMs !== undefined ? { timeoutMillis: options.timeoutMs } : {}),
+    this.destination = new OtlpDestination({
+      target: options.target,
+      syncTimeoutMs: options.syncTimeoutMs,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    this.spool = new Spool(this.destination, {
+      dir: options.spoolDir,
+      maxBytes: options.spoolMaxBytes,
+      suffix: '.otlp.pb',
+      lockName: 'otlp-drain.lock',
+      ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
+      ...(options.retryMaxMs !== undefined ? { retryMaxMs: options.retryMaxMs } : {}),
     });
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    this.inFlight += spans.length;
-    this.exporter.export(spans, (result) => {
-      this.inFlight -= spans.length;
-      if (result.code !== ExportResultCode.SUCCESS) this.report(spans.length, result.error);
-      resultCallback(result);
-    });
+    const batch = this.encode(spans);
+    if (!batch) return resultCallback({ code: ExportResultCode.FAILED, error: new Error('the spans could not be encoded as OTLP') });
+    this.spool.send(batch).then(
+      () => resultCallback({ code: ExportResultCode.SUCCESS }),
+      (error: unknown) => {
+        this.report(spans.length, error);
+        resultCallback({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+      },
+    );
   }
 
   exportSync(spans: ReadableSpan[]): void {
-    const body = ProtobufTraceSerializer.serializeRequest(spans);
-    if (!body) return this.report(spans.length, new Error('the spans could not be encoded as OTLP'));
-    const job: OtlpSyncJob = { url: this.target.url, headers: this.target.headers, body: Buffer.from(body).toString('base64') };
-    const failure = runSyncWorker(workerPath(), job, this.syncTimeoutMs, 'send');
-    if (failure) this.report(spans.length, new Error(failure));
+    const batch = this.encode(spans);
+    if (!batch) return;
+    try {
+      this.spool.sendSync(batch);
+    } catch (error) {
+      this.report(spans.length, error);
+    }
   }
 
+  /** Exit: batches still on their way are kept in the spool (a later run sends them). */
   shutdownSync(): void {
-    // Requests still open when the process exits die with it; say so rather than lose them quietly.
-    if (this.inFlight > 0) this.report(this.inFlight, new Error('they were still being sent when the process exited'));
+    try {
+      this.spool.closeSync();
+    } catch (error) {
+      this.report(0, error);
+    }
   }
 
   forceFlush(): Promise<void> {
-    return this.exporter.forceFlush();
+    return this.destination.forceFlush();
   }
 
-  shutdown(): Promise<void> {
-    return this.exporter.shutdown();
+  async shutdown(): Promise<void> {
+    await this.spool.close();
+    await this.destination.shutdown();
+  }
+
+  private encode(spans: ReadableSpan[]): OtlpBatch | undefined {
+    const body = ProtobufTraceSerializer.serializeRequest(spans);
+    if (!body) {
+      this.report(spans.length, new Error('the spans could not be encoded as OTLP'));
+      return undefined;
+    }
+    return { body, spans: spans.length };
   }
 
   private report(count: number, error: unknown): void {
@@ -96,8 +116,9 @@ export class OtlpSpanExporter implements SyncCapableExporter {
     if (this.reportedKinds.has(kind)) return;
     this.reportedKinds.add(kind);
     const reason = reasonOf(error);
+    const what = count > 0 ? `dropped ${count} span${count === 1 ? '' : 's'}` : 'dropped spans';
     process.stderr.write(
-      `tracetape: dropped ${count} span${count === 1 ? '' : 's'} bound for ${this.target.url}: ${reason} ` +
+      `tracetape: ${what} bound for ${this.destination.url}: ${reason} ` +
         `(further drops of this kind are counted, not printed; the recording of this run is incomplete)\n`,
     );
   }

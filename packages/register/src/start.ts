@@ -22,9 +22,9 @@ import { createInstrumentations } from './instrumentations.js';
 import { RecordedTraces } from './recorded-traces.js';
 import { summarizeReport, writeReplayReport } from './replay-report-file.js';
 import { createSpanExport } from './span-exporter.js';
+import { configureTelemetryEnv } from './telemetry-env.js';
 import { continuationOf, ServedFromTapeMarker } from './then-live.js';
-import type { SpoolingSpanStore } from './spool/spooling-store.js';
-import { closeSpool } from './spool/close-spool.js';
+import { closeSpool, type ClosableSpool } from './spool/close-spool.js';
 
 /** Spans are still made in playback (the code runs exactly as recorded) but go nowhere. */
 const DISCARD: SpanProcessor = {
@@ -43,9 +43,8 @@ export interface TracetapeRuntime {
 /** Starts the OpenTelemetry SDK with tracetape capture or playback, per the configuration. */
 export function startTracetape(config: RegisterConfig): TracetapeRuntime {
   if (config.mode === 'off') return { mode: 'off', runTraceId: undefined };
-  // Telemetry the user did not ask for would be traffic of its own (and blocked in playback).
-  process.env.OTEL_METRICS_EXPORTER ??= 'none';
-  process.env.OTEL_LOGS_EXPORTER ??= 'none';
+  // Metrics and logs pipelines: none unless the user chose one, and none at all in a replay.
+  configureTelemetryEnv(config.mode);
   // ESM apps import node:http before any patch could run; the loader hook lets the instrumentations see those imports.
   registerLoaderHook('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 
@@ -60,8 +59,8 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
   // Server traces: the inbound exchange is recorded on the server span, and sent again in playback.
   let inboundHooks: HttpServerHooks | undefined;
   let inboundReplay: InboundReplay | undefined;
-  // Batches a ClickHouse server could not take wait here; spooled at exit, told in one line.
-  let spool: SpoolingSpanStore | undefined;
+  // Batches a ClickHouse server or collector could not take wait here; spooled at exit, told in one line.
+  let spool: ClosableSpool | undefined;
 
   if (config.mode === 'capture' || config.thenLive) {
     const captureOptions = {
@@ -71,7 +70,8 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
     };
     const session = new CaptureSession(captureOptions);
     inboundHooks = new InboundCapture(captureOptions).hooks();
-    const spanExport = createSpanExport(config);
+    // Drops of the in-memory queue, and of every batch the exporter failed, count in the metrics.
+    const spanExport = createSpanExport(config, () => exporter.droppedSpans);
     spool = spanExport.spool;
     const exporter = new BufferedExportProcessor(spanExport.exporter);
     const traces = new RecordedTraces(exporter);

@@ -1,18 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TracetapeError } from '@tracetape/core';
-import type { PayloadRow, SpanRow } from '@tracetape/clickhouse';
-
-/** One batch as the store would have received it: the spool holds rows, ready to insert again. */
-export interface SpooledBatch {
-  spans: SpanRow[];
-  payloads: PayloadRow[];
-}
 
 /** The spool reached TRACETAPE_SPOOL_MAX_BYTES: this batch is dropped, not written. */
 export class SpoolFullError extends TracetapeError {
   constructor(dir: string, maxBytes: number) {
-    super('TRACETAPE_SPOOL_FULL', `The spool at ${dir} holds ${maxBytes} bytes or more (TRACETAPE_SPOOL_MAX_BYTES); new spans are dropped until the store is back.`);
+    super(
+      'TRACETAPE_SPOOL_FULL',
+      `The spool at ${dir} would grow past ${maxBytes} bytes (TRACETAPE_SPOOL_MAX_BYTES): new spans are dropped until the store or collector is back and the spool drains. Raise TRACETAPE_SPOOL_MAX_BYTES to keep more.`,
+    );
   }
 }
 
@@ -20,63 +16,69 @@ let sequence = 0;
 
 /**
  * One file per batch, written once (temp file, then rename, so a drainer never reads half a
- * batch) and deleted only after the store acknowledged it. Names sort by time, then process,
- * then a per-process sequence, so a drain replays batches in the order they were spooled, across
- * processes that shared the directory.
+ * batch) and deleted only after the destination acknowledged it. Names sort by time, then
+ * process, then a per-process sequence, so a drain replays batches in the order they were
+ * spooled, across processes that shared the directory. Each kind of batch has its own suffix,
+ * so the ClickHouse and the OTLP exporter can share a directory without reading each other's files.
  */
 export class SpoolDir {
   constructor(
     readonly dir: string,
     private readonly maxBytes: number,
+    /** e.g. `.batch.json`; the span count is put just before it. */
+    private readonly suffix: string,
   ) {}
 
   // The span count rides in the name, so counting what is spooled (at exit, too) reads no file.
   private nextName(spans: number): string {
     sequence++;
-    return `${String(Date.now()).padStart(15, '0')}-${String(process.pid).padStart(10, '0')}-${String(sequence).padStart(10, '0')}-n${spans}.batch.json`;
+    return `${String(Date.now()).padStart(15, '0')}-${String(process.pid).padStart(10, '0')}-${String(sequence).padStart(10, '0')}-n${spans}${this.suffix}`;
   }
 
-  private encode(batch: SpooledBatch): string {
-    const text = JSON.stringify(batch);
-    if (this.bytes() + Buffer.byteLength(text) > this.maxBytes) throw new SpoolFullError(this.dir, this.maxBytes);
-    return text;
+  private checkRoom(data: string | Uint8Array): void {
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    if (this.bytes() + size > this.maxBytes) throw new SpoolFullError(this.dir, this.maxBytes);
   }
 
   /** Synchronous, for the process 'exit' event; throws SpoolFullError or the file system's error. */
-  writeSync(batch: SpooledBatch): void {
-    const text = this.encode(batch);
+  writeSync(data: string | Uint8Array, spans: number): void {
+    this.checkRoom(data);
     fs.mkdirSync(this.dir, { recursive: true });
-    const name = this.nextName(batch.spans.length);
+    const name = this.nextName(spans);
     const temp = path.join(this.dir, `.${name}.tmp`);
-    fs.writeFileSync(temp, text);
+    fs.writeFileSync(temp, data);
     fs.renameSync(temp, path.join(this.dir, name));
   }
 
-  async write(batch: SpooledBatch): Promise<void> {
-    const text = this.encode(batch);
+  async write(data: string | Uint8Array, spans: number): Promise<void> {
+    this.checkRoom(data);
     await fs.promises.mkdir(this.dir, { recursive: true });
-    const name = this.nextName(batch.spans.length);
+    const name = this.nextName(spans);
     const temp = path.join(this.dir, `.${name}.tmp`);
-    await fs.promises.writeFile(temp, text);
+    await fs.promises.writeFile(temp, data);
     await fs.promises.rename(temp, path.join(this.dir, name));
   }
 
   /** Batch files, oldest first. */
   list(): string[] {
     try {
-      return fs.readdirSync(this.dir).filter((name) => name.endsWith('.batch.json')).sort();
+      return fs
+        .readdirSync(this.dir)
+        .filter((name) => name.endsWith(this.suffix))
+        .sort();
     } catch {
       return [];
     }
   }
 
-  read(name: string): SpooledBatch {
-    return JSON.parse(fs.readFileSync(path.join(this.dir, name), 'utf8')) as SpooledBatch;
+  read(name: string): Buffer {
+    return fs.readFileSync(path.join(this.dir, name));
   }
 
   /** Spans a file holds, from its name. */
   spanCount(name: string): number {
-    return Number(/-n(\d+)\.batch\.json$/.exec(name)?.[1] ?? 0);
+    const counted = name.slice(0, -this.suffix.length);
+    return Number(/-n(\d+)$/.exec(counted)?.[1] ?? 0);
   }
 
   remove(name: string): void {

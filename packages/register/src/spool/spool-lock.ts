@@ -10,8 +10,8 @@ export class SpoolLock {
   private held = false;
   private readonly file: string;
 
-  constructor(dir: string) {
-    this.file = path.join(dir, 'drain.lock');
+  constructor(dir: string, name = 'drain.lock') {
+    this.file = path.join(dir, name);
   }
 
   get isHeld(): boolean {
