@@ -6,7 +6,7 @@ import type { PayloadRow, SpanRow, SpanStore } from './store.js';
 
 export interface ClickHouseSpanExporterOptions {
   store: SpanStore;
-  /** Payload attributes larger than this move to the payload table (default 2048 bytes). */
+  /** Payload attributes larger than this move to the payload table (default 1024 bytes). */
   payloadThresholdBytes?: number;
   /** Told about every drop, e.g. to count or surface it; called in addition to the stderr notice. */
   onDrop?: (count: number, reason: string) => void;
@@ -23,6 +23,16 @@ interface Converted {
   spans: SpanRow[];
   payloads: PayloadRow[];
 }
+
+interface QueuedInsert extends Converted {
+  settle(result: ExportResult): void;
+}
+
+/**
+ * Batches that arrive while an insert runs are merged into the next one, up to this many spans:
+ * ClickHouse writes a part per insert, and a few large inserts cost far less than many small ones.
+ */
+export const MAX_SPANS_PER_INSERT = 16_384;
 
 function errorKind(error: unknown): string {
   if (error instanceof Error) return 'code' in error && typeof error.code === 'string' ? error.code : error.name;
@@ -44,6 +54,8 @@ export class ClickHouseSpanExporter implements SpanExporter {
   private readonly onDrop: ((count: number, reason: string) => void) | undefined;
   private readonly reportedKinds = new Set<string>();
   private readonly pending = new Set<Promise<unknown>>();
+  private queue: QueuedInsert[] = [];
+  private draining: Promise<void> | undefined;
   private initialized: Promise<void> | undefined;
   private isShutdown = false;
   private exported = 0;
@@ -61,17 +73,27 @@ export class ClickHouseSpanExporter implements SpanExporter {
     void work.finally(() => this.pending.delete(work));
   }
 
-  /** For process 'exit' handlers: writes synchronously, reports instead of throwing. */
+  /**
+   * For process 'exit' handlers: writes synchronously, reports instead of throwing. Batches still
+   * queued behind a running insert are written with it: nothing asynchronous will run again.
+   */
   exportSync(spans: ReadableSpan[]): ExportResult {
-    if (this.isShutdown) return this.fail(spans.length, new Error('the exporter was already shut down'));
-    const { spans: rows, payloads } = this.convert(spans);
+    const queued = this.queue.splice(0);
+    if (this.isShutdown) {
+      for (const q of queued) q.settle(this.fail(q.spans.length, new Error('the exporter was already shut down')));
+      return this.fail(spans.length, new Error('the exporter was already shut down'));
+    }
+    const converted = this.convert(spans);
+    const rows = [...queued.flatMap((q) => q.spans), ...converted.spans];
     if (rows.length === 0) return { code: ExportResultCode.SUCCESS };
     try {
-      this.store.insertSync(rows, payloads);
+      this.store.insertSync(rows, [...queued.flatMap((q) => q.payloads), ...converted.payloads]);
     } catch (error) {
-      return this.fail(rows.length, error);
+      for (const q of queued) q.settle(this.fail(q.spans.length, error));
+      return this.fail(converted.spans.length, error);
     }
     this.exported += rows.length;
+    for (const q of queued) q.settle({ code: ExportResultCode.SUCCESS });
     return { code: ExportResultCode.SUCCESS };
   }
 
@@ -103,18 +125,39 @@ export class ClickHouseSpanExporter implements SpanExporter {
     return { exported: this.exported, dropped: this.dropped };
   }
 
-  private async exportAsync(spans: ReadableSpan[]): Promise<ExportResult> {
-    if (this.isShutdown) return this.fail(spans.length, new Error('the exporter was already shut down'));
-    const { spans: rows, payloads } = this.convert(spans);
-    if (rows.length === 0) return { code: ExportResultCode.SUCCESS };
-    try {
-      await this.ensureInit();
-      await this.store.insert(rows, payloads);
-    } catch (error) {
-      return this.fail(rows.length, error);
+  private exportAsync(spans: ReadableSpan[]): Promise<ExportResult> {
+    if (this.isShutdown) return Promise.resolve(this.fail(spans.length, new Error('the exporter was already shut down')));
+    const converted = this.convert(spans);
+    if (converted.spans.length === 0) return Promise.resolve({ code: ExportResultCode.SUCCESS });
+    const result = new Promise<ExportResult>((settle) => this.queue.push({ ...converted, settle }));
+    this.draining ??= this.drainQueue().finally(() => {
+      this.draining = undefined;
+    });
+    return result;
+  }
+
+  private async drainQueue(): Promise<void> {
+    while (this.queue.length > 0) {
+      const merged: QueuedInsert[] = [];
+      let spanCount = 0;
+      while (this.queue.length > 0 && (merged.length === 0 || spanCount + this.queue[0]!.spans.length <= MAX_SPANS_PER_INSERT)) {
+        const next = this.queue.shift()!;
+        merged.push(next);
+        spanCount += next.spans.length;
+      }
+      try {
+        await this.ensureInit();
+        await this.store.insert(
+          merged.flatMap((m) => m.spans),
+          merged.flatMap((m) => m.payloads),
+        );
+      } catch (error) {
+        for (const m of merged) m.settle(this.fail(m.spans.length, error));
+        continue;
+      }
+      this.exported += spanCount;
+      for (const m of merged) m.settle({ code: ExportResultCode.SUCCESS });
     }
-    this.exported += rows.length;
-    return { code: ExportResultCode.SUCCESS };
   }
 
   // Once per exporter; a failed attempt is forgotten so the next batch tries again.

@@ -24,6 +24,8 @@ export class BufferedExportProcessor implements SpanProcessor {
   private queue: ReadableSpan[] = [];
   private timer: NodeJS.Timeout | undefined;
   private exporting: Promise<void> = Promise.resolve();
+  /** Spans handed to the exporter whose export has not settled yet. */
+  private inFlight = 0;
   private dropped = 0;
   private readonly maxBatchSize: number;
   private readonly scheduledDelayMs: number;
@@ -47,7 +49,7 @@ export class BufferedExportProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    if (this.queue.length >= this.maxQueueSize) {
+    if (this.queue.length + this.inFlight >= this.maxQueueSize) {
       this.dropped++;
       return;
     }
@@ -94,14 +96,18 @@ export class BufferedExportProcessor implements SpanProcessor {
 
   private exportQueued(): void {
     this.clearTimer();
+    // Handed over without waiting for the previous batch: the exporter converts each batch now
+    // (small, so the app's thread pauses briefly) and merges those queued behind a running insert.
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatchSize);
-      this.exporting = this.exporting.then(() => this.exportBatch(batch));
+      const exported = this.exportBatch(batch);
+      this.exporting = Promise.all([this.exporting, exported]).then(() => undefined);
     }
   }
 
   private exportBatch(batch: ReadableSpan[]): Promise<void> {
-    return new Promise((resolve) => {
+    this.inFlight += batch.length;
+    return new Promise<void>((resolve) => {
       try {
         this.exporter.export(batch, (result) => {
           if (result.code !== ExportResultCode.SUCCESS) this.dropped += batch.length;
@@ -111,6 +117,8 @@ export class BufferedExportProcessor implements SpanProcessor {
         this.dropped += batch.length;
         resolve();
       }
+    }).finally(() => {
+      this.inFlight -= batch.length;
     });
   }
 }
