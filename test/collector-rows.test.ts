@@ -22,7 +22,7 @@ const dir = path.join(store.dir, 'store');
 let upstream: CountingServer;
 
 const CHAT_ANSWER = 'Order 42 left the warehouse on Tuesday.';
-// Over the in-process exporter's 2 KB offload threshold: a Collector keeps it inline all the same.
+// Over the in-process exporter's 1 KB offload threshold: a Collector keeps it inline all the same.
 const ORDER_BODY = JSON.stringify({ error: 'inventory service unavailable', detail: 'x'.repeat(5000), tail: 'end-of-order' });
 const EXPECTED_STDOUT = `model said: ${CHAT_ANSWER}\norder: 503 ${ORDER_BODY.length} chars, ends with ${ORDER_BODY.slice(-20)}\n`;
 const TRUNCATE_AT = 256;

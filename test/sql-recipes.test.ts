@@ -28,7 +28,8 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   'Which calls were recorded most': ['input_hash', 'method', 'url', 'calls', 'runs'],
 };
 
-const LONG_ANSWER = 'tape '.repeat(800).trim();
+// Long enough to be stored as deduplicated chunks, which the recipes read through the text view.
+const LONG_ANSWER = Array.from({ length: 3000 }, (_, i) => `verse ${i} of the replayed answer`).join(' ');
 const store = tempDir('tracetape-sql-recipes-');
 const env = { TRACETAPE_DIR: path.join(store.dir, 'store') };
 let llm: CountingServer;
@@ -120,5 +121,8 @@ describe('docs/sql-recipes.md', () => {
   it('the payload really was offloaded, so the join is what found it', async () => {
     const rows = await run(`SELECT SpanAttributes['tracetape.response'] AS ref FROM otel_traces WHERE TraceId = '${llmTrace}' AND mapContains(SpanAttributes, 'gen_ai.operation.name')`);
     expect(String(rows[0]!.ref)).toMatch(/^tracetape-payload:sha256:[0-9a-f]{64}$/);
+    const hash = String(rows[0]!.ref).split(':').pop();
+    const [stored] = await run(`SELECT startsWith(Data, 'tracetape-chunks:v1') AS chunked FROM tracetape_payloads WHERE Hash = '${hash}'`);
+    expect(Number(stored!.chunked)).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 -- tracetape schema: otel_traces in the OpenTelemetry Collector ClickHouse exporter's current layout,
--- its trace ID lookup table and view, and tracetape_payloads. Generated from schemaStatements()
+-- its trace ID lookup table and view, tracetape_payloads and its text view. Generated from schemaStatements()
 -- in packages/clickhouse (test/compose-config.test.ts checks that it still matches).
 
 CREATE TABLE IF NOT EXISTS `default`.`otel_traces` (
@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS `default`.`otel_traces` (
 PARTITION BY toDate(Timestamp)
 PRIMARY KEY (ServiceName, SpanName, toDateTime(Timestamp))
 ORDER BY (ServiceName, SpanName, toDateTime(Timestamp), Timestamp)
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS `default`.`otel_traces_trace_id_ts` (
   TraceId String CODEC(ZSTD(1)),
@@ -70,4 +70,22 @@ CREATE TABLE IF NOT EXISTS `default`.`tracetape_payloads` (
 ) ENGINE = ReplacingMergeTree(Timestamp)
 PARTITION BY toDate(Timestamp)
 ORDER BY Hash
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
+
+CREATE VIEW IF NOT EXISTS `default`.`tracetape_payloads_text` AS
+WITH
+  stored AS (SELECT Hash, any(Data) AS Data FROM `default`.`tracetape_payloads` GROUP BY Hash),
+  parts AS (
+    SELECT Hash, key, n, length(keys) AS total
+    FROM (
+      SELECT Hash,
+        if(startsWith(Data, 'tracetape-chunks:v1\n') AND lower(hex(SHA256(Data))) != Hash, arrayPopFront(splitByChar('\n', Data)), [Hash]) AS keys
+      FROM stored
+    )
+    ARRAY JOIN keys AS key, arrayEnumerate(keys) AS n
+  )
+SELECT
+  parts.Hash AS Hash,
+  if(count() = any(parts.total), arrayStringConcat(arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((parts.n, stored.Data))))), NULL) AS Data
+FROM parts INNER JOIN stored ON stored.Hash = parts.key
+GROUP BY parts.Hash;

@@ -111,6 +111,8 @@ function parseMultipart(body: string, contentType: string): Map<string, string> 
   return parts;
 }
 
+const INSERT_SETTINGS = new Set(['insert_deduplication_token', 'distributed_foreground_insert']);
+
 function formatOf(sql: string, fallback: string): string {
   return /\bFORMAT\s+([A-Za-z0-9]+)\s*;?\s*$/i.exec(sql)?.[1] ?? fallback;
 }
@@ -129,12 +131,15 @@ async function parseRequest(req: IncomingMessage, url: URL): Promise<HarnessRequ
   const sql = inUrl !== undefined ? (text ? `${inUrl}\n${text}` : inUrl) : text;
   if (!sql.trim()) throw new HarnessError(400, 62, 'Empty query. (SYNTAX_ERROR)');
   const params = new Map<string, string>();
+  const insertSettings: string[] = [];
   for (const [name, value] of fields) {
     if (name.startsWith('param_')) params.set(name.slice('param_'.length), value);
-    // Every other field is a protocol field read below, or a setting, which the harness ignores.
+    // Settings an INSERT must honour for tracetape's guarantees; other fields are protocol fields
+    // read below, or settings the harness ignores.
+    if (INSERT_SETTINGS.has(name) && /^[0-9A-Za-z_]+$/.test(value)) insertSettings.push(`${name} = '${value}'`);
   }
   return {
-    sql,
+    sql: insertSettings.length > 0 ? sql.replace(/^(\s*INSERT\s+INTO\s+\S+)(\s+FORMAT\s)/i, `$1 SETTINGS ${insertSettings.join(', ')}$2`) : sql,
     params,
     database: fields.get('database'),
     format: formatOf(sql, fields.get('default_format') ?? 'TabSeparated'),

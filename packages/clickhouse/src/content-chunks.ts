@@ -19,7 +19,7 @@ export interface ChunkSizes {
 
 // Measured on 50-turn agent conversations (bench/storage-ratio.mjs): smaller chunks find more of
 // the resent history but lengthen every manifest; this balance stored the least.
-export const DEFAULT_CHUNK_SIZES: Readonly<ChunkSizes> = { min: 256, avg: 1024, max: 8192 };
+export const DEFAULT_CHUNK_SIZES: Readonly<ChunkSizes> = { min: 1024, avg: 4096, max: 16384 };
 
 // Fixed forever in spirit: changing the table only costs deduplication against older chunks.
 const GEAR = (() => {

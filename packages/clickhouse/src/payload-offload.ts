@@ -4,7 +4,7 @@ import { chunkKey, decodeManifest, encodeManifest } from './payload-manifest.js'
 import type { PayloadRow, SpanRow, SpanStore } from './store.js';
 
 /** Above this size a payload attribute moves to the payload table. */
-export const DEFAULT_PAYLOAD_THRESHOLD_BYTES = 2048;
+export const DEFAULT_PAYLOAD_THRESHOLD_BYTES = 1024;
 
 export interface OffloadOptions {
   /** Payload attributes larger than this (UTF-8 bytes) move to the payload table. */

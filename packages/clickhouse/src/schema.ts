@@ -1,4 +1,5 @@
 import { ConfigError } from '@tracetape/core';
+import { MANIFEST_HEADER } from './payload-manifest.js';
 import { clusterLayout, distributedTableDdl, engineClause, LOCAL_TABLE_SUFFIX, onCluster, type ClusterLayout } from './cluster-schema.js';
 import { checkRetentionSeconds } from './retention.js';
 
@@ -40,6 +41,8 @@ export interface SchemaNames {
 export const DEFAULT_DATABASE = 'default';
 export const DEFAULT_TRACES_TABLE = 'otel_traces';
 export const DEFAULT_PAYLOADS_TABLE = 'tracetape_payloads';
+/** The view of payload text is named after the payload table: `tracetape_payloads_text`. */
+export const PAYLOAD_TEXT_SUFFIX = '_text';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -186,6 +189,13 @@ export const TRACES_SKIP_INDEXES: readonly { name: string; expr: string; type: s
   { name: 'idx_lower_span_name', expr: 'lower(SpanName)', type: 'tokenbf_v1(32768, 3, 0)', granularity: 8 },
 ];
 
+/**
+ * Lets a plain MergeTree drop an insert whose deduplication token it has seen among its last
+ * thousand (replicated engines do this by default): tracetape's inserts carry a token derived from
+ * their rows, so a retried insert that had already landed is not stored twice.
+ */
+const DEDUPLICATION_WINDOW = 'non_replicated_deduplication_window = 1000';
+
 function tracesTableDdl(t: Target, ttlSeconds: number | undefined): string {
   const attrItems = (column: string): string =>
     `arrayMap(kv -> concat(kv.1, '=', kv.2), CAST(${column}, 'Array(Tuple(String, String))'))`;
@@ -223,7 +233,7 @@ ${TRACES_SKIP_INDEXES.map((i) => `  INDEX ${i.name} ${i.expr} TYPE ${i.type} GRA
 PARTITION BY toDate(Timestamp)
 PRIMARY KEY (ServiceName, SpanName, toDateTime(Timestamp))
 ORDER BY (ServiceName, SpanName, toDateTime(Timestamp), Timestamp)
-${ttlClause('Timestamp', ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
+${ttlClause('Timestamp', ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, ${DEDUPLICATION_WINDOW}`;
 }
 
 function traceIdTsTableDdl(t: Target, ttlSeconds: number | undefined): string {
@@ -264,7 +274,33 @@ function payloadsTableDdl(t: Target, ttlSeconds: number | undefined): string {
 ) ENGINE = ${engineClause('ReplacingMergeTree', ['Timestamp'], t.cluster)}
 PARTITION BY toDate(Timestamp)
 ORDER BY Hash
-${payloadTtlClause(ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
+${payloadTtlClause(ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, ${DEDUPLICATION_WINDOW}`;
+}
+
+/**
+ * Payload text for SQL readers: chunked payloads reassembled from their manifests (see
+ * payload-manifest.ts), whole ones as stored, so a query joins on the hash a span refers to and
+ * reads the text without knowing how it was stored. Data is NULL when a chunk is missing, never a
+ * silently shortened text. A view stores nothing, so the cluster's one reads the Distributed table.
+ */
+function payloadTextViewDdl(view: Target, payloads: string): string {
+  return `CREATE VIEW IF NOT EXISTS ${view.table}${onCluster(view.cluster)} AS
+WITH
+  stored AS (SELECT Hash, any(Data) AS Data FROM ${payloads} GROUP BY Hash),
+  parts AS (
+    SELECT Hash, key, n, length(keys) AS total
+    FROM (
+      SELECT Hash,
+        if(startsWith(Data, '${MANIFEST_HEADER}\\n') AND lower(hex(SHA256(Data))) != Hash, arrayPopFront(splitByChar('\\n', Data)), [Hash]) AS keys
+      FROM stored
+    )
+    ARRAY JOIN keys AS key, arrayEnumerate(keys) AS n
+  )
+SELECT
+  parts.Hash AS Hash,
+  if(count() = any(parts.total), arrayStringConcat(arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((parts.n, stored.Data))))), NULL) AS Data
+FROM parts INNER JOIN stored ON stored.Hash = parts.key
+GROUP BY parts.Hash`;
 }
 
 /** The statements that create the schema, in dependency order; every one is idempotent. */
@@ -284,6 +320,7 @@ export function schemaStatements(options: SchemaOptions = {}): string[] {
       traceIdTsTableDdl(at(t.traceIdTs), ttl),
       traceIdTsViewDdl(at(t.traceIdTsMv), qualify(t.database, t.traces), qualify(t.database, t.traceIdTs)),
       payloadsTableDdl(at(t.payloads), ttl),
+      payloadTextViewDdl(at(t.payloads + PAYLOAD_TEXT_SUFFIX), qualify(t.database, t.payloads)),
     );
     return statements;
   }
@@ -307,6 +344,7 @@ export function schemaStatements(options: SchemaOptions = {}): string[] {
     traceIdTsViewDdl({ table: qualify(t.database, t.traceIdTsMv), cluster }, local(t.traces).table, local(t.traceIdTs).table),
     payloadsTableDdl(local(t.payloads), ttl),
     distributed(t.payloads, 'cityHash64(Hash)'),
+    payloadTextViewDdl({ table: qualify(t.database, t.payloads + PAYLOAD_TEXT_SUFFIX), cluster }, qualify(t.database, t.payloads)),
   );
   return statements;
 }

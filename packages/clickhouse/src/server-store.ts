@@ -99,7 +99,9 @@ export class ServerSpanStore extends SqlSpanStore {
 
   protected async insertBatches(batches: InsertBatch[]): Promise<void> {
     for (const batch of batches) {
-      await this.call(() => this.client.insert({ table: batch.table, values: [...batch.rows], format: 'JSONEachRow' }));
+      await this.call(() =>
+        this.client.insert({ table: batch.table, values: [...batch.rows], format: 'JSONEachRow', clickhouse_settings: { ...batch.settings } }),
+      );
     }
   }
 
@@ -107,7 +109,7 @@ export class ServerSpanStore extends SqlSpanStore {
     const job: SyncInsertJob = {
       client: this.clientOptions,
       schema,
-      batches: batches.map((b) => ({ table: b.table, rows: [...b.rows] })),
+      batches: batches.map((b) => ({ table: b.table, rows: [...b.rows], settings: { ...b.settings } })),
     };
     const failure = runSyncWorker(workerPath(), job, this.syncInsertTimeoutMs, 'insert');
     if (failure) {

@@ -1,4 +1,4 @@
-import { ATTR_TRACETAPE_INPUT_HASH } from '@tracetape/core';
+import { ATTR_TRACETAPE_INPUT_HASH, sha256Hex } from '@tracetape/core';
 import { schemaNames, schemaStatements, type SchemaNames, type SchemaOptions } from './schema.js';
 import type { ListTracesOptions, PayloadRow, SpanRow, SpanStore, TraceSummary } from './store.js';
 import { currentStatusSpelling, withCurrentSpellings } from './legacy-spellings.js';
@@ -13,6 +13,23 @@ export interface InsertBatch {
   /** Quoted, database-qualified table name. */
   table: string;
   rows: readonly object[];
+  /** Settings of this INSERT; values are digits or hex only, safe in SQL text. */
+  settings: InsertSettings;
+}
+
+export interface InsertSettings {
+  /**
+   * Derived from what the rows are (span IDs, payload keys and days), so a retry of an insert that
+   * landed but whose answer was lost (a timeout, a spooled batch sent again) carries the same
+   * token, and ClickHouse drops it instead of storing the spans twice.
+   */
+  insert_deduplication_token: string;
+  /** On a cluster: answer only once the rows are on their shards, so payloads land before spans are read. */
+  distributed_foreground_insert?: 1;
+}
+
+function dedupToken(kind: string, keys: Iterable<string>): string {
+  return sha256Hex(kind + '\n' + [...keys].join('\n'));
 }
 
 const PAYLOAD_LOOKUP_CHUNK = 1000;
@@ -22,8 +39,11 @@ const ROOT_FIRST = "(ParentSpanId != '', Timestamp)";
 
 /** `INSERT ... FORMAT JSONEachRow` followed by its data: what both chDB paths execute. */
 export function insertStatement(batch: InsertBatch): string {
+  const settings = Object.entries(batch.settings)
+    .map(([name, value]) => `${name} = ${typeof value === 'number' ? value : `'${value}'`}`)
+    .join(', ');
   // JSON.stringify escapes newlines inside values, so each row stays on one line as the format needs.
-  return `INSERT INTO ${batch.table} FORMAT JSONEachRow\n${batch.rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
+  return `INSERT INTO ${batch.table} SETTINGS ${settings} FORMAT JSONEachRow\n${batch.rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
 }
 
 export function parseJsonEachRow<T>(text: string): T[] {
@@ -89,8 +109,16 @@ export abstract class SqlSpanStore implements SpanStore {
   // Payloads go first, so no reader ever meets a reference whose payload is not there yet.
   private batches(spans: SpanRow[], payloads: PayloadRow[]): InsertBatch[] {
     const batches: InsertBatch[] = [];
-    if (payloads.length > 0) batches.push({ table: this.names.payloads, rows: payloads });
-    if (spans.length > 0) batches.push({ table: this.names.traces, rows: spans });
+    const settings = (token: string): InsertSettings =>
+      this.schemaOptions.cluster === undefined ? { insert_deduplication_token: token } : { insert_deduplication_token: token, distributed_foreground_insert: 1 };
+    if (payloads.length > 0) {
+      const token = dedupToken('payloads', payloads.map((p) => p.Timestamp.slice(0, 10) + p.Hash));
+      batches.push({ table: this.names.payloads, rows: payloads, settings: settings(token) });
+    }
+    if (spans.length > 0) {
+      const token = dedupToken('spans', spans.map((s) => s.TraceId + s.SpanId));
+      batches.push({ table: this.names.traces, rows: spans, settings: settings(token) });
+    }
     return batches;
   }
 
@@ -175,7 +203,7 @@ export abstract class SqlSpanStore implements SpanStore {
          count() AS spanCount,
          countIf(mapContains(SpanAttributes, {inputHashAttribute:String})) AS recordedCalls
        FROM ${this.names.traces}
-       WHERE TraceId IN (SELECT TraceId FROM recent)
+       WHERE TraceId ${this.schemaOptions.cluster === undefined ? 'IN' : 'GLOBAL IN'} (SELECT TraceId FROM recent)
          AND Timestamp >= (SELECT min(s) FROM recent)
          AND Timestamp <= (SELECT max(e) FROM recent) + 1
        GROUP BY TraceId

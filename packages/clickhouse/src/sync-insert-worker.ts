@@ -9,7 +9,7 @@ export interface SyncInsertJob {
   client: ClickHouseClientConfigOptions;
   /** DDL to run first (the schema, when the parent never initialised it). */
   schema: string[];
-  batches: { table: string; rows: object[] }[];
+  batches: { table: string; rows: object[]; settings: Record<string, string | number> }[];
 }
 
 async function readStdin(): Promise<string> {
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   try {
     for (const statement of job.schema) await client.command({ query: statement });
     for (const batch of job.batches) {
-      await client.insert({ table: batch.table, values: batch.rows, format: 'JSONEachRow' });
+      await client.insert({ table: batch.table, values: batch.rows, format: 'JSONEachRow', clickhouse_settings: batch.settings });
     }
   } finally {
     await client.close();

@@ -10,7 +10,7 @@ function formatted(sql: string): string {
 
 /** What each statement creates, in order. */
 function created(statements: readonly string[]): string[] {
-  return statements.map((s) => /^CREATE (?:DATABASE|TABLE|MATERIALIZED VIEW) IF NOT EXISTS (\S+)/.exec(s)?.[1] ?? `?? ${s.slice(0, 60)}`);
+  return statements.map((s) => /^CREATE (?:DATABASE|TABLE|MATERIALIZED VIEW|VIEW) IF NOT EXISTS (\S+)/.exec(s)?.[1] ?? `?? ${s.slice(0, 60)}`);
 }
 
 /** The column and index list of a CREATE TABLE: what must not differ between one server and a cluster. */
@@ -46,6 +46,7 @@ describe('schema on a cluster', () => {
       '`obs`.`otel_traces_trace_id_ts_mv`',
       '`obs`.`tracetape_payloads_local`',
       '`obs`.`tracetape_payloads`',
+      '`obs`.`tracetape_payloads_text`',
     ]);
     // Readers and writers name these tables; on a cluster they are the Distributed ones.
     const names = schemaNames(CLUSTER);
