@@ -1,78 +1,151 @@
-// `npm run bench`: what tracetape capture costs a service, against the same service with no
-// instrumentation and with plain OpenTelemetry, measured side by side in one run.
+// `npm run bench`: every benchmark figure of tracetape, each measured side by side with its
+// baseline in the same run, printed as one table.
 //
-//   node bench/run.mjs [--quick] [--json] [--rounds N] [--requests N] [--concurrency N]
+//   node bench/run.mjs [--quick | --smoke] [--json] [--only capture,sse,replay,exporter,tape,storage]
+//                      [--rounds N] [--requests N] [--concurrency N]   (capture overhead only)
 //
-// Variants run in fresh child processes, interleaved round by round (rotating which goes first),
-// so slow drift of the machine hits all three alike; rounds that other processes disturbed are
-// replaced and left out. Progress goes to stderr; the table (or, with --json, one JSON document)
-// to stdout. Exits 1 if any request failed or tracetape recorded nothing.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// --quick: smaller sizes, rough numbers. --smoke: tiny sizes, seconds per figure, targets not
+// judged; `npm test` runs it (test/bench.test.ts) to prove every figure is produced and its
+// correctness checks pass. Progress goes to stderr; the table (or, with --json, one JSON document)
+// to stdout. Exits 1 when a correctness check fails (a recording missing, a replay that diverged,
+// a figure that threw), not when a target is missed.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { figureProblem, formatFigures } from './figures.mjs';
 import { describeMachine } from './machine.mjs';
-import { measureVariant } from './measure-variant.mjs';
-import { formatSummary, summarize } from './report.mjs';
-import { liveChildren, ServiceProcess } from './service-process.mjs';
-import { cleanEnv, tracetapeCli, tracetapeRegister, upstreamScript, variants } from './variants.mjs';
-import { verifyRecording } from './verify-recording.mjs';
+import { killRunningChildren } from './node-run.mjs';
+import { liveChildren } from './service-process.mjs';
+import { tracetapeCli, tracetapeRegister } from './variants.mjs';
 
-const UPSTREAM_DELAY_MS = 20;
-// Cores' worth of CPU used by processes outside the benchmark above which a round is disturbed:
-// on 2 cores a test run next door moves p99 by more than the effect being measured.
-const FOREIGN_LOAD_LIMIT = 0.15;
-const EXTRA_ROUNDS = 2;
+const here = path.dirname(fileURLToPath(import.meta.url));
 
-// Sized so the default run stays under ~3 minutes on 2 cores, extra rounds included: a
-// measurement ends after `requests` or `measureMs`, whichever comes first (tracetape, CPU-bound
-// at this load, ends on the time limit with ~900 samples, still 9 beyond its p99).
-const MODES = {
-  default: { rounds: 4, warmupRequests: 200, warmupMs: 5_000, requests: 1_500, measureMs: 7_000 },
-  quick: { rounds: 1, warmupRequests: 60, warmupMs: 2_000, requests: 300, measureMs: 2_500 },
-};
+// In table order. Each file exports `measure({ quick, smoke, tmpDir }): Promise<Figure[]>` and
+// throws when its correctness check fails.
+const SECTIONS = [
+  { id: 'capture', title: 'capture overhead', file: 'capture-overhead.mjs' },
+  { id: 'sse', title: 'streamed responses', file: 'sse-ttfb.mjs' },
+  { id: 'replay', title: 'replay speed', file: 'replay-speed.mjs' },
+  { id: 'exporter', title: 'exporter throughput', file: 'exporter-throughput.mjs' },
+  { id: 'tape', title: 'tape build', file: 'tape-build.mjs' },
+  { id: 'storage', title: 'storage ratio', file: 'storage-ratio.mjs' },
+];
 
-const { values: flags } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
-    rounds: { type: 'string' },
-    requests: { type: 'string' },
-    concurrency: { type: 'string' },
-  },
-  strict: true,
-});
-
-function positive(name, fallback) {
-  if (flags[name] === undefined) return fallback;
-  const value = Number(flags[name]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive whole number, not "${flags[name]}"`);
-  return value;
+class UsageError extends Error {
+  code = 'BENCH_USAGE';
 }
 
-const mode = MODES[flags.quick ? 'quick' : 'default'];
-const settings = {
-  mode: flags.quick ? 'quick' : 'default',
-  ...mode,
-  rounds: positive('rounds', mode.rounds),
-  requests: positive('requests', mode.requests),
-  concurrency: positive('concurrency', 16),
-  upstreamDelayMs: UPSTREAM_DELAY_MS,
-  bodyBytes: 8 * 1024,
-  callsPerRequest: 3,
-};
+function parseFlags(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      smoke: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      rounds: { type: 'string' },
+      requests: { type: 'string' },
+      concurrency: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (values.quick && values.smoke) throw new UsageError('--quick and --smoke are two sizes: pick one.');
+  const known = SECTIONS.map((s) => s.id);
+  const only = values.only?.split(',').map((id) => id.trim()).filter(Boolean);
+  const unknown = only?.filter((id) => !known.includes(id)) ?? [];
+  if (unknown.length) throw new UsageError(`--only: unknown figure(s) ${unknown.join(', ')}; choose from ${known.join(', ')}.`);
+  const overrides = {};
+  for (const name of ['rounds', 'requests', 'concurrency']) {
+    if (values[name] === undefined) continue;
+    const value = Number(values[name]);
+    if (!Number.isInteger(value) || value <= 0) throw new UsageError(`--${name} must be a positive whole number, not "${values[name]}".`);
+    overrides[name] = value;
+  }
+  return { ...values, mode: values.smoke ? 'smoke' : values.quick ? 'quick' : 'full', only, overrides };
+}
 
 const log = (text) => process.stderr.write(`${text}\n`);
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'tracetape-bench-'));
+function checkPrerequisites() {
+  // tracetape needs Node >= 22.15 (its interceptors use Promise.withResolvers): on an older node
+  // every call the measured apps make fails, and the numbers would describe a broken app.
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 22 || (major === 22 && minor < 15)) {
+    throw new UsageError(`Node ${process.version} is too old for tracetape (needs >= 22.15); put node_modules/.bin first on PATH.`);
+  }
+  for (const [what, file] of [['register hook', tracetapeRegister], ['CLI', tracetapeCli]]) {
+    if (!existsSync(file)) throw new UsageError(`tracetape's ${what} is not built (${path.relative(process.cwd(), file)}); run \`npm run build\` or use \`npm run bench\`.`);
+  }
+}
+
+/**
+ * Runs one section. Only a missing file makes it "not available": a file that exists but fails to
+ * load, throws, or returns malformed figures fails the run.
+ */
+async function runSection(section, flags, tmpRoot) {
+  const file = path.join(here, section.file);
+  const started = performance.now();
+  const outcome = { id: section.id, title: section.title, file: `bench/${section.file}` };
+  if (!existsSync(file)) {
+    log(`${section.title}: bench/${section.file} does not exist; not available`);
+    return { ...outcome, status: 'not-available', error: `bench/${section.file} does not exist`, figures: [] };
+  }
+  log(`${section.title} (bench/${section.file}) ...`);
+  try {
+    const { measure } = await import(pathToFileURL(file).href);
+    if (typeof measure !== 'function') throw new TypeError(`bench/${section.file} exports no measure() function`);
+    const tmpDir = path.join(tmpRoot, section.id);
+    mkdirSync(tmpDir, { recursive: true });
+    const figures = await measure({ quick: flags.mode !== 'full', smoke: flags.mode === 'smoke', tmpDir, overrides: flags.overrides });
+    if (!Array.isArray(figures) || figures.length === 0) throw new TypeError(`bench/${section.file}: measure() returned no figures`);
+    const malformed = figures.map(figureProblem).filter(Boolean);
+    if (malformed.length) throw new TypeError(`bench/${section.file}: ${malformed.join('; ')}`);
+    // Tiny sizes say nothing about targets.
+    const judged = flags.mode === 'smoke' ? figures.map(({ met, ...figure }) => figure) : figures;
+    return { ...outcome, status: 'ok', durationMs: performance.now() - started, figures: judged };
+  } catch (error) {
+    log(`${section.title} FAILED: ${error?.stack ?? error}`);
+    return { ...outcome, status: 'failed', durationMs: performance.now() - started, error: String(error?.message ?? error), figures: [] };
+  }
+}
+
+async function main(flags, tmpRoot) {
+  checkPrerequisites();
+  const started = performance.now();
+  const sections = [];
+  for (const section of SECTIONS) {
+    if (flags.only && !flags.only.includes(section.id)) continue;
+    sections.push(await runSection(section, flags, tmpRoot));
+  }
+  const ok = sections.every((s) => s.status !== 'failed');
+  const report = { mode: flags.mode, machine: describeMachine(), durationMs: performance.now() - started, ok, sections };
+  if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    const { machine } = report;
+    process.stdout.write(
+      `tracetape benchmarks (${flags.mode}), ${(report.durationMs / 1000).toFixed(0)} s; machine: ${machine.cores} cores, ${machine.cpuModel}, ` +
+        `${machine.memoryGb} GB, Node ${machine.node}\n\n${formatFigures(sections, { judged: flags.mode !== 'smoke' })}\n`,
+    );
+    const failed = sections.filter((s) => s.status === 'failed');
+    // The whole message (a replay's divergence report, say) is on stderr and in --json.
+    const brief = (error) => error.split('\n').slice(0, 12).join('\n    ');
+    if (failed.length) process.stdout.write(`\ncorrectness checks FAILED:\n${failed.map((s) => `  - ${s.title}: ${brief(s.error)}`).join('\n')}\n`);
+  }
+  return ok ? 0 : 1;
+}
+
+let tmpRoot;
 let cleanedUp = false;
 function cleanUp() {
   if (cleanedUp) return;
   cleanedUp = true;
   for (const child of liveChildren()) child.kill();
-  rmSync(tmp, { recursive: true, force: true });
+  killRunningChildren();
+  if (tmpRoot) rmSync(tmpRoot, { recursive: true, force: true });
 }
-// Ctrl-C must not leave services listening or a store directory behind.
+// Ctrl-C must not leave services listening or store directories behind.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(signal, () => {
     cleanUp();
@@ -81,109 +154,13 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 process.once('exit', cleanUp);
 
-async function main() {
-  // tracetape needs Node >= 22.15 (its interceptors use Promise.withResolvers): on an older node
-  // every fetch of the service fails, and the numbers would describe a broken service.
-  const [major, minor] = process.versions.node.split('.').map(Number);
-  if (major < 22 || (major === 22 && minor < 15)) {
-    throw new Error(`Node ${process.version} is too old for tracetape (needs >= 22.15); put node_modules/.bin first on PATH.`);
-  }
-  for (const [what, file] of [['register hook', tracetapeRegister], ['CLI', tracetapeCli]]) {
-    if (!existsSync(file)) throw new Error(`tracetape's ${what} is not built (${path.relative(process.cwd(), file)}); run \`npm run build\` or use \`npm run bench\`.`);
-  }
-  const tracetapeDir = path.join(tmp, 'store');
-  const upstream = new ServiceProcess('upstream', [upstreamScript], cleanEnv({ BENCH_UPSTREAM_DELAY_MS: String(UPSTREAM_DELAY_MS) }));
-  const upstreamUrl = `http://127.0.0.1:${await upstream.ready()}`;
-  const all = variants({ upstreamUrl, tracetapeDir });
-
-  const measurements = [];
-  const problems = [];
-  let nextId = 0;
-  let tracetapeAnswered = 0;
-  let tracetapeProcesses = 0;
-  let cleanRounds = 0;
-  try {
-    // A round that other processes disturbed is replaced by an extra one (at most EXTRA_ROUNDS),
-    // and left out of the medians as long as at least one undisturbed round exists.
-    for (let round = 0; cleanRounds < settings.rounds && round < settings.rounds + EXTRA_ROUNDS; round++) {
-      // Rotate the order so no variant always runs first (cold caches) or last (warm machine).
-      const order = all.map((_, i) => all[(i + round) % all.length]);
-      let disturbed = false;
-      for (const variant of order) {
-        const m = await measureVariant(variant, settings, nextId, upstream);
-        nextId += m.idsUsed;
-        measurements.push({ round, ...m });
-        if (variant.id === 'tracetape') {
-          tracetapeAnswered += m.answered;
-          tracetapeProcesses++;
-        }
-        log(
-          `round ${round + 1} ${variant.id.padEnd(9)} ${m.reqPerSec.toFixed(1).padStart(6)} req/s  ` +
-            `p50 ${m.p50.toFixed(1).padStart(6)} ms  p99 ${m.p99.toFixed(1).padStart(6)} ms  ` +
-            `CPU ${m.cpuMsPerRequest.toFixed(2)} ms/req (JS ${m.mainThreadCpuMsPerRequest.toFixed(2)})  RSS ${m.peakRssMb.toFixed(0)} MB  ` +
-            `other load ${m.foreignCores.toFixed(2)} cores  n=${m.requests}` +
-            (m.timedOut ? ' (time limit)' : '') +
-            (m.errors ? `  ${m.errors} errors, first: ${m.firstError}` : ''),
-        );
-        if (m.foreignCores > FOREIGN_LOAD_LIMIT) disturbed = true;
-        if (m.errors > 0) problems.push(`${variant.id}, round ${round + 1}: ${m.errors} failed requests (first: ${m.firstError})`);
-        // Died by SIGTERM is the expected end for all three (tracetape re-raises it after flushing).
-        if (m.exit !== 'SIGTERM') problems.push(`${variant.id}, round ${round + 1}: child ended with ${m.exit} instead of SIGTERM`);
-        const noise = m.stderr.trim();
-        if (noise) problems.push(`${variant.id}, round ${round + 1}: stderr: ${noise.slice(0, 2000)}`);
-      }
-      for (const m of measurements) if (m.round === round) m.disturbed = disturbed;
-      if (disturbed) log(`round ${round + 1} was disturbed by other processes (> ${FOREIGN_LOAD_LIMIT} cores); it does not count`);
-      else cleanRounds++;
-    }
-  } finally {
-    upstream.kill();
-  }
-  if (cleanRounds < settings.rounds) {
-    problems.push(
-      `only ${cleanRounds} of ${settings.rounds} rounds ran undisturbed by other processes` +
-        (cleanRounds === 0 ? '; the medians include disturbed rounds and are skewed' : ''),
-    );
-  }
-
-  log('checking what the tracetape variant recorded (tracetape traces --json) ...');
-  // One trace per answered request, plus each process's own run trace.
-  const recording = await verifyRecording(tracetapeDir, tracetapeAnswered + tracetapeProcesses);
-  const expectedCalls = tracetapeAnswered * settings.callsPerRequest;
-  if (recording.recordedCalls === 0) {
-    problems.push(`the tracetape variant recorded no calls at all${recording.error ? ` (tracetape traces: ${recording.error})` : ''}`);
-  } else if (recording.recordedCalls < expectedCalls) {
-    problems.push(`tracetape recorded ${recording.recordedCalls} of ${expectedCalls} calls: ${expectedCalls - recording.recordedCalls} missing`);
-  }
-  if (recording.captureErrors > 0) problems.push(`${recording.captureErrors} spans carry tracetape.capture.error`);
-  if (recording.incompleteResponses > 0) problems.push(`${recording.incompleteResponses} recorded responses are incomplete`);
-
-  const counted = cleanRounds > 0 ? measurements.filter((m) => !m.disturbed) : measurements;
-  const summary = {
-    ...summarize({ machine: describeMachine(), settings, measurements: counted, recording, expectedCalls }),
-    roundsRun: measurements.length / all.length,
-    roundsCounted: counted.length / all.length,
-    allRounds: measurements.map(({ stderr, ...rest }) => rest),
-    problems,
-  };
-  if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else {
-    process.stdout.write(`${formatSummary(summary)}\n`);
-    if (problems.length) process.stdout.write(`\nproblems:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
-  }
-
-  const failed = recording.recordedCalls === 0 || measurements.some((m) => m.errors > 0);
-  return failed ? 1 : 0;
+try {
+  const flags = parseFlags(process.argv.slice(2));
+  tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'tracetape-bench-'));
+  process.exitCode = await main(flags, tmpRoot);
+} catch (error) {
+  log(error instanceof UsageError ? `bench: ${error.message}` : `bench failed: ${error?.stack ?? error}`);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
+} finally {
+  cleanUp();
 }
-
-main().then(
-  (code) => {
-    cleanUp();
-    process.exitCode = code;
-  },
-  (error) => {
-    cleanUp();
-    log(`bench failed: ${error?.stack ?? error}`);
-    process.exitCode = 1;
-  },
-);

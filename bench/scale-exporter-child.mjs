@@ -1,0 +1,82 @@
+// The measured side of bench/exporter-throughput.mjs, run in its own process so the parent can pin
+// it (and every thread chDB starts) to one core. Prints one JSON line with what it measured.
+//
+//   node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir]
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ClickHouseSpanExporter, ChdbSpanStore, resolvePayloadRefs } from '@tracetape/clickhouse';
+import { ATTR_TRACETAPE_REQUEST, ATTR_TRACETAPE_RESPONSE } from '@tracetape/core';
+import { recordedCalls } from './scale-spans.mjs';
+
+const REQUEST_BYTES = 2400;
+const RESPONSE_BYTES = 1696;
+const SPANS_PER_TRACE = 100;
+
+function exportBatch(exporter, batch) {
+  return new Promise((resolve, reject) => {
+    exporter.export(batch, (result) => (result.code === 0 ? resolve() : reject(result.error ?? new Error('the exporter dropped a batch'))));
+  });
+}
+
+async function main() {
+  const count = Number(process.argv[2]);
+  const batchSize = Number(process.argv[3]);
+  if (!Number.isInteger(count) || !Number.isInteger(batchSize) || count <= 0 || batchSize <= 0) {
+    throw new Error('usage: node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir]');
+  }
+  const tmp = mkdtempSync(path.join(process.argv[4] ?? os.tmpdir(), 'tracetape-bench-exporter-'));
+  const store = new ChdbSpanStore({ dir: path.join(tmp, 'store') });
+  const exporter = new ClickHouseSpanExporter({ store });
+  try {
+    // Spans are made before the clock starts: the figure is the exporter's, not the SDK's.
+    const generateStarted = performance.now();
+    const spans = await recordedCalls({ count: batchSize + count, perTrace: SPANS_PER_TRACE, seed: 11, startMs: Date.now() - 3_600_000, requestBytes: REQUEST_BYTES, responseBytes: RESPONSE_BYTES });
+    const generateMs = performance.now() - generateStarted;
+    const payloadBytes = spans
+      .slice(batchSize)
+      .reduce((sum, span) => sum + Buffer.byteLength(span.attributes[ATTR_TRACETAPE_REQUEST]) + Buffer.byteLength(span.attributes[ATTR_TRACETAPE_RESPONSE]), 0);
+
+    // The warm-up batch pays for creating the schema and loading the engine.
+    await exportBatch(exporter, spans.slice(0, batchSize));
+
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    // As the register hook's processor hands batches over: each as soon as it is full, without
+    // waiting for the previous one to be stored (the exporter merges those queued behind a running
+    // insert), yielding to the event loop between batches as an app producing spans would.
+    const exports = [];
+    for (let i = batchSize; i < spans.length; i += batchSize) {
+      exports.push(exportBatch(exporter, spans.slice(i, i + batchSize)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(exports);
+    const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+
+    const stats = exporter.stats();
+    if (stats.dropped > 0) throw new Error(`the exporter dropped ${stats.dropped} spans`);
+    const [{ stored }] = JSON.parse(`[${(await store.query('SELECT count() AS stored FROM otel_traces', 'JSONEachRow')).trim()}]`);
+    if (Number(stored) !== spans.length) throw new Error(`otel_traces holds ${stored} spans, ${spans.length} were exported`);
+
+    // A span from the middle of the measured run must read back byte for byte.
+    const sample = spans[batchSize + Math.floor(count / 2)];
+    const rows = await resolvePayloadRefs(await store.getTraceSpans(sample.spanContext().traceId), store);
+    const row = rows.find((r) => r.SpanId === sample.spanContext().spanId);
+    for (const key of [ATTR_TRACETAPE_REQUEST, ATTR_TRACETAPE_RESPONSE]) {
+      if (row?.SpanAttributes[key] !== sample.attributes[key]) throw new Error(`span ${sample.spanContext().spanId}: ${key} did not read back identical`);
+    }
+    await exporter.shutdown();
+    process.stdout.write(
+      `${JSON.stringify({ spans: count, batch: batchSize, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, payloadBytes, generateMs, rssMb: process.memoryUsage().rss / 2 ** 20 })}\n`,
+    );
+  } finally {
+    await exporter.shutdown().catch(() => {});
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exitCode = 1;
+});

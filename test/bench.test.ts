@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, runProcess } from './support/cli.js';
+
+// The benchmark suite at smoke size: real child processes, real chDB, real loopback servers. Only
+// that every figure is produced and every correctness check (recordings complete, replays served
+// from the tape) passes is asserted; timings on a shared machine are not.
+
+interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  baseline?: { label: string; value: number; unit: string };
+  ratio?: number;
+  target?: string;
+  met?: boolean;
+}
+
+interface Section {
+  id: string;
+  status: 'ok' | 'failed' | 'not-available';
+  error?: string;
+  figures: Figure[];
+}
+
+const BENCH = path.join(REPO_ROOT, 'bench/run.mjs');
+const SECTIONS = ['capture', 'sse', 'replay', 'exporter', 'tape', 'storage'];
+const OWN_FIGURES = [
+  'capture: throughput',
+  'capture: latency p50',
+  'capture: latency p99',
+  'SSE time to first byte, p50',
+  'SSE time to first byte, p99',
+  'SSE whole stream, p50',
+  'replay speed, call loop',
+  'replay speed, whole command',
+];
+
+describe('npm run bench', () => {
+  it('produces every figure with passing correctness checks at smoke size', { timeout: 240_000 }, async () => {
+    const result = await runProcess(process.execPath, [BENCH, '--smoke', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { mode: string; ok: boolean; sections: Section[] };
+    expect(report.mode).toBe('smoke');
+    expect(report.ok).toBe(true);
+
+    const sections = report.sections.map(({ id, status, error }) => ({ id, status, error }));
+    expect(sections).toEqual(SECTIONS.map((id) => ({ id, status: 'ok', error: undefined })));
+
+    const figures = report.sections.flatMap((section) => section.figures);
+    for (const section of report.sections) expect(section.figures.length, section.id).toBeGreaterThan(0);
+    for (const figure of figures) {
+      expect(Number.isFinite(figure.value) && figure.value > 0, `${figure.name}: ${figure.value}`).toBe(true);
+      if (figure.baseline) expect(Number.isFinite(figure.baseline.value) && figure.baseline.value > 0, `${figure.name} baseline`).toBe(true);
+      // Smoke sizes judge no target.
+      expect(figure.met, figure.name).toBeUndefined();
+    }
+    expect(figures.map((figure) => figure.name)).toEqual(expect.arrayContaining(OWN_FIGURES));
+  });
+
+  it('refuses an unknown figure name before measuring anything', async () => {
+    const result = await runProcess(process.execPath, [BENCH, '--only', 'capture,speed']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown figure(s) speed; choose from capture, sse, replay, exporter, tape, storage');
+    expect(result.stdout).toBe('');
+  });
+});
