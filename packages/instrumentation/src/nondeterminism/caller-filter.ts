@@ -26,6 +26,7 @@ const FRAMES_EXAMINED = 8;
 // Almost every read is made directly by a library (the SDK timing a span, the interceptors naming
 // a request), so one frame usually decides; a stack is only walked further when it starts in Node.
 const FRAMES_FIRST_LOOK = 1;
+const BUNDLED_LIBRARIES = 'node:internal/deps/';
 
 /** Decisions by file: a service reads the clock from the same few files thousands of times. */
 const excludedByFile = new Map<string, boolean>();
@@ -64,6 +65,8 @@ function isExcludedFile(file: string): boolean {
 export function isExcludedCaller(patched: Function): boolean {
   const first = callSites(patched, FRAMES_FIRST_LOOK)[0]?.getFileName();
   if (first && !first.startsWith('node:')) return isExcludedFile(first);
+  // Libraries bundled into Node (undici behind fetch) time their own work; no app calls through them.
+  if (first?.startsWith(BUNDLED_LIBRARIES)) return true;
   for (const site of callSites(patched, FRAMES_EXAMINED)) {
     const file = site.getFileName() ?? '';
     if (file.startsWith('node:')) continue;
