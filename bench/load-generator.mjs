@@ -39,6 +39,49 @@ export async function runLoad({ port, concurrency, requests, timeLimitMs, firstI
   return { latencies, elapsedMs, sent: next, errors, firstError, timedOut: next < requests };
 }
 
+/**
+ * Open-loop load: request i is sent at start + i / ratePerSec whether or not earlier ones have
+ * answered, and its latency counts from that scheduled moment, so a stall shows up in every
+ * request it delays (no coordinated omission). This is how latency compares at the same offered
+ * load, below saturation, where closed-loop latency only mirrors throughput.
+ */
+export async function runPacedLoad({ port, ratePerSec, requests, timeLimitMs, firstId = 0 }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const latencies = [];
+  let errors = 0;
+  let firstError;
+  let sent = 0;
+  const started = performance.now();
+  const deadline = started + timeLimitMs;
+  const pending = [];
+  while (sent < requests) {
+    const scheduled = started + (sent * 1000) / ratePerSec;
+    if (scheduled > deadline) break;
+    const wait = scheduled - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const id = firstId + sent++;
+    pending.push(
+      get(agent, port, `/work?id=${id}`).then(
+        (status) => {
+          if (status === 200) latencies.push(performance.now() - scheduled);
+          else {
+            errors++;
+            firstError ??= `HTTP ${status}`;
+          }
+        },
+        (error) => {
+          errors++;
+          firstError ??= error.message;
+        },
+      ),
+    );
+  }
+  await Promise.all(pending);
+  const elapsedMs = performance.now() - started;
+  agent.destroy();
+  return { latencies, elapsedMs, sent, errors, firstError, timedOut: sent < requests };
+}
+
 function get(agent, port, path) {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {

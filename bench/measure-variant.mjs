@@ -1,7 +1,7 @@
 // One measurement: a fresh child for one variant, warmed up, loaded, read from /proc, stopped.
 // A fresh process per round means no variant inherits another round's heap, JIT state or (for
 // tracetape) background ClickHouse merges, and every tracetape child also pays its exit flush.
-import { runLoad } from './load-generator.mjs';
+import { runLoad, runPacedLoad } from './load-generator.mjs';
 import { foreignLoadWindow } from './machine-load.mjs';
 import { ServiceProcess } from './service-process.mjs';
 import { summarizePhase } from './stats.mjs';
@@ -27,6 +27,14 @@ export async function measureVariant(variant, settings, firstId, upstream) {
       firstId: firstId + warmup.sent,
     });
     const cpuAfter = service.cpuMs();
+    // The same service at a fixed offered load below saturation: latency as users see it.
+    const paced = await runPacedLoad({
+      port,
+      ratePerSec: settings.pacedRate,
+      requests: settings.pacedRequests,
+      timeLimitMs: settings.measureMs * 3,
+      firstId: firstId + warmup.sent + load.sent,
+    });
     const foreignCores = foreign.end();
     const memory = service.memoryMb();
     const stopped = await service.stop();
@@ -37,12 +45,13 @@ export async function measureVariant(variant, settings, firstId, upstream) {
       startupMs,
       warmup: summarizePhase(warmup),
       ...phase,
+      paced: summarizePhase(paced),
       timedOut: load.timedOut,
-      firstError: load.firstError ?? warmup.firstError,
-      errors: load.errors + warmup.errors,
+      firstError: load.firstError ?? warmup.firstError ?? paced.firstError,
+      errors: load.errors + warmup.errors + paced.errors,
       // Every 200 answer means three outbound calls that should have been recorded.
-      answered: load.latencies.length + warmup.latencies.length,
-      idsUsed: warmup.sent + load.sent,
+      answered: load.latencies.length + warmup.latencies.length + paced.latencies.length,
+      idsUsed: warmup.sent + load.sent + paced.sent,
       cpuMsPerRequest: perRequest(cpuBefore?.total, cpuAfter?.total, phase.requests),
       mainThreadCpuMsPerRequest: perRequest(cpuBefore?.main, cpuAfter?.main, phase.requests),
       peakRssMb: memory?.peak ?? NaN,

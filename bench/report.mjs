@@ -17,6 +17,10 @@ function pairedDifference(rounds, metric, a, b) {
   return median(rounds.map((round) => round[a][metric] - round[b][metric]));
 }
 
+function pacedOnly(round) {
+  return Object.fromEntries(Object.entries(round).map(([id, m]) => [id, m.paced]));
+}
+
 export function summarize({ machine, settings, measurements, recording, expectedCalls }) {
   const rounds = [];
   for (const m of measurements) (rounds[m.round] ??= {})[m.variant] = m;
@@ -31,6 +35,8 @@ export function summarize({ machine, settings, measurements, recording, expected
       reqPerSec: median(mine.map((m) => m.reqPerSec)),
       p50Ms: median(mine.map((m) => m.p50)),
       p99Ms: median(mine.map((m) => m.p99)),
+      pacedP50Ms: median(mine.map((m) => m.paced.p50)),
+      pacedP99Ms: median(mine.map((m) => m.paced.p99)),
       maxMs: median(mine.map((m) => m.max)),
       cpuMsPerRequest: median(mine.map((m) => m.cpuMsPerRequest)),
       mainThreadCpuMsPerRequest: median(mine.map((m) => m.mainThreadCpuMsPerRequest)),
@@ -50,12 +56,16 @@ export function summarize({ machine, settings, measurements, recording, expected
       reqPerSec: pairedRatio(counted, 'reqPerSec', a, b),
       p50: pairedRatio(counted, 'p50', a, b),
       p99: pairedRatio(counted, 'p99', a, b),
+      pacedP50: pairedRatio(counted.map(pacedOnly), 'p50', a, b),
+      pacedP99: pairedRatio(counted.map(pacedOnly), 'p99', a, b),
       cpuPerRequest: pairedRatio(counted, 'cpuMsPerRequest', a, b),
       mainThreadCpuPerRequest: pairedRatio(counted, 'mainThreadCpuMsPerRequest', a, b),
     };
   }
 
-  const p99Ratio = ratios.tracetapeVsOtel.p99;
+  // Judged at the same offered load for all three: at saturation (the closed-loop phase) latency
+  // only restates throughput, which is reported on its own.
+  const p99Ratio = ratios.tracetapeVsOtel.pacedP99;
   return {
     machine,
     settings,
@@ -69,7 +79,7 @@ export function summarize({ machine, settings, measurements, recording, expected
       fromMainThreadCpu: (pairedDifference(counted, 'mainThreadCpuMsPerRequest', 'tracetape', 'otel') * 1000) / CALLS_PER_REQUEST,
     },
     // A variant that recorded nothing did not pay for capture, so its p99 proves nothing.
-    target: { description: 'tracetape p99 at most 5% above plain OpenTelemetry', limit: P99_TARGET, p99Ratio, met: recording.recordedCalls > 0 && p99Ratio <= P99_TARGET },
+    target: { description: `tracetape p99 at ${settings.pacedRate} req/s at most 5% above plain OpenTelemetry`, limit: P99_TARGET, p99Ratio, met: recording.recordedCalls > 0 && p99Ratio <= P99_TARGET },
     recording: { ...recording, expectedCalls },
   };
 }
@@ -98,12 +108,14 @@ export function formatSummary(summary) {
   const vsNone = { none: null, otel: ratios.otelVsNone, tracetape: ratios.tracetapeVsNone };
   lines.push(
     table(
-      ['variant', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'JS thread', 'peak RSS MB', 'req/s vs none', 'p50 vs none', 'p99 vs none'],
+      ['variant', 'req/s', 'p50 ms', 'p99 ms', `p50 @${settings.pacedRate}/s`, `p99 @${settings.pacedRate}/s`, 'CPU ms/req', 'JS thread', 'peak RSS MB', 'req/s vs none', 'p50 vs none', 'p99 vs none'],
       Object.entries(variants).map(([id, v]) => [
         v.label,
         fixed(v.reqPerSec),
         fixed(v.p50Ms),
         fixed(v.p99Ms),
+        fixed(v.pacedP50Ms),
+        fixed(v.pacedP99Ms),
         fixed(v.cpuMsPerRequest, 2),
         fixed(v.mainThreadCpuMsPerRequest, 2),
         fixed(v.peakRssMb, 0),
@@ -115,9 +127,12 @@ export function formatSummary(summary) {
   );
   lines.push('');
   const t = ratios.tracetapeVsOtel;
-  lines.push(`tracetape vs plain OpenTelemetry: req/s ${times(t.reqPerSec)}, p50 ${times(t.p50)}, p99 ${times(t.p99)}, CPU/request ${times(t.cpuPerRequest)} (JS thread ${times(t.mainThreadCpuPerRequest)})`);
   lines.push(
-    `target (p99 at most ×${P99_TARGET.toFixed(2)} of plain OpenTelemetry): ${target.met ? 'MET' : 'NOT MET'} ` +
+    `tracetape vs plain OpenTelemetry: saturated (closed loop) req/s ${times(t.reqPerSec)}, p50 ${times(t.p50)}, p99 ${times(t.p99)}; ` +
+      `at ${settings.pacedRate} req/s p50 ${times(t.pacedP50)}, p99 ${times(t.pacedP99)}; CPU/request ${times(t.cpuPerRequest)} (JS thread ${times(t.mainThreadCpuPerRequest)})`,
+  );
+  lines.push(
+    `target (p99 at ${settings.pacedRate} req/s at most ×${P99_TARGET.toFixed(2)} of plain OpenTelemetry): ${target.met ? 'MET' : 'NOT MET'} ` +
       `(p99 +${fixed((target.p99Ratio - 1) * 100, 1)}%)`,
   );
   lines.push(

@@ -27,8 +27,10 @@ const BENCH = path.join(REPO_ROOT, 'bench/run.mjs');
 const SECTIONS = ['capture', 'sse', 'replay', 'exporter', 'tape', 'storage'];
 const OWN_FIGURES = [
   'capture: throughput',
-  'capture: latency p50',
-  'capture: latency p99',
+  'capture: latency p50 at 60 req/s',
+  'capture: latency p99 at 60 req/s',
+  'capture: latency p50, saturated',
+  'capture: latency p99, saturated',
   'SSE time to first byte, p50',
   'SSE time to first byte, p99',
   'SSE whole stream, p50',
