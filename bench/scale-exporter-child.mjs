@@ -1,17 +1,23 @@
 // The measured side of bench/exporter-throughput.mjs, run in its own process so the parent can pin
 // it (and every thread chDB starts) to one core. Prints one JSON line with what it measured.
 //
-//   node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir]
+//   node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir] [engine]
+//
+// With `engine`, the spans are converted to the rows the exporter writes and to INSERT statements
+// before the clock starts, and only ClickHouse's own work is timed: the ceiling any exporter over
+// this schema could reach on the same core.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ClickHouseSpanExporter, ChdbSpanStore, resolvePayloadRefs } from '@tracetape/clickhouse';
+import { ClickHouseSpanExporter, ChdbSpanStore, offloadPayloads, resolvePayloadRefs, toSpanRow } from '@tracetape/clickhouse';
 import { ATTR_TRACETAPE_REQUEST, ATTR_TRACETAPE_RESPONSE } from '@tracetape/core';
 import { recordedCalls } from './scale-spans.mjs';
 
 const REQUEST_BYTES = 2400;
 const RESPONSE_BYTES = 1696;
 const SPANS_PER_TRACE = 100;
+// Large inserts, as ClickHouse prefers: the engine's best case.
+const ENGINE_INSERT_SPANS = 4096;
 
 function exportBatch(exporter, batch) {
   return new Promise((resolve, reject) => {
@@ -22,6 +28,7 @@ function exportBatch(exporter, batch) {
 async function main() {
   const count = Number(process.argv[2]);
   const batchSize = Number(process.argv[3]);
+  const engineOnly = process.argv[5] === 'engine';
   if (!Number.isInteger(count) || !Number.isInteger(batchSize) || count <= 0 || batchSize <= 0) {
     throw new Error('usage: node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir]');
   }
@@ -40,13 +47,24 @@ async function main() {
     // The warm-up batch pays for creating the schema and loading the engine.
     await exportBatch(exporter, spans.slice(0, batchSize));
 
+    let statements;
+    if (engineOnly) {
+      statements = [];
+      for (let i = batchSize; i < spans.length; i += ENGINE_INSERT_SPANS) {
+        const rows = spans.slice(i, i + ENGINE_INSERT_SPANS).map(toSpanRow);
+        const payloads = rows.flatMap((row) => offloadPayloads(row));
+        const lines = (list) => list.map((r) => JSON.stringify(r)).join('\n');
+        statements.push(`INSERT INTO tracetape_payloads FORMAT JSONEachRow\n${lines(payloads)}`, `INSERT INTO otel_traces FORMAT JSONEachRow\n${lines(rows)}`);
+      }
+    }
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     // As the register hook's processor hands batches over: each as soon as it is full, without
     // waiting for the previous one to be stored (the exporter merges those queued behind a running
     // insert), yielding to the event loop between batches as an app producing spans would.
     const exports = [];
-    for (let i = batchSize; i < spans.length; i += batchSize) {
+    if (engineOnly) for (const sql of statements) await store.query(sql, 'TabSeparated');
+    for (let i = batchSize; !engineOnly && i < spans.length; i += batchSize) {
       exports.push(exportBatch(exporter, spans.slice(i, i + batchSize)));
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -55,6 +73,8 @@ async function main() {
     const cpu = process.cpuUsage(cpuBefore);
 
     const stats = exporter.stats();
+    const expected = engineOnly ? batchSize : batchSize + count;
+    if (stats.exported !== expected) throw new Error(`the exporter stored ${stats.exported} of ${expected} spans`);
     if (stats.dropped > 0) throw new Error(`the exporter dropped ${stats.dropped} spans`);
     const [{ stored }] = JSON.parse(`[${(await store.query('SELECT count() AS stored FROM otel_traces', 'JSONEachRow')).trim()}]`);
     if (Number(stored) !== spans.length) throw new Error(`otel_traces holds ${stored} spans, ${spans.length} were exported`);
