@@ -138,6 +138,14 @@ export class ClickHouseSpanExporter implements SpanExporter {
 
   private async drainQueue(): Promise<void> {
     while (this.queue.length > 0) {
+      // Batches stay in the queue until their insert can start, so exportSync can still take them.
+      try {
+        await this.ensureInit();
+      } catch (error) {
+        for (const m of this.queue.splice(0)) m.settle(this.fail(m.spans.length, error));
+        return;
+      }
+      if (this.queue.length === 0) return;
       const merged: QueuedInsert[] = [];
       let spanCount = 0;
       while (this.queue.length > 0 && (merged.length === 0 || spanCount + this.queue[0]!.spans.length <= MAX_SPANS_PER_INSERT)) {
@@ -146,7 +154,6 @@ export class ClickHouseSpanExporter implements SpanExporter {
         spanCount += next.spans.length;
       }
       try {
-        await this.ensureInit();
         await this.store.insert(
           merged.flatMap((m) => m.spans),
           merged.flatMap((m) => m.payloads),

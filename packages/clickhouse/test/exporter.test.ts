@@ -136,6 +136,18 @@ describe('ClickHouseSpanExporter with the embedded store', () => {
     await exporter.shutdown();
   });
 
+  it('writes at exit the batches export() still had queued', async () => {
+    const runs = await Promise.all(Array.from({ length: 40 }, (_, i) => recordInMemory(`late run ${i}`)));
+    const exporter = new ClickHouseSpanExporter({ store });
+    await exporter.forceFlush();
+    // Batches handed over without waiting, then the process exits before any of them is stored.
+    for (let i = 0; i < runs.length - 1; i += 13) exporter.export(runs.slice(i, i + 13).flat(), () => {});
+    expect(exporter.exportSync(runs.at(-1)!).code).toBe(ExportResultCode.SUCCESS);
+    expect(exporter.stats()).toEqual({ exported: 80, dropped: 0 });
+    const stored = await store.query("SELECT count() FROM otel_traces WHERE startsWith(SpanName, 'late run') OR SpanName = 'POST' AND TraceId IN (SELECT TraceId FROM otel_traces WHERE startsWith(SpanName, 'late run'))", 'TabSeparated');
+    expect(Number(stored)).toBe(80);
+  });
+
   it('converts a span the same way whether or not it is exported', async () => {
     const [span] = await recordInMemory();
     const row = toSpanRow(span!);
