@@ -1,6 +1,6 @@
 import { afterAll, expect, it } from 'vitest';
 import { ChdbSpanStore, type SpanRow } from '@tracetape/clickhouse';
-import { tempDir } from './spans.js';
+import { spanRow, tempDir } from './spans.js';
 
 const dir = tempDir('list-traces');
 const store = new ChdbSpanStore({ dir: dir.dir });
@@ -10,30 +10,7 @@ afterAll(async () => {
 });
 
 function rootSpan(traceId: string, timestamp: string): SpanRow {
-  return {
-    Timestamp: timestamp,
-    TraceId: traceId,
-    SpanId: traceId.slice(0, 16),
-    ParentSpanId: '',
-    TraceState: '',
-    SpanName: `run ${traceId.slice(0, 4)}`,
-    SpanKind: 'Internal',
-    ServiceName: 'svc',
-    ResourceAttributes: {},
-    ScopeName: '',
-    ScopeVersion: '',
-    SpanAttributes: {},
-    Duration: '1000',
-    StatusCode: 'Unset',
-    StatusMessage: '',
-    'Events.Timestamp': [],
-    'Events.Name': [],
-    'Events.Attributes': [],
-    'Links.TraceId': [],
-    'Links.SpanId': [],
-    'Links.TraceState': [],
-    'Links.Attributes': [],
-  };
+  return spanRow({ Timestamp: timestamp, TraceId: traceId, SpanId: traceId.slice(0, 16), SpanName: `run ${traceId.slice(0, 4)}`, SpanKind: 'Internal' });
 }
 
 it('lists the most recent traces even when many started within the same second', async () => {

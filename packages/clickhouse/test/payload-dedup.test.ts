@@ -12,7 +12,7 @@ import {
   type PayloadRow,
   type SpanRow,
 } from '../src/index.js';
-import { tempDir } from './spans.js';
+import { spanRow, tempDir } from './spans.js';
 
 const data = tempDir('dedup');
 let store: ChdbSpanStore;
@@ -27,32 +27,16 @@ afterAll(async () => {
 });
 
 let spanCounter = 0;
-function spanRow(attributes: Record<string, string>, timestamp = '2026-11-20 10:00:00.000000000'): SpanRow {
+function callRow(attributes: Record<string, string>, timestamp = '2026-11-20 10:00:00.000000000'): SpanRow {
   spanCounter++;
-  return {
+  return spanRow({
     Timestamp: timestamp,
     TraceId: 'd'.repeat(32),
     SpanId: spanCounter.toString(16).padStart(16, '0'),
-    ParentSpanId: '',
-    TraceState: '',
-    SpanName: 'POST',
-    SpanKind: 'Client',
     ServiceName: 'dedup-test',
-    ResourceAttributes: {},
     ScopeName: 'test',
-    ScopeVersion: '',
     SpanAttributes: { ...attributes },
-    Duration: '1000',
-    StatusCode: 'Unset',
-    StatusMessage: '',
-    'Events.Timestamp': [],
-    'Events.Name': [],
-    'Events.Attributes': [],
-    'Links.TraceId': [],
-    'Links.SpanId': [],
-    'Links.TraceState': [],
-    'Links.Attributes': [],
-  };
+  });
 }
 
 // Text that does not compress to nothing: words drawn from a seeded generator.
@@ -123,8 +107,8 @@ describe('deduplicated payloads in ClickHouse', () => {
     const binary = randomBytes(3 * 1024 * 1024);
     const text = Buffer.from(prose(4, 2 * 1024 * 1024), 'utf8');
     const rows = [
-      spanRow({ [ATTR_TRACETAPE_RESPONSE]: envelope(binary), [ATTR_TRACETAPE_REQUEST]: envelope(text) }),
-      spanRow({ [ATTR_TRACETAPE_RESPONSE]: envelope(Buffer.concat([text, binary.subarray(0, 1000)])) }),
+      callRow({ [ATTR_TRACETAPE_RESPONSE]: envelope(binary), [ATTR_TRACETAPE_REQUEST]: envelope(text) }),
+      callRow({ [ATTR_TRACETAPE_RESPONSE]: envelope(Buffer.concat([text, binary.subarray(0, 1000)])) }),
     ];
     const stored = await roundTrip(rows);
     const back = JSON.parse(stored.find((r) => r.SpanId === rows[0]!.SpanId)!.SpanAttributes[ATTR_TRACETAPE_RESPONSE]!) as {
@@ -142,7 +126,7 @@ describe('deduplicated payloads in ClickHouse', () => {
       messages.push({ role: 'user', content: prose(100 + turn, 600 + (turn % 5) * 200) });
       const request = JSON.stringify({ method: 'POST', body: { encoding: 'utf8', data: JSON.stringify({ model: 'm', messages }) } });
       raw += request.length;
-      rows.push(spanRow({ [ATTR_TRACETAPE_REQUEST]: request }));
+      rows.push(callRow({ [ATTR_TRACETAPE_REQUEST]: request }));
       messages.push({ role: 'assistant', content: prose(200 + turn, 500) });
     }
     // One call per insert, as an exporter flushing each turn does.
@@ -159,17 +143,17 @@ describe('deduplicated payloads in ClickHouse', () => {
     const key = (ts: string) => `SELECT count() FROM tracetape_payloads WHERE toDate(Timestamp) = toDate('${ts.slice(0, 10)}')`;
     const dayOne = '2026-11-18 23:59:59.000000000';
     const dayTwo = '2026-11-19 00:00:01.000000000';
-    await roundTrip([spanRow({ [ATTR_TRACETAPE_REQUEST]: shared }, dayOne)]);
+    await roundTrip([callRow({ [ATTR_TRACETAPE_REQUEST]: shared }, dayOne)]);
     const firstDay = Number(await store.query(key(dayOne), 'TabSeparated'));
-    await roundTrip([spanRow({ [ATTR_TRACETAPE_REQUEST]: shared }, dayOne)]);
+    await roundTrip([callRow({ [ATTR_TRACETAPE_REQUEST]: shared }, dayOne)]);
     expect(Number(await store.query(key(dayOne), 'TabSeparated'))).toBe(firstDay);
-    await roundTrip([spanRow({ [ATTR_TRACETAPE_REQUEST]: shared }, dayTwo)]);
+    await roundTrip([callRow({ [ATTR_TRACETAPE_REQUEST]: shared }, dayTwo)]);
     expect(Number(await store.query(key(dayTwo), 'TabSeparated'))).toBe(firstDay);
   });
 
   it('read back as text through tracetape_payloads_text, NULL when a chunk is missing', async () => {
     const text = prose(8, 50_000);
-    const row = spanRow({ [ATTR_TRACETAPE_RESPONSE]: text, [ATTR_TRACETAPE_REQUEST]: 'whole '.repeat(300) });
+    const row = callRow({ [ATTR_TRACETAPE_RESPONSE]: text, [ATTR_TRACETAPE_REQUEST]: 'whole '.repeat(300) });
     const payloads = offloadPayloads(row);
     await store.insert([row], payloads);
     const read = async (ref: string) => {
@@ -181,7 +165,7 @@ describe('deduplicated payloads in ClickHouse', () => {
     expect(await read(row.SpanAttributes[ATTR_TRACETAPE_REQUEST]!)).toBe('whole '.repeat(300));
 
     const lonely = prose(9, 50_000);
-    const other = spanRow({ [ATTR_TRACETAPE_RESPONSE]: lonely });
+    const other = callRow({ [ATTR_TRACETAPE_RESPONSE]: lonely });
     const otherPayloads = offloadPayloads(other);
     const manifest = otherPayloads.find((p) => p.Hash === sha256Hex(lonely))!;
     await store.insert([other], otherPayloads.filter((p) => p.Hash !== manifest.Data.split('\n')[2]));
@@ -189,7 +173,7 @@ describe('deduplicated payloads in ClickHouse', () => {
   });
 
   it('refuse a missing or altered chunk, naming the span', async () => {
-    const row = spanRow({ [ATTR_TRACETAPE_RESPONSE]: prose(7, 60_000) });
+    const row = callRow({ [ATTR_TRACETAPE_RESPONSE]: prose(7, 60_000) });
     const payloads = offloadPayloads(row);
     const manifest = payloads.find((p) => p.Data.startsWith(MANIFEST_HEADER + '\n'))!;
     expect(manifest.Hash).toBe(sha256Hex(prose(7, 60_000)));

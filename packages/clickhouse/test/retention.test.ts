@@ -12,7 +12,7 @@ import {
   type PayloadRow,
   type SpanRow,
 } from '../src/index.js';
-import { tempDir } from './spans.js';
+import { spanRow, tempDir } from './spans.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -37,14 +37,10 @@ function payload(text: string, ms: number): PayloadRow {
 }
 
 function span(traceId: string, spanId: string, ms: number, request: PayloadRow, response: PayloadRow): SpanRow {
-  return {
+  return spanRow({
     Timestamp: timestamp(ms),
     TraceId: traceId,
     SpanId: spanId,
-    ParentSpanId: '',
-    TraceState: '',
-    SpanName: 'POST',
-    SpanKind: 'Client',
     ServiceName: 'retention-test',
     ResourceAttributes: { 'service.name': 'retention-test' },
     ScopeName: 'tracetape',
@@ -53,17 +49,7 @@ function span(traceId: string, spanId: string, ms: number, request: PayloadRow, 
       [ATTR_TRACETAPE_REQUEST]: PAYLOAD_REF_PREFIX + request.Hash,
       [ATTR_TRACETAPE_RESPONSE]: PAYLOAD_REF_PREFIX + response.Hash,
     },
-    Duration: '1000',
-    StatusCode: 'Unset',
-    StatusMessage: '',
-    'Events.Timestamp': [],
-    'Events.Name': [],
-    'Events.Attributes': [],
-    'Links.TraceId': [],
-    'Links.SpanId': [],
-    'Links.TraceState': [],
-    'Links.Attributes': [],
-  };
+  });
 }
 
 const OLD = now - 40 * DAY_MS;

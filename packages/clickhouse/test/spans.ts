@@ -5,6 +5,33 @@ import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentele
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { ATTR_TRACETAPE_INPUT_HASH, ATTR_TRACETAPE_RESPONSE } from '@tracetape/core';
+import type { SpanRow } from '../src/index.js';
+
+/** A span row as the store holds it, with empty defaults for every column a test does not set. */
+export function spanRow(fields: Partial<SpanRow> & Pick<SpanRow, 'Timestamp' | 'TraceId' | 'SpanId'>): SpanRow {
+  return {
+    ParentSpanId: '',
+    TraceState: '',
+    SpanName: 'POST',
+    SpanKind: 'Client',
+    ServiceName: 'svc',
+    ResourceAttributes: {},
+    ScopeName: '',
+    ScopeVersion: '',
+    SpanAttributes: {},
+    Duration: '1000',
+    StatusCode: 'Unset',
+    StatusMessage: '',
+    'Events.Timestamp': [],
+    'Events.Name': [],
+    'Events.Attributes': [],
+    'Links.TraceId': [],
+    'Links.SpanId': [],
+    'Links.TraceState': [],
+    'Links.Attributes': [],
+    ...fields,
+  };
+}
 
 /** A fresh directory for one test file's store (libchdb binds one directory per process). */
 export function tempDir(prefix: string): { dir: string; remove(): void } {
