@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +6,8 @@ import { gzipSync } from 'node:zlib';
 import { ExportTraceServiceRequest } from '@tracetape/collector';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClickHouseHttpHarness } from './support/clickhouse-http-server.js';
-import { CLI, FIXTURES, REPO_ROOT, recordedTraceId, tempDir, tracetape } from './support/cli.js';
+import { startCollectorProcess } from './support/collector-process.js';
+import { FIXTURES, recordedTraceId, tempDir, tracetape } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 
 // Apps under the register hook export OTLP to a running `tracetape collector` (a child process,
@@ -26,43 +26,6 @@ afterAll(async () => {
   await upstream.close();
   tmp.remove();
 });
-
-interface CollectorProcess {
-  /** Base URL, for OTEL_EXPORTER_OTLP_ENDPOINT. */
-  url: string;
-  /** SIGTERM, then the exit code and what it printed. */
-  stop(): Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-/** `tracetape collector --port 0`, resolved once it prints the address it bound. */
-function startCollectorProcess(env: Record<string, string>, args: string[] = []): Promise<CollectorProcess> {
-  const child = spawn(process.execPath, [CLI, 'collector', '--port', '0', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /listening on (http:\/\/\S+)\/v1\/traces/.exec(stdout);
-      if (match) {
-        resolve({
-          url: match[1]!,
-          stop: async () => {
-            child.kill('SIGTERM');
-            const code = await exited;
-            return { code, stdout, stderr };
-          },
-        });
-      }
-    });
-    void exited.then((code) => reject(new Error(`the collector exited (${code}) before listening:\n${stderr}`)));
-  });
-}
 
 async function spanCounts(env: Record<string, string>): Promise<Map<string, number>> {
   const result = await tracetape(['query', 'SELECT TraceId, count() AS spans FROM otel_traces GROUP BY TraceId', '--format', 'json'], env);
