@@ -260,7 +260,8 @@ GROUP BY TraceId`;
 }
 
 /**
- * Payloads are keyed by their own hash, so a repeated payload (the same prompt sent on every run)
+ * Rows are keyed by their own hash: whole payloads, the chunks of large ones and their manifests
+ * (payload-offload.ts), so a repeated payload or chunk (the same prompt sent on every run)
  * collapses to one row per day-partition on merge; readers still GROUP BY Hash because merges are
  * eventual. Partitioned by day, so that retention can drop a day's payloads together (see
  * payloadTtlClause).
