@@ -8,6 +8,7 @@ export {
   TRACES_SKIP_INDEXES,
   quoteIdentifier,
   retentionStatements,
+  upgradeStatements,
   schemaNames,
   schemaStatements,
   type ExpectedColumn,

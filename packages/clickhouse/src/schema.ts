@@ -351,6 +351,18 @@ export function schemaStatements(options: SchemaOptions = {}): string[] {
 }
 
 /**
+ * Statements that give tables created by an older tracetape, or by the OpenTelemetry Collector,
+ * the settings this version relies on: the deduplication window that makes a resent insert a
+ * no-op. (New views and tables appear by themselves: their CREATE ... IF NOT EXISTS runs at init.)
+ */
+export function upgradeStatements(options: SchemaOptions = {}): string[] {
+  const t = tableNames(options);
+  const cluster = options.cluster === undefined ? undefined : clusterLayout(options.cluster, options.replicationPathPrefix);
+  const table = (name: string): string => qualify(t.database, cluster ? name + LOCAL_TABLE_SUFFIX : name);
+  return [t.traces, t.payloads].map((name) => `ALTER TABLE ${table(name)}${onCluster(cluster)} MODIFY SETTING ${DEDUPLICATION_WINDOW}`);
+}
+
+/**
  * Statements that set the retention on tables created earlier: CREATE ... IF NOT EXISTS leaves an
  * existing table as it is, TTL included. Each ALTER also computes the TTL of the parts already
  * stored, once, so run them when the retention changes, not on every start.

@@ -1,4 +1,4 @@
-import { retentionStatements, schemaStatements } from '@tracetape/clickhouse';
+import { retentionStatements, schemaStatements, upgradeStatements } from '@tracetape/clickhouse';
 import { describe, expect, it } from 'vitest';
 import { tracetape } from '../../../test/support/cli.js';
 
@@ -30,6 +30,15 @@ describe('tracetape schema', () => {
     const withoutTtl = await tracetape(['schema', '--alter'], CLEAN_ENV);
     expect(withoutTtl.code).toBe(2);
     expect(withoutTtl.stderr).toContain('--alter sets a retention: give it with --ttl');
+  });
+
+  it('prints the ALTER statements that give existing tables the insert deduplication window', async () => {
+    const result = await tracetape(['schema', '--upgrade', '--database', 'obs'], CLEAN_ENV);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${upgradeStatements({ database: 'obs' }).join(';\n\n')};\n`);
+    expect(result.stdout).toContain('MODIFY SETTING non_replicated_deduplication_window = 1000');
+    const both = await tracetape(['schema', '--upgrade', '--alter', '--ttl', '30d'], CLEAN_ENV);
+    expect(both.code).toBe(2);
   });
 
   it('refuses a retention it cannot read, saying which forms it takes', async () => {

@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
-import { parseRetention, retentionStatements, schemaStatements, storeOptionsFromEnv, type SchemaOptions } from '@tracetape/clickhouse';
+import { parseRetention, retentionStatements, schemaStatements, storeOptionsFromEnv, upgradeStatements, type SchemaOptions } from '@tracetape/clickhouse';
 import { ConfigError } from '@tracetape/core';
 import type { Command } from './command.js';
 
 export const schemaCommand: Command = {
   name: 'schema',
   summary: 'print the DDL of the store\'s tables, for creating them yourself',
-  usage: `tracetape schema [--cluster C] [--ttl 30d] [--database D] [--replication-path P] [--alter]
+  usage: `tracetape schema [--cluster C] [--ttl 30d] [--database D] [--replication-path P] [--alter | --upgrade]
 
 Prints the CREATE statements tracetape runs on first use, separated by semicolons, for a DBA who
 creates the tables by hand (clickhouse-client --multiquery < schema.sql). Every statement is
@@ -21,7 +21,9 @@ Options:
   --replication-path P   with --cluster: Keeper path before /{database}/{table}
                          (default: /clickhouse/tables/{shard})
   --alter                print the ALTER TABLE ... MODIFY TTL statements that set --ttl on tables
-                         that already exist (CREATE ... IF NOT EXISTS leaves them as they are)`,
+                         that already exist (CREATE ... IF NOT EXISTS leaves them as they are)
+  --upgrade              print the ALTER TABLE ... MODIFY SETTING statements that give tables made
+                         by an older tracetape or by the Collector the insert deduplication window`,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -31,6 +33,7 @@ Options:
         database: { type: 'string' },
         'replication-path': { type: 'string' },
         alter: { type: 'boolean', default: false },
+        upgrade: { type: 'boolean', default: false },
       },
       strict: true,
     });
@@ -48,7 +51,10 @@ Options:
       ...(replicationPathPrefix !== undefined ? { replicationPathPrefix } : {}),
     };
     let statements: string[];
-    if (values.alter) {
+    if (values.alter && values.upgrade) throw new ConfigError('--alter and --upgrade print different statements: give one of them.');
+    if (values.upgrade) {
+      statements = upgradeStatements(options);
+    } else if (values.alter) {
       if (ttlSeconds === undefined) throw new ConfigError('--alter sets a retention: give it with --ttl (e.g. --ttl 30d) or TRACETAPE_TTL.');
       statements = retentionStatements({ ...options, ttlSeconds });
     } else {
