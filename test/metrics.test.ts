@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FIXTURES, REPO_ROOT, tempDir, tracetape } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
+import { until } from './support/outage-app.js';
 
 // Issue 6 item 1, counters: a metrics pipeline the user chose (OTEL_METRICS_EXPORTER) is kept by
 // the hook and carries tracetape's counters; its own requests are not recorded as the app's
@@ -71,14 +72,6 @@ afterAll(async () => {
   await Promise.all([upstream.close(), sink.close()]);
   work.remove();
 });
-
-async function until(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 it("reports tracetape's counters through the user's OTEL_METRICS_EXPORTER, records none of its traffic, and a replay sends no metrics", async () => {
   const env = {

@@ -1,18 +1,16 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FIXTURES, REPO_ROOT, runProcess, tempDir, tracetape } from './support/cli.js';
+import { runProcess, tempDir } from './support/cli.js';
 import { startCollectorProcess, type CollectorProcess } from './support/collector-process.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
+import { APP, expectExactlyOnce, OutageApp, REGISTER, runTraceIds, storedSpans, until, type StoredSpan } from './support/outage-app.js';
 
 // "Outages lose nothing", OTLP side: `tracetape collector` goes away while an app records over
 // OTLP and comes back on the same port; every span reaches the store exactly once, also when the
 // app exits during the outage and a later process drains the spool. The counters reach the
 // MeterProvider the app installs for itself.
-const REGISTER = path.join(REPO_ROOT, 'packages/register/dist/index.js');
-const APP = path.join(FIXTURES, 'outage-app.mjs');
 const work = tempDir('tracetape-outage-otlp-');
 let upstream: CountingServer;
 const running = new Set<CollectorProcess>();
@@ -25,14 +23,6 @@ afterAll(async () => {
   await upstream.close();
   work.remove();
 });
-
-async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** The collector on one store directory, stopped and started again on the same port. */
 class Collector {
@@ -76,35 +66,6 @@ function spooled(spoolDir: string): string[] {
   }
 }
 
-/** The app under capture, driven call by call through its stdin. */
-class App {
-  readonly child: ChildProcessWithoutNullStreams;
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--import', REGISTER, APP], { cwd: work.dir, env: { ...process.env, ...env } });
-    this.child.stdout.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
-    this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((resolve) => this.child.once('close', resolve));
-  }
-
-  async call(n: number): Promise<void> {
-    this.child.stdin.write('next\n');
-    await until(`call ${n}`, () => this.stdout.includes(`call ${n}\n`));
-  }
-
-  /** What tracetape reported to the app's own MeterProvider (METRICS=1), collected now. */
-  async metrics(): Promise<Record<string, number>> {
-    const lines = (): string[] => this.stdout.split('\n').filter((line) => line.startsWith('metrics '));
-    const before = lines().length;
-    this.child.stdin.write('metrics\n');
-    await until('metrics', () => lines().length > before);
-    return JSON.parse(lines().at(-1)!.slice('metrics '.length)) as Record<string, number>;
-  }
-}
-
 function envFor(name: string, collector: Collector, calls: number): Record<string, string> {
   return {
     OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
@@ -117,37 +78,9 @@ function envFor(name: string, collector: Collector, calls: number): Record<strin
   };
 }
 
-function runTraceIds(env: Record<string, string>): string[] {
-  return fs
-    .readFileSync(env.TRACETAPE_RUN_FILE!, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => (JSON.parse(line) as { traceId: string }).traceId);
-}
-
-interface StoredSpan {
-  SpanId: string;
-  copies: string;
-  recorded: string;
-}
-
-/** Read from the store directory once the collector is stopped (the embedded store has one owner at a time). */
-async function storedSpans(storeDir: string, traceId: string): Promise<StoredSpan[]> {
-  const sql =
-    `SELECT SpanId, toString(count()) AS copies, toString(max(SpanAttributes['tracetape.input.hash'] != '')) AS recorded ` +
-    `FROM otel_traces WHERE TraceId = '${traceId}' GROUP BY SpanId`;
-  const result = await tracetape(['query', sql, '--format', 'json'], { TRACETAPE_DIR: storeDir });
-  expect(result.code, result.stderr).toBe(0);
-  return result.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as StoredSpan);
-}
-
 /** Each call once, the run's root span too, and no SpanId twice. */
-function expectExactlyOnce(spans: StoredSpan[], calls: number): void {
-  expect(spans.filter((span) => span.copies !== '1')).toEqual([]);
-  expect(spans.filter((span) => span.recorded === '1')).toHaveLength(calls);
+function expectAllOnce(spans: StoredSpan[], calls: number): void {
+  expectExactlyOnce(spans, calls);
   expect(spans).toHaveLength(calls + 1);
 }
 
@@ -156,7 +89,7 @@ it('keeps the spans of a collector outage mid-run, sends each exactly once when 
   await collector.start();
   const calls = 9;
   const env = { ...envFor('midrun', collector, calls), METRICS: '1' };
-  const app = new App(env);
+  const app = new OutageApp(work.dir, env);
   for (let n = 1; n <= 3; n++) await app.call(n);
   await collector.stop();
   for (let n = 4; n <= 6; n++) await app.call(n);
@@ -184,7 +117,7 @@ it('keeps the spans of a collector outage mid-run, sends each exactly once when 
   expect(spooled(env.TRACETAPE_SPOOL_DIR)).toEqual([]);
   await collector.stop();
   const [traceId] = runTraceIds(env);
-  expectExactlyOnce(await storedSpans(collector.storeDir, traceId!), calls);
+  expectAllOnce(await storedSpans({ TRACETAPE_DIR: collector.storeDir }, traceId!), calls);
 }, 120_000);
 
 it('drains what a run left in the spool when the collector was down at its exit, from the next process', async () => {
@@ -193,7 +126,7 @@ it('drains what a run left in the spool when the collector was down at its exit,
   collector.port = await freePort();
   const calls = 3;
   const env = envFor('restart', collector, calls);
-  const first = new App(env);
+  const first = new OutageApp(work.dir, env);
   for (let n = 1; n <= calls; n++) await first.call(n);
   expect(await first.exited, first.stderr).toBe(0);
   // Spooled on exit and told in one line, with what to expect.
@@ -201,12 +134,12 @@ it('drains what a run left in the spool when the collector was down at its exit,
   expect(first.stderr).toMatch(/tracetape: spool .*: 0 span\(s\) exported, \d+ spooled, \d+ retried, 0 dropped, 4 still spooled \(the next run with the same TRACETAPE_SPOOL_DIR sends them once the collector at http:\/\/127\.0\.0\.1:\d+\/v1\/traces is back\)/);
   expect(first.stderr).not.toMatch(/dropped \d+ span/);
   await collector.start();
-  const second = new App({ ...env, CALLS: '1' });
+  const second = new OutageApp(work.dir, { ...env, CALLS: '1' });
   await second.call(1);
   expect(await second.exited, second.stderr).toBe(0);
   expect(spooled(env.TRACETAPE_SPOOL_DIR)).toEqual([]);
   await collector.stop();
   const [firstTrace, secondTrace] = runTraceIds(env);
-  expectExactlyOnce(await storedSpans(collector.storeDir, firstTrace!), calls);
-  expectExactlyOnce(await storedSpans(collector.storeDir, secondTrace!), 1);
+  expectAllOnce(await storedSpans({ TRACETAPE_DIR: collector.storeDir }, firstTrace!), calls);
+  expectAllOnce(await storedSpans({ TRACETAPE_DIR: collector.storeDir }, secondTrace!), 1);
 }, 120_000);
