@@ -2,7 +2,7 @@ import { ATTR_TRACETAPE_INPUT_HASH, sha256Hex } from '@tracetape/core';
 import { schemaNames, schemaStatements, type SchemaNames, type SchemaOptions } from './schema.js';
 import type { ListTracesOptions, PayloadRow, SpanRow, SpanStore, TraceSummary } from './store.js';
 import { currentStatusSpelling, withCurrentSpellings } from './legacy-spellings.js';
-import { WrittenPayloads } from './written-payloads.js';
+import { payloadRowKey, WrittenPayloads } from './written-payloads.js';
 import { LAYOUT_QUERY, layoutFromColumns, layoutTables, lookupBoundsSql, spanRowSelectList, type ColumnInfo, type TraceTableLayout } from './trace-layout.js';
 
 /** Values bound server-side to `{name:Type}` placeholders; never spliced into SQL text. */
@@ -112,7 +112,7 @@ export abstract class SqlSpanStore implements SpanStore {
     const settings = (token: string): InsertSettings =>
       this.schemaOptions.cluster === undefined ? { insert_deduplication_token: token } : { insert_deduplication_token: token, distributed_foreground_insert: 1 };
     if (payloads.length > 0) {
-      const token = dedupToken('payloads', payloads.map((p) => p.Timestamp.slice(0, 10) + p.Hash));
+      const token = dedupToken('payloads', payloads.map(payloadRowKey));
       batches.push({ table: this.names.payloads, rows: payloads, settings: settings(token) });
     }
     if (spans.length > 0) {

@@ -21,7 +21,7 @@ export class WrittenPayloads {
   unwritten(rows: readonly PayloadRow[]): PayloadRow[] {
     const seen = new Set<string>();
     return rows.filter((row) => {
-      const key = keyOf(row);
+      const key = payloadRowKey(row);
       if (seen.has(key) || this.keys.has(key)) {
         // Refresh: a chunk in use stays remembered.
         if (this.keys.delete(key)) this.keys.set(key, true);
@@ -34,7 +34,7 @@ export class WrittenPayloads {
 
   markWritten(rows: readonly PayloadRow[]): void {
     for (const row of rows) {
-      const key = keyOf(row);
+      const key = payloadRowKey(row);
       this.keys.delete(key);
       this.keys.set(key, true);
     }
@@ -46,7 +46,10 @@ export class WrittenPayloads {
   }
 }
 
-// Timestamps are 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn': the first ten characters are the partition's day.
-function keyOf(row: PayloadRow): string {
+/**
+ * What identifies a stored payload row: its day partition and its hash. Timestamps are
+ * 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn', so the first ten characters are the partition's day.
+ */
+export function payloadRowKey(row: PayloadRow): string {
   return row.Timestamp.slice(0, 10) + row.Hash;
 }

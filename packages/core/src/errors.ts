@@ -129,7 +129,7 @@ export class PayloadCorruptError extends TracetapeError {
   constructor(ref: string, spanId: string, problem: string) {
     super(
       'TRACETAPE_PAYLOAD_CORRUPT',
-      `Span ${spanId} refers to payload ${ref}, but what the payload table holds for it is wrong: ${problem}. The table was edited or damaged; the step cannot be replayed from this store.`,
+      `Span ${spanId} refers to payload ${ref}, but what the payload table holds for it is wrong: ${problem}. The table was edited or damaged, so the step cannot be replayed from this store: restore tracetape_payloads from a backup, or record the run again.`,
     );
   }
 }
