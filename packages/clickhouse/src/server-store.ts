@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseClientConfigOptions, type DataFormat } from '@clickhouse/client';
 import { INTERNAL_REQUEST_HEADER, StoreUnavailableError } from '@tracetape/core';
 import { StoreQueryError } from './errors.js';
@@ -27,12 +25,6 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUN
 function isUnreachable(error: unknown): boolean {
   const code = error instanceof Error && 'code' in error ? String(error.code) : '';
   return UNREACHABLE.has(code) || (error instanceof Error && /socket hang up|timeout/i.test(error.message));
-}
-
-/** Where the worker lives: compiled next to this file, or as source when running from src. */
-function workerPath(): string {
-  const js = fileURLToPath(new URL('./sync-insert-worker.js', import.meta.url));
-  return existsSync(js) ? js : fileURLToPath(new URL('./sync-insert-worker.ts', import.meta.url));
 }
 
 function redactUrl(url: string): string {
@@ -111,7 +103,7 @@ export class ServerSpanStore extends SqlSpanStore {
       schema,
       batches: batches.map((b) => ({ table: b.table, rows: [...b.rows], settings: { ...b.settings } })),
     };
-    const failure = runSyncWorker(workerPath(), job, this.syncInsertTimeoutMs, 'insert');
+    const failure = runSyncWorker(new URL('./sync-insert-worker.js', import.meta.url), job, this.syncInsertTimeoutMs, 'insert');
     if (failure) {
       throw new StoreUnavailableError(this.location, new Error(failure));
     }

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPExporterError, type IOtlpExportDelegate } from '@opentelemetry/otlp-exporter-base';
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
@@ -30,12 +28,6 @@ const ENCODED: ISerializer<OtlpBatch, IExportTraceServiceResponse> = {
   serializeRequest: (batch) => batch.body,
   deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
 };
-
-/** Where the worker lives: compiled next to this file, or as source when running from src. */
-function workerPath(): string {
-  const js = fileURLToPath(new URL('./otlp-sync-worker.js', import.meta.url));
-  return existsSync(js) ? js : fileURLToPath(new URL('./otlp-sync-worker.ts', import.meta.url));
-}
 
 function reasonOf(error: unknown): string {
   const message = error instanceof Error ? `${error.message}${'code' in error && typeof error.code === 'string' ? ` (${error.code})` : ''}` : String(error);
@@ -85,7 +77,7 @@ export class OtlpDestination implements SpoolDestination<OtlpBatch> {
 
   sendSync(batch: OtlpBatch): void {
     const job: OtlpSyncJob = { url: this.url, headers: this.options.target.headers, body: Buffer.from(batch.body).toString('base64') };
-    const failure = runSyncWorker(workerPath(), job, this.options.syncTimeoutMs, 'send');
+    const failure = runSyncWorker(new URL('./otlp-sync-worker.js', import.meta.url), job, this.options.syncTimeoutMs, 'send');
     if (failure === undefined) return;
     // The worker says whether the collector refused; anything else (a timeout, a failed start) is treated as "not there".
     let parsed: OtlpSyncFailure | undefined;
