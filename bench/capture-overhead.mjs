@@ -25,9 +25,9 @@ const FOREIGN_LOAD_LIMIT = 0.15;
 // ends on the time limit with ~900 samples, still 9 beyond its p99). Smoke mode only proves the
 // harness works, so it never replaces a disturbed round.
 export const CAPTURE_MODES = {
-  full: { rounds: 4, extraRounds: 2, warmupRequests: 200, warmupMs: 5_000, requests: 1_500, measureMs: 7_000, pacedRequests: 600 },
-  quick: { rounds: 1, extraRounds: 2, warmupRequests: 60, warmupMs: 2_000, requests: 300, measureMs: 2_500, pacedRequests: 300 },
-  smoke: { rounds: 1, extraRounds: 0, warmupRequests: 20, warmupMs: 2_000, requests: 60, measureMs: 2_500, pacedRequests: 30 },
+  full: { rounds: 4, extraRounds: 2, warmupRequests: 200, warmupMs: 5_000, requests: 1_500, measureMs: 7_000, pacedRequests: 600, pacedSettleMs: 3_000 },
+  quick: { rounds: 1, extraRounds: 2, warmupRequests: 60, warmupMs: 2_000, requests: 300, measureMs: 2_500, pacedRequests: 300, pacedSettleMs: 2_000 },
+  smoke: { rounds: 1, extraRounds: 0, warmupRequests: 20, warmupMs: 2_000, requests: 60, measureMs: 2_500, pacedRequests: 30, pacedSettleMs: 500 },
 };
 
 // The offered load at which latency is compared: well below what every variant sustains on this
