@@ -30,7 +30,7 @@ export async function measure(flags = {}) {
   const figures = [];
   // ClickHouse alone, same rows and schema, pre-built inserts of 4096 spans: what the engine
   // allows on this core, so the exporter's figure can be read against it.
-  const engine = await runChild(spans, batches[0], flags.tmpDir ?? os.tmpdir(), true);
+  const engine = await runChild(spans, batches[0], flags.tmpDir ?? os.tmpdir(), 'engine');
   const enginePerSecond = (engine.spans * 1000) / engine.wallMs;
   for (const batch of batches) {
     const run = await runChild(spans, batch, flags.tmpDir ?? os.tmpdir());
@@ -55,13 +55,14 @@ export async function measure(flags = {}) {
   return figures;
 }
 
-async function runChild(spans, batch, tmpDir, engineOnly = false) {
+/** `engine`: ClickHouse alone (see scale-exporter-child.mjs for `engine:<part>`); omitted: the exporter. */
+export async function runChild(spans, batch, tmpDir, engine) {
   const nodeArgs = [];
   const profileDir = process.env.BENCH_CPU_PROF_DIR;
   if (profileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
   const pinned = existsSync(TASKSET);
   const command = pinned ? TASKSET : process.execPath;
-  const args = [...(pinned ? ['-c', '0', process.execPath] : []), ...nodeArgs, childScript, String(spans), String(batch), tmpDir, ...(engineOnly ? ['engine'] : [])];
+  const args = [...(pinned ? ['-c', '0', process.execPath] : []), ...nodeArgs, childScript, String(spans), String(batch), tmpDir, ...(engine ? [engine] : [])];
   const result = await runToEnd(command, args, { env: cleanEnv(), cwd: here });
   if (result.code !== 0) throw new Error(`the exporter benchmark child failed (${result.signal ?? result.code}):\n${tail(result.stderr)}`);
   const line = result.stdout.trim().split('\n').at(-1);

@@ -1,11 +1,13 @@
 // The measured side of bench/exporter-throughput.mjs, run in its own process so the parent can pin
 // it (and every thread chDB starts) to one core. Prints one JSON line with what it measured.
 //
-//   node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir] [engine]
+//   node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir] [engine[:part]]
 //
 // With `engine`, the spans are converted to the rows the exporter writes and to INSERT statements
 // before the clock starts, and only ClickHouse's own work is timed: the ceiling any exporter over
-// this schema could reach on the same core.
+// this schema could reach on the same core. bench/exporter-ceiling.mjs splits that ceiling with
+// `engine:spans` and `engine:payloads` (one table's inserts only) and `engine:parse` (both
+// tables' inserts into Null-engine copies, which parse the rows and store nothing).
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +20,7 @@ const RESPONSE_BYTES = 1696;
 const SPANS_PER_TRACE = 100;
 // Large inserts, as ClickHouse prefers: the engine's best case.
 const ENGINE_INSERT_SPANS = 4096;
+const ENGINE_PARTS = ['all', 'spans', 'payloads', 'parse'];
 
 function exportBatch(exporter, batch) {
   return new Promise((resolve, reject) => {
@@ -28,9 +31,10 @@ function exportBatch(exporter, batch) {
 async function main() {
   const count = Number(process.argv[2]);
   const batchSize = Number(process.argv[3]);
-  const engineOnly = process.argv[5] === 'engine';
-  if (!Number.isInteger(count) || !Number.isInteger(batchSize) || count <= 0 || batchSize <= 0) {
-    throw new Error('usage: node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir]');
+  const [mode, part = 'all'] = (process.argv[5] ?? '').split(':');
+  const engineOnly = mode === 'engine';
+  if (!Number.isInteger(count) || !Number.isInteger(batchSize) || count <= 0 || batchSize <= 0 || !ENGINE_PARTS.includes(part)) {
+    throw new Error(`usage: node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir] [engine[:${ENGINE_PARTS.join('|')}]]`);
   }
   const tmp = mkdtempSync(path.join(process.argv[4] ?? os.tmpdir(), 'tracetape-bench-exporter-'));
   const store = new ChdbSpanStore({ dir: path.join(tmp, 'store') });
@@ -50,11 +54,17 @@ async function main() {
     let statements;
     if (engineOnly) {
       statements = [];
+      const [spanTable, payloadTable] = part === 'parse' ? ['otel_traces_parse', 'tracetape_payloads_parse'] : ['otel_traces', 'tracetape_payloads'];
+      if (part === 'parse') {
+        // Same columns and insert path; the Null engine drops the rows, and no view fires.
+        for (const [copy, of] of [[spanTable, 'otel_traces'], [payloadTable, 'tracetape_payloads']]) await store.query(`CREATE TABLE ${copy} AS ${of} ENGINE = Null`, 'TabSeparated');
+      }
       for (let i = batchSize; i < spans.length; i += ENGINE_INSERT_SPANS) {
         const rows = spans.slice(i, i + ENGINE_INSERT_SPANS).map(toSpanRow);
         const payloads = rows.flatMap((row) => offloadPayloads(row));
         const lines = (list) => list.map((r) => JSON.stringify(r)).join('\n');
-        statements.push(`INSERT INTO tracetape_payloads FORMAT JSONEachRow\n${lines(payloads)}`, `INSERT INTO otel_traces FORMAT JSONEachRow\n${lines(rows)}`);
+        if (part !== 'spans') statements.push(`INSERT INTO ${payloadTable} FORMAT JSONEachRow\n${lines(payloads)}`);
+        if (part !== 'payloads') statements.push(`INSERT INTO ${spanTable} FORMAT JSONEachRow\n${lines(rows)}`);
       }
     }
     const cpuBefore = process.cpuUsage();
@@ -77,10 +87,14 @@ async function main() {
     if (stats.exported !== expected) throw new Error(`the exporter stored ${stats.exported} of ${expected} spans`);
     if (stats.dropped > 0) throw new Error(`the exporter dropped ${stats.dropped} spans`);
     const [{ stored }] = JSON.parse(`[${(await store.query('SELECT count() AS stored FROM otel_traces', 'JSONEachRow')).trim()}]`);
-    if (Number(stored) !== spans.length) throw new Error(`otel_traces holds ${stored} spans, ${spans.length} were exported`);
+    const [{ payloadRows }] = JSON.parse(`[${(await store.query('SELECT count() AS payloadRows FROM tracetape_payloads', 'JSONEachRow')).trim()}]`);
+    // Each span carries two payloads over the offload threshold.
+    const [spansStored, payloadsStored] = !engineOnly || part === 'all' ? [spans.length, 2 * spans.length] : part === 'spans' ? [spans.length, 2 * batchSize] : part === 'payloads' ? [batchSize, 2 * spans.length] : [batchSize, 2 * batchSize];
+    if (Number(stored) !== spansStored) throw new Error(`otel_traces holds ${stored} spans, ${spansStored} were expected`);
+    if (Number(payloadRows) !== payloadsStored) throw new Error(`tracetape_payloads holds ${payloadRows} rows, ${payloadsStored} were expected`);
 
     // A span from the middle of the measured run must read back byte for byte.
-    const sample = spans[batchSize + Math.floor(count / 2)];
+    const sample = engineOnly && part !== 'all' ? spans[0] : spans[batchSize + Math.floor(count / 2)];
     const rows = await resolvePayloadRefs(await store.getTraceSpans(sample.spanContext().traceId), store);
     const row = rows.find((r) => r.SpanId === sample.spanContext().spanId);
     for (const key of [ATTR_TRACETAPE_REQUEST, ATTR_TRACETAPE_RESPONSE]) {
