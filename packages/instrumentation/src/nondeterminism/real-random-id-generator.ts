@@ -16,9 +16,21 @@ export class RealRandomIdGenerator implements IdGenerator {
   }
 }
 
+// A service makes several spans per request; one call into the CSPRNG per span cost more than
+// the span's other bookkeeping, so bytes are drawn a page at a time and handed out in order.
+const POOL_BYTES = 4096;
+let pool: Buffer = Buffer.alloc(0);
+let used = 0;
+
 function nonZeroHex(bytes: number): string {
   for (;;) {
-    const id = realRandomBytes(bytes).toString('hex');
+    if (used + bytes > pool.length) {
+      pool = realRandomBytes(POOL_BYTES);
+      used = 0;
+    }
+    const id = pool.toString('hex', used, used + bytes);
+    used += bytes;
+    // All-zero IDs are invalid in W3C Trace Context; drawing again is what the SDK does too.
     if (!/^0+$/.test(id)) return id;
   }
 }
