@@ -3,7 +3,9 @@
 // rows into Null-engine copies (parsing only, nothing stored). Each child runs pinned to one core,
 // interleaved round by round, so drift hits every variant alike; the table shows medians.
 //
-//   node bench/exporter-ceiling.mjs [--quick] [--rounds N]      (npm run bench:ceiling)
+//   node bench/exporter-ceiling.mjs [--quick | --smoke] [--rounds N] [--json]      (npm run bench:ceiling)
+//
+// --smoke: tiny sizes, one round; test/bench.test.ts runs it so the script cannot rot.
 //
 // It explains the exporter-throughput figure of `npm run bench` rather than adding one: the
 // issue's target (20,000 spans/s) is read against what the engine itself manages on the core.
@@ -20,9 +22,12 @@ const VARIANTS = [
   { id: 'parse', label: 'chDB alone: both into Null-engine copies (parse only)', engine: 'engine:parse' },
 ];
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, rounds: { type: 'string' } }, strict: true });
-const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
-const spans = values.quick ? 10_240 : 30_720;
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, smoke: { type: 'boolean', default: false }, rounds: { type: 'string' }, json: { type: 'boolean', default: false } },
+  strict: true,
+});
+const rounds = Number(values.rounds ?? (values.quick || values.smoke ? 1 : 3));
+const spans = values.smoke ? 1_024 : values.quick ? 10_240 : 30_720;
 if (!Number.isInteger(rounds) || rounds <= 0) throw new Error(`--rounds must be a positive whole number, not "${values.rounds}".`);
 
 const results = new Map(VARIANTS.map((v) => [v.id, []]));
@@ -37,15 +42,18 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-const lines = [
-  `exporter ceiling: ${spans} spans with ~4 KB of unique payload each, one pinned core, ${rounds} round(s), medians`,
-  '',
-  `${'variant'.padEnd(56)} ${'spans/s'.padStart(8)} ${'ms per 1000 spans'.padStart(18)}`,
-];
-for (const variant of VARIANTS) {
+const summary = VARIANTS.map((variant) => {
   const runs = results.get(variant.id);
-  lines.push(
-    `${variant.label.padEnd(56)} ${String(Math.round(median(runs.map((r) => r.perSecond)))).padStart(8)} ${median(runs.map((r) => r.msPerThousand)).toFixed(1).padStart(18)}`,
-  );
+  return { id: variant.id, label: variant.label, spansPerSecond: median(runs.map((r) => r.perSecond)), msPerThousandSpans: median(runs.map((r) => r.msPerThousand)) };
+});
+if (values.json) {
+  process.stdout.write(`${JSON.stringify({ spans, rounds, variants: summary }, null, 2)}\n`);
+} else {
+  const lines = [
+    `exporter ceiling: ${spans} spans with ~4 KB of unique payload each, one pinned core, ${rounds} round(s), medians`,
+    '',
+    `${'variant'.padEnd(56)} ${'spans/s'.padStart(8)} ${'ms per 1000 spans'.padStart(18)}`,
+    ...summary.map((v) => `${v.label.padEnd(56)} ${String(Math.round(v.spansPerSecond)).padStart(8)} ${v.msPerThousandSpans.toFixed(1).padStart(18)}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
-process.stdout.write(`${lines.join('\n')}\n`);

@@ -60,6 +60,26 @@ describe('npm run bench', () => {
     expect(figures.map((figure) => figure.name)).toEqual(expect.arrayContaining(OWN_FIGURES));
   });
 
+  it('splits capture overhead into its layers at smoke size (npm run bench:capture-floor)', { timeout: 240_000 }, async () => {
+    const result = await runProcess(process.execPath, [path.join(REPO_ROOT, 'bench/capture-floor.mjs'), '--smoke', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { variants: Array<{ id: string; pacedP99Ms: number; p99VsOtel: number; cpuMsPerRequest: number }> };
+    expect(report.variants.map((v) => v.id)).toEqual(['otel', 'interceptor', 'tracetape-otlp', 'tracetape']);
+    for (const v of report.variants) {
+      expect(Number.isFinite(v.pacedP99Ms) && v.pacedP99Ms > 0, v.id).toBe(true);
+      expect(Number.isFinite(v.cpuMsPerRequest) && v.cpuMsPerRequest > 0, v.id).toBe(true);
+    }
+    expect(report.variants[0]!.p99VsOtel).toBe(1);
+  });
+
+  it('splits one core of insert time between the exporter, the tables and parsing at smoke size (npm run bench:ceiling)', { timeout: 240_000 }, async () => {
+    const result = await runProcess(process.execPath, [path.join(REPO_ROOT, 'bench/exporter-ceiling.mjs'), '--smoke', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { variants: Array<{ id: string; spansPerSecond: number }> };
+    expect(report.variants.map((v) => v.id)).toEqual(['exporter', 'all', 'payloads', 'spans', 'parse']);
+    for (const v of report.variants) expect(Number.isFinite(v.spansPerSecond) && v.spansPerSecond > 0, v.id).toBe(true);
+  });
+
   it('refuses an unknown figure name before measuring anything', async () => {
     const result = await runProcess(process.execPath, [BENCH, '--only', 'capture,speed']);
     expect(result.code).toBe(2);
