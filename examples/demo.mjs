@@ -1,6 +1,6 @@
-// `npm run demo`: record a support agent that talks to an LLM and refunds an order, stop every
-// server it talked to, then replay the run from its trace ID and check that it prints exactly
-// the same bytes without refunding again.
+// `npm run demo`: record a support agent that talks to an LLM and refunds an order, stop the
+// model, then replay the run from its trace ID and check that it prints exactly the same bytes
+// and that the shop, still listening, gets no request at all (so no second refund).
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -87,7 +87,7 @@ async function cleanup() {
 process.once('SIGINT', () => cleanup().finally(() => process.exit(130)));
 
 async function main() {
-  console.log(bold('tracetape demo: record a support agent, then replay it with nothing on the network'));
+  console.log(bold('tracetape demo: record a support agent, then replay it without reaching the model or the shop'));
 
   stage(1, 'Starting a local OpenAI-compatible model and a shop service');
   llm = await startLlmServer();
@@ -134,10 +134,11 @@ async function main() {
   console.log(`    the recorded run made ${shop.requestCount() - requestsBefore} shop request(s) and ` +
     `${shop.refunds.length - refundsBefore} refund(s); the shop holds ${shop.refunds.length} in total`);
 
-  stage(4, 'Stopping the model and the shop: from now on nothing listens on those ports');
+  stage(4, 'Stopping the model; the shop keeps listening and counts what reaches it');
+  await llm.close();
+  const shopRequestsAtStop = shop.requestCount();
   const refundsAtStop = shop.refunds.length;
-  await Promise.all([llm.close(), shop.close()]);
-  console.log(`    stopped ${llm.url} and ${shop.url}`);
+  console.log(`    stopped ${llm.url}; ${shop.url} is still up, with ${refundsAtStop} refund(s) so far`);
 
   stage(5, `Replaying: tracetape replay ${traceId} -- ${shownAgent}`);
   const replayed = await run([process.execPath, cli, 'replay', traceId, '--', ...agentArgs], env);
@@ -152,17 +153,18 @@ async function main() {
   }
   // The report names each suppressed side effect; look for the refund itself.
   const refundServed = /side effect suppressed: .*POST \S*\/refunds/.test(replayed.stderr);
-  // Belt and braces: the shop is closed, so its refund list cannot grow; a replay that went to
-  // the network would have failed on a refused connection rather than refunded.
+  // The shop is still listening: any request the replay let through would land here.
+  const shopRequests = shop.requestCount() - shopRequestsAtStop;
   const refundedAgain = shop.refunds.length !== refundsAtStop;
-  const ok = replayed.code === 0 && identical && !refundedAgain;
+  const ok = replayed.code === 0 && identical && shopRequests === 0 && !refundedAgain;
 
   console.log(`\n${bold('Verdict')}`);
   console.log(`    replay exit code: ${replayed.code}${replayed.code === 0 ? ' (clean replay)' : ''}`);
   console.log(`    replayed output identical: ${identical ? 'yes' : 'NO'} (${replayed.stdout.length} bytes vs ${recorded.stdout.length} recorded)`);
+  console.log(`    requests that reached the shop during the replay: ${shopRequests}${shopRequests === 0 ? '' : ' (the replay was NOT isolated)'}`);
   console.log(`    refund POSTed again: ${refundedAgain ? 'YES' : 'no — side effect suppressed'}` +
     (refundServed ? ' (POST /refunds answered from the tape)' : ''));
-  console.log(ok ? '\nThe run was replayed from its trace alone: same output, no network, no second refund.'
+  console.log(ok ? '\nThe run was replayed from its trace alone: same output, nothing sent to the model or the shop, no second refund.'
     : '\nThe replay did not reproduce the recording; see the report above.');
   return ok ? 0 : 1;
 }
