@@ -1,9 +1,10 @@
 // Where the capture overhead of `npm run bench` comes from, layer by layer: the same service at
 // the same paced load (60 req/s, open loop, in steady state) and then saturated, as
 //   1. plain OpenTelemetry (the baseline of the capture figures),
-//   2. plus the socket-level interceptor alone, reading a copy of every body (no tracetape code),
-//   3. tracetape capture exporting over OTLP to a sink that keeps nothing (no store),
-//   4. tracetape capture into embedded chDB (the default, and the suite's figure).
+//   2. plus a copy of every body from Node's diagnostics channels (no interceptor, no tracetape),
+//   3. plus the socket-level interceptor alone, reading a copy of every body (no tracetape code),
+//   4. tracetape capture exporting over OTLP to a sink that keeps nothing (no store),
+//   5. tracetape capture into embedded chDB (the default, and the suite's figure).
 // Variants run in fresh children, interleaved round by round; the table shows medians.
 //
 //   node bench/capture-floor.mjs [--quick | --smoke] [--rounds N] [--json]      (npm run bench:capture-floor)
@@ -42,6 +43,7 @@ try {
   const withImport = (register) => ['--import', pathToFileURL(register).href, serviceScript];
   const variants = [
     { id: 'otel', label: 'plain OpenTelemetry', args: withImport(plainOtelRegister), env: cleanEnv(common) },
+    { id: 'channels', label: '+ diagnostics channels copying bodies', args: withImport(path.join(here, 'channels-only-register.mjs')), env: cleanEnv(common) },
     { id: 'interceptor', label: '+ socket interceptor reading body copies', args: withImport(path.join(here, 'interceptor-only-register.mjs')), env: cleanEnv(common) },
     {
       id: 'tracetape-otlp',
