@@ -7,6 +7,7 @@ import { decodeJsonRequest } from './decode-json.js';
 import { decodeProtobufRequest } from './decode-protobuf.js';
 import { MethodNotAllowedError, NotFoundError, RejectedRequestError, UnauthorizedError, UnsupportedMediaTypeError } from './errors.js';
 import { spanCount } from './otlp-model.js';
+import { RecentBatches } from './recent-batches.js';
 import { inflateGzip, readBody } from './request-body.js';
 import { sendError, sendExportResponse, type OtlpEncoding } from './responses.js';
 import { SpanWriter } from './span-writer.js';
@@ -36,6 +37,8 @@ export interface CollectorOptions {
   payloadThresholdBytes?: number;
   /** Told about each request the collector answers with an error or a partial success. */
   onProblem?: (status: number, message: string) => void;
+  /** How many stored requests are remembered, so that one sent again is not stored twice (default 4096). */
+  rememberedBatches?: number;
 }
 
 export interface CollectorStats {
@@ -44,6 +47,8 @@ export interface CollectorStats {
   rejectedSpans: number;
   /** Requests answered with an error status (nothing of them stored). */
   failedRequests: number;
+  /** Requests identical to one already stored (a sender retrying after a lost answer): answered, not stored again. */
+  repeatedRequests: number;
 }
 
 export interface RunningCollector {
@@ -75,7 +80,8 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const authorized = bearerTokenCheck(options.token);
   const writer = new SpanWriter(options.store);
-  const stats: CollectorStats = { requests: 0, storedSpans: 0, rejectedSpans: 0, failedRequests: 0 };
+  const recent = new RecentBatches(options.rememberedBatches);
+  const stats: CollectorStats = { requests: 0, storedSpans: 0, rejectedSpans: 0, failedRequests: 0, repeatedRequests: 0 };
   const inProgress = new Set<Promise<void>>();
 
   const fail = (response: ServerResponse, encoding: OtlpEncoding, status: number, message: string, headers?: Record<string, string>): void => {
@@ -104,8 +110,9 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       if (compression === 'gzip') body = await inflateGzip(body, maxBodyBytes);
       const decoded = encoding === 'protobuf' ? decodeProtobufRequest(body) : decodeJsonRequest(body);
       const { rows, payloads, rejected } = convertRequest(decoded, options.payloadThresholdBytes);
-      await writer.write(rows, payloads);
-      stats.storedSpans += rows.length;
+      const outcome = await recent.store(RecentBatches.digest(body), () => writer.write(rows, payloads));
+      if (outcome === 'stored') stats.storedSpans += rows.length;
+      else stats.repeatedRequests++;
       stats.rejectedSpans += rejected.count;
       const reason = rejected.count > 0 ? `${rejected.count} of ${spanCount(decoded)} spans rejected: ${rejected.reasons.join('; ')}` : '';
       if (reason) options.onProblem?.(200, reason);

@@ -93,6 +93,28 @@ describe('accepted encodings', () => {
   });
 });
 
+describe('a batch sent again', () => {
+  it('is stored once when a sender retries it, also when the copy is merged into one insert with the original', async () => {
+    const { spans, traceId } = await run();
+    const body = ProtobufTraceSerializer.serializeRequest(spans)!;
+    const others = await Promise.all(Array.from({ length: 8 }, run));
+    const repeatedBefore = open.stats().repeatedRequests;
+    // The copy arrives while the original is still being written, among other senders' requests.
+    const responses = await Promise.all([
+      post(open, body, PROTOBUF),
+      ...others.map(({ spans: s }) => post(open, ProtobufTraceSerializer.serializeRequest(s)!, PROTOBUF)),
+      post(open, body, PROTOBUF),
+    ]);
+    expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
+    // And once more after the answer, gzip-compressed this time: the same spans.
+    expect((await post(open, gzipSync(body), { ...PROTOBUF, 'content-encoding': 'gzip' })).status).toBe(200);
+
+    expect(await storedSpanCount(traceId)).toBe(3);
+    for (const other of others) expect(await storedSpanCount(other.traceId)).toBe(3);
+    expect(open.stats().repeatedRequests - repeatedBefore).toBe(2);
+  });
+});
+
 describe('partial success', () => {
   it('stores the valid spans, and says how many were rejected and why', async () => {
     const traceId = randomBytes(16).toString('hex');

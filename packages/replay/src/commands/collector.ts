@@ -107,7 +107,7 @@ Options:
     const stats = collector.stats();
     process.stderr.write(
       `tracetape collector: stored ${stats.storedSpans} span(s) from ${stats.requests} request(s); ` +
-        `${stats.rejectedSpans} span(s) rejected, ${stats.failedRequests} request(s) refused\n`,
+        `${stats.rejectedSpans} span(s) rejected, ${stats.failedRequests} request(s) refused, ${stats.repeatedRequests} repeated request(s) not stored again\n`,
     );
     return 0;
   },
