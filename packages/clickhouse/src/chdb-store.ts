@@ -5,6 +5,8 @@ import { StoreUnavailableError } from '@tracetape/core';
 import type { Session } from 'chdb';
 import { embeddedStoreConflict, embeddedStoreLocked, StoreQueryError } from './errors.js';
 import type { SchemaOptions } from './schema.js';
+import type { PayloadRow, SpanRow } from './store.js';
+import { serializeRows } from './row-lines.js';
 import { insertStatement, parseJsonEachRow, SqlSpanStore, type InsertBatch, type QueryParams } from './sql-store.js';
 
 export const DEFAULT_STORE_DIR = '.tracetape';
@@ -77,6 +79,11 @@ export class ChdbSpanStore extends SqlSpanStore {
 
   protected async select<T>(sql: string, params: QueryParams): Promise<T[]> {
     return parseJsonEachRow<T>(await this.run(sql, params, 'JSONEachRow'));
+  }
+
+  prepareRows(spans: readonly SpanRow[], payloads: readonly PayloadRow[]): void {
+    serializeRows(spans);
+    serializeRows(payloads);
   }
 
   protected async insertBatches(batches: InsertBatch[]): Promise<void> {

@@ -129,6 +129,7 @@ export class ClickHouseSpanExporter implements SpanExporter {
     if (this.isShutdown) return Promise.resolve(this.fail(spans.length, new Error('the exporter was already shut down')));
     const converted = this.convert(spans);
     if (converted.spans.length === 0) return Promise.resolve({ code: ExportResultCode.SUCCESS });
+    this.store.prepareRows?.(converted.spans, converted.payloads);
     const result = new Promise<ExportResult>((settle) => this.queue.push({ ...converted, settle }));
     this.draining ??= this.drainQueue().finally(() => {
       this.draining = undefined;

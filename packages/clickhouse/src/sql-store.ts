@@ -2,6 +2,7 @@ import { ATTR_TRACETAPE_INPUT_HASH, sha256Hex } from '@tracetape/core';
 import { schemaNames, schemaStatements, type SchemaNames, type SchemaOptions } from './schema.js';
 import type { ListTracesOptions, PayloadRow, SpanRow, SpanStore, TraceSummary } from './store.js';
 import { currentStatusSpelling, withCurrentSpellings } from './legacy-spellings.js';
+import { rowLine } from './row-lines.js';
 import { payloadRowKey, WrittenPayloads } from './written-payloads.js';
 import { LAYOUT_QUERY, layoutFromColumns, layoutTables, lookupBoundsSql, spanRowSelectList, type ColumnInfo, type TraceTableLayout } from './trace-layout.js';
 
@@ -42,8 +43,7 @@ export function insertStatement(batch: InsertBatch): string {
   const settings = Object.entries(batch.settings)
     .map(([name, value]) => `${name} = ${typeof value === 'number' ? value : `'${value}'`}`)
     .join(', ');
-  // JSON.stringify escapes newlines inside values, so each row stays on one line as the format needs.
-  return `INSERT INTO ${batch.table} SETTINGS ${settings} FORMAT JSONEachRow\n${batch.rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
+  return `INSERT INTO ${batch.table} SETTINGS ${settings} FORMAT JSONEachRow\n${batch.rows.map(rowLine).join('\n')}\n`;
 }
 
 export function parseJsonEachRow<T>(text: string): T[] {

@@ -65,6 +65,11 @@ export interface SpanStore {
   /** Creates the schema if absent; idempotent. */
   init(): Promise<void>;
   insert(spans: SpanRow[], payloads: PayloadRow[]): Promise<void>;
+  /**
+   * Optional: does now, for rows that will be inserted later, the part of the work that can be done
+   * ahead (the embedded store serialises them), so it overlaps an insert that is still running.
+   */
+  prepareRows?(spans: readonly SpanRow[], payloads: readonly PayloadRow[]): void;
   /** For process 'exit' handlers, where nothing asynchronous runs any more. */
   insertSync(spans: SpanRow[], payloads: PayloadRow[]): void;
   /** All spans of a trace ordered by Timestamp; [] when the trace is unknown. */
