@@ -64,13 +64,7 @@ it('keeps the spans of an outage mid-run and sends each exactly once when the st
   await restart();
   await app.call(7);
   // The counters reach the app's MeterProvider: the outage's spans were spooled, then drained, none lost.
-  let counted: Record<string, number> = {};
-  await until('the drain in the metrics', async () => {
-    counted = await app.metrics();
-    return counted['tracetape.spans.pending'] === 0 && counted['tracetape.spans.exported']! >= 7;
-  });
-  expect(counted['tracetape.spans.spooled']).toBeGreaterThanOrEqual(3);
-  expect(counted['tracetape.spans.dropped']).toBe(0);
+  await app.expectDrainedInMetrics(7, 3);
   for (let n = 8; n <= calls; n++) await app.call(n);
   expect(await app.exited, app.stderr).toBe(0);
   if (batches(env.TRACETAPE_SPOOL_DIR!).length > 0) {

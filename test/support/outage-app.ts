@@ -45,6 +45,21 @@ export class OutageApp {
     await until('metrics', () => lines().length > before);
     return JSON.parse(lines().at(-1)!.slice('metrics '.length)) as Record<string, number>;
   }
+
+  /**
+   * Waits until the app's counters show the outage drained (nothing pending, at least `exported`
+   * spans exported), checks the outage's spans were spooled and none dropped, and returns them.
+   */
+  async expectDrainedInMetrics(exported: number, spooled: number): Promise<Record<string, number>> {
+    let counted: Record<string, number> = {};
+    await until('the drain in the metrics', async () => {
+      counted = await this.metrics();
+      return counted['tracetape.spans.pending'] === 0 && counted['tracetape.spans.exported']! >= exported;
+    });
+    expect(counted['tracetape.spans.spooled']).toBeGreaterThanOrEqual(spooled);
+    expect(counted['tracetape.spans.dropped']).toBe(0);
+    return counted;
+  }
 }
 
 /** The trace IDs of the runs the hook wrote to TRACETAPE_RUN_FILE. */
