@@ -6,7 +6,7 @@ import type { Session } from 'chdb';
 import { embeddedStoreConflict, embeddedStoreLocked, StoreQueryError } from './errors.js';
 import type { SchemaOptions } from './schema.js';
 import type { PayloadRow, SpanRow } from './store.js';
-import { serializeRows } from './row-lines.js';
+import { RowLines } from './row-lines.js';
 import { insertStatement, parseJsonEachRow, SqlSpanStore, type InsertBatch, type QueryParams } from './sql-store.js';
 
 export const DEFAULT_STORE_DIR = '.tracetape';
@@ -33,6 +33,7 @@ export class ChdbSpanStore extends SqlSpanStore {
   readonly dir: string;
   private session: Session | undefined;
   private closed = false;
+  private readonly rowLines = new RowLines();
 
   constructor(options: ChdbStoreOptions = {}) {
     super(options);
@@ -82,23 +83,27 @@ export class ChdbSpanStore extends SqlSpanStore {
   }
 
   prepareRows(spans: readonly SpanRow[], payloads: readonly PayloadRow[]): void {
-    serializeRows(spans);
-    serializeRows(payloads);
+    this.rowLines.prepare(spans);
+    this.rowLines.prepare(payloads);
   }
 
   protected async insertBatches(batches: InsertBatch[]): Promise<void> {
-    for (const batch of batches) await this.run(insertStatement(batch), undefined, 'TabSeparated');
+    for (const batch of batches) await this.run(this.statement(batch), undefined, 'TabSeparated');
   }
 
   protected insertBatchesSync(batches: InsertBatch[], schema: string[]): void {
     const session = this.open();
-    for (const sql of [...schema, ...batches.map(insertStatement)]) {
+    for (const sql of [...schema, ...batches.map((batch) => this.statement(batch))]) {
       try {
         session.query(sql, 'TabSeparated');
       } catch (error) {
         throw new StoreQueryError(this.location, error);
       }
     }
+  }
+
+  private statement(batch: InsertBatch): string {
+    return insertStatement(batch, (row) => this.rowLines.line(row));
   }
 
   query(sql: string, format: string): Promise<string> {

@@ -2,7 +2,6 @@ import { ATTR_TRACETAPE_INPUT_HASH, sha256Hex } from '@tracetape/core';
 import { schemaNames, schemaStatements, type SchemaNames, type SchemaOptions } from './schema.js';
 import type { ListTracesOptions, PayloadRow, SpanRow, SpanStore, TraceSummary } from './store.js';
 import { currentStatusSpelling, withCurrentSpellings } from './legacy-spellings.js';
-import { rowLine } from './row-lines.js';
 import { payloadRowKey, WrittenPayloads } from './written-payloads.js';
 import { LAYOUT_QUERY, layoutFromColumns, layoutTables, lookupBoundsSql, spanRowSelectList, type ColumnInfo, type TraceTableLayout } from './trace-layout.js';
 
@@ -38,12 +37,15 @@ const PAYLOAD_LOOKUP_CHUNK = 1000;
 /** Root span first (no parent), then the earliest: the key argMin picks a trace's headline span by. */
 const ROOT_FIRST = "(ParentSpanId != '', Timestamp)";
 
-/** `INSERT ... FORMAT JSONEachRow` followed by its data: what both chDB paths execute. */
-export function insertStatement(batch: InsertBatch): string {
+/**
+ * `INSERT ... FORMAT JSONEachRow` followed by its data: what both chDB paths execute. `line` gives
+ * a row's line (JSON.stringify escapes newlines, so each row stays on one line as the format needs).
+ */
+export function insertStatement(batch: InsertBatch, line: (row: object) => string = (row) => JSON.stringify(row)): string {
   const settings = Object.entries(batch.settings)
     .map(([name, value]) => `${name} = ${typeof value === 'number' ? value : `'${value}'`}`)
     .join(', ');
-  return `INSERT INTO ${batch.table} SETTINGS ${settings} FORMAT JSONEachRow\n${batch.rows.map(rowLine).join('\n')}\n`;
+  return `INSERT INTO ${batch.table} SETTINGS ${settings} FORMAT JSONEachRow\n${batch.rows.map(line).join('\n')}\n`;
 }
 
 export function parseJsonEachRow<T>(text: string): T[] {
