@@ -15,7 +15,8 @@ export const DEFAULT_REMEMBERED_BATCHES = 4096;
  * arrives shares that write's outcome; one whose write failed is forgotten, so a retry writes it.
  */
 export class RecentBatches {
-  private readonly stored = new Map<string, true>();
+  /** Insertion-ordered: the first is the least recently seen. */
+  private readonly stored = new Set<string>();
   private readonly writing = new Map<string, Promise<void>>();
 
   constructor(private readonly capacity: number = DEFAULT_REMEMBERED_BATCHES) {}
@@ -28,7 +29,7 @@ export class RecentBatches {
     if (this.stored.has(digest)) {
       // Refreshed, so a batch that keeps being retried is the last to be forgotten.
       this.stored.delete(digest);
-      this.stored.set(digest, true);
+      this.stored.add(digest);
       return 'already-stored';
     }
     const running = this.writing.get(digest);
@@ -48,7 +49,7 @@ export class RecentBatches {
   }
 
   private remember(digest: string): void {
-    this.stored.set(digest, true);
-    if (this.stored.size > this.capacity) this.stored.delete(this.stored.keys().next().value!);
+    this.stored.add(digest);
+    if (this.stored.size > this.capacity) this.stored.delete(this.stored.values().next().value!);
   }
 }

@@ -7,30 +7,31 @@ import { realRandomBytes } from './originals.js';
  * every span costs a stack walk. This generator never goes through the replaced source.
  */
 export class RealRandomIdGenerator implements IdGenerator {
+  // A service makes several spans per request; one call into the CSPRNG per span cost more than
+  // the span's other bookkeeping, so bytes are drawn a page at a time and handed out in order.
+  private pool: Buffer = Buffer.alloc(0);
+  private used = 0;
+
   generateTraceId(): string {
-    return nonZeroHex(16);
+    return this.nonZeroHex(16);
   }
 
   generateSpanId(): string {
-    return nonZeroHex(8);
+    return this.nonZeroHex(8);
   }
-}
 
-// A service makes several spans per request; one call into the CSPRNG per span cost more than
-// the span's other bookkeeping, so bytes are drawn a page at a time and handed out in order.
-const POOL_BYTES = 4096;
-let pool: Buffer = Buffer.alloc(0);
-let used = 0;
-
-function nonZeroHex(bytes: number): string {
-  for (;;) {
-    if (used + bytes > pool.length) {
-      pool = realRandomBytes(POOL_BYTES);
-      used = 0;
+  private nonZeroHex(bytes: number): string {
+    for (;;) {
+      if (this.used + bytes > this.pool.length) {
+        this.pool = realRandomBytes(POOL_BYTES);
+        this.used = 0;
+      }
+      const id = this.pool.toString('hex', this.used, this.used + bytes);
+      this.used += bytes;
+      // All-zero IDs are invalid in W3C Trace Context; drawing again is what the SDK does too.
+      if (!/^0+$/.test(id)) return id;
     }
-    const id = pool.toString('hex', used, used + bytes);
-    used += bytes;
-    // All-zero IDs are invalid in W3C Trace Context; drawing again is what the SDK does too.
-    if (!/^0+$/.test(id)) return id;
   }
 }
+
+const POOL_BYTES = 4096;
