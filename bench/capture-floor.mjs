@@ -33,7 +33,7 @@ const rounds = Number(values.rounds ?? settings.rounds);
 if (!Number.isInteger(rounds) || rounds <= 0) throw new Error(`--rounds must be a positive whole number, not "${values.rounds}".`);
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tracetape-bench-floor-'));
-const upstream = new ServiceProcess('upstream', [path.join(here, path.basename(upstreamScript))], cleanEnv({ BENCH_UPSTREAM_DELAY_MS: '20' }));
+const upstream = new ServiceProcess('upstream', [upstreamScript], cleanEnv({ BENCH_UPSTREAM_DELAY_MS: '20' }));
 const sink = new ServiceProcess('otlp-sink', [path.join(here, 'otlp-sink.mjs')], cleanEnv());
 const rows = [];
 try {
