@@ -1,6 +1,7 @@
 // Where one core's time goes when spans with ~4 KB of payload are inserted into embedded chDB:
 // the exporter, ClickHouse alone with pre-built inserts, each table's inserts alone, and the same
-// rows into Null-engine copies (parsing only, nothing stored). Each child runs pinned to one core,
+// rows into Null-engine copies (parsing only, nothing stored), each in the insert formats the store
+// uses and in JSONEachRow throughout. Each child runs pinned to one core,
 // interleaved round by round, so drift hits every variant alike; the table shows medians.
 //
 //   node bench/exporter-ceiling.mjs [--quick | --smoke] [--rounds N] [--json]      (npm run bench:ceiling)
@@ -14,12 +15,17 @@ import { parseArgs } from 'node:util';
 import { runChild } from './exporter-throughput.mjs';
 import { median } from './stats.mjs';
 
+// Insert formats, measured: `rowbinary` is how the embedded store inserts (span rows as
+// JSONEachRow, payload rows as RowBinary through file()); `json` is JSONEachRow for both.
 const VARIANTS = [
   { id: 'exporter', label: 'ClickHouseSpanExporter, batches of 1024', engine: undefined, batch: 1024 },
-  { id: 'all', label: 'chDB alone: both tables, pre-built inserts', engine: 'engine' },
-  { id: 'payloads', label: 'chDB alone: tracetape_payloads only (2 rows/span)', engine: 'engine:payloads' },
+  { id: 'all', label: 'chDB alone: both tables, payloads as RowBinary', engine: 'engine:all:rowbinary' },
+  { id: 'all-json', label: 'chDB alone: both tables, all JSONEachRow', engine: 'engine:all:json' },
+  { id: 'payloads', label: 'chDB alone: tracetape_payloads only, RowBinary', engine: 'engine:payloads:rowbinary' },
+  { id: 'payloads-json', label: 'chDB alone: tracetape_payloads only, JSONEachRow', engine: 'engine:payloads:json' },
   { id: 'spans', label: 'chDB alone: otel_traces only (view, skip indexes)', engine: 'engine:spans' },
-  { id: 'parse', label: 'chDB alone: both into Null-engine copies (parse only)', engine: 'engine:parse' },
+  { id: 'parse', label: 'chDB alone: Null-engine copies (parse only), RowBinary', engine: 'engine:parse:rowbinary' },
+  { id: 'parse-json', label: 'chDB alone: Null-engine copies (parse only), JSONEachRow', engine: 'engine:parse:json' },
 ];
 
 const { values } = parseArgs({
@@ -38,7 +44,7 @@ for (let round = 0; round < rounds; round++) {
     const run = await runChild(spans, variant.batch ?? 128, os.tmpdir(), variant.engine);
     const perSecond = (run.spans * 1000) / run.wallMs;
     results.get(variant.id).push({ perSecond, msPerThousand: run.wallMs / (run.spans / 1000) });
-    process.stderr.write(`round ${round + 1} ${variant.id.padEnd(9)} ${Math.round(perSecond)} spans/s${run.pinned ? '' : ' (NOT pinned: no taskset)'}\n`);
+    process.stderr.write(`round ${round + 1} ${variant.id.padEnd(13)} ${Math.round(perSecond)} spans/s${run.pinned ? '' : ' (NOT pinned: no taskset)'}\n`);
   }
 }
 

@@ -1,17 +1,28 @@
 // The measured side of bench/exporter-throughput.mjs, run in its own process so the parent can pin
 // it (and every thread chDB starts) to one core. Prints one JSON line with what it measured.
 //
-//   node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir] [engine[:part]]
+//   node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir] [engine[:part[:format]]]
 //
 // With `engine`, the spans are converted to the rows the exporter writes and to INSERT statements
 // before the clock starts, and only ClickHouse's own work is timed: the ceiling any exporter over
 // this schema could reach on the same core. bench/exporter-ceiling.mjs splits that ceiling with
 // `engine:spans` and `engine:payloads` (one table's inserts only) and `engine:parse` (both
-// tables' inserts into Null-engine copies, which parse the rows and store nothing).
-import { mkdtempSync, rmSync } from 'node:fs';
+// tables' inserts into Null-engine copies, which parse the rows and store nothing), and compares
+// insert formats: `rowbinary` (the default, as the embedded store inserts: span rows as
+// JSONEachRow, payload rows as RowBinary read through file()) against `json` (JSONEachRow for both).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ClickHouseSpanExporter, ChdbSpanStore, offloadPayloads, resolvePayloadRefs, toSpanRow } from '@tracetape/clickhouse';
+import {
+  ClickHouseSpanExporter,
+  ChdbSpanStore,
+  encodePayloadRow,
+  offloadPayloads,
+  PAYLOAD_ROW_BINARY_COLUMNS,
+  PAYLOAD_ROW_BINARY_STRUCTURE,
+  resolvePayloadRefs,
+  toSpanRow,
+} from '@tracetape/clickhouse';
 import { ATTR_TRACETAPE_REQUEST, ATTR_TRACETAPE_RESPONSE } from '@tracetape/core';
 import { recordedCalls } from './scale-spans.mjs';
 
@@ -21,6 +32,7 @@ const SPANS_PER_TRACE = 100;
 // Large inserts, as ClickHouse prefers: the engine's best case.
 const ENGINE_INSERT_SPANS = 4096;
 const ENGINE_PARTS = ['all', 'spans', 'payloads', 'parse'];
+const ENGINE_FORMATS = ['rowbinary', 'json'];
 
 function exportBatch(exporter, batch) {
   return new Promise((resolve, reject) => {
@@ -31,10 +43,10 @@ function exportBatch(exporter, batch) {
 async function main() {
   const count = Number(process.argv[2]);
   const batchSize = Number(process.argv[3]);
-  const [mode, part = 'all'] = (process.argv[5] ?? '').split(':');
+  const [mode, part = 'all', format = 'rowbinary'] = (process.argv[5] ?? '').split(':');
   const engineOnly = mode === 'engine';
-  if (!Number.isInteger(count) || !Number.isInteger(batchSize) || count <= 0 || batchSize <= 0 || !ENGINE_PARTS.includes(part)) {
-    throw new Error(`usage: node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir] [engine[:${ENGINE_PARTS.join('|')}]]`);
+  if (!Number.isInteger(count) || !Number.isInteger(batchSize) || count <= 0 || batchSize <= 0 || !ENGINE_PARTS.includes(part) || !ENGINE_FORMATS.includes(format)) {
+    throw new Error(`usage: node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir] [engine[:${ENGINE_PARTS.join('|')}[:${ENGINE_FORMATS.join('|')}]]]`);
   }
   const tmp = mkdtempSync(path.join(process.argv[4] ?? os.tmpdir(), 'tracetape-bench-exporter-'));
   const store = new ChdbSpanStore({ dir: path.join(tmp, 'store') });
@@ -63,7 +75,14 @@ async function main() {
         const rows = spans.slice(i, i + ENGINE_INSERT_SPANS).map(toSpanRow);
         const payloads = rows.flatMap((row) => offloadPayloads(row));
         const lines = (list) => list.map((r) => JSON.stringify(r)).join('\n');
-        if (part !== 'spans') statements.push(`INSERT INTO ${payloadTable} FORMAT JSONEachRow\n${lines(payloads)}`);
+        if (part !== 'spans' && format === 'json') statements.push(`INSERT INTO ${payloadTable} FORMAT JSONEachRow\n${lines(payloads)}`);
+        if (part !== 'spans' && format === 'rowbinary') {
+          const file = path.join(tmp, `payloads-${i}.rowbinary`);
+          writeFileSync(file, Buffer.concat(payloads.map(encodePayloadRow)));
+          statements.push(
+            `INSERT INTO ${payloadTable} (${PAYLOAD_ROW_BINARY_COLUMNS.join(', ')}) SELECT * FROM file('${file}', 'RowBinary', '${PAYLOAD_ROW_BINARY_STRUCTURE}')`,
+          );
+        }
         if (part !== 'payloads') statements.push(`INSERT INTO ${spanTable} FORMAT JSONEachRow\n${lines(rows)}`);
       }
     }

@@ -72,11 +72,11 @@ describe('npm run bench', () => {
     expect(report.variants[0]!.p99VsOtel).toBe(1);
   });
 
-  it('splits one core of insert time between the exporter, the tables and parsing at smoke size (npm run bench:ceiling)', { timeout: 240_000 }, async () => {
+  it('splits one core of insert time between the exporter, the tables, parsing and insert formats at smoke size (npm run bench:ceiling)', { timeout: 240_000 }, async () => {
     const result = await runProcess(process.execPath, [path.join(REPO_ROOT, 'bench/exporter-ceiling.mjs'), '--smoke', '--json']);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as { variants: Array<{ id: string; spansPerSecond: number }> };
-    expect(report.variants.map((v) => v.id)).toEqual(['exporter', 'all', 'payloads', 'spans', 'parse']);
+    expect(report.variants.map((v) => v.id)).toEqual(['exporter', 'all', 'all-json', 'payloads', 'payloads-json', 'spans', 'parse', 'parse-json']);
     for (const v of report.variants) expect(Number.isFinite(v.spansPerSecond) && v.spansPerSecond > 0, v.id).toBe(true);
   });
 

@@ -3,11 +3,13 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { StoreUnavailableError } from '@tracetape/core';
 import type { Session } from 'chdb';
-import { embeddedStoreConflict, embeddedStoreLocked, StoreQueryError } from './errors.js';
+import { embeddedStoreConflict, embeddedStoreLocked, insertFileUnwritable, StoreQueryError } from './errors.js';
 import type { SchemaOptions } from './schema.js';
 import type { PayloadRow, SpanRow } from './store.js';
-import { RowLines } from './row-lines.js';
-import { insertStatement, parseJsonEachRow, SqlSpanStore, type InsertBatch, type QueryParams } from './sql-store.js';
+import { InsertFiles } from './insert-files.js';
+import { PreparedRows } from './prepared-rows.js';
+import { encodePayloadRow, PAYLOAD_ROW_BINARY_COLUMNS, PAYLOAD_ROW_BINARY_STRUCTURE } from './row-binary.js';
+import { insertSettingsSql, parseJsonEachRow, SqlSpanStore, type InsertBatch, type PayloadBatch, type QueryParams, type SpanBatch } from './sql-store.js';
 
 export const DEFAULT_STORE_DIR = '.tracetape';
 
@@ -27,18 +29,27 @@ function loadChdb(): ChdbModule {
   return chdbModule;
 }
 
+function quoteString(value: string): string {
+  return `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+}
+
 /** The span store embedded in this process: ClickHouse as a library, over a local directory. */
 export class ChdbSpanStore extends SqlSpanStore {
   readonly location: string;
   readonly dir: string;
   private session: Session | undefined;
   private closed = false;
-  private readonly rowLines = new RowLines();
+  // Span rows go in as JSONEachRow lines; payload rows, which carry most of the bytes, as RowBinary
+  // through a file, which the engine parses several times faster (BENCHMARKS.md, insert formats).
+  private readonly spanLines = new PreparedRows<SpanRow, string>((row) => JSON.stringify(row));
+  private readonly payloadBytes = new PreparedRows<PayloadRow, Buffer>(encodePayloadRow);
+  private readonly insertFiles: InsertFiles;
 
   constructor(options: ChdbStoreOptions = {}) {
     super(options);
     this.dir = resolve(options.dir ?? DEFAULT_STORE_DIR);
     this.location = `embedded ClickHouse at ${this.dir}`;
+    this.insertFiles = new InsertFiles(this.dir);
   }
 
   private open(): Session {
@@ -83,27 +94,71 @@ export class ChdbSpanStore extends SqlSpanStore {
   }
 
   prepareRows(spans: readonly SpanRow[], payloads: readonly PayloadRow[]): void {
-    this.rowLines.prepare(spans);
-    this.rowLines.prepare(payloads);
+    this.spanLines.prepare(spans);
+    this.payloadBytes.prepare(payloads);
   }
 
   protected async insertBatches(batches: InsertBatch[]): Promise<void> {
-    for (const batch of batches) await this.run(this.statement(batch), undefined, 'TabSeparated');
+    for (const batch of batches) {
+      if (batch.kind === 'spans') {
+        await this.run(this.spanInsert(batch), undefined, 'TabSeparated');
+        continue;
+      }
+      const file = await this.insertFiles.write(this.encoded(batch)).catch((error: unknown) => {
+        throw insertFileUnwritable(this.location, this.insertFiles.dir, error);
+      });
+      try {
+        await this.run(this.payloadInsert(batch, file), undefined, 'TabSeparated');
+      } finally {
+        await this.insertFiles.remove(file);
+      }
+    }
   }
 
   protected insertBatchesSync(batches: InsertBatch[], schema: string[]): void {
     const session = this.open();
-    for (const sql of [...schema, ...batches.map((batch) => this.statement(batch))]) {
+    const runSync = (sql: string): void => {
       try {
         session.query(sql, 'TabSeparated');
       } catch (error) {
         throw new StoreQueryError(this.location, error);
       }
+    };
+    for (const statement of schema) runSync(statement);
+    for (const batch of batches) {
+      if (batch.kind === 'spans') {
+        runSync(this.spanInsert(batch));
+        continue;
+      }
+      let file: string;
+      try {
+        file = this.insertFiles.writeSync(this.encoded(batch));
+      } catch (error) {
+        throw insertFileUnwritable(this.location, this.insertFiles.dir, error);
+      }
+      try {
+        runSync(this.payloadInsert(batch, file));
+      } finally {
+        this.insertFiles.removeSync(file);
+      }
     }
   }
 
-  private statement(batch: InsertBatch): string {
-    return insertStatement(batch, (row) => this.rowLines.line(row));
+  private encoded(batch: PayloadBatch): Buffer[] {
+    return batch.rows.map((row) => this.payloadBytes.get(row));
+  }
+
+  /** JSON.stringify escapes newlines, so each row stays on one line as JSONEachRow needs. */
+  private spanInsert(batch: SpanBatch): string {
+    const lines = batch.rows.map((row) => this.spanLines.get(row)).join('\n');
+    return `INSERT INTO ${batch.table} SETTINGS ${insertSettingsSql(batch)} FORMAT JSONEachRow\n${lines}\n`;
+  }
+
+  private payloadInsert(batch: PayloadBatch, file: string): string {
+    return (
+      `INSERT INTO ${batch.table} (${PAYLOAD_ROW_BINARY_COLUMNS.join(', ')}) SETTINGS ${insertSettingsSql(batch)} ` +
+      `SELECT * FROM file(${quoteString(file)}, 'RowBinary', ${quoteString(PAYLOAD_ROW_BINARY_STRUCTURE)})`
+    );
   }
 
   query(sql: string, format: string): Promise<string> {

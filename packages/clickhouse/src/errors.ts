@@ -30,3 +30,13 @@ export function embeddedStoreConflict(location: string, dir: string, cause: unkn
     `Close that store before opening ${dir}, or use one TRACETAPE_DIR throughout.`,
   );
 }
+
+/** The embedded store could not write an insert's rows to its directory (a full disk, permissions). */
+export function insertFileUnwritable(location: string, dir: string, cause: unknown): StoreUnavailableError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new StoreUnavailableError(
+    location,
+    new Error(`could not write rows for the engine under ${dir} (${detail})`, { cause }),
+    'Free space on that disk or make that directory writable; later batches try again.',
+  );
+}

@@ -26,6 +26,7 @@ export { attributeValueToString, formatTimestamp, hrTimeToNanos, toSpanRow, type
 export { DEFAULT_PAYLOAD_THRESHOLD_BYTES, offloadPayloads, resolvePayloadRefs, type OffloadOptions } from './payload-offload.js';
 export { chunkEnds, DEFAULT_CHUNK_SIZES, splitIntoChunks, type ChunkSizes } from './content-chunks.js';
 export { MANIFEST_HEADER } from './payload-manifest.js';
+export { encodePayloadRow, PAYLOAD_ROW_BINARY_COLUMNS, PAYLOAD_ROW_BINARY_STRUCTURE } from './row-binary.js';
 export {
   ClickHouseSpanExporter,
   type ClickHouseSpanExporterOptions,

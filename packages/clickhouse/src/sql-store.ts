@@ -8,14 +8,19 @@ import { LAYOUT_QUERY, layoutFromColumns, layoutTables, lookupBoundsSql, spanRow
 /** Values bound server-side to `{name:Type}` placeholders; never spliced into SQL text. */
 export type QueryParams = Record<string, string | number | readonly string[]>;
 
-/** Rows for one table, as the JSONEachRow lines an INSERT carries. */
-export interface InsertBatch {
+/** Rows for one table. Each store encodes them as it inserts best (see chdb-store.ts). */
+export type InsertBatch = SpanBatch | PayloadBatch;
+
+interface BatchOf<Kind extends string, Row> {
+  kind: Kind;
   /** Quoted, database-qualified table name. */
   table: string;
-  rows: readonly object[];
+  rows: readonly Row[];
   /** Settings of this INSERT; values are digits or hex only, safe in SQL text. */
   settings: InsertSettings;
 }
+export type SpanBatch = BatchOf<'spans', SpanRow>;
+export type PayloadBatch = BatchOf<'payloads', PayloadRow>;
 
 export interface InsertSettings {
   /**
@@ -37,15 +42,11 @@ const PAYLOAD_LOOKUP_CHUNK = 1000;
 /** Root span first (no parent), then the earliest: the key argMin picks a trace's headline span by. */
 const ROOT_FIRST = "(ParentSpanId != '', Timestamp)";
 
-/**
- * `INSERT ... FORMAT JSONEachRow` followed by its data: what both chDB paths execute. `line` gives
- * a row's line (JSON.stringify escapes newlines, so each row stays on one line as the format needs).
- */
-export function insertStatement(batch: InsertBatch, line: (row: object) => string = (row) => JSON.stringify(row)): string {
-  const settings = Object.entries(batch.settings)
+/** The SETTINGS clause's body for an INSERT of `batch`. */
+export function insertSettingsSql(batch: InsertBatch): string {
+  return Object.entries(batch.settings)
     .map(([name, value]) => `${name} = ${typeof value === 'number' ? value : `'${value}'`}`)
     .join(', ');
-  return `INSERT INTO ${batch.table} SETTINGS ${settings} FORMAT JSONEachRow\n${batch.rows.map(line).join('\n')}\n`;
 }
 
 export function parseJsonEachRow<T>(text: string): T[] {
@@ -115,11 +116,11 @@ export abstract class SqlSpanStore implements SpanStore {
       this.schemaOptions.cluster === undefined ? { insert_deduplication_token: token } : { insert_deduplication_token: token, distributed_foreground_insert: 1 };
     if (payloads.length > 0) {
       const token = dedupToken('payloads', payloads.map(payloadRowKey));
-      batches.push({ table: this.names.payloads, rows: payloads, settings: settings(token) });
+      batches.push({ kind: 'payloads', table: this.names.payloads, rows: payloads, settings: settings(token) });
     }
     if (spans.length > 0) {
       const token = dedupToken('spans', spans.map((s) => s.TraceId + s.SpanId));
-      batches.push({ table: this.names.traces, rows: spans, settings: settings(token) });
+      batches.push({ kind: 'spans', table: this.names.traces, rows: spans, settings: settings(token) });
     }
     return batches;
   }

@@ -1,0 +1,57 @@
+import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** The embedded store's folder for RowBinary inserts in flight, inside its data directory. */
+export const INSERT_FILES_DIR = 'tracetape-inserts';
+
+/**
+ * Files holding the RowBinary bytes of one INSERT each, for the engine's `file()` table function to
+ * read. chDB's Node API carries only text formats inline, and binary bytes cannot travel in SQL
+ * text; a file in the store's own directory can. Each file lives for one insert.
+ */
+export class InsertFiles {
+  readonly dir: string;
+  private next = 0;
+  private created = false;
+
+  constructor(storeDir: string) {
+    this.dir = join(storeDir, INSERT_FILES_DIR);
+  }
+
+  private path(): string {
+    if (!this.created) {
+      // Left by a process that died mid-insert: the engine holds one directory per process, so
+      // nothing else can be reading them.
+      rmSync(this.dir, { recursive: true, force: true });
+      mkdirSync(this.dir, { recursive: true });
+      this.created = true;
+    }
+    return join(this.dir, `${process.pid}-${this.next++}.rowbinary`);
+  }
+
+  async write(bytes: readonly Buffer[]): Promise<string> {
+    const path = this.path();
+    await writeFile(path, bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes));
+    return path;
+  }
+
+  writeSync(bytes: readonly Buffer[]): string {
+    const path = this.path();
+    writeFileSync(path, Buffer.concat(bytes));
+    return path;
+  }
+
+  async remove(path: string): Promise<void> {
+    await unlink(path).catch(() => {});
+  }
+
+  removeSync(path: string): void {
+    try {
+      unlinkSync(path);
+    } catch {
+      // Already gone; the next store opened on this directory clears the folder anyway.
+    }
+  }
+
+}

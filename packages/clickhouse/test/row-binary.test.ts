@@ -1,0 +1,123 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '@tracetape/core';
+import { ChdbSpanStore, type PayloadRow } from '../src/index.js';
+import { INSERT_FILES_DIR } from '../src/insert-files.js';
+import { timestampNanos } from '../src/row-binary.js';
+import { tempDir } from './spans.js';
+
+function payload(data: string, timestamp: string): PayloadRow {
+  return { Hash: sha256Hex(data), Data: data, Size: Buffer.byteLength(data), Timestamp: timestamp };
+}
+
+describe('timestampNanos', () => {
+  it('reads a stored timestamp as nanoseconds since the epoch, UTC', () => {
+    expect(timestampNanos('1970-01-01 00:00:00.000000001')).toBe(1n);
+    expect(timestampNanos('2026-11-23 02:45:07.123456789')).toBe(BigInt(Date.UTC(2026, 10, 23, 2, 45, 7)) * 1_000_000n + 123_456_789n);
+    // A shorter fraction is a fraction of a second, not a count of nanoseconds.
+    expect(timestampNanos('2026-11-23 02:45:07.5')).toBe(BigInt(Date.UTC(2026, 10, 23, 2, 45, 7)) * 1_000_000n + 500_000_000n);
+    expect(timestampNanos('2026-11-23 02:45:07')).toBe(BigInt(Date.UTC(2026, 10, 23, 2, 45, 7)) * 1_000_000n);
+  });
+
+  it('refuses text that is not a stored timestamp', () => {
+    expect(() => timestampNanos('2026-11-23T02:45:07Z')).toThrow(/is not a 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn' timestamp/);
+  });
+});
+
+describe('payload rows inserted as RowBinary into the embedded store', () => {
+  const dir = tempDir('row-binary');
+  let store: ChdbSpanStore;
+  const insertFiles = join(dir.dir, INSERT_FILES_DIR);
+
+  beforeAll(async () => {
+    store = new ChdbSpanStore({ dir: dir.dir });
+    await store.init();
+  });
+  afterAll(async () => {
+    await store.close();
+    dir.remove();
+  });
+
+  async function stored(hashes: string[]): Promise<Array<{ Hash: string; Size: string; Timestamp: string }>> {
+    const text = await store.query(
+      `SELECT Hash, toString(Size) AS Size, toString(Timestamp) AS Timestamp FROM tracetape_payloads WHERE Hash IN (${hashes.map((h) => `'${h}'`).join(',')}) ORDER BY Timestamp`,
+      'JSONEachRow',
+    );
+    return text.trim().split('\n').map((line) => JSON.parse(line) as { Hash: string; Size: string; Timestamp: string });
+  }
+
+  it('reads back every byte, size and nanosecond, and leaves no file behind', async () => {
+    // Multi-byte UTF-8, every control character, quotes and backslashes, nothing, and megabytes:
+    // what a length-prefixed string must carry unchanged where a text format would escape.
+    const rows = [
+      payload('{"text":"naïve café — 日本語 🎉"}', '2026-11-23 01:00:00.000000001'),
+      payload(Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)).join('') + `\\'"\t\n`, '2026-11-23 01:00:00.123456789'),
+      payload('', '2026-11-23 01:00:01.000000000'),
+      payload('y'.repeat(3 * 1024 * 1024 + 7), '2026-11-23 01:00:02.999999999'),
+    ];
+    await store.insert([], rows);
+
+    const found = await store.getPayloads(rows.map((r) => r.Hash));
+    for (const row of rows) expect(found.get(row.Hash), `payload of ${row.Size} bytes`).toBe(row.Data);
+    expect(await stored(rows.map((r) => r.Hash))).toEqual(rows.map((r) => ({ Hash: r.Hash, Size: String(r.Size), Timestamp: r.Timestamp })));
+    expect(readdirSync(insertFiles)).toEqual([]);
+  });
+
+  it('inserts the same way from an exit handler (insertSync)', async () => {
+    const row = payload('written while exiting', '2026-11-23 01:00:03.000000042');
+    store.insertSync([], [row]);
+    expect((await store.getPayloads([row.Hash])).get(row.Hash)).toBe(row.Data);
+    expect(await stored([row.Hash])).toEqual([{ Hash: row.Hash, Size: String(row.Size), Timestamp: row.Timestamp }]);
+    expect(readdirSync(insertFiles)).toEqual([]);
+  });
+
+  it('stores a batch sent again by a later process once (its insert token still applies)', async () => {
+    const rows = [payload('resent one', '2026-11-23 01:00:07.000000000'), payload('resent two', '2026-11-23 01:00:07.000000001')];
+    await store.insert([], rows);
+    // A new store remembers nothing it wrote: only ClickHouse's insert deduplication can drop the copy.
+    await store.close();
+    store = new ChdbSpanStore({ dir: dir.dir });
+    await store.insert([], structuredClone(rows));
+    const count = await store.query(`SELECT count() FROM tracetape_payloads WHERE Hash IN ('${rows[0]!.Hash}', '${rows[1]!.Hash}')`, 'TabSeparated');
+    expect(Number(count)).toBe(2);
+  });
+
+  it('clears insert files a crashed process left when a new store first inserts', async () => {
+    const fresh = tempDir('row-binary-leftover');
+    const leftover = join(fresh.dir, INSERT_FILES_DIR, '12345-0.rowbinary');
+    mkdirSync(join(fresh.dir, INSERT_FILES_DIR), { recursive: true });
+    writeFileSync(leftover, 'bytes of an insert that never ran');
+    await store.close();
+    store = new ChdbSpanStore({ dir: fresh.dir });
+    try {
+      await store.init();
+      const row = payload('after a crash', '2026-11-23 01:00:04.000000000');
+      await store.insert([], [row]);
+      expect(existsSync(leftover)).toBe(false);
+      expect((await store.getPayloads([row.Hash])).get(row.Hash)).toBe(row.Data);
+    } finally {
+      await store.close();
+      fresh.remove();
+      store = new ChdbSpanStore({ dir: dir.dir });
+    }
+  });
+
+  it('says which directory it could not write to, and inserts again once it can', async () => {
+    await store.insert([], [payload('makes the folder', '2026-11-23 01:00:05.000000000')]);
+    // A file where the folder should be: every write under it fails, as on a full or read-only disk.
+    rmSync(insertFiles, { recursive: true, force: true });
+    writeFileSync(insertFiles, 'not a directory');
+    const row = payload('blocked', '2026-11-23 01:00:06.000000000');
+    const error = await store.insert([], [row]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'TRACETAPE_STORE_UNAVAILABLE' });
+    expect((error as Error).message).toContain(`could not write rows for the engine under ${insertFiles}`);
+    expect((error as Error).message).toContain('Free space on that disk or make that directory writable');
+    expect(() => store.insertSync([], [row])).toThrow(/could not write rows for the engine/);
+
+    rmSync(insertFiles, { force: true });
+    mkdirSync(insertFiles);
+    await store.insert([], [row]);
+    expect((await store.getPayloads([row.Hash])).get(row.Hash)).toBe(row.Data);
+  });
+});
