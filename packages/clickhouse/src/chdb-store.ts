@@ -6,6 +6,7 @@ import type { Session } from 'chdb';
 import { embeddedStoreConflict, embeddedStoreLocked, insertFileUnwritable, StoreQueryError } from './errors.js';
 import type { SchemaOptions } from './schema.js';
 import type { PayloadRow, SpanRow } from './store.js';
+import { closeSessionAtExit } from './chdb-exit.js';
 import { InsertFiles } from './insert-files.js';
 import { PreparedRows } from './prepared-rows.js';
 import { encodePayloadRow, PAYLOAD_ROW_BINARY_COLUMNS, PAYLOAD_ROW_BINARY_STRUCTURE } from './row-binary.js';
@@ -44,6 +45,10 @@ export class ChdbSpanStore extends SqlSpanStore {
   private readonly spanLines = new PreparedRows<SpanRow, string>((row) => JSON.stringify(row));
   private readonly payloadBytes = new PreparedRows<PayloadRow, Buffer>(encodePayloadRow);
   private readonly insertFiles: InsertFiles;
+  /** Inserts under way, and the index of the batch after the one the engine is running. */
+  private readonly running = new Set<{ batches: InsertBatch[]; next: number }>();
+  /** Asynchronous calls into the engine whose promises have not settled yet. */
+  private unsettled = 0;
 
   constructor(options: ChdbStoreOptions = {}) {
     super(options);
@@ -75,6 +80,7 @@ export class ChdbSpanStore extends SqlSpanStore {
 
   private async run(sql: string, params: QueryParams | undefined, format: string): Promise<string> {
     const session = this.open();
+    this.unsettled++;
     try {
       const result = params
         ? await session.queryBindAsync(sql, params, { format })
@@ -82,6 +88,8 @@ export class ChdbSpanStore extends SqlSpanStore {
       return result.text();
     } catch (error) {
       throw new StoreQueryError(this.location, error);
+    } finally {
+      this.unsettled--;
     }
   }
 
@@ -99,20 +107,46 @@ export class ChdbSpanStore extends SqlSpanStore {
   }
 
   protected async insertBatches(batches: InsertBatch[]): Promise<void> {
-    for (const batch of batches) {
-      if (batch.kind === 'spans') {
-        await this.run(this.spanInsert(batch), undefined, 'TabSeparated');
-        continue;
-      }
-      const file = await this.insertFiles.write(this.encoded(batch)).catch((error: unknown) => {
-        throw insertFileUnwritable(this.location, this.insertFiles.dir, error);
-      });
-      try {
-        await this.run(this.payloadInsert(batch, file), undefined, 'TabSeparated');
-      } finally {
-        await this.insertFiles.remove(file);
-      }
+    const insert = { batches, next: 0 };
+    this.running.add(insert);
+    try {
+      while (insert.next < batches.length) await this.insertBatch(batches[insert.next++]!);
+    } finally {
+      this.running.delete(insert);
     }
+  }
+
+  private async insertBatch(batch: InsertBatch): Promise<void> {
+    if (batch.kind === 'spans') {
+      await this.run(this.spanInsert(batch), undefined, 'TabSeparated');
+      return;
+    }
+    const file = await this.insertFiles.write(this.encoded(batch)).catch((error: unknown) => {
+      throw insertFileUnwritable(this.location, this.insertFiles.dir, error);
+    });
+    try {
+      await this.run(this.payloadInsert(batch, file), undefined, 'TabSeparated');
+    } finally {
+      await this.insertFiles.remove(file);
+    }
+  }
+
+  /**
+   * The batch the engine is running is sent again, then the ones after it. chDB runs one query of
+   * a session at a time, so the first waits for the running one to finish, and its insert token
+   * makes ClickHouse drop it as a copy; if the process had ended first, it would have been lost.
+   */
+  finishInsertsSync(): void {
+    const inserts = [...this.running];
+    this.running.clear();
+    for (const insert of inserts) {
+      const rest = insert.batches.slice(Math.max(0, insert.next - 1));
+      // The asynchronous loop, should it ever resume, finds nothing left to do.
+      insert.next = insert.batches.length;
+      this.insertBatchesSync(rest, []);
+    }
+    // The engine has finished the insert that was reading one; its own removal will not run now.
+    this.insertFiles.removeAllSync();
   }
 
   protected insertBatchesSync(batches: InsertBatch[], schema: string[]): void {
@@ -167,8 +201,16 @@ export class ChdbSpanStore extends SqlSpanStore {
 
   closeSync(): void {
     this.closed = true;
-    this.session?.close();
+    const session = this.session;
     this.session = undefined;
+    if (!session) return;
+    // A call still unsettled here never will be (this runs at exit): see closeSessionAtExit.
+    try {
+      if (this.unsettled > 0 && closeSessionAtExit(session)) return;
+    } catch (error) {
+      throw new StoreQueryError(this.location, error);
+    }
+    session.close();
   }
 
   async close(): Promise<void> {

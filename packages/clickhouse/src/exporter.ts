@@ -28,6 +28,13 @@ interface QueuedInsert extends Converted {
   settle(result: ExportResult): void;
 }
 
+/** The batches of the insert the store is running; `finished` once an exit handler completed it. */
+interface RunningInsert {
+  merged: QueuedInsert[];
+  spanCount: number;
+  finished: boolean;
+}
+
 /**
  * Batches that arrive while an insert runs are merged into the next one, up to this many spans:
  * ClickHouse writes a part per insert, and a few large inserts cost far less than many small ones.
@@ -56,6 +63,7 @@ export class ClickHouseSpanExporter implements SpanExporter {
   private readonly pending = new Set<Promise<unknown>>();
   private queue: QueuedInsert[] = [];
   private draining: Promise<void> | undefined;
+  private running: RunningInsert | undefined;
   private initialized: Promise<void> | undefined;
   private isShutdown = false;
   private exported = 0;
@@ -78,6 +86,7 @@ export class ClickHouseSpanExporter implements SpanExporter {
    * queued behind a running insert are written with it: nothing asynchronous will run again.
    */
   exportSync(spans: ReadableSpan[]): ExportResult {
+    this.finishRunningSync();
     const queued = this.queue.splice(0);
     if (this.isShutdown) {
       for (const q of queued) q.settle(this.fail(q.spans.length, new Error('the exporter was already shut down')));
@@ -97,11 +106,15 @@ export class ClickHouseSpanExporter implements SpanExporter {
     return { code: ExportResultCode.SUCCESS };
   }
 
-  /** Closes the store synchronously, last thing in a process 'exit' handler. */
+  /**
+   * Last thing in a process 'exit' handler: completes the running insert and writes the batches
+   * queued behind it, where the store can (see SpanStore.finishInsertsSync), then closes the store.
+   */
   shutdownSync(): void {
+    if (!this.isShutdown) this.exportSync([]);
     this.isShutdown = true;
-    // Closing under a running insert would abort the engine; better to leave it to the exit.
-    if (this.pending.size > 0) return;
+    // Closing under a running insert would abort the engine; a store that cannot finish it leaves it to the exit.
+    if (this.pending.size > 0 && !this.store.finishInsertsSync) return;
     try {
       this.store.closeSync();
     } catch {
@@ -154,18 +167,38 @@ export class ClickHouseSpanExporter implements SpanExporter {
         merged.push(next);
         spanCount += next.spans.length;
       }
+      const running: RunningInsert = { merged, spanCount, finished: false };
+      this.running = running;
       try {
         await this.store.insert(
           merged.flatMap((m) => m.spans),
           merged.flatMap((m) => m.payloads),
         );
       } catch (error) {
-        for (const m of merged) m.settle(this.fail(m.spans.length, error));
+        if (!running.finished) for (const m of merged) m.settle(this.fail(m.spans.length, error));
         continue;
+      } finally {
+        this.running = undefined;
       }
+      if (running.finished) continue;
       this.exported += spanCount;
       for (const m of merged) m.settle({ code: ExportResultCode.SUCCESS });
     }
+  }
+
+  /** At exit, the store's threads end with the process: it completes the running insert now, if it can. */
+  private finishRunningSync(): void {
+    const running = this.running;
+    if (!running || running.finished || !this.store.finishInsertsSync) return;
+    running.finished = true;
+    try {
+      this.store.finishInsertsSync();
+    } catch (error) {
+      for (const m of running.merged) m.settle(this.fail(m.spans.length, error));
+      return;
+    }
+    this.exported += running.spanCount;
+    for (const m of running.merged) m.settle({ code: ExportResultCode.SUCCESS });
   }
 
   // Once per exporter; a failed attempt is forgotten so the next batch tries again.

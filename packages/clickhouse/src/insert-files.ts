@@ -14,6 +14,8 @@ export class InsertFiles {
   readonly dir: string;
   private next = 0;
   private created = false;
+  /** Written and not yet removed: an insert that was reading one when the process began to exit leaves it here. */
+  private readonly live = new Set<string>();
 
   constructor(storeDir: string) {
     this.dir = join(storeDir, INSERT_FILES_DIR);
@@ -27,7 +29,9 @@ export class InsertFiles {
       mkdirSync(this.dir, { recursive: true });
       this.created = true;
     }
-    return join(this.dir, `${process.pid}-${this.next++}.rowbinary`);
+    const path = join(this.dir, `${process.pid}-${this.next++}.rowbinary`);
+    this.live.add(path);
+    return path;
   }
 
   async write(bytes: readonly Buffer[]): Promise<string> {
@@ -43,15 +47,22 @@ export class InsertFiles {
   }
 
   async remove(path: string): Promise<void> {
+    this.live.delete(path);
     await unlink(path).catch(() => {});
   }
 
   removeSync(path: string): void {
+    this.live.delete(path);
     try {
       unlinkSync(path);
     } catch {
       // Already gone; the next store opened on this directory clears the folder anyway.
     }
+  }
+
+  /** At exit, once nothing reads them any more. */
+  removeAllSync(): void {
+    for (const path of [...this.live]) this.removeSync(path);
   }
 
 }

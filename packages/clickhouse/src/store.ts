@@ -72,6 +72,12 @@ export interface SpanStore {
   prepareRows?(spans: readonly SpanRow[], payloads: readonly PayloadRow[]): void;
   /** For process 'exit' handlers, where nothing asynchronous runs any more. */
   insertSync(spans: SpanRow[], payloads: PayloadRow[]): void;
+  /**
+   * Optional, for 'exit' handlers: completes synchronously the inserts still running, which would
+   * otherwise end with the process (the embedded engine's threads do). Afterwards nothing runs in
+   * the store, so closeSync() is safe. Throws what the store refused.
+   */
+  finishInsertsSync?(): void;
   /** All spans of a trace ordered by Timestamp; [] when the trace is unknown. */
   getTraceSpans(traceId: string): Promise<SpanRow[]>;
   /** Payload text by hash; hashes not found are absent from the map. */
