@@ -1,8 +1,9 @@
 // Where one core's time goes when spans with ~4 KB of payload are inserted into embedded chDB:
-// the exporter, ClickHouse alone with pre-built inserts, each table's inserts alone, and the same
-// rows into Null-engine copies (parsing only, nothing stored), each in the insert formats the store
-// uses and in JSONEachRow throughout. Each child runs pinned to one core,
-// interleaved round by round, so drift hits every variant alike; the table shows medians.
+// the exporter; ClickHouse alone with pre-built inserts, in the store's insert formats and in
+// JSONEachRow throughout, and with the payload text compressed less or not at all; each table's
+// inserts alone; and the same rows into Null-engine copies (parsing only, nothing stored). Each
+// child runs pinned to one core, interleaved round by round, so drift hits every variant alike;
+// the table shows medians.
 //
 //   node bench/exporter-ceiling.mjs [--quick | --smoke] [--rounds N] [--json]      (npm run bench:ceiling)
 //
@@ -21,6 +22,8 @@ const VARIANTS = [
   { id: 'exporter', label: 'ClickHouseSpanExporter, batches of 1024', engine: undefined, batch: 1024 },
   { id: 'all', label: 'chDB alone: both tables, payloads as RowBinary', engine: 'engine:all:rowbinary' },
   { id: 'all-json', label: 'chDB alone: both tables, all JSONEachRow', engine: 'engine:all:json' },
+  { id: 'all-lz4', label: 'chDB alone: both tables, payload Data LZ4, not ZSTD(3)', engine: 'engine:all:rowbinary:LZ4' },
+  { id: 'all-nocodec', label: 'chDB alone: both tables, payload Data uncompressed', engine: 'engine:all:rowbinary:NONE' },
   { id: 'payloads', label: 'chDB alone: tracetape_payloads only, RowBinary', engine: 'engine:payloads:rowbinary' },
   { id: 'payloads-json', label: 'chDB alone: tracetape_payloads only, JSONEachRow', engine: 'engine:payloads:json' },
   { id: 'spans', label: 'chDB alone: otel_traces only (view, skip indexes)', engine: 'engine:spans' },

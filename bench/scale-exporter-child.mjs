@@ -1,7 +1,7 @@
 // The measured side of bench/exporter-throughput.mjs, run in its own process so the parent can pin
 // it (and every thread chDB starts) to one core. Prints one JSON line with what it measured.
 //
-//   node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir] [engine[:part[:format]]]
+//   node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir] [engine[:part[:format[:codec]]]]
 //
 // With `engine`, the spans are converted to the rows the exporter writes and to INSERT statements
 // before the clock starts, and only ClickHouse's own work is timed: the ceiling any exporter over
@@ -10,6 +10,8 @@
 // tables' inserts into Null-engine copies, which parse the rows and store nothing), and compares
 // insert formats: `rowbinary` (the default, as the embedded store inserts: span rows as
 // JSONEachRow, payload rows as RowBinary read through file()) against `json` (JSONEachRow for both).
+// A `codec` (LZ4, NONE) replaces the payload Data column's ZSTD(3) before the clock starts: how much
+// of the engine's time compressing payloads takes (the storage target needs ZSTD; see BENCHMARKS.md).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +35,7 @@ const SPANS_PER_TRACE = 100;
 const ENGINE_INSERT_SPANS = 4096;
 const ENGINE_PARTS = ['all', 'spans', 'payloads', 'parse'];
 const ENGINE_FORMATS = ['rowbinary', 'json'];
+const DATA_CODECS = ['LZ4', 'NONE'];
 
 function exportBatch(exporter, batch) {
   return new Promise((resolve, reject) => {
@@ -43,10 +46,15 @@ function exportBatch(exporter, batch) {
 async function main() {
   const count = Number(process.argv[2]);
   const batchSize = Number(process.argv[3]);
-  const [mode, part = 'all', format = 'rowbinary'] = (process.argv[5] ?? '').split(':');
+  const [mode, part = 'all', format = 'rowbinary', dataCodec] = (process.argv[5] ?? '').split(':');
   const engineOnly = mode === 'engine';
-  if (!Number.isInteger(count) || !Number.isInteger(batchSize) || count <= 0 || batchSize <= 0 || !ENGINE_PARTS.includes(part) || !ENGINE_FORMATS.includes(format)) {
-    throw new Error(`usage: node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir] [engine[:${ENGINE_PARTS.join('|')}[:${ENGINE_FORMATS.join('|')}]]]`);
+  if (
+    !Number.isInteger(count) || !Number.isInteger(batchSize) || count <= 0 || batchSize <= 0 ||
+    !ENGINE_PARTS.includes(part) || !ENGINE_FORMATS.includes(format) || (dataCodec !== undefined && !DATA_CODECS.includes(dataCodec))
+  ) {
+    throw new Error(
+      `usage: node bench/scale-exporter-child.mjs <spans> <batch> [tmpDir] [engine[:${ENGINE_PARTS.join('|')}[:${ENGINE_FORMATS.join('|')}[:${DATA_CODECS.join('|')}]]]]`,
+    );
   }
   const tmp = mkdtempSync(path.join(process.argv[4] ?? os.tmpdir(), 'tracetape-bench-exporter-'));
   const store = new ChdbSpanStore({ dir: path.join(tmp, 'store') });
@@ -86,6 +94,7 @@ async function main() {
         if (part !== 'payloads') statements.push(`INSERT INTO ${spanTable} FORMAT JSONEachRow\n${lines(rows)}`);
       }
     }
+    if (dataCodec) await store.query(`ALTER TABLE tracetape_payloads MODIFY COLUMN Data String CODEC(${dataCodec})`, 'TabSeparated');
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     // As the register hook's processor hands batches over: each as soon as it is full, without

@@ -76,7 +76,7 @@ describe('npm run bench', () => {
     const result = await runProcess(process.execPath, [path.join(REPO_ROOT, 'bench/exporter-ceiling.mjs'), '--smoke', '--json']);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as { variants: Array<{ id: string; spansPerSecond: number }> };
-    expect(report.variants.map((v) => v.id)).toEqual(['exporter', 'all', 'all-json', 'payloads', 'payloads-json', 'spans', 'parse', 'parse-json']);
+    expect(report.variants.map((v) => v.id)).toEqual(['exporter', 'all', 'all-json', 'all-lz4', 'all-nocodec', 'payloads', 'payloads-json', 'spans', 'parse', 'parse-json']);
     for (const v of report.variants) expect(Number.isFinite(v.spansPerSecond) && v.spansPerSecond > 0, v.id).toBe(true);
   });
 
