@@ -4,7 +4,8 @@
 //   2. plus a copy of every body from Node's diagnostics channels (no interceptor, no tracetape),
 //   3. plus the socket-level interceptor alone, reading a copy of every body (no tracetape code),
 //   4. tracetape capture exporting over OTLP to a sink that keeps nothing (no store),
-//   5. tracetape capture into embedded chDB (the default, and the suite's figure).
+//   5. tracetape capture into embedded chDB (the default, and the suite's figure),
+//   6. the same, reading outbound calls from the diagnostics channels (TRACETAPE_CAPTURE_SOURCE=channels).
 // Variants run in fresh children, interleaved round by round; the table shows medians.
 //
 //   node bench/capture-floor.mjs [--quick | --smoke] [--rounds N] [--json]      (npm run bench:capture-floor)
@@ -57,11 +58,17 @@ try {
       args: withImport(tracetapeRegister),
       env: cleanEnv({ ...common, TRACETAPE_MODE: 'capture', TRACETAPE_DIR: path.join(tmp, 'store') }),
     },
+    {
+      id: 'tracetape-channels',
+      label: 'tracetape capture via channels, embedded chDB',
+      args: withImport(tracetapeRegister),
+      env: cleanEnv({ ...common, TRACETAPE_MODE: 'capture', TRACETAPE_CAPTURE_SOURCE: 'channels', TRACETAPE_DIR: path.join(tmp, 'store-channels') }),
+    },
   ];
+  // Each chDB layer's store, and what it must hold: every request's three calls.
+  const stores = { tracetape: { dir: path.join(tmp, 'store'), requests: 0, processes: 0 }, 'tracetape-channels': { dir: path.join(tmp, 'store-channels'), requests: 0, processes: 0 } };
   const results = new Map(variants.map((v) => [v.id, []]));
   let nextId = 0;
-  let storedRequests = 0;
-  let storeProcesses = 0;
   for (let round = 0; round < rounds; round++) {
     const order = variants.map((_, i) => variants[(i + round) % variants.length]);
     for (const variant of order) {
@@ -70,12 +77,13 @@ try {
       if (m.errors > 0) throw new Error(`${variant.id}: ${m.errors} failed requests (first: ${m.firstError})`);
       if (m.stderr.trim()) throw new Error(`${variant.id}: ${m.stderr.trim().slice(0, 2000)}`);
       results.get(variant.id).push(m);
-      if (variant.id === 'tracetape') {
-        storedRequests += m.answered;
-        storeProcesses++;
+      const store = stores[variant.id];
+      if (store) {
+        store.requests += m.answered;
+        store.processes++;
       }
       process.stderr.write(
-        `round ${round + 1} ${variant.id.padEnd(15)} at ${PACED_RATE}/s p50 ${m.paced.p50.toFixed(1)} p99 ${m.paced.p99.toFixed(1)} ms; ` +
+        `round ${round + 1} ${variant.id.padEnd(18)} at ${PACED_RATE}/s p50 ${m.paced.p50.toFixed(1)} p99 ${m.paced.p99.toFixed(1)} ms; ` +
           `saturated ${m.reqPerSec.toFixed(1)} req/s, CPU ${m.cpuMsPerRequest.toFixed(2)} ms/req (JS ${m.mainThreadCpuMsPerRequest.toFixed(2)})\n`,
       );
     }
@@ -83,9 +91,11 @@ try {
   // The tracetape layers must have captured what they were sent, or their figures mean nothing.
   const sinkStats = await (await fetch(`${sinkUrl}/stats`)).json();
   if (sinkStats.exports === 0) throw new Error('the OTLP sink received no export from the tracetape-otlp variant');
-  const recording = await verifyRecording(path.join(tmp, 'store'), storedRequests + storeProcesses);
-  if (recording.recordedCalls < storedRequests * 3) {
-    throw new Error(`tracetape recorded ${recording.recordedCalls} of ${storedRequests * 3} calls into chDB${recording.error ? ` (${recording.error})` : ''}`);
+  for (const [id, store] of Object.entries(stores)) {
+    const recording = await verifyRecording(store.dir, store.requests + store.processes);
+    if (recording.recordedCalls < store.requests * 3) {
+      throw new Error(`${id} recorded ${recording.recordedCalls} of ${store.requests * 3} calls into chDB${recording.error ? ` (${recording.error})` : ''}`);
+    }
   }
   const base = results.get('otel');
   for (const variant of variants) {

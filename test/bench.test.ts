@@ -64,7 +64,7 @@ describe('npm run bench', () => {
     const result = await runProcess(process.execPath, [path.join(REPO_ROOT, 'bench/capture-floor.mjs'), '--smoke', '--json']);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as { variants: Array<{ id: string; pacedP99Ms: number; p99VsOtel: number; cpuMsPerRequest: number }> };
-    expect(report.variants.map((v) => v.id)).toEqual(['otel', 'channels', 'interceptor', 'tracetape-otlp', 'tracetape']);
+    expect(report.variants.map((v) => v.id)).toEqual(['otel', 'channels', 'interceptor', 'tracetape-otlp', 'tracetape', 'tracetape-channels']);
     for (const v of report.variants) {
       expect(Number.isFinite(v.pacedP99Ms) && v.pacedP99Ms > 0, v.id).toBe(true);
       expect(Number.isFinite(v.cpuMsPerRequest) && v.cpuMsPerRequest > 0, v.id).toBe(true);

@@ -47,6 +47,39 @@ describe('record then replay', () => {
     expect(replayed.stderr).toMatch(/2 served, 0 unconsumed, 0 blocked, 2 side effect\(s\) suppressed/);
   });
 
+  it('replays a run recorded from the diagnostics channels (TRACETAPE_CAPTURE_SOURCE=channels), OpenAI SDK included', async () => {
+    // Replay reads calls with the interceptor: the hashes the channels recorded must match what it sees.
+    const app = await recordThenReplay(['node', path.join(FIXTURES, 'esm-app.mjs')], {
+      UPSTREAM_URL: upstream.url,
+      TRACETAPE_CAPTURE_SOURCE: 'channels',
+    });
+    expect(app.recorded.stdout).toMatch(/^fetch: .*\nhttp: /);
+    expect(app.replayed.code, app.replayed.stderr).toBe(0);
+    expect(app.replayed.stdout).toBe(app.recorded.stdout);
+    expect(app.callsDuringReplay).toBe(0);
+    expect(app.replayed.stderr).toMatch(/2 served, 0 unconsumed, 0 blocked/);
+
+    for (const stream of ['0', '1']) {
+      const agent = await recordThenReplay(['node', path.join(FIXTURES, 'openai-app.mjs')], {
+        OPENAI_BASE_URL: `${llm.url}/v1`,
+        STREAM: stream,
+        TRACETAPE_CAPTURE_SOURCE: 'channels',
+      });
+      expect(agent.recorded.stdout).toMatch(stream === '1' ? /^streamed \d+ chunks: answer \d+: / : /^answer: answer \d+: /);
+      expect(agent.replayed.code, agent.replayed.stderr).toBe(0);
+      expect(agent.replayed.stdout).toBe(agent.recorded.stdout);
+      expect(agent.callsDuringReplay).toBe(0);
+    }
+
+    const bogus = await tracetape(['record', '--', 'node', path.join(FIXTURES, 'esm-app.mjs')], {
+      ...env,
+      UPSTREAM_URL: upstream.url,
+      TRACETAPE_CAPTURE_SOURCE: 'sockets',
+    });
+    expect(bogus.code).not.toBe(0);
+    expect(bogus.stderr).toContain('TRACETAPE_CAPTURE_SOURCE must be interceptor or channels, not "sockets".');
+  });
+
   it('replays a CommonJS app using fetch and http', async () => {
     const { recorded, replayed, callsDuringReplay } = await recordThenReplay(['node', path.join(FIXTURES, 'cjs-app.cjs')], {
       UPSTREAM_URL: upstream.url,

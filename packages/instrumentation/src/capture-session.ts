@@ -3,20 +3,22 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { Redactor } from '@tracetape/core';
 import { CaptureRegistry } from './capture-registry.js';
 import { CaptureSpanProcessor, type CaptureSpanProcessorOptions } from './capture-span-processor.js';
+import { ChannelTraffic } from './channel-traffic.js';
 import { attachHttpCapture } from './http-capture.js';
 import type { CaptureOptions } from './types.js';
 
 /** Capture mode for this process: intercepts outbound HTTP and puts payloads on spans. */
 export class CaptureSession {
-  private readonly interceptor = new HttpRequestInterceptor();
+  private readonly traffic: HttpRequestInterceptor | ChannelTraffic;
   private readonly registry = new CaptureRegistry();
   private readonly detach: () => void;
   private readonly redactor: Redactor;
 
   constructor(options: CaptureOptions = {}) {
     this.redactor = new Redactor(options.redaction);
-    this.interceptor.apply();
-    this.detach = attachHttpCapture(this.interceptor, this.registry, options);
+    this.traffic = options.source === 'channels' ? new ChannelTraffic() : new HttpRequestInterceptor();
+    this.traffic.apply();
+    this.detach = attachHttpCapture(this.traffic, this.registry, options);
   }
 
   /** The processor to put in front of the exporting processor. */
@@ -26,6 +28,6 @@ export class CaptureSession {
 
   dispose(): void {
     this.detach();
-    this.interceptor.dispose();
+    this.traffic.dispose();
   }
 }

@@ -1,9 +1,9 @@
 import { SpanKind, trace, type Span } from '@opentelemetry/api';
-import type { HttpRequestInterceptor } from '@mswjs/interceptors/http';
 import { inputHash, normalizeRequest, Redactor, type NormalizeOptions } from '@tracetape/core';
 import type { CaptureRegistry } from './capture-registry.js';
 import type { CapturedRequestPart } from './pending-capture.js';
 import { isInternalRequest } from './internal-traffic.js';
+import type { OutboundRequestEvent, OutboundResponseEvent, OutboundTraffic } from './outbound-traffic.js';
 import { readRequest } from './request-reader.js';
 import { ResponseRecording } from './response-recorder.js';
 import { spanForRequest } from './span-correlation.js';
@@ -14,7 +14,7 @@ const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /** Capture mode: every outbound HTTP call's request and response are read (from copies) onto its span. */
 export function attachHttpCapture(
-  interceptor: HttpRequestInterceptor,
+  traffic: OutboundTraffic,
   registry: CaptureRegistry,
   options: CaptureOptions = {},
 ): () => void {
@@ -24,7 +24,7 @@ export function attachHttpCapture(
   // Calls made outside any instrumented span (no traceparent, no active span) get a span of ours.
   const ownSpans = new Map<string, Span>();
 
-  const onRequest = ({ request, requestId }: { request: Request; requestId: string }): void => {
+  const onRequest = ({ request, requestId }: OutboundRequestEvent): void => {
     if (isInternalRequest(request)) return;
     const match = spanForRequest(request);
     if (match.kind === 'unsampled') return;
@@ -40,10 +40,10 @@ export function attachHttpCapture(
     capture.setRequest(captureRequest(request, redactor, normalizeOptions));
   };
 
-  const onResponse = ({ response, requestId }: { response: Response; requestId: string }): void => {
+  const onResponse = ({ response, requestId }: OutboundResponseEvent): void => {
     const capture = registry.forRequest(requestId);
     if (!capture) return;
-    // The interceptor already hands listeners their own copy. Cloning it again would tee it and
+    // Both traffic sources already hand listeners their own copy. Cloning it again would tee it and
     // leave the other branch unread, so that branch would buffer the whole body in memory.
     const recording = new ResponseRecording(response, { redactor, maxBodyBytes });
     capture.setResponse(recording);
@@ -55,11 +55,11 @@ export function attachHttpCapture(
     }
   };
 
-  interceptor.on('request', onRequest);
-  interceptor.on('response', onResponse);
+  traffic.on('request', onRequest);
+  traffic.on('response', onResponse);
   return () => {
-    interceptor.removeListener('request', onRequest);
-    interceptor.removeListener('response', onResponse);
+    traffic.removeListener('request', onRequest);
+    traffic.removeListener('response', onResponse);
   };
 }
 

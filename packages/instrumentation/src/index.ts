@@ -1,4 +1,6 @@
 export { CaptureSession } from './capture-session.js';
+export { ChannelTraffic, channelCaptureAvailable } from './channel-traffic.js';
+export type { OutboundRequestEvent, OutboundResponseEvent, OutboundTraffic } from './outbound-traffic.js';
 export { CaptureSpanProcessor, type CaptureSpanProcessorOptions } from './capture-span-processor.js';
 export { PlaybackSession } from './playback-session.js';
 export { InboundCapture, type HttpServerHooks } from './inbound-capture.js';
@@ -10,7 +12,7 @@ export { RunContextManager } from './run-context-manager.js';
 export { run } from './run.js';
 export { spanWithAttributes } from './span-with-attributes.js';
 export { TRACER_NAME } from './tracer-name.js';
-export type { CaptureOptions, HashingOptions, PlaybackOptions, TracetapeMode } from './types.js';
+export type { CaptureOptions, CaptureSource, HashingOptions, PlaybackOptions, TracetapeMode } from './types.js';
 export {
   installSources,
   NondeterminismPlayer,

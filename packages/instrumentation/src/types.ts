@@ -11,7 +11,14 @@ export interface HashingOptions {
 export interface CaptureOptions extends HashingOptions {
   /** Bodies larger than this are stored cut off and marked truncated (default 16 MiB). */
   maxBodyBytes?: number;
+  /**
+   * Where outbound calls are read: `interceptor` (default; socket level, every Node version) or
+   * `channels` (experimental; Node's diagnostics channels, Node 24.4+, several times cheaper).
+   */
+  source?: CaptureSource;
 }
+
+export type CaptureSource = 'interceptor' | 'channels';
 
 export interface PlaybackOptions extends HashingOptions {
   tape: Tape;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { context, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -17,7 +18,7 @@ import {
   type CapturedRequest,
   type RecordedResponse,
 } from '@tracetape/core';
-import { CaptureSession, TRACER_NAME } from '@tracetape/instrumentation';
+import { CaptureSession, channelCaptureAvailable, TRACER_NAME, type CaptureSource } from '@tracetape/instrumentation';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { httpRequest, readBody, signal, startServer, type TestServer } from './helpers.js';
 
@@ -26,7 +27,8 @@ const SSE_EVENTS = ['data: {"delta":"Hel"}\n\n', 'data: {"delta":"lo"}\n\n', 'da
 const BINARY = randomBytes(4096);
 const BIG = Buffer.alloc(MAX_BODY_BYTES * 3, 'abcdefgh');
 
-const exporter = new InMemorySpanExporter();
+/** Shut down with its provider; each session gets a fresh one. */
+let exporter = new InMemorySpanExporter();
 let session: CaptureSession;
 let provider: TracerProvider;
 let server: TestServer;
@@ -73,19 +75,29 @@ beforeAll(async () => {
       res.end();
     }
   });
-  session = new CaptureSession({ maxBodyBytes: MAX_BODY_BYTES });
-  provider = new TracerProvider({ spanProcessors: [session.spanProcessor(new SimpleSpanProcessor({ exporter }))] });
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 });
 
 afterAll(async () => {
+  await server?.close();
+});
+
+/** Each source must record the same call identically: replay matches what either recorded. */
+const SOURCES: CaptureSource[] = channelCaptureAvailable() ? ['interceptor', 'channels'] : ['interceptor'];
+
+function startSession(source: CaptureSource): void {
+  exporter = new InMemorySpanExporter();
+  session = new CaptureSession({ maxBodyBytes: MAX_BODY_BYTES, source });
+  provider = new TracerProvider({ spanProcessors: [session.spanProcessor(new SimpleSpanProcessor({ exporter }))] });
+  trace.setGlobalTracerProvider(provider);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+}
+
+async function stopSession(): Promise<void> {
   session?.dispose();
   await provider?.shutdown();
   trace.disable();
   context.disable();
-  await server?.close();
-});
+}
 
 beforeEach(() => exporter.reset());
 
@@ -126,7 +138,10 @@ function capturesOf(url: string): ReadableSpan[] {
 
 const text = (body: RecordedResponse['body']) => Buffer.from(decodeBody(body!)).toString('utf8');
 
-describe('CaptureSession', () => {
+describe.each(SOURCES)('CaptureSession reading outbound calls from the %s', (source) => {
+  beforeAll(() => startSession(source));
+  afterAll(stopSession);
+
   it('puts the hash, redacted request and response on the span named by traceparent', async () => {
     const { span, headers } = clientSpan('POST /json');
     const url = `${server.url}/json?b=2&a=1`;
@@ -196,6 +211,30 @@ describe('CaptureSession', () => {
     span.end();
     const { response } = captured(await exported(span));
     expect(JSON.parse(text(response.body))).toEqual({ ok: true, echoedBytes: 0 });
+  });
+
+  it('records a node:http POST written in pieces with its whole body, hashed as replay will', async () => {
+    const { span, headers } = clientSpan('POST /json via http');
+    const url = `${server.url}/json?via=http-post`;
+    const body = '{"question": "ünïcode", "n": 1}';
+    const res = await new Promise<number>((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' } }, (r) => {
+        r.resume();
+        r.on('end', () => resolve(r.statusCode!));
+      });
+      req.on('error', reject);
+      // Written before any socket is assigned, in three pieces, the last through end().
+      req.write(body.slice(0, 5));
+      req.write(Buffer.from(body.slice(5, 20)));
+      req.end(body.slice(20));
+    });
+    expect(res).toBe(200);
+    span.end();
+    const { hash, request, response } = captured(await exported(span));
+    const expected = normalizeRequest({ method: 'POST', url, headers: [['content-type', 'application/json']], body: Buffer.from(body) });
+    expect(request.normalized).toEqual(expected);
+    expect(hash).toBe(inputHash(expected));
+    expect(JSON.parse(text(response.body))).toEqual({ ok: true, echoedBytes: Buffer.byteLength(body) });
   });
 
   it('records a streamed SSE response as timed chunks without holding the stream back', async () => {
@@ -292,5 +331,27 @@ describe('CaptureSession', () => {
     await fetch(`${server.url}/json?after=2`).then((r) => r.text());
     await vi.waitFor(() => expect(capturesOf(`${server.url}/json?after=2`)).toHaveLength(1));
     expect(capturesOf(url)).toEqual([]);
+  });
+});
+
+describe.runIf(channelCaptureAvailable())('CaptureSession reading from the channels, where they see less', () => {
+  beforeAll(() => startSession('channels'));
+  afterAll(stopSession);
+
+  it('leaves out a fetch whose connection failed before its body was sent, rather than record it without the body', async () => {
+    const probe = http.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+
+    const { span, headers } = clientSpan('POST refused');
+    const error = (await fetch(`http://127.0.0.1:${port}/x`, { method: 'POST', headers, body: '{"a":1}' }).catch((e: unknown) => e)) as Error & {
+      cause?: { code?: string };
+    };
+    expect(error.cause?.code).toBe('ECONNREFUSED');
+    span.end();
+    const finished = await exported(span);
+    expect(finished.attributes[ATTR_TRACETAPE_REQUEST]).toBeUndefined();
+    expect(finished.attributes[ATTR_TRACETAPE_INPUT_HASH]).toBeUndefined();
   });
 });

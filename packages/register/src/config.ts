@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { channelCaptureAvailable, type CaptureSource } from '@tracetape/instrumentation';
 import {
   ConfigError,
   parseModelDriftAllowances,
@@ -27,6 +28,8 @@ export interface RegisterConfig {
   redaction: Required<RedactionOptions>;
   hashHeaders?: string[];
   maxBodyBytes?: number;
+  /** Capture: where outbound calls are read (TRACETAPE_CAPTURE_SOURCE; default the interceptor). */
+  captureSource?: CaptureSource;
   liveHosts: string[];
   /** Playback: LLM model drifts to serve anyway (TRACETAPE_ALLOW_MODEL_DRIFT, `recorded=current,…`). */
   allowModelDrift: ModelDriftAllowance[];
@@ -68,12 +71,28 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readon
   if (env.TRACETAPE_REPORT_FILE) config.reportPath = path.resolve(env.TRACETAPE_REPORT_FILE);
   if (env.TRACETAPE_RUN_FILE) config.runFilePath = path.resolve(env.TRACETAPE_RUN_FILE);
   if (env.TRACETAPE_HASH_HEADERS) config.hashHeaders = list(env.TRACETAPE_HASH_HEADERS);
+  const captureSource = captureSourceFrom(env);
+  if (captureSource) config.captureSource = captureSource;
   const maxBodyBytes = positiveInt(env, 'TRACETAPE_MAX_BODY_BYTES');
   if (maxBodyBytes !== undefined) config.maxBodyBytes = maxBodyBytes;
   if (mode === 'playback' && !config.tapePath) {
     throw new ConfigError('TRACETAPE_MODE=playback needs TRACETAPE_TAPE, the tape file to answer from (write one with `tracetape tape <traceId> -o tape.json`).');
   }
   return config;
+}
+
+function captureSourceFrom(env: NodeJS.ProcessEnv): CaptureSource | undefined {
+  const chosen = (env.TRACETAPE_CAPTURE_SOURCE ?? '').trim().toLowerCase();
+  if (chosen === '') return undefined;
+  if (chosen !== 'interceptor' && chosen !== 'channels') {
+    throw new ConfigError(`TRACETAPE_CAPTURE_SOURCE must be interceptor or channels, not "${env.TRACETAPE_CAPTURE_SOURCE}".`);
+  }
+  if (chosen === 'channels' && !channelCaptureAvailable()) {
+    throw new ConfigError(
+      `TRACETAPE_CAPTURE_SOURCE=channels needs Node 24.4 or later (undici's body channels); this is Node ${process.versions.node}. Unset it to capture with the interceptor.`,
+    );
+  }
+  return chosen;
 }
 
 function exporterKind(env: NodeJS.ProcessEnv): ExporterKind {

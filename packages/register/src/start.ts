@@ -68,7 +68,7 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
       ...(config.hashHeaders ? { hashHeaders: config.hashHeaders } : {}),
       ...(config.maxBodyBytes ? { maxBodyBytes: config.maxBodyBytes } : {}),
     };
-    const session = new CaptureSession(captureOptions);
+    const session = new CaptureSession({ ...captureOptions, ...(config.captureSource ? { source: config.captureSource } : {}) });
     inboundHooks = new InboundCapture(captureOptions).hooks();
     // Drops of the in-memory queue, and of every batch the exporter failed, count in the metrics.
     const spanExport = createSpanExport(config, () => exporter.droppedSpans);
