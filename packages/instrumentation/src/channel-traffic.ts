@@ -1,5 +1,6 @@
 import dc from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import { INTERNAL_REQUEST_HEADER } from '@tracetape/core';
 
 import type { OutboundRequestEvent, OutboundResponseEvent, OutboundTraffic } from './outbound-traffic.js';
 
@@ -100,6 +101,8 @@ export class ChannelTraffic implements OutboundTraffic {
 
   apply(): void {
     this.subscribe('undici:request:create', ({ request }: { request: UndiciRequest }) => {
+      // tracetape's own calls (an OTLP export, a ClickHouse insert) are never captured: not even copied.
+      if (undiciHeaders(request.headers).some(([name]) => name.toLowerCase() === INTERNAL_REQUEST_HEADER)) return;
       this.calls.set(request, this.newCall());
     });
     this.subscribe('undici:request:bodyChunkSent', ({ request, chunk }: { request: UndiciRequest; chunk: unknown }) => {
@@ -168,6 +171,7 @@ export class ChannelTraffic implements OutboundTraffic {
   }
 
   private watchClientRequest(request: ClientRequest): void {
+    if (request.hasHeader(INTERNAL_REQUEST_HEADER)) return;
     const call = this.newCall();
     this.calls.set(request, call);
     const { write, end } = request;
