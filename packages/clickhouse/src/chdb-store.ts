@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { StoreUnavailableError } from '@tracetape/core';
 import type { Session } from 'chdb';
-import { embeddedStoreConflict, embeddedStoreLocked, insertFileUnwritable, StoreQueryError } from './errors.js';
+import { embeddedStoreConflict, embeddedStoreLocked, StoreQueryError } from './errors.js';
 import type { SchemaOptions } from './schema.js';
 import type { PayloadRow, SpanRow } from './store.js';
 import { closeSessionAtExit } from './chdb-exit.js';
@@ -54,7 +54,7 @@ export class ChdbSpanStore extends SqlSpanStore {
     super(options);
     this.dir = resolve(options.dir ?? DEFAULT_STORE_DIR);
     this.location = `embedded ClickHouse at ${this.dir}`;
-    this.insertFiles = new InsertFiles(this.dir);
+    this.insertFiles = new InsertFiles(this.dir, this.location);
   }
 
   private open(): Session {
@@ -121,9 +121,7 @@ export class ChdbSpanStore extends SqlSpanStore {
       await this.run(this.spanInsert(batch), undefined, 'TabSeparated');
       return;
     }
-    const file = await this.insertFiles.write(this.encoded(batch)).catch((error: unknown) => {
-      throw insertFileUnwritable(this.location, this.insertFiles.dir, error);
-    });
+    const file = await this.insertFiles.write(this.encoded(batch));
     try {
       await this.run(this.payloadInsert(batch, file), undefined, 'TabSeparated');
     } finally {
@@ -164,12 +162,7 @@ export class ChdbSpanStore extends SqlSpanStore {
         runSync(this.spanInsert(batch));
         continue;
       }
-      let file: string;
-      try {
-        file = this.insertFiles.writeSync(this.encoded(batch));
-      } catch (error) {
-        throw insertFileUnwritable(this.location, this.insertFiles.dir, error);
-      }
+      const file = this.insertFiles.writeSync(this.encoded(batch));
       try {
         runSync(this.payloadInsert(batch, file));
       } finally {

@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { insertFileUnwritable } from './errors.js';
 
 /** The embedded store's folder for RowBinary inserts in flight, inside its data directory. */
 export const INSERT_FILES_DIR = 'tracetape-inserts';
@@ -17,7 +18,11 @@ export class InsertFiles {
   /** Written and not yet removed: an insert that was reading one when the process began to exit leaves it here. */
   private readonly live = new Set<string>();
 
-  constructor(storeDir: string) {
+  /** `location` names the store in errors. */
+  constructor(
+    storeDir: string,
+    private readonly location: string,
+  ) {
     this.dir = join(storeDir, INSERT_FILES_DIR);
   }
 
@@ -34,16 +39,25 @@ export class InsertFiles {
     return path;
   }
 
+  /** Throws a StoreUnavailableError naming the directory when it cannot be written (a full disk, permissions). */
   async write(bytes: readonly Buffer[]): Promise<string> {
-    const path = this.path();
-    await writeFile(path, bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes));
-    return path;
+    try {
+      const path = this.path();
+      await writeFile(path, Buffer.concat(bytes));
+      return path;
+    } catch (error) {
+      throw insertFileUnwritable(this.location, this.dir, error);
+    }
   }
 
   writeSync(bytes: readonly Buffer[]): string {
-    const path = this.path();
-    writeFileSync(path, Buffer.concat(bytes));
-    return path;
+    try {
+      const path = this.path();
+      writeFileSync(path, Buffer.concat(bytes));
+      return path;
+    } catch (error) {
+      throw insertFileUnwritable(this.location, this.dir, error);
+    }
   }
 
   async remove(path: string): Promise<void> {
@@ -64,5 +78,4 @@ export class InsertFiles {
   removeAllSync(): void {
     for (const path of [...this.live]) this.removeSync(path);
   }
-
 }

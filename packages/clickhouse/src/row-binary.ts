@@ -4,11 +4,13 @@
  * length-prefixed string about three times faster than the same row as JSON, whose payload text is
  * JSON escaped inside JSON. See BENCHMARKS.md.
  */
+import { PAYLOADS_COLUMNS } from './schema.js';
 import type { PayloadRow } from './store.js';
 
-/** The column list and types of an encoded payload row, as `file()`'s structure argument. */
-export const PAYLOAD_ROW_BINARY_STRUCTURE = 'Hash String, Data String, Size UInt64, Timestamp DateTime64(9)';
-export const PAYLOAD_ROW_BINARY_COLUMNS = ['Hash', 'Data', 'Size', 'Timestamp'] as const;
+/** The payload table's columns, in the order encodePayloadRow writes them (the table's own). */
+export const PAYLOAD_ROW_BINARY_COLUMNS: readonly string[] = PAYLOADS_COLUMNS.map((column) => column.name);
+/** Those columns and their types, as `file()`'s structure argument. */
+export const PAYLOAD_ROW_BINARY_STRUCTURE = PAYLOADS_COLUMNS.map((column) => `${column.name} ${column.type}`).join(', ');
 
 const NANOS_PER_SECOND = 1_000_000_000n;
 // 'YYYY-MM-DD hh:mm:ss' then an optional fraction of up to nine digits, UTC (formatTimestamp's shape).

@@ -1,7 +1,6 @@
 import dc from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { INTERNAL_REQUEST_HEADER } from '@tracetape/core';
-
 import type { OutboundRequestEvent, OutboundResponseEvent, OutboundTraffic } from './outbound-traffic.js';
 
 interface TrafficListeners {
@@ -182,7 +181,7 @@ export class ChannelTraffic implements OutboundTraffic {
       }
       return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
     } as ClientRequest['write'];
-    const done = (target: ClientRequest): void => void this.clientRequestDone(target);
+    const traffic = this;
     request.end = function (this: ClientRequest, chunk?: unknown, ...rest: unknown[]) {
       if (typeof chunk !== 'function' && !call.requestEmitted) {
         const bytes = chunkBytes(chunk, rest[0]);
@@ -190,9 +189,9 @@ export class ChannelTraffic implements OutboundTraffic {
       }
       const result = (end as (...args: unknown[]) => ClientRequest).call(this, chunk, ...rest);
       try {
-        done(this);
+        traffic.clientRequestDone(this);
       } catch {
-        // As above: capture's failure is never the app's.
+        // Capture's failure is never the app's: its request has gone out already.
       }
       return result;
     } as ClientRequest['end'];
