@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANTHROPIC_USAGE, anthropicMessagesAnswer } from './support/anthropic-compatible.js';
-import { FIXTURES, recordedTraceId, tempDir, tracetape } from './support/cli.js';
+import { FIXTURES, queryRows, recordedTraceId, tempDir, tracetape } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 import { chatCompletionAnswer } from './support/openai-compatible.js';
 
@@ -43,12 +43,7 @@ async function genAiSpans(traceId: string): Promise<GenAiRow[]> {
       SpanAttributes['gen_ai.usage.input_tokens'] AS inputTokens, SpanAttributes['gen_ai.usage.output_tokens'] AS outputTokens,
       path(SpanAttributes['url.full']) AS path
     FROM otel_traces WHERE TraceId = '${traceId}' AND mapContains(SpanAttributes, 'gen_ai.provider.name') ORDER BY Timestamp`;
-  const result = await tracetape(['query', sql, '--format', 'json'], env);
-  expect(result.code, result.stderr).toBe(0);
-  return result.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as GenAiRow);
+  return queryRows<GenAiRow>(sql, env);
 }
 
 async function record(app: string, appEnv: Record<string, string>) {

@@ -7,7 +7,7 @@ import { ExportTraceServiceRequest } from '@tracetape/collector';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClickHouseHttpHarness } from './support/clickhouse-http-server.js';
 import { startCollectorProcess } from './support/collector-process.js';
-import { FIXTURES, recordedTraceId, tempDir, tracetape } from './support/cli.js';
+import { FIXTURES, queryRows, recordedTraceId, tempDir, tracetape } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 
 // Apps under the register hook export OTLP to a running `tracetape collector` (a child process,
@@ -28,9 +28,7 @@ afterAll(async () => {
 });
 
 async function spanCounts(env: Record<string, string>): Promise<Map<string, number>> {
-  const result = await tracetape(['query', 'SELECT TraceId, count() AS spans FROM otel_traces GROUP BY TraceId', '--format', 'json'], env);
-  expect(result.code, result.stderr).toBe(0);
-  const rows = result.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { TraceId: string; spans: number | string });
+  const rows = await queryRows<{ TraceId: string; spans: number | string }>('SELECT TraceId, count() AS spans FROM otel_traces GROUP BY TraceId', env);
   return new Map(rows.map((row) => [row.TraceId, Number(row.spans)]));
 }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, recordedTraceId, REPO_ROOT, tempDir, tracetape } from './support/cli.js';
+import { FIXTURES, queryRows, recordedTraceId, REPO_ROOT, tempDir, tracetape } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 
 /*
@@ -78,9 +78,7 @@ function withRecordedValues(sql: string): string {
 }
 
 async function run(sql: string): Promise<Record<string, unknown>[]> {
-  const result = await tracetape(['query', sql, '--format', 'json'], env);
-  expect(result.code, result.stderr).toBe(0);
-  return result.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return queryRows<Record<string, unknown>>(sql, env);
 }
 
 describe('docs/sql-recipes.md', () => {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(REPO_ROOT, 'packages/replay/dist/cli.js');
@@ -30,6 +31,16 @@ export function runProcess(command: string, args: string[], env: Record<string, 
 /** `tracetape <args>` with the given environment. */
 export function tracetape(args: string[], env: Record<string, string | undefined> = {}, cwd = REPO_ROOT): Promise<CliResult> {
   return runProcess(process.execPath, [CLI, ...args], env, cwd);
+}
+
+/** The rows of `tracetape query <sql> --format json`, once the command has succeeded. */
+export async function queryRows<T>(sql: string, env: Record<string, string | undefined>): Promise<T[]> {
+  const result = await tracetape(['query', sql, '--format', 'json'], env);
+  expect(result.code, result.stderr).toBe(0);
+  return result.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
 }
 
 export function recordedTraceId(stderr: string): string {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { FIXTURES, REPO_ROOT, tracetape } from './cli.js';
+import { FIXTURES, queryRows, REPO_ROOT } from './cli.js';
 
 // What the outage tests share: the app they drive call by call, and how they check that each span
 // reached the store exactly once.
@@ -82,12 +82,7 @@ export async function storedSpans(store: Record<string, string>, traceId: string
   const sql =
     `SELECT SpanId, toString(count()) AS copies, toString(max(SpanAttributes['tracetape.input.hash'] != '')) AS recorded ` +
     `FROM otel_traces WHERE TraceId = '${traceId}' GROUP BY SpanId`;
-  const result = await tracetape(['query', sql, '--format', 'json'], store);
-  expect(result.code, result.stderr).toBe(0);
-  return result.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as StoredSpan);
+  return queryRows<StoredSpan>(sql, store);
 }
 
 /** Each call recorded once, and no SpanId twice. */
