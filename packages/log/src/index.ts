@@ -1,0 +1,21 @@
+export {
+  decodeControl,
+  decodeRecords,
+  encodeControl,
+  encodeRecord,
+  MAX_RECORD_BYTES,
+  RECORD_HEADER_BYTES,
+  RecordType,
+  type ControlRecord,
+  type DecodedRecords,
+  type DecodeStop,
+  type LogRecord,
+} from './record-format.js';
+export { LogReadError, LogWriteError, type LogWriteFailure } from './errors.js';
+export { currentWriter, parseSegmentName, segmentFileName, SEGMENT_SUFFIX, writerKey, type SegmentName, type WriterIdentity } from './segment-name.js';
+export { DEFAULT_LOG_MAX_BYTES, LogWriter, logDirBytes, type LogWriterOptions } from './log-writer.js';
+export { DEFAULT_READ_BYTES, readSegment } from './segment-reader.js';
+export { hasSegments, listSegments, LOG_SUBDIR, logDirOf, type SegmentFile } from './log-dir.js';
+export { writerMayBeAlive } from './writer-liveness.js';
+export { INGEST_STATE_FILE, IngestState, type IngestRange, type PendingIngest } from './ingest-state.js';
+export { INGEST_LOCK_FILE, IngestLock } from './ingest-lock.js';

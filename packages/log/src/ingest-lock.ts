@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const INGEST_LOCK_FILE = 'ingest.lock';
+
+/**
+ * One ingester per log directory, across processes: two would read the same records and store
+ * them twice. The lock file holds the owner's pid; a lock whose owner is gone (crashed, killed)
+ * is taken over, so a dead ingester never blocks the log for good.
+ */
+export class IngestLock {
+  private held = false;
+  private readonly file: string;
+
+  constructor(dir: string) {
+    this.file = path.join(dir, INGEST_LOCK_FILE);
+  }
+
+  tryAcquire(): boolean {
+    if (this.held) return true;
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.writeFileSync(this.file, String(process.pid), { flag: 'wx' });
+        this.held = true;
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        if (this.owner() !== undefined) return false;
+        fs.rmSync(this.file, { force: true });
+      }
+    }
+    return false;
+  }
+
+  /** The pid of a live owner, if any. */
+  owner(): number | undefined {
+    let pid: number;
+    try {
+      pid = Number(fs.readFileSync(this.file, 'utf8'));
+    } catch {
+      return undefined;
+    }
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    if (pid === process.pid) return this.held ? pid : undefined;
+    try {
+      process.kill(pid, 0);
+      return pid;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+    }
+  }
+
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    try {
+      if (fs.readFileSync(this.file, 'utf8') === String(process.pid)) fs.rmSync(this.file, { force: true });
+    } catch {
+      // Already removed.
+    }
+  }
+}
