@@ -10,7 +10,7 @@ import { closeSessionAtExit } from './chdb-exit.js';
 import { InsertFiles } from './insert-files.js';
 import { PreparedRows } from './prepared-rows.js';
 import { encodePayloadRow, PAYLOAD_ROW_BINARY_COLUMNS, PAYLOAD_ROW_BINARY_STRUCTURE } from './row-binary.js';
-import { insertSettingsSql, parseJsonEachRow, SqlSpanStore, type InsertBatch, type PayloadBatch, type QueryParams, type SpanBatch } from './sql-store.js';
+import { insertSettingsSql, parseJsonEachRow, SqlSpanStore, type InsertBatch, type PayloadBatch, type QueryParams, type RunBatch, type SpanBatch } from './sql-store.js';
 
 export const DEFAULT_STORE_DIR = '.tracetape';
 
@@ -117,8 +117,8 @@ export class ChdbSpanStore extends SqlSpanStore {
   }
 
   private async insertBatch(batch: InsertBatch): Promise<void> {
-    if (batch.kind === 'spans') {
-      await this.run(this.spanInsert(batch), undefined, 'TabSeparated');
+    if (batch.kind !== 'payloads') {
+      await this.run(this.jsonInsert(batch), undefined, 'TabSeparated');
       return;
     }
     const file = await this.insertFiles.write(this.encoded(batch));
@@ -158,8 +158,8 @@ export class ChdbSpanStore extends SqlSpanStore {
     };
     for (const statement of schema) runSync(statement);
     for (const batch of batches) {
-      if (batch.kind === 'spans') {
-        runSync(this.spanInsert(batch));
+      if (batch.kind !== 'payloads') {
+        runSync(this.jsonInsert(batch));
         continue;
       }
       const file = this.insertFiles.writeSync(this.encoded(batch));
@@ -176,8 +176,8 @@ export class ChdbSpanStore extends SqlSpanStore {
   }
 
   /** JSON.stringify escapes newlines, so each row stays on one line as JSONEachRow needs. */
-  private spanInsert(batch: SpanBatch): string {
-    const lines = batch.rows.map((row) => this.spanLines.get(row)).join('\n');
+  private jsonInsert(batch: SpanBatch | RunBatch): string {
+    const lines = batch.kind === 'spans' ? batch.rows.map((row) => this.spanLines.get(row)).join('\n') : batch.rows.map((row) => JSON.stringify(row)).join('\n');
     return `INSERT INTO ${batch.table} SETTINGS ${insertSettingsSql(batch)} FORMAT JSONEachRow\n${lines}\n`;
   }
 

@@ -3,6 +3,8 @@ export {
   DEFAULT_PAYLOADS_TABLE,
   DEFAULT_TRACES_TABLE,
   PAYLOADS_COLUMNS,
+  RUNS_COLUMNS,
+  DEFAULT_RUNS_TABLE,
   TRACE_ID_TS_COLUMNS,
   TRACES_COLUMNS,
   TRACES_SKIP_INDEXES,
@@ -17,12 +19,13 @@ export {
 } from './schema.js';
 export { MAX_RETENTION_SECONDS, RETENTION_ENV, parseRetention } from './retention.js';
 export { CLUSTER_ENV, DEFAULT_REPLICATION_PATH_PREFIX } from './cluster-schema.js';
-export type { ListTracesOptions, PayloadRow, SpanRow, SpanStore, TraceSummary } from './store.js';
+export type { ListTracesOptions, PayloadRow, RunRow, RunState, SpanRow, SpanStore, TraceRunState, TraceSummary } from './store.js';
+export { foldRunStates } from './sql-store.js';
 export { StoreQueryError } from './errors.js';
 export { ChdbSpanStore, DEFAULT_STORE_DIR, type ChdbStoreOptions } from './chdb-store.js';
 export { ServerSpanStore, type ServerStoreOptions } from './server-store.js';
 export { openStore, storeOptionsFromEnv, type StoreOptions } from './open-store.js';
-export { attributeValueToString, formatTimestamp, hrTimeToNanos, toSpanRow, type SpanRowSource } from './span-rows.js';
+export { attributeValueToString, formatNanos, formatTimestamp, hrTimeToNanos, toSpanRow, type SpanRowSource } from './span-rows.js';
 export { DEFAULT_PAYLOAD_THRESHOLD_BYTES, offloadPayloads, resolvePayloadRefs, type OffloadOptions } from './payload-offload.js';
 export { chunkEnds, DEFAULT_CHUNK_SIZES, splitIntoChunks, type ChunkSizes } from './content-chunks.js';
 export { MANIFEST_HEADER } from './payload-manifest.js';

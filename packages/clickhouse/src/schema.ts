@@ -17,6 +17,8 @@ export interface SchemaOptions {
   tracesTable?: string;
   /** Name of tracetape's payload table (default `tracetape_payloads`). */
   payloadsTable?: string;
+  /** Name of tracetape's table of recording runs and what they lost (default `tracetape_runs`). */
+  runsTable?: string;
   /** Retention in seconds; rows older than this are dropped by whole parts. Unset: keep forever. */
   ttlSeconds?: number;
   /**
@@ -36,11 +38,13 @@ export interface SchemaNames {
   traceIdTs: string;
   traceIdTsMv: string;
   payloads: string;
+  runs: string;
 }
 
 export const DEFAULT_DATABASE = 'default';
 export const DEFAULT_TRACES_TABLE = 'otel_traces';
 export const DEFAULT_PAYLOADS_TABLE = 'tracetape_payloads';
+export const DEFAULT_RUNS_TABLE = 'tracetape_runs';
 /** The view of payload text is named after the payload table: `tracetape_payloads_text`. */
 export const PAYLOAD_TEXT_SUFFIX = '_text';
 
@@ -67,6 +71,7 @@ interface TableNames {
   traceIdTs: string;
   traceIdTsMv: string;
   payloads: string;
+  runs: string;
 }
 
 function tableNames(options: SchemaOptions): TableNames {
@@ -77,6 +82,7 @@ function tableNames(options: SchemaOptions): TableNames {
     traceIdTs: `${traces}_trace_id_ts`,
     traceIdTsMv: `${traces}_trace_id_ts_mv`,
     payloads: checkIdentifier('table', options.payloadsTable ?? DEFAULT_PAYLOADS_TABLE),
+    runs: checkIdentifier('table', options.runsTable ?? DEFAULT_RUNS_TABLE),
   };
 }
 
@@ -92,6 +98,7 @@ export function schemaNames(options: SchemaOptions = {}): SchemaNames {
     traceIdTs: qualify(t.database, t.traceIdTs),
     traceIdTsMv: qualify(t.database, t.traceIdTsMv),
     payloads: qualify(t.database, t.payloads),
+    runs: qualify(t.database, t.runs),
   };
 }
 
@@ -167,6 +174,20 @@ export const PAYLOADS_COLUMNS: readonly ExpectedColumn[] = [
   { name: 'Data', type: 'String', codec: 'ZSTD(3)' },
   { name: 'Size', type: 'UInt64', codec: 'T64, ZSTD(1)' },
   { name: 'Timestamp', type: 'DateTime64(9)', codec: 'Delta(8), ZSTD(1)' },
+];
+
+export const RUNS_COLUMNS: readonly ExpectedColumn[] = [
+  { name: 'TraceId', type: 'String', codec: 'ZSTD(1)' },
+  { name: 'Writer', type: 'String', codec: 'ZSTD(1)' },
+  { name: 'Name', type: 'String', codec: 'ZSTD(1)' },
+  { name: 'ServiceName', type: 'LowCardinality(String)', codec: 'ZSTD(1)' },
+  { name: 'Pid', type: 'UInt32', codec: 'ZSTD(1)' },
+  { name: 'ProcessPath', type: 'String', codec: 'ZSTD(1)' },
+  { name: 'State', type: 'LowCardinality(String)', codec: 'ZSTD(1)' },
+  { name: 'LostSpans', type: 'UInt64', codec: 'ZSTD(1)' },
+  { name: 'Reason', type: 'String', codec: 'ZSTD(1)' },
+  { name: 'Started', type: 'DateTime64(9)', codec: 'Delta(8), ZSTD(1)' },
+  { name: 'Updated', type: 'DateTime64(9)', codec: 'Delta(8), ZSTD(1)' },
 ];
 
 export interface ExpectedColumn {
@@ -304,6 +325,31 @@ FROM parts INNER JOIN stored ON stored.Hash = parts.key
 GROUP BY parts.Hash`;
 }
 
+/**
+ * One row per recording process (writer) and trace, written by ingest from the recording log:
+ * whether the process is still recording, ended cleanly, or lost spans (and why). The newest row
+ * of a (TraceId, Writer) wins; readers take argMax by Updated because merges are eventual. Traces
+ * that never went through the log (a Collector's) have no row and count as complete.
+ */
+function runsTableDdl(t: Target, ttlSeconds: number | undefined): string {
+  return `CREATE TABLE IF NOT EXISTS ${t.table}${onCluster(t.cluster)} (
+  TraceId String CODEC(ZSTD(1)),
+  Writer String CODEC(ZSTD(1)),
+  Name String CODEC(ZSTD(1)),
+  ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+  Pid UInt32 CODEC(ZSTD(1)),
+  ProcessPath String CODEC(ZSTD(1)),
+  State LowCardinality(String) CODEC(ZSTD(1)),
+  LostSpans UInt64 CODEC(ZSTD(1)),
+  Reason String CODEC(ZSTD(1)),
+  Started DateTime64(9) CODEC(Delta(8), ZSTD(1)),
+  Updated DateTime64(9) CODEC(Delta(8), ZSTD(1))
+) ENGINE = ${engineClause('ReplacingMergeTree', ['Updated'], t.cluster)}
+PARTITION BY toDate(Started)
+ORDER BY (TraceId, Writer)
+${ttlClause('Started', ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
+}
+
 /** The statements that create the schema, in dependency order; every one is idempotent. */
 export function schemaStatements(options: SchemaOptions = {}): string[] {
   const t = tableNames(options);
@@ -322,6 +368,7 @@ export function schemaStatements(options: SchemaOptions = {}): string[] {
       traceIdTsViewDdl(at(t.traceIdTsMv), qualify(t.database, t.traces), qualify(t.database, t.traceIdTs)),
       payloadsTableDdl(at(t.payloads), ttl),
       payloadTextViewDdl(at(t.payloads + PAYLOAD_TEXT_SUFFIX), qualify(t.database, t.payloads)),
+      runsTableDdl(at(t.runs), ttl),
     );
     return statements;
   }
@@ -346,6 +393,8 @@ export function schemaStatements(options: SchemaOptions = {}): string[] {
     payloadsTableDdl(local(t.payloads), ttl),
     distributed(t.payloads, 'cityHash64(Hash)'),
     payloadTextViewDdl({ table: qualify(t.database, t.payloads + PAYLOAD_TEXT_SUFFIX), cluster }, qualify(t.database, t.payloads)),
+    runsTableDdl(local(t.runs), ttl),
+    distributed(t.runs, 'cityHash64(TraceId)'),
   );
   return statements;
 }
@@ -377,5 +426,6 @@ export function retentionStatements(options: SchemaOptions & { ttlSeconds: numbe
     alter(t.traces, rowTtl('Timestamp', options.ttlSeconds)),
     alter(t.traceIdTs, rowTtl('Start', options.ttlSeconds)),
     alter(t.payloads, payloadTtl(options.ttlSeconds)),
+    alter(t.runs, rowTtl('Started', options.ttlSeconds)),
   ];
 }

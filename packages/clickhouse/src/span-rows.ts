@@ -30,7 +30,11 @@ export function hrTimeToNanos(time: HrTime): bigint {
 
 /** 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn' in UTC: how DateTime64(9) reads and prints in a UTC session. */
 export function formatTimestamp(time: HrTime): string {
-  const nanos = hrTimeToNanos(time);
+  return formatNanos(hrTimeToNanos(time));
+}
+
+/** Nanoseconds since the epoch as ClickHouse's DateTime64(9) text, UTC. */
+export function formatNanos(nanos: bigint): string {
   const seconds = nanos / NANOS_PER_SECOND;
   const fraction = (nanos % NANOS_PER_SECOND).toString().padStart(9, '0');
   const date = new Date(Number(seconds) * 1000).toISOString();

@@ -1,6 +1,6 @@
 import { ATTR_TRACETAPE_INPUT_HASH, sha256Hex } from '@tracetape/core';
 import { schemaNames, schemaStatements, type SchemaNames, type SchemaOptions } from './schema.js';
-import type { ListTracesOptions, PayloadRow, SpanRow, SpanStore, TraceSummary } from './store.js';
+import type { ListTracesOptions, PayloadRow, RunRow, SpanRow, SpanStore, TraceRunState, TraceSummary } from './store.js';
 import { currentStatusSpelling, withCurrentSpellings } from './legacy-spellings.js';
 import { payloadRowKey, WrittenPayloads } from './written-payloads.js';
 import { LAYOUT_QUERY, layoutFromColumns, layoutTables, lookupBoundsSql, spanRowSelectList, type ColumnInfo, type TraceTableLayout } from './trace-layout.js';
@@ -9,7 +9,7 @@ import { LAYOUT_QUERY, layoutFromColumns, layoutTables, lookupBoundsSql, spanRow
 export type QueryParams = Record<string, string | number | readonly string[]>;
 
 /** Rows for one table. Each store encodes them as it inserts best (see chdb-store.ts). */
-export type InsertBatch = SpanBatch | PayloadBatch;
+export type InsertBatch = SpanBatch | PayloadBatch | RunBatch;
 
 interface BatchOf<Kind extends string, Row> {
   kind: Kind;
@@ -21,6 +21,7 @@ interface BatchOf<Kind extends string, Row> {
 }
 export type SpanBatch = BatchOf<'spans', SpanRow>;
 export type PayloadBatch = BatchOf<'payloads', PayloadRow>;
+export type RunBatch = BatchOf<'runs', RunRow>;
 
 export interface InsertSettings {
   /**
@@ -54,6 +55,21 @@ export function parseJsonEachRow<T>(text: string): T[] {
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line) => JSON.parse(line) as T);
+}
+
+const STATE_RANK: Record<RunRow['State'], number> = { complete: 0, recording: 1, incomplete: 2 };
+
+/** Per trace, the worst state any of its processes is in, with what they lost and why. */
+export function foldRunStates(rows: readonly RunRow[]): Map<string, TraceRunState> {
+  const folded = new Map<string, TraceRunState>();
+  for (const row of rows) {
+    const current = folded.get(row.TraceId) ?? { state: 'complete', lostSpans: 0, reasons: [] };
+    if (STATE_RANK[row.State] > STATE_RANK[current.state]) current.state = row.State;
+    current.lostSpans += row.LostSpans;
+    if (row.Reason && !current.reasons.includes(row.Reason)) current.reasons.push(row.Reason);
+    folded.set(row.TraceId, current);
+  }
+  return folded;
 }
 
 /**
@@ -90,9 +106,9 @@ export abstract class SqlSpanStore implements SpanStore {
     this.schemaReady = true;
   }
 
-  async insert(spans: SpanRow[], payloads: PayloadRow[]): Promise<void> {
+  async insert(spans: SpanRow[], payloads: PayloadRow[], runs: RunRow[] = []): Promise<void> {
     const unwritten = this.writtenPayloads.unwritten(payloads);
-    await this.insertBatches(this.batches(spans, unwritten));
+    await this.insertBatches(this.batches(spans, unwritten, runs));
     this.writtenPayloads.markWritten(unwritten);
   }
 
@@ -110,7 +126,7 @@ export abstract class SqlSpanStore implements SpanStore {
   }
 
   // Payloads go first, so no reader ever meets a reference whose payload is not there yet.
-  private batches(spans: SpanRow[], payloads: PayloadRow[]): InsertBatch[] {
+  private batches(spans: SpanRow[], payloads: PayloadRow[], runs: RunRow[] = []): InsertBatch[] {
     const batches: InsertBatch[] = [];
     const settings = (token: string): InsertSettings =>
       this.schemaOptions.cluster === undefined ? { insert_deduplication_token: token } : { insert_deduplication_token: token, distributed_foreground_insert: 1 };
@@ -122,7 +138,48 @@ export abstract class SqlSpanStore implements SpanStore {
       const token = dedupToken('spans', spans.map((s) => s.TraceId + s.SpanId));
       batches.push({ kind: 'spans', table: this.names.traces, rows: spans, settings: settings(token) });
     }
+    if (runs.length > 0) {
+      // The newest row of a run wins on merge: a repeat changes nothing, so no token is needed.
+      const token = dedupToken('runs', runs.map((r) => `${r.TraceId}/${r.Writer}/${r.State}/${r.LostSpans}/${r.Updated}`));
+      batches.push({ kind: 'runs', table: this.names.runs, rows: runs, settings: settings(token) });
+    }
     return batches;
+  }
+
+  async runRows(filter: { writers?: string[]; traceIds?: string[] }): Promise<RunRow[]> {
+    const writers = filter.writers ?? [];
+    const traceIds = filter.traceIds ?? [];
+    if (writers.length === 0 && traceIds.length === 0) return [];
+    if (!(await this.hasRunsTable())) return [];
+    const rows = await this.select<Omit<RunRow, 'Started' | 'Updated'> & { FirstStarted: string; LastUpdated: string }>(
+      `SELECT TraceId, Writer,
+         argMax(Name, Updated) AS Name, argMax(ServiceName, Updated) AS ServiceName, argMax(Pid, Updated) AS Pid,
+         argMax(ProcessPath, Updated) AS ProcessPath, argMax(State, Updated) AS State, argMax(LostSpans, Updated) AS LostSpans,
+         argMax(Reason, Updated) AS Reason, min(Started) AS FirstStarted, max(Updated) AS LastUpdated
+       FROM ${this.names.runs}
+       WHERE Writer IN {writers:Array(String)} OR TraceId IN {traceIds:Array(String)}
+       GROUP BY TraceId, Writer
+       ORDER BY FirstStarted, Writer`,
+      { writers, traceIds },
+    );
+    return rows.map(({ FirstStarted, LastUpdated, ...r }) => ({ ...r, Pid: Number(r.Pid), LostSpans: Number(r.LostSpans), Started: FirstStarted, Updated: LastUpdated }));
+  }
+
+  /** Whether the trace's recording processes said it is still recording or lost spans. */
+  async traceRunState(traceId: string): Promise<TraceRunState> {
+    return foldRunStates(await this.runRows({ traceIds: [traceId] })).get(traceId) ?? { state: 'complete', lostSpans: 0, reasons: [] };
+  }
+
+  // A store created by an older tracetape, or by a Collector, has no runs table until init().
+  private runsTableKnown = false;
+  private async hasRunsTable(): Promise<boolean> {
+    if (this.runsTableKnown) return true;
+    const [row] = await this.select<{ n: number | string }>(`SELECT count() AS n FROM system.tables WHERE database = {database:String} AND name = {table:String}`, {
+      database: layoutTables(this.schemaOptions).database,
+      table: this.schemaOptions.runsTable ?? 'tracetape_runs',
+    });
+    this.runsTableKnown = Number(row?.n ?? 0) > 0;
+    return this.runsTableKnown;
   }
 
   async getTraceSpans(traceId: string): Promise<SpanRow[]> {
@@ -214,15 +271,25 @@ export abstract class SqlSpanStore implements SpanStore {
        LIMIT {limit:UInt32}`,
       { limit, inputHashAttribute: ATTR_TRACETAPE_INPUT_HASH },
     );
-    return rows.map((r) => ({
-      traceId: String(r.traceId),
-      serviceName: String(r.serviceName),
-      name: String(r.name),
-      start: String(r.start),
-      durationMs: Number(r.durationMs),
-      status: currentStatusSpelling(String(r.status)),
-      spanCount: Number(r.spanCount),
-      recordedCalls: Number(r.recordedCalls),
-    }));
+    const states = foldRunStates(await this.runRows({ traceIds: rows.map((r) => String(r.traceId)) }));
+    return rows.map((r) => {
+      const summary: TraceSummary = {
+        traceId: String(r.traceId),
+        serviceName: String(r.serviceName),
+        name: String(r.name),
+        start: String(r.start),
+        durationMs: Number(r.durationMs),
+        status: currentStatusSpelling(String(r.status)),
+        spanCount: Number(r.spanCount),
+        recordedCalls: Number(r.recordedCalls),
+      };
+      const run = states.get(summary.traceId);
+      if (run && run.state !== 'complete') {
+        summary.state = run.state;
+        if (run.lostSpans > 0) summary.lostSpans = run.lostSpans;
+        if (run.reasons.length > 0) summary.reason = run.reasons.join('; ');
+      }
+      return summary;
+    });
   }
 }

@@ -37,6 +37,30 @@ export interface PayloadRow {
   Timestamp: string;
 }
 
+/** A recording process's word on one trace, as ingest stores it from the log (`tracetape_runs`). */
+export type RunState = 'recording' | 'complete' | 'incomplete';
+
+/** One row of `tracetape_runs`: a process (its log writer) that recorded into a trace. */
+export interface RunRow {
+  TraceId: string;
+  /** The log writer's key: start time, pid and thread of the recording process. */
+  Writer: string;
+  Name: string;
+  ServiceName: string;
+  Pid: number;
+  /** `0` for the run's first process, `0.1` for its first child… */
+  ProcessPath: string;
+  State: RunState;
+  /** Spans of this trace the process could not write, as far as it could say. */
+  LostSpans: number;
+  /** Why the run is incomplete; empty otherwise. */
+  Reason: string;
+  /** 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn', UTC. */
+  Started: string;
+  /** 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn', UTC: the newest row of a (TraceId, Writer) is its state. */
+  Updated: string;
+}
+
 /** One recorded run, as `tracetape traces` lists it. */
 export interface TraceSummary {
   traceId: string;
@@ -52,6 +76,19 @@ export interface TraceSummary {
   spanCount: number;
   /** Spans carrying a tracetape recording (a `tracetape.input.hash` attribute). */
   recordedCalls: number;
+  /** From the recording log: a process still writing it, or one that lost spans. Absent: complete. */
+  state?: Exclude<RunState, 'complete'>;
+  /** Spans the recording processes said they lost. */
+  lostSpans?: number;
+  /** Why it is incomplete, when it is. */
+  reason?: string;
+}
+
+/** What the recording processes of one trace said of it, folded: the worst state wins. */
+export interface TraceRunState {
+  state: RunState;
+  lostSpans: number;
+  reasons: string[];
 }
 
 export interface ListTracesOptions {
@@ -64,7 +101,10 @@ export interface SpanStore {
   readonly location: string;
   /** Creates the schema if absent; idempotent. */
   init(): Promise<void>;
-  insert(spans: SpanRow[], payloads: PayloadRow[]): Promise<void>;
+  /** Payloads first, then spans, then run rows: no reader meets a reference before its target. */
+  insert(spans: SpanRow[], payloads: PayloadRow[], runs?: RunRow[]): Promise<void>;
+  /** The newest row of each (TraceId, Writer) among those asked for, by writer or by trace. */
+  runRows(filter: { writers?: string[]; traceIds?: string[] }): Promise<RunRow[]>;
   /**
    * Optional: does now, for rows that will be inserted later, the part of the work that can be done
    * ahead (the embedded store serialises them), so it overlaps an insert that is still running.

@@ -18,4 +18,4 @@ export { DEFAULT_READ_BYTES, readSegment } from './segment-reader.js';
 export { hasSegments, listSegments, LOG_SUBDIR, logDirOf, type SegmentFile } from './log-dir.js';
 export { writerMayBeAlive } from './writer-liveness.js';
 export { INGEST_STATE_FILE, IngestState, type IngestRange, type PendingIngest } from './ingest-state.js';
-export { INGEST_LOCK_FILE, IngestLock } from './ingest-lock.js';
+export { INGEST_LOCK_FILE, IngestLock, PidLock } from './ingest-lock.js';

@@ -4,17 +4,13 @@ import path from 'node:path';
 export const INGEST_LOCK_FILE = 'ingest.lock';
 
 /**
- * One ingester per log directory, across processes: two would read the same records and store
- * them twice. The lock file holds the owner's pid; a lock whose owner is gone (crashed, killed)
- * is taken over, so a dead ingester never blocks the log for good.
+ * A lock across processes that a crash cannot leave behind: the lock file holds the owner's pid,
+ * and a lock whose owner is gone (crashed, killed) is taken over.
  */
-export class IngestLock {
+export class PidLock {
   private held = false;
-  private readonly file: string;
 
-  constructor(dir: string) {
-    this.file = path.join(dir, INGEST_LOCK_FILE);
-  }
+  constructor(readonly file: string) {}
 
   tryAcquire(): boolean {
     if (this.held) return true;
@@ -59,5 +55,12 @@ export class IngestLock {
     } catch {
       // Already removed.
     }
+  }
+}
+
+/** One ingester per log directory: two would read the same records and store them twice. */
+export class IngestLock extends PidLock {
+  constructor(dir: string) {
+    super(path.join(dir, INGEST_LOCK_FILE));
   }
 }

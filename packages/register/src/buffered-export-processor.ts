@@ -13,6 +13,8 @@ export interface BufferedExportOptions {
   scheduledDelayMs?: number;
   /** Spans held at most while the store is slow; beyond it new spans are dropped and counted. */
   maxQueueSize?: number;
+  /** Told of each span the full queue dropped, so the loss is known per trace. */
+  onQueueDrop?: (span: ReadableSpan) => void;
 }
 
 /**
@@ -30,6 +32,7 @@ export class BufferedExportProcessor implements SpanProcessor {
   private readonly maxBatchSize: number;
   private readonly scheduledDelayMs: number;
   private readonly maxQueueSize: number;
+  private readonly onQueueDrop: ((span: ReadableSpan) => void) | undefined;
 
   constructor(
     private readonly exporter: SyncCapableExporter,
@@ -39,6 +42,7 @@ export class BufferedExportProcessor implements SpanProcessor {
     this.maxBatchSize = options.maxBatchSize ?? 128;
     this.scheduledDelayMs = options.scheduledDelayMs ?? 1000;
     this.maxQueueSize = options.maxQueueSize ?? 50_000;
+    this.onQueueDrop = options.onQueueDrop;
   }
 
   get droppedSpans(): number {
@@ -51,6 +55,7 @@ export class BufferedExportProcessor implements SpanProcessor {
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
     if (this.queue.length + this.inFlight >= this.maxQueueSize) {
       this.dropped++;
+      this.onQueueDrop?.(span);
       return;
     }
     this.queue.push(span);

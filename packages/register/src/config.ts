@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { channelCaptureAvailable, type CaptureSource } from '@tracetape/instrumentation';
+import { DEFAULT_STORE_DIR } from '@tracetape/clickhouse';
+import { DEFAULT_LOG_MAX_BYTES, logDirOf } from '@tracetape/log';
 import {
   ConfigError,
   parseModelDriftAllowances,
@@ -45,6 +47,10 @@ export interface RegisterConfig {
   spoolDir: string;
   /** Beyond this the spool drops new batches, counted (TRACETAPE_SPOOL_MAX_BYTES, default 256 MiB). */
   spoolMaxBytes: number;
+  /** The recording log every process appends to (TRACETAPE_LOG_DIR, default `<store dir>/tracetape-log`). */
+  logDir: string;
+  /** Bound on the log's size on disk (TRACETAPE_LOG_MAX_BYTES, default 1 GiB): past it spans are dropped and counted. */
+  logMaxBytes: number;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv): RegisterConfig {
@@ -63,6 +69,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readon
     // Next to the store directory by default, so one store's spool is found by every run using it.
     spoolDir: path.resolve(env.TRACETAPE_SPOOL_DIR || `${env.TRACETAPE_DIR || '.tracetape'}-spool`),
     spoolMaxBytes: positiveInt(env, 'TRACETAPE_SPOOL_MAX_BYTES') ?? 256 * 1024 * 1024,
+    logDir: path.resolve(env.TRACETAPE_LOG_DIR || logDirOf(env.TRACETAPE_DIR || DEFAULT_STORE_DIR)),
+    logMaxBytes: positiveInt(env, 'TRACETAPE_LOG_MAX_BYTES') ?? DEFAULT_LOG_MAX_BYTES,
     thenLive: mode === 'playback' && ['1', 'true', 'yes'].includes((env.TRACETAPE_THEN_LIVE ?? '').toLowerCase()),
   };
   const breakAt = positiveInt(env, 'TRACETAPE_BREAK_AT');

@@ -1,4 +1,6 @@
 import { ClickHouseSpanExporter, openStore, storeOptionsFromEnv } from '@tracetape/clickhouse';
+import { LogWriter } from '@tracetape/log';
+import { LogSpanExporter, type TraceLoss } from './export/log-span-exporter.js';
 import type { SyncCapableExporter } from './buffered-export-processor.js';
 import type { RegisterConfig } from './config.js';
 import { ExportMetrics, type ExportCounts } from './export-metrics.js';
@@ -13,6 +15,8 @@ export interface SpanExport {
   spool?: ClosableSpool;
   /** The counters, published as OpenTelemetry metrics. */
   metrics: ExportMetrics;
+  /** Set when spans go to the recording log: what it could not take, per trace. */
+  log?: LogSpanExporter;
 }
 
 type Delivered = Omit<ExportCounts, 'dropped'>;
@@ -27,14 +31,21 @@ export function createSpanExporter(config: RegisterConfig): SyncCapableExporter 
  * every batch the exporter failed: together they are all the spans lost.
  */
 export function createSpanExport(config: RegisterConfig, droppedSpans: () => number = () => 0): SpanExport {
-  const { exporter, spool, delivered } = createDestination(config);
+  const { exporter, spool, delivered, log } = createDestination(config);
   const metrics = new ExportMetrics(() => ({ ...delivered(), dropped: droppedSpans() }));
   // The SDK, started right after this, installs the MeterProvider OTEL_METRICS_EXPORTER asks for.
   queueMicrotask(() => metrics.bind());
-  return { exporter: rebindingMetrics(exporter, metrics), ...(spool ? { spool } : {}), metrics };
+  return { exporter: rebindingMetrics(exporter, metrics), ...(spool ? { spool } : {}), ...(log ? { log } : {}), metrics };
 }
 
-function createDestination(config: RegisterConfig): { exporter: SyncCapableExporter; spool?: ClosableSpool; delivered: () => Delivered } {
+export type { TraceLoss };
+
+function createDestination(config: RegisterConfig): {
+  exporter: SyncCapableExporter;
+  spool?: ClosableSpool;
+  delivered: () => Delivered;
+  log?: LogSpanExporter;
+} {
   if (config.exporter === 'otlp') {
     const timeoutSet = Boolean(process.env.OTEL_EXPORTER_OTLP_TIMEOUT || process.env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT);
     const exporter = new OtlpSpanExporter({
@@ -48,12 +59,12 @@ function createDestination(config: RegisterConfig): { exporter: SyncCapableExpor
     return { exporter, spool: exporter.spool, delivered: () => exporter.spool.stats() };
   }
   const options = storeOptionsFromEnv();
-  const store = openStore(options);
-  // Only a server can be away for a while; the embedded store is a directory on this machine.
+  // The embedded store: the app only appends to the log; readers move it into the engine.
   if (!options.url) {
-    const exporter = new ClickHouseSpanExporter({ store });
-    return { exporter, delivered: () => ({ exported: exporter.stats().exported, spooled: 0, retried: 0, pending: 0 }) };
+    const log = new LogSpanExporter(new LogWriter({ dir: config.logDir, maxBytes: config.logMaxBytes }));
+    return { exporter: log, log, delivered: () => ({ exported: log.stats().written, spooled: 0, retried: 0, pending: 0 }) };
   }
+  const store = openStore(options);
   const spool = new SpoolingSpanStore(store, { dir: config.spoolDir, maxBytes: config.spoolMaxBytes });
   spool.start();
   return { exporter: new ClickHouseSpanExporter({ store: spool }), spool, delivered: () => spool.stats() };

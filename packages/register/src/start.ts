@@ -14,6 +14,7 @@ import {
   TRACER_NAME,
   type HttpServerHooks,
 } from '@tracetape/instrumentation';
+import { hrTimeToNanos } from '@tracetape/clickhouse';
 import { BufferedExportProcessor } from './buffered-export-processor.js';
 import type { RegisterConfig } from './config.js';
 import { installExitHooks } from './exit-hooks.js';
@@ -25,6 +26,7 @@ import { createSpanExport } from './span-exporter.js';
 import { configureTelemetryEnv } from './telemetry-env.js';
 import { continuationOf, ServedFromTapeMarker } from './then-live.js';
 import { closeSpool, type ClosableSpool } from './spool/close-spool.js';
+import type { LogSpanExporter } from './export/log-span-exporter.js';
 
 /** Spans are still made in playback (the code runs exactly as recorded) but go nowhere. */
 const DISCARD: SpanProcessor = {
@@ -61,6 +63,8 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
   let inboundReplay: InboundReplay | undefined;
   // Batches a ClickHouse server or collector could not take wait here; spooled at exit, told in one line.
   let spool: ClosableSpool | undefined;
+  // The recording log, when spans go there: it says what each trace lost.
+  let log: LogSpanExporter | undefined;
 
   if (config.mode === 'capture' || config.thenLive) {
     const captureOptions = {
@@ -73,7 +77,12 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
     // Drops of the in-memory queue, and of every batch the exporter failed, count in the metrics.
     const spanExport = createSpanExport(config, () => exporter.droppedSpans);
     spool = spanExport.spool;
-    const exporter = new BufferedExportProcessor(spanExport.exporter);
+    log = spanExport.log;
+    const exporter = new BufferedExportProcessor(spanExport.exporter, {
+      // Appending to the log is cheap per batch and costs little per span: fewer, larger records.
+      ...(log ? { maxBatchSize: 512 } : {}),
+      onQueueDrop: (span) => log?.noteDropped(span.spanContext().traceId, 'the in-memory span queue was full (the app ends spans faster than they can be written)'),
+    });
     const traces = new RecordedTraces(exporter);
     // A replay continued live takes its clock and random reads from the tape, not a fresh recording.
     if (config.thenLive) servedMarker = new ServedFromTapeMarker(traces);
@@ -125,6 +134,14 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
   contextManager.setRunContext(trace.setSpan(ROOT_CONTEXT, runSpan));
   const runTraceId = runSpan.spanContext().traceId;
   replayedReads?.setProcessRun(runTraceId);
+  log?.announceRun({
+    traceId: runTraceId,
+    spanId: runSpan.spanContext().spanId,
+    name: config.runName,
+    serviceName: serviceName(config),
+    processPath: process.env.TRACETAPE_PROCESS_PATH || '0',
+    startNs: hrTimeToNanos((runSpan as unknown as ReadableSpan).startTime),
+  });
 
   process.on('uncaughtExceptionMonitor', (error) => {
     runSpan.recordException(error);
@@ -153,7 +170,7 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
         capture.processor.releaseWaitingSync();
         capture.exporter.flushAndCloseSync();
         if (spool) closeSpool(spool);
-        writeRunFile(config, runTraceId, capture.traces);
+        writeRunFile(config, runTraceId, capture.traces, log);
         if (capture.exporter.droppedSpans > 0) {
           process.stderr.write(`tracetape: ${capture.exporter.droppedSpans} span(s) could not be stored (see the errors above).\n`);
         }
@@ -175,16 +192,30 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
   return { mode: config.mode, runTraceId };
 }
 
+/** The service name the SDK's resource gets, for the log's run record. */
+function serviceName(config: RegisterConfig): string {
+  const fromAttributes = /(?:^|,)\s*service\.name=([^,]*)/.exec(process.env.OTEL_RESOURCE_ATTRIBUTES ?? '')?.[1];
+  return process.env.OTEL_SERVICE_NAME || (fromAttributes ? decodeURIComponent(fromAttributes.trim()) : config.runName.replace(/\.[cm]?[jt]s$/, ''));
+}
+
 function hasServiceName(): boolean {
   return Boolean(process.env.OTEL_SERVICE_NAME) || /(^|,)\s*service\.name=/.test(process.env.OTEL_RESOURCE_ATTRIBUTES ?? '');
 }
 
-function writeRunFile(config: RegisterConfig, runTraceId: string, traces: RecordedTraces): void {
+function writeRunFile(config: RegisterConfig, runTraceId: string, traces: RecordedTraces, log: LogSpanExporter | undefined): void {
   if (!config.runFilePath) return;
   const recorded = traces.list();
   const lines = recorded.length > 0 ? recorded : [{ traceId: runTraceId, calls: 0 }];
   const text = lines
-    .map((entry) => JSON.stringify({ ...entry, name: entry.traceId === runTraceId ? config.runName : undefined, pid: process.pid }))
+    .map((entry) => {
+      const loss = log?.lossOf(entry.traceId);
+      return JSON.stringify({
+        ...entry,
+        name: entry.traceId === runTraceId ? config.runName : undefined,
+        pid: process.pid,
+        ...(loss ? { lostSpans: loss.spans, lossReason: loss.reason } : {}),
+      });
+    })
     .join('\n');
   try {
     fs.appendFileSync(config.runFilePath, `${text}\n`);

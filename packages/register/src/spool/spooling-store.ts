@@ -106,6 +106,10 @@ export class SpoolingSpanStore implements SpanStore {
     return this.inner.getTraceSpans(traceId);
   }
 
+  runRows(filter: { writers?: string[]; traceIds?: string[] }): ReturnType<SpanStore['runRows']> {
+    return this.inner.runRows(filter);
+  }
+
   getPayloads(hashes: string[]): Promise<Map<string, string>> {
     return this.inner.getPayloads(hashes);
   }

@@ -1,11 +1,89 @@
-import { openStore, storeOptionsFromEnv, type SpanStore } from '@tracetape/clickhouse';
+import path from 'node:path';
+import { DEFAULT_STORE_DIR, openStore, storeOptionsFromEnv, type SpanStore, type StoreOptions } from '@tracetape/clickhouse';
+import { LogIngester, type IngestReport } from '@tracetape/collector';
+import { StoreUnavailableError } from '@tracetape/core';
+import { logDirOf, PidLock } from '@tracetape/log';
 
-/** Opens the configured store for one command and always closes it, so the embedded store's lock is released. */
+/** How long a reading command waits for another one that holds the embedded store. */
+const WAIT_ENV = 'TRACETAPE_STORE_WAIT_MS';
+const DEFAULT_WAIT_MS = 60_000;
+const POLL_MS = 100;
+
+export interface StoreAccess {
+  options: StoreOptions;
+  /** The recording log this store is fed from. */
+  logDir: string;
+}
+
+export function storeAccessFromEnv(env: NodeJS.ProcessEnv = process.env): StoreAccess {
+  const options = storeOptionsFromEnv(env);
+  return { options, logDir: path.resolve(env.TRACETAPE_LOG_DIR || logDirOf(options.dir ?? DEFAULT_STORE_DIR)) };
+}
+
+/**
+ * Opens the configured store for one command, first moving into it whatever the recording log
+ * holds, and always closes it. The embedded engine serves one process at a time: a second
+ * reading command waits for the first (saying so) instead of meeting the engine's lock error.
+ */
 export async function withStore<T>(work: (store: SpanStore) => Promise<T>): Promise<T> {
-  const store = openStore(storeOptionsFromEnv());
+  const access = storeAccessFromEnv();
+  const release = access.options.url ? () => undefined : await holdEmbeddedStore(access.options.dir ?? DEFAULT_STORE_DIR);
+  const store = openStore(access.options);
   try {
+    await ingestLog(store, access.logDir);
     return await work(store);
   } finally {
-    await store.close();
+    try {
+      await store.close();
+    } finally {
+      release();
+    }
   }
+}
+
+/** One ingest pass, with what it skipped or could not do said on stderr. */
+export async function ingestLog(store: SpanStore, logDir: string): Promise<IngestReport> {
+  const report = await new LogIngester({ store, logDir }).ingest();
+  tellIngestReport(report, logDir);
+  return report;
+}
+
+export function tellIngestReport(report: IngestReport, logDir: string): void {
+  for (const skipped of report.skipped) {
+    process.stderr.write(
+      `tracetape: the recording log ${path.join(logDir, skipped.segment)} ended in ${skipped.bytes} unreadable byte(s) (${skipped.reason}); ` +
+        `they were skipped, and the runs process ${skipped.pid} was recording are marked incomplete.\n`,
+    );
+  }
+  if (report.rejected.count > 0) {
+    process.stderr.write(`tracetape: ${report.rejected.count} span(s) in the recording log could not be stored: ${report.rejected.reasons.join('; ')}\n`);
+  }
+  if (report.busyPid !== undefined) {
+    process.stderr.write(`tracetape: process ${report.busyPid} is moving the recording log into the store; what it has not stored yet is not shown.\n`);
+  }
+}
+
+/** Waits for the embedded store to be free; returns the release. */
+export async function holdEmbeddedStore(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<() => void> {
+  const resolved = path.resolve(dir);
+  const lock = new PidLock(path.join(resolved, 'tracetape-reader.lock'));
+  const waitMs = Number(env[WAIT_ENV] ?? DEFAULT_WAIT_MS);
+  const deadline = Date.now() + (Number.isFinite(waitMs) && waitMs >= 0 ? waitMs : DEFAULT_WAIT_MS);
+  let told = false;
+  while (!lock.tryAcquire()) {
+    const owner = lock.owner();
+    if (Date.now() >= deadline) {
+      throw new StoreUnavailableError(
+        `embedded ClickHouse at ${resolved}`,
+        new Error(`process ${owner ?? '(unknown)'} has been using it for longer than ${WAIT_ENV}=${waitMs} ms`),
+        'Wait for that command to finish (a `tracetape collector` or `tracetape ingest --follow` holds the store until stopped), or raise TRACETAPE_STORE_WAIT_MS.',
+      );
+    }
+    if (!told && owner !== undefined) {
+      told = true;
+      process.stderr.write(`tracetape: waiting for process ${owner}, which is using the store at ${resolved}…\n`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  return () => lock.release();
 }

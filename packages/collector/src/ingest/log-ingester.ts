@@ -1,0 +1,276 @@
+import { rmSync } from 'node:fs';
+import { DEFAULT_PAYLOAD_THRESHOLD_BYTES, type PayloadRow, type SpanRow, type SpanStore } from '@tracetape/clickhouse';
+import { sha256Hex } from '@tracetape/core';
+import {
+  decodeControl,
+  IngestLock,
+  IngestState,
+  listSegments,
+  readSegment,
+  RecordType,
+  writerKey,
+  writerMayBeAlive,
+  type IngestRange,
+  type LogRecord,
+  type SegmentFile,
+} from '@tracetape/log';
+import { decodeJsonRequest } from '../decode-json.js';
+import { convertRequest } from '../span-rows.js';
+import { RunRowsBuilder } from './run-rows.js';
+
+export interface LogIngesterOptions {
+  store: SpanStore;
+  /** The recording log directory. */
+  logDir: string;
+  /** An insert takes records until it holds this many spans (default 16,384)… */
+  maxSpansPerInsert?: number;
+  /** …or this many bytes of records (default 64 MiB): large inserts, bounded memory. */
+  maxBytesPerInsert?: number;
+  payloadThresholdBytes?: number;
+}
+
+/** Records a crashed or killed writer left half-written, or bytes that are no record. */
+export interface SkippedBytes {
+  segment: string;
+  pid: number;
+  bytes: number;
+  reason: string;
+}
+
+export interface IngestReport {
+  /** Spans stored by this pass. */
+  spans: number;
+  inserts: number;
+  /** Segments fully stored and removed. */
+  removedSegments: number;
+  skipped: SkippedBytes[];
+  /** Spans in the log that could not be stored (not a span OTLP can carry), with why. */
+  rejected: { count: number; reasons: string[] };
+  /** Set when another process is ingesting this log: nothing was done. */
+  busyPid?: number;
+}
+
+interface SegmentProgress {
+  segment: SegmentFile;
+  writer: string;
+  /** Where this pass got to. */
+  offset: number;
+  /** A final `end` record was read: the writer will add nothing. */
+  ended: boolean;
+  /** Where reading stopped short of the file's end, and why. */
+  stop: { kind: 'clean' } | { kind: 'incomplete' | 'corrupt'; offset: number; reason?: string };
+}
+
+interface Gathered {
+  ranges: IngestRange[];
+  records: { writer: string; record: LogRecord }[];
+  spans: number;
+  /** The insert is full: more records are waiting. */
+  full: boolean;
+}
+
+const DEFAULT_MAX_SPANS = 16_384;
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Moves the recording log into the store, exactly once: each insert is announced in the ingest
+ * state (its segment ranges) before it runs and committed after, so an ingester killed mid-insert
+ * redoes exactly the same rows, which the store's insert deduplication token then drops as a
+ * copy. Segments whose writer is done are removed once stored. One ingester per log at a time.
+ */
+export class LogIngester {
+  private readonly store: SpanStore;
+  private readonly logDir: string;
+  private readonly maxSpans: number;
+  private readonly maxBytes: number;
+  private readonly thresholdBytes: number;
+  private readonly lock: IngestLock;
+  private initialized = false;
+
+  constructor(options: LogIngesterOptions) {
+    this.store = options.store;
+    this.logDir = options.logDir;
+    this.maxSpans = options.maxSpansPerInsert ?? DEFAULT_MAX_SPANS;
+    this.maxBytes = options.maxBytesPerInsert ?? DEFAULT_MAX_BYTES;
+    this.thresholdBytes = options.payloadThresholdBytes ?? DEFAULT_PAYLOAD_THRESHOLD_BYTES;
+    this.lock = new IngestLock(this.logDir);
+  }
+
+  /** One pass: everything complete in the log now is stored when it returns. */
+  async ingest(): Promise<IngestReport> {
+    const report: IngestReport = { spans: 0, inserts: 0, removedSegments: 0, skipped: [], rejected: { count: 0, reasons: [] } };
+    if (listSegments(this.logDir).length === 0) return report;
+    if (!this.lock.tryAcquire()) {
+      report.busyPid = this.lock.owner();
+      return report;
+    }
+    try {
+      if (!this.initialized) {
+        await this.store.init();
+        this.initialized = true;
+      }
+      const state = new IngestState(this.logDir);
+      if (state.pending) {
+        // A pass before this one died inside this insert: the same ranges, the same rows, deduplicated.
+        const redo = this.reread(state.pending.ranges);
+        await this.insert(redo, report);
+        state.commit();
+      }
+      const progress = new Map<string, SegmentProgress>();
+      for (;;) {
+        const segments = listSegments(this.logDir);
+        const gathered = this.gather(segments, state, progress);
+        if (gathered.ranges.length === 0) break;
+        state.begin({ id: sha256Hex(JSON.stringify(gathered.ranges)), ranges: gathered.ranges });
+        await this.insert(gathered, report, progress);
+        state.commit();
+        if (!gathered.full) break;
+      }
+      await this.settleSegments(state, progress, report);
+      return report;
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  /** Reads records from each segment's offset on, up to the insert's bounds. */
+  private gather(segments: SegmentFile[], state: IngestState, progress: Map<string, SegmentProgress>): Gathered {
+    const gathered: Gathered = { ranges: [], records: [], spans: 0, full: false };
+    let bytes = 0;
+    for (const segment of segments) {
+      const from = state.offset(segment.file);
+      const entry = progress.get(segment.file) ?? { segment, writer: writerKey(segment), offset: from, ended: false, stop: { kind: 'clean' } };
+      entry.segment = segment;
+      progress.set(segment.file, entry);
+      if (from >= segment.size) continue;
+      if (gathered.full) continue;
+      const read = readSegment(segment.path, from, Math.max(1, this.maxBytes - bytes));
+      entry.stop = read.stop;
+      let to = from;
+      for (const record of read.records) {
+        if (gathered.records.length > 0 && (gathered.spans >= this.maxSpans || bytes >= this.maxBytes)) {
+          gathered.full = true;
+          break;
+        }
+        gathered.records.push({ writer: entry.writer, record });
+        if (record.type === RecordType.Spans) gathered.spans += estimateSpans(record);
+        bytes += record.end - record.offset;
+        to = record.end;
+      }
+      if (to > from) gathered.ranges.push({ segment: segment.file, from, to });
+      if (read.next > to || (gathered.spans >= this.maxSpans || bytes >= this.maxBytes)) gathered.full = true;
+      entry.offset = to;
+    }
+    return gathered;
+  }
+
+  private reread(ranges: IngestRange[]): Gathered {
+    const gathered: Gathered = { ranges, records: [], spans: 0, full: false };
+    const segments = new Map(listSegments(this.logDir).map((s) => [s.file, s]));
+    for (const range of ranges) {
+      const segment = segments.get(range.segment);
+      if (!segment) continue;
+      const read = readSegment(segment.path, range.from, range.to - range.from);
+      for (const record of read.records) {
+        if (record.end > range.to) break;
+        gathered.records.push({ writer: writerKey(segment), record });
+      }
+    }
+    return gathered;
+  }
+
+  private async insert(gathered: Gathered, report: IngestReport, progress?: Map<string, SegmentProgress>): Promise<void> {
+    const spans: SpanRow[] = [];
+    const payloads: PayloadRow[] = [];
+    const runs = new RunRowsBuilder(BigInt(Date.now()) * 1_000_000n);
+    for (const { writer, record } of gathered.records) {
+      if (record.type === RecordType.Control) {
+        const control = decodeControl(record);
+        runs.add(writer, control);
+        if (control.kind === 'end' && control.final && progress) {
+          for (const entry of progress.values()) if (entry.writer === writer) entry.ended = true;
+        }
+        continue;
+      }
+      const converted = convertRequest(decodeJsonRequest(record.payload), this.thresholdBytes);
+      for (const row of converted.rows) spans.push(row);
+      for (const payload of converted.payloads) payloads.push(payload);
+      report.rejected.count += converted.rejected.count;
+      for (const reason of converted.rejected.reasons) if (report.rejected.reasons.length < 5) report.rejected.reasons.push(reason);
+    }
+    if (runs.finishedWriters.size > 0) {
+      const earlier = await this.store.runRows({ writers: [...runs.finishedWriters] });
+      for (const writer of runs.finishedWriters) runs.settle(writer, earlier, { state: 'complete' });
+    }
+    if (spans.length === 0 && payloads.length === 0 && runs.rows.length === 0) return;
+    await this.store.insert(spans, payloads, runs.rows);
+    report.spans += spans.length;
+    report.inserts++;
+  }
+
+  /**
+   * Removes what is stored and will not grow: segments whose writer ended them, moved on to a
+   * later one, or is gone. A gone writer's unreadable tail is reported, and its runs that never
+   * ended are marked incomplete.
+   */
+  private async settleSegments(state: IngestState, progress: Map<string, SegmentProgress>, report: IngestReport): Promise<void> {
+    const entries = [...progress.values()];
+    const lastOfWriter = new Map<string, string>();
+    for (const entry of entries) lastOfWriter.set(entry.writer, entry.segment.file);
+    const removable: SegmentProgress[] = [];
+    const deadWriters = new Map<string, { pid: number; reason: string }>();
+    for (const entry of entries) {
+      const { segment } = entry;
+      const stored = entry.offset >= segment.size;
+      const movedOn = lastOfWriter.get(entry.writer) !== segment.file;
+      const alive = writerMayBeAlive(segment);
+      if (stored && (entry.ended || movedOn)) {
+        removable.push(entry);
+        continue;
+      }
+      if (alive) continue;
+      if (!stored) {
+        const reason =
+          entry.stop.kind === 'corrupt'
+            ? `${entry.stop.reason ?? 'damaged record'} at byte ${entry.stop.offset}`
+            : `a record cut off at byte ${entry.offset} (the process was killed or crashed while writing)`;
+        report.skipped.push({ segment: segment.file, pid: segment.pid, bytes: segment.size - entry.offset, reason });
+      }
+      if (!entry.ended && !movedOn) {
+        deadWriters.set(entry.writer, {
+          pid: segment.pid,
+          reason: `process ${segment.pid} ended without closing its recording log (killed, or crashed hard): spans it had not written yet are lost`,
+        });
+      }
+      removable.push(entry);
+    }
+    if (deadWriters.size > 0) {
+      const runs = new RunRowsBuilder(BigInt(Date.now()) * 1_000_000n);
+      const earlier = await this.store.runRows({ writers: [...deadWriters.keys()] });
+      for (const [writer, { reason }] of deadWriters) runs.settle(writer, earlier, { state: 'incomplete', reason });
+      if (runs.rows.length > 0) await this.store.insert([], [], runs.rows);
+    }
+    const removed: string[] = [];
+    for (const entry of removable) {
+      try {
+        rmSync(entry.segment.path, { force: true });
+        removed.push(entry.segment.file);
+      } catch {
+        // Stays for the next pass; its offset says it is stored.
+      }
+    }
+    state.forget(removed);
+    report.removedSegments += removed.length;
+  }
+}
+
+/** A cheap count of the spans in an OTLP/JSON record, for sizing inserts: each span has one spanId key. */
+function estimateSpans(record: LogRecord): number {
+  let count = 0;
+  let at = record.payload.indexOf('"spanId"');
+  while (at !== -1) {
+    count++;
+    at = record.payload.indexOf('"spanId"', at + 8);
+  }
+  return count;
+}

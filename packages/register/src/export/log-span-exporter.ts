@@ -1,0 +1,125 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { encodeRecord, LogWriteError, RecordType, type LogWriter } from '@tracetape/log';
+import type { SyncCapableExporter } from '../buffered-export-processor.js';
+
+/** What this process could not write, per trace. */
+export interface TraceLoss {
+  spans: number;
+  reason: string;
+}
+
+/**
+ * Appends each batch to the recording log as one record: an OTLP/JSON ExportTraceServiceRequest,
+ * the encoding the OpenTelemetry file exporter specifies (measured against OTLP protobuf in
+ * BENCHMARKS.md: cheaper to write on the app's thread and to read at ingest). Nothing here opens
+ * the store. A batch that cannot be written is a loss, counted per trace and said in the log
+ * itself when it still takes a control record, and once per kind on stderr; never thrown.
+ */
+export class LogSpanExporter implements SyncCapableExporter {
+  private readonly written = new Map<string, number>();
+  private readonly losses = new Map<string, TraceLoss>();
+  private readonly toldKinds = new Set<string>();
+  private writtenSpans = 0;
+  private lostSpans = 0;
+
+  constructor(private readonly writer: LogWriter) {}
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    resultCallback(this.exportSync(spans));
+  }
+
+  exportSync(spans: ReadableSpan[]): ExportResult {
+    if (spans.length === 0) return { code: ExportResultCode.SUCCESS };
+    try {
+      const request = JsonTraceSerializer.serializeRequest(spans);
+      if (!request) throw new Error('the OTLP serializer produced nothing');
+      this.writer.append(encodeRecord(RecordType.Spans, request));
+    } catch (error) {
+      this.lose(spans, error);
+      return { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) };
+    }
+    this.writtenSpans += spans.length;
+    for (const span of spans) {
+      const traceId = span.spanContext().traceId;
+      this.written.set(traceId, (this.written.get(traceId) ?? 0) + 1);
+    }
+    return { code: ExportResultCode.SUCCESS };
+  }
+
+  /**
+   * Says in the log, right away, that this process started recording a run: readers then list the
+   * trace as recording before any of its spans is flushed, and as incomplete if the process dies.
+   */
+  announceRun(run: { traceId: string; spanId: string; name: string; serviceName: string; processPath: string; startNs: bigint }): void {
+    try {
+      this.writer.appendControl({ kind: 'run-start', ...run, pid: process.pid, startNs: String(run.startNs) });
+    } catch (error) {
+      this.lose([], error);
+    }
+  }
+
+  /** Spans the in-memory queue dropped before they reached the exporter. */
+  noteDropped(traceId: string, reason: string): void {
+    this.addLoss(traceId, 1, reason);
+    this.lostSpans++;
+  }
+
+  lossOf(traceId: string): TraceLoss | undefined {
+    return this.losses.get(traceId);
+  }
+
+  stats(): { written: number; lost: number } {
+    return { written: this.writtenSpans, lost: this.lostSpans };
+  }
+
+  /** Says in the log what each trace lost so far, for the traces still missing it. Never throws. */
+  sayLosses(): void {
+    for (const [traceId, loss] of this.losses) {
+      try {
+        this.writer.appendControl({ kind: 'loss', traceId, spans: loss.spans, reason: loss.reason });
+      } catch {
+        // The log cannot take even this: the run file and stderr still say it.
+      }
+    }
+  }
+
+  shutdownSync(): void {
+    this.sayLosses();
+    this.writer.close();
+  }
+
+  async shutdown(): Promise<void> {
+    this.shutdownSync();
+  }
+
+  async forceFlush(): Promise<void> {}
+
+  private lose(spans: ReadableSpan[], error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    const kind = error instanceof LogWriteError ? error.failure : 'serialize';
+    this.lostSpans += spans.length;
+    const traces = new Map<string, number>();
+    for (const span of spans) traces.set(span.spanContext().traceId, (traces.get(span.spanContext().traceId) ?? 0) + 1);
+    for (const [traceId, count] of traces) this.addLoss(traceId, count, reason);
+    if (!this.toldKinds.has(kind)) {
+      this.toldKinds.add(kind);
+      process.stderr.write(`tracetape: lost ${spans.length} span(s): ${reason} (further losses of this kind are counted, not printed; the recording of this run is incomplete)\n`);
+    }
+    // Said in the log now, while it may still take a control record (a full log does; a full disk may not).
+    for (const traceId of traces.keys()) {
+      const loss = this.losses.get(traceId)!;
+      try {
+        this.writer.appendControl({ kind: 'loss', traceId, spans: loss.spans, reason: loss.reason });
+      } catch {
+        // As in sayLosses.
+      }
+    }
+  }
+
+  private addLoss(traceId: string, spans: number, reason: string): void {
+    const known = this.losses.get(traceId);
+    this.losses.set(traceId, { spans: (known?.spans ?? 0) + spans, reason: known?.reason ?? reason });
+  }
+}
