@@ -2,6 +2,7 @@ import { TracetapeError } from '@tracetape/core';
 import { collectorCommand } from './commands/collector.js';
 import type { Command } from './commands/command.js';
 import { fixtureCommand } from './commands/fixture.js';
+import { ingestCommand } from './commands/ingest.js';
 import { queryCommand } from './commands/query.js';
 import { recordCommand } from './commands/record.js';
 import { replayCommand } from './commands/replay.js';
@@ -9,7 +10,7 @@ import { schemaCommand } from './commands/schema.js';
 import { tapeCommand } from './commands/tape.js';
 import { tracesCommand } from './commands/traces.js';
 
-const COMMANDS: Command[] = [recordCommand, tracesCommand, tapeCommand, fixtureCommand, replayCommand, queryCommand, collectorCommand, schemaCommand];
+const COMMANDS: Command[] = [recordCommand, tracesCommand, tapeCommand, fixtureCommand, replayCommand, queryCommand, ingestCommand, collectorCommand, schemaCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

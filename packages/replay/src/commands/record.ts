@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@tracetape/core';
 import { runHooked } from '../child-process.js';
-import { readRunFile } from '../run-file.js';
+import { mergeRunLines, readRunFile, type RecordedRun } from '../run-file.js';
 import { makeScratchDir } from '../temp-files.js';
 import { splitAtDoubleDash, type Command } from './command.js';
 
@@ -11,9 +11,11 @@ export const recordCommand: Command = {
   usage: `tracetape record [--name <run name>] -- <command...>
 
 Runs the command with the tracetape register hook, recording every outbound call of each Node
-process it starts into the store (TRACETAPE_DIR, default .tracetape/, or TRACETAPE_CLICKHOUSE_URL).
-When it ends, prints on stderr the ID of each trace it recorded; replay one with
-\`tracetape replay <traceId> -- <command...>\`. Exits with the command's exit code.
+process it starts (its child node processes and worker threads too) into the recording log of the
+store (TRACETAPE_DIR, default .tracetape/, or TRACETAPE_CLICKHOUSE_URL). When it ends, prints on
+stderr the ID of each trace it recorded whole; replay one with
+\`tracetape replay <traceId> -- <command...>\`. Exits with the command's exit code, or 1 when any
+span could not be recorded (the message says which trace, how many spans and why).
 
 Options:
   --name <run name>   name of the run's root span (default: the script's file name)`,
@@ -27,19 +29,30 @@ Options:
       const env: Record<string, string> = { TRACETAPE_MODE: 'capture', TRACETAPE_RUN_FILE: runFile };
       if (values.name) env.TRACETAPE_RUN_NAME = values.name;
       const outcome = await runHooked({ command, env });
+      const all = mergeRunLines(readRunFile(runFile));
       // A wrapper process (npm, a shell-like script) records an empty run of its own: show the runs with calls.
-      const all = readRunFile(runFile);
-      const withCalls = all.filter((trace) => trace.calls > 0);
-      const recorded = withCalls.length > 0 ? withCalls : all;
-      if (recorded.length === 0) {
-        process.stderr.write('tracetape: nothing was recorded: the command started no Node process with the hook.\n');
+      const withCalls = all.filter((run) => run.calls > 0 || run.lostSpans > 0);
+      const runs = withCalls.length > 0 ? withCalls : all;
+      if (runs.length === 0) {
+        process.stderr.write(
+          outcome.signal
+            ? `tracetape: the command was ended by ${outcome.signal} before it could say what it recorded. What it had flushed is in the recording log: \`tracetape traces\` lists it, marked incomplete.\n`
+            : 'tracetape: nothing was recorded: the command started no Node process with the hook.\n',
+        );
       }
-      for (const trace of recorded) {
-        const label = [trace.name, `${trace.calls} call${trace.calls === 1 ? '' : 's'}`].filter(Boolean).join(', ');
-        process.stderr.write(`tracetape: recorded trace ${trace.traceId} (${label})\n`);
+      const whole = runs.filter((run) => run.lostSpans === 0);
+      for (const run of whole) process.stderr.write(`tracetape: recorded trace ${run.traceId} (${label(run)})\n`);
+      for (const run of runs.filter((r) => r.lostSpans > 0)) {
+        process.stderr.write(
+          `tracetape: trace ${run.traceId} (${label(run)}) is INCOMPLETE: ${run.lostSpans} span(s) were lost: ${run.lossReasons.join('; ')}\n`,
+        );
       }
-      if (recorded.length > 0) {
-        process.stderr.write(`tracetape: replay it with: tracetape replay ${recorded[0]!.traceId} -- ${command.join(' ')}\n`);
+      if (whole.length > 0) {
+        process.stderr.write(`tracetape: replay it with: tracetape replay ${whole[0]!.traceId} -- ${command.join(' ')}\n`);
+      }
+      if (runs.some((run) => run.lostSpans > 0)) {
+        process.stderr.write(`tracetape: the recording lost spans, so record exits 1; the command itself exited ${outcome.exitCode}.\n`);
+        return outcome.exitCode === 0 ? 1 : outcome.exitCode;
       }
       return outcome.exitCode;
     } finally {
@@ -47,3 +60,7 @@ Options:
     }
   },
 };
+
+function label(run: RecordedRun): string {
+  return [run.name, `${run.calls} call${run.calls === 1 ? '' : 's'}`].filter(Boolean).join(', ');
+}

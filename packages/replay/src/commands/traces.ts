@@ -5,7 +5,7 @@ import { withStore } from './store-access.js';
 
 export const tracesCommand: Command = {
   name: 'traces',
-  summary: 'list recent runs: trace ID, service, name, start, duration, status',
+  summary: 'list recent runs: trace ID, service, name, start, duration, status (recording, incomplete)',
   usage: `tracetape traces [--limit N] [--json]
 
 Lists the most recent traces in the store, newest first.
@@ -36,13 +36,17 @@ Options:
       t.name,
       t.start.slice(0, 23),
       `${t.durationMs.toFixed(1)} ms`,
-      t.status,
+      t.state === 'recording' ? `${t.status} (recording)` : t.state === 'incomplete' ? `${t.status} INCOMPLETE` : t.status,
       String(t.recordedCalls),
     ]);
     const titles = ['trace id', 'service', 'name', 'start (UTC)', 'duration', 'status', 'calls'];
     const widths = titles.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
     const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
     process.stdout.write([line(titles), ...rows.map(line)].join('\n') + '\n');
+    for (const t of traces.filter((trace) => trace.state === 'incomplete')) {
+      const lost = t.lostSpans ? `${t.lostSpans} span(s) lost` : 'spans missing';
+      process.stdout.write(`${t.traceId}: INCOMPLETE, ${lost}: ${t.reason ?? 'no reason recorded'}\n`);
+    }
     return 0;
   },
 };
