@@ -1,5 +1,5 @@
 -- tracetape schema: otel_traces in the OpenTelemetry Collector ClickHouse exporter's current layout,
--- its trace ID lookup table and view, tracetape_payloads and its text view. Generated from schemaStatements()
+-- its trace ID lookup table and view, tracetape_payloads and its text view, tracetape_runs. Generated from schemaStatements()
 -- in packages/clickhouse (test/compose-config.test.ts checks that it still matches).
 
 CREATE TABLE IF NOT EXISTS `default`.`otel_traces` (
@@ -89,3 +89,20 @@ SELECT
   if(count() = any(parts.total), arrayStringConcat(arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((parts.n, stored.Data))))), NULL) AS Data
 FROM parts INNER JOIN stored ON stored.Hash = parts.key
 GROUP BY parts.Hash;
+
+CREATE TABLE IF NOT EXISTS `default`.`tracetape_runs` (
+  TraceId String CODEC(ZSTD(1)),
+  Writer String CODEC(ZSTD(1)),
+  Name String CODEC(ZSTD(1)),
+  ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+  Pid UInt32 CODEC(ZSTD(1)),
+  ProcessPath String CODEC(ZSTD(1)),
+  State LowCardinality(String) CODEC(ZSTD(1)),
+  LostSpans UInt64 CODEC(ZSTD(1)),
+  Reason String CODEC(ZSTD(1)),
+  Started DateTime64(9) CODEC(Delta(8), ZSTD(1)),
+  Updated DateTime64(9) CODEC(Delta(8), ZSTD(1))
+) ENGINE = ReplacingMergeTree(Updated)
+PARTITION BY toDate(Started)
+ORDER BY (TraceId, Writer)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;

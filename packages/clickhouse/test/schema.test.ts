@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ChdbSpanStore,
   PAYLOADS_COLUMNS,
+  RUNS_COLUMNS,
   TRACE_ID_TS_COLUMNS,
   TRACES_COLUMNS,
   TRACES_SKIP_INDEXES,
@@ -57,6 +58,10 @@ describe('schema', () => {
   it('creates the trace-id lookup table and the payload table', async () => {
     expect(await describeTable('otel_traces_trace_id_ts')).toEqual(TRACE_ID_TS_COLUMNS);
     expect(await describeTable('tracetape_payloads')).toEqual(PAYLOADS_COLUMNS);
+  });
+
+  it('creates the table of recording runs, one row per trace and recording process', async () => {
+    expect(await describeTable('tracetape_runs')).toEqual(RUNS_COLUMNS);
   });
 
   it('creates the seven skip indexes', async () => {
