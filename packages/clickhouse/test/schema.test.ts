@@ -114,7 +114,7 @@ describe('schema', () => {
     await custom.init();
     await custom.init();
     const names = await rows<{ name: string }>("SELECT name FROM system.tables WHERE database = 'tracetape_custom' ORDER BY name");
-    expect(names.map((n) => n.name)).toEqual(['otel_traces', 'otel_traces_trace_id_ts', 'otel_traces_trace_id_ts_mv', 'tracetape_payloads', 'tracetape_payloads_text']);
+    expect(names.map((n) => n.name)).toEqual(['otel_traces', 'otel_traces_trace_id_ts', 'otel_traces_trace_id_ts_mv', 'tracetape_payloads', 'tracetape_payloads_text', 'tracetape_runs']);
     await custom.close();
   });
 
