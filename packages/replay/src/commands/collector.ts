@@ -1,11 +1,14 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
-import { ChdbSpanStore, openStore, storeOptionsFromEnv } from '@tracetape/clickhouse';
+import { ChdbSpanStore, openStore } from '@tracetape/clickhouse';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, TRACES_PATH, startCollector } from '@tracetape/collector';
 import { ConfigError, StoreUnavailableError } from '@tracetape/core';
 import type { Command } from './command.js';
+import { holdEmbeddedStore, storeAccessFromEnv, tellIngestReport } from './store-access.js';
+import { LogIngester } from '@tracetape/collector';
 
 const TOKEN_ENV = 'TRACETAPE_COLLECTOR_TOKEN';
+const LOG_INGEST_INTERVAL_MS = 500;
 const MAX_BODY_ENV = 'TRACETAPE_COLLECTOR_MAX_BODY_BYTES';
 
 function wholeNumber(value: string, what: string, min: number): number {
@@ -41,8 +44,9 @@ Receives OpenTelemetry traces over OTLP/HTTP (POST ${TRACES_PATH}, protobuf or J
 gzip) and writes them to the store (TRACETAPE_DIR, default .tracetape/, or
 TRACETAPE_CLICKHOUSE_URL), moving large payloads to the payload table as the register hook does.
 Apps record into it with OTEL_EXPORTER_OTLP_ENDPOINT=<the printed URL>; several processes can
-share one embedded store this way, since the collector holds its directory for them. Stop it
-(Ctrl-C, SIGTERM) before running \`tracetape replay\` against the same embedded store.
+share one embedded store this way. It also moves the recording log (TRACETAPE_LOG_DIR) into the
+store every 500 ms, since it holds the embedded store while it runs: reading commands against the
+same embedded store wait for it to stop (Ctrl-C, SIGTERM).
 
 Options:
   --host H             address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 exposes it to the network)
@@ -67,7 +71,9 @@ Options:
     const token = values.token ?? (process.env[TOKEN_ENV] || undefined);
     const host = values.host!;
 
-    const store = openStore(storeOptionsFromEnv());
+    const access = storeAccessFromEnv();
+    const release = access.options.url ? () => undefined : await holdEmbeddedStore(access.options.dir ?? '.tracetape');
+    const store = openStore(access.options);
     try {
       await store.init();
     } catch (error) {
@@ -75,6 +81,7 @@ Options:
       // itself. A server may come up later: senders get 503 and retry until it does.
       if (store instanceof ChdbSpanStore || !(error instanceof StoreUnavailableError)) {
         await store.close();
+        release();
         throw error;
       }
       process.stderr.write(`tracetape collector: ${error.message} Requests get 503 (senders retry) until it is reachable.\n`);
@@ -89,6 +96,7 @@ Options:
       onProblem: (status, message) => process.stderr.write(`tracetape collector: ${status === 200 ? 'partial success' : status}: ${message}\n`),
     }).catch(async (error: unknown) => {
       await store.close();
+      release();
       const code = error instanceof Error && 'code' in error ? String(error.code) : '';
       if (code === 'EADDRINUSE') throw new ConfigError(`${host}:${port} is already in use: stop what listens there, or pick another --port.`);
       throw error;
@@ -100,10 +108,22 @@ Options:
     process.stdout.write(`tracetape collector: listening on ${collector.url}${TRACES_PATH}, storing into ${store.location}\n`);
     process.stdout.write(`tracetape collector: record into it with OTEL_EXPORTER_OTLP_ENDPOINT=${collector.url}\n`);
 
+    // Apps recording beside it append to the log; the collector holds the store, so it moves the log in.
+    const ingester = new LogIngester({ store, logDir: access.logDir });
+    let ingesting: Promise<unknown> = Promise.resolve();
+    const ingestTimer = setInterval(() => {
+      ingesting = ingesting.then(() => ingester.ingest().then((report) => tellIngestReport(report, access.logDir))).catch((error: unknown) => {
+        process.stderr.write(`tracetape collector: could not ingest the recording log: ${error instanceof Error ? error.message : String(error)}\n`);
+      });
+    }, LOG_INGEST_INTERVAL_MS);
+
     const signal = await waitForStopSignal();
     process.stderr.write(`tracetape collector: ${signal}: finishing requests in progress, then closing the store\n`);
+    clearInterval(ingestTimer);
     await collector.close();
+    await ingesting;
     await store.close();
+    release();
     const stats = collector.stats();
     process.stderr.write(
       `tracetape collector: stored ${stats.storedSpans} span(s) from ${stats.requests} request(s); ` +
