@@ -1,5 +1,5 @@
 import type { FieldDiff } from './diff.js';
-import type { NormalizedRequest } from './tape.js';
+import type { NormalizedRequest, TapeIncomplete } from './tape.js';
 
 /** Base class of every error tracetape raises: a stable `code` plus a message that says what to do. */
 export class TracetapeError extends Error {
@@ -23,6 +23,8 @@ export interface DivergenceDetails {
   diff: FieldDiff[];
   /** Why nothing was served: no recording of this request, or all of its recordings already used. */
   reason: 'not-recorded' | 'exhausted';
+  /** The tape is of an incomplete recording and every step was served: the replay ran past its end. */
+  tapeEnded?: TapeIncomplete & { lastStep: number };
 }
 
 /** Playback met a request the tape does not hold. Nothing was sent to the network. */

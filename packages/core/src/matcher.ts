@@ -135,6 +135,9 @@ export class TapeMatcher {
     const closest = this.closestTo(request);
     const diff = closest ? diffRequests(closest.request.normalized, request) : [];
     const details: DivergenceDetails = { callIndex, current: request, inputHash: hash, diff, reason };
+    if (this.tape.incomplete && this.consumed.size === this.tape.entries.length) {
+      details.tapeEnded = { ...this.tape.incomplete, lastStep: Math.max(0, ...this.tape.entries.map((e) => e.step)) };
+    }
     if (closest) {
       details.closestStep = closest.step;
       details.closest = closest.request.normalized;
@@ -256,6 +259,14 @@ export function renderDivergence(details: DivergenceDetails): string {
     details.reason === 'exhausted'
       ? `was made more often than in the recording (all recorded responses for it were already served)`
       : `is not on the tape`;
+  if (details.tapeEnded) {
+    const lost = details.tapeEnded.lostSpans ? `, ${details.tapeEnded.lostSpans} span(s) lost` : '';
+    return [
+      `the tape ended at call #${details.callIndex}: ${current.method} ${current.url} comes after step ${details.tapeEnded.lastStep}, the last one stored.`,
+      `The recording of this run is incomplete (${details.tapeEnded.reason}${lost}): the replay ran as recorded up to there.`,
+      'Nothing was sent to the network. Record the run again with `tracetape record` to replay it whole.',
+    ].join('\n');
+  }
   const lines = [`replay diverged at call #${details.callIndex}: ${current.method} ${current.url} ${what}.`];
   if (details.closest && details.closestStep !== undefined) {
     lines.push(`closest recorded request: step ${details.closestStep}, ${details.closest.method} ${details.closest.url}`);

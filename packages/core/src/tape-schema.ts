@@ -93,6 +93,13 @@ export function checkTapeStructure(tape: JsonObject, where: string): void {
   c.array(tape.entries, 'entries').forEach((entry, index) => checkEntry(c, entry, `entries[${index}]`));
   if (tape.nondeterminism !== undefined) checkNondeterminism(c, tape.nondeterminism, 'nondeterminism');
   if (tape.inbound !== undefined) checkInbound(c, tape.inbound, 'inbound');
+  if (tape.incomplete !== undefined) {
+    const incomplete = c.object(tape.incomplete, 'incomplete');
+    c.string(incomplete.reason, 'incomplete.reason');
+    if (incomplete.lostSpans !== undefined && (typeof incomplete.lostSpans !== 'number' || !Number.isInteger(incomplete.lostSpans) || incomplete.lostSpans < 0)) {
+      c.fail('incomplete.lostSpans', `must be a whole number, not ${describe(incomplete.lostSpans)}`);
+    }
+  }
 }
 
 function checkDepth(c: Checker, tape: JsonObject): void {

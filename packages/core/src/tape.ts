@@ -141,6 +141,18 @@ export interface Tape {
   nondeterminism?: NondeterminismRecord;
   /** For a trace rooted at an inbound HTTP request: that request and the recorded response. */
   inbound?: InboundExchange;
+  /**
+   * Set when the recording lost spans (a killed process, a full disk): the tape holds what was
+   * stored, and a replay that runs past its last step is told the tape ended, not that it diverged.
+   */
+  incomplete?: TapeIncomplete;
+}
+
+export interface TapeIncomplete {
+  /** Why, as the recording processes or the ingest said it. */
+  reason: string;
+  /** Spans the recording processes said they lost, when they could say. */
+  lostSpans?: number;
 }
 
 /**

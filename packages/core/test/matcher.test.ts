@@ -170,3 +170,24 @@ describe('TapeMatcher.report', () => {
     expect(matcher.report().served).toHaveLength(1);
   });
 });
+
+describe('TapeMatcher: an incomplete recording', () => {
+  it('says the tape ended, with why, once a replay runs past the last stored step', () => {
+    const spec = { method: 'POST', url: 'https://h.test/step' };
+    const tape = { ...makeTape([makeEntry({ ...spec, step: 1, responseBody: 'one' })]), incomplete: { reason: 'process 42 was killed', lostSpans: 3 } };
+    const matcher = new TapeMatcher(tape);
+    const [req, hash] = call(spec);
+    expect(bodyText(matcher.take(req, hash))).toBe('one');
+    const error = divergence(() => matcher.take(...call({ method: 'POST', url: 'https://h.test/next' })));
+    expect(error.details.tapeEnded).toMatchObject({ lastStep: 1, reason: 'process 42 was killed', lostSpans: 3 });
+    expect(error.message).toMatch(/^the tape ended at call #2: POST https:\/\/h\.test\/next comes after step 1/);
+    expect(error.message).toContain('incomplete (process 42 was killed, 3 span(s) lost)');
+  });
+
+  it('still calls a changed request a divergence while recorded steps remain', () => {
+    const tape = { ...makeTape([makeEntry({ method: 'GET', url: 'https://h.test/a', step: 1 })]), incomplete: { reason: 'killed' } };
+    const error = divergence(() => new TapeMatcher(tape).take(...call({ method: 'GET', url: 'https://h.test/b' })));
+    expect(error.details.tapeEnded).toBeUndefined();
+    expect(error.message).toMatch(/^replay diverged at call #1/);
+  });
+});

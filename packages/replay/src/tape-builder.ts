@@ -1,4 +1,4 @@
-import { resolvePayloadRefs, type SpanRow, type SpanStore } from '@tracetape/clickhouse';
+import { foldRunStates, resolvePayloadRefs, type SpanRow, type SpanStore } from '@tracetape/clickhouse';
 import {
   ATTR_TRACETAPE_INPUT_HASH,
   ATTR_TRACETAPE_NONDETERMINISM,
@@ -26,7 +26,15 @@ export async function buildTape(store: SpanStore, traceIdInput: string): Promise
   const traceId = parseTraceId(traceIdInput);
   const rows = await store.getTraceSpans(traceId);
   if (rows.length === 0) throw new UnknownTraceError(traceId, store.location);
-  return tapeFromRows(traceId, await resolvePayloadRefs(rows, store));
+  const tape = tapeFromRows(traceId, await resolvePayloadRefs(rows, store));
+  const run = foldRunStates(await store.runRows({ traceIds: [traceId] })).get(traceId);
+  if (run && run.state !== 'complete') {
+    tape.incomplete = {
+      reason: run.state === 'recording' ? 'a process of this run is still recording it' : run.reasons.join('; ') || 'spans are missing',
+      ...(run.lostSpans > 0 ? { lostSpans: run.lostSpans } : {}),
+    };
+  }
+  return tape;
 }
 
 /** The tape of one trace from its `otel_traces` rows, payload references already resolved. */

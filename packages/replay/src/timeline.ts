@@ -2,7 +2,10 @@ import type { InboundExchange, LlmCallInfo, NondeterminismRecord, Tape, TapeEntr
 
 /** A readable listing of a tape: one line per step, numbered as replay reports and divergences name them. */
 export function renderTimeline(tape: Tape): string {
-  const header = `trace ${tape.traceId}  service ${tape.serviceName || '-'}  run ${tape.rootName || '-'}  recorded ${tape.recordedAt}`;
+  const incomplete = tape.incomplete
+    ? `\nINCOMPLETE recording: ${tape.incomplete.reason}${tape.incomplete.lostSpans ? ` (${tape.incomplete.lostSpans} span(s) lost)` : ''}; a replay runs up to the last step below`
+    : '';
+  const header = `trace ${tape.traceId}  service ${tape.serviceName || '-'}  run ${tape.rootName || '-'}  recorded ${tape.recordedAt}${incomplete}`;
   const rows = tape.entries.map((entry) => [
     String(entry.step),
     entry.llm ? 'llm' : entry.kind,
