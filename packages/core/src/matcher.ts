@@ -36,6 +36,8 @@ export interface BlockedCall {
   modelDrift?: ModelDrift;
   closestStep?: number;
   diff: FieldDiff[];
+  /** The call came after the last step of an incomplete recording. */
+  tapeEnded?: DivergenceDetails['tapeEnded'];
 }
 
 export interface UnconsumedStep {
@@ -144,6 +146,7 @@ export class TapeMatcher {
     }
     const blocked: BlockedCall = { callIndex, method: request.method, url: request.url, reason, diff };
     if (closest) blocked.closestStep = closest.step;
+    if (details.tapeEnded) blocked.tapeEnded = details.tapeEnded;
     this.blocked.push(blocked);
     return throwDivergence(details);
   }

@@ -16,6 +16,14 @@ export function renderReport(report: ReplayReport): string {
       lines.push(...blockedDriftLines({ ...call, modelDrift: call.modelDrift }));
       continue;
     }
+    if (call.tapeEnded) {
+      const lost = call.tapeEnded.lostSpans ? `, ${call.tapeEnded.lostSpans} span(s) lost` : '';
+      lines.push(
+        `tracetape: TAPE ENDED at call #${call.callIndex}: ${call.method} ${call.url} comes after step ${call.tapeEnded.lastStep}, the last one stored; ` +
+          `the recording is incomplete (${call.tapeEnded.reason}${lost}).`,
+      );
+      continue;
+    }
     const what = call.reason === 'exhausted' ? 'was made more often than recorded' : 'is not on the tape';
     lines.push(`tracetape: DIVERGED at call #${call.callIndex}: ${call.method} ${call.url} ${what}.`);
     if (call.closestStep !== undefined) {
