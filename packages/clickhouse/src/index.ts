@@ -35,4 +35,4 @@ export {
   type ClickHouseSpanExporterOptions,
   type ExporterStats,
 } from './exporter.js';
-export { runSyncWorker } from './sync-worker.js';
+export { runSyncWorker, runSyncWorkerWithOutput, type SyncWorkerOutcome } from './sync-worker.js';

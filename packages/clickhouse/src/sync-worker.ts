@@ -13,6 +13,17 @@ function scriptPath(script: URL): string {
  * where nothing asynchronous runs any more. Returns why it failed, or undefined on success.
  */
 export function runSyncWorker(script: URL, job: unknown, timeoutMs: number, what: string): string | undefined {
+  return runSyncWorkerWithOutput(script, job, timeoutMs, what).failure;
+}
+
+/** What a synchronous worker said: its stdout, and why it failed when it did. */
+export interface SyncWorkerOutcome {
+  failure?: string;
+  stdout: string;
+}
+
+/** runSyncWorker for workers that answer on stdout (a report of what they did), failed or not. */
+export function runSyncWorkerWithOutput(script: URL, job: unknown, timeoutMs: number, what: string): SyncWorkerOutcome {
   // The app's NODE_OPTIONS may --import tracetape's register hook; the worker must run bare.
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
@@ -23,8 +34,10 @@ export function runSyncWorker(script: URL, job: unknown, timeoutMs: number, what
     encoding: 'utf8',
     maxBuffer: 1024 * 1024,
   });
-  if (!child.error && child.status === 0) return undefined;
-  if (child.error) return child.error.message;
-  if (child.signal) return `the ${what} did not finish within ${timeoutMs} ms`;
-  return child.stderr.trim() || `the ${what} process exited with code ${child.status}`;
+  const stdout = child.stdout ?? '';
+  if (!child.error && child.status === 0) return { stdout };
+  // Killed at the timeout: spawnSync reports it as an ETIMEDOUT error with the signal set.
+  if (child.signal || (child.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') return { failure: `the ${what} did not finish within ${timeoutMs} ms`, stdout };
+  if (child.error) return { failure: child.error.message, stdout };
+  return { failure: child.stderr.trim() || `the ${what} process exited with code ${child.status}`, stdout };
 }
