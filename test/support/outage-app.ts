@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { IngestState, listSegments, readSegment, RecordType } from '@tracetape/log';
 import { expect } from 'vitest';
 import { FIXTURES, queryRows, REPO_ROOT } from './cli.js';
 
@@ -48,7 +49,8 @@ export class OutageApp {
 
   /**
    * Waits until the app's counters show the outage drained (nothing pending, at least `exported`
-   * spans exported), checks the outage's spans were spooled and none dropped, and returns them.
+   * spans exported), checks the outage's spans were held in the log (`spooled`) and none dropped,
+   * and returns them.
    */
   async expectDrainedInMetrics(exported: number, spooled: number): Promise<Record<string, number>> {
     let counted: Record<string, number> = {};
@@ -60,6 +62,26 @@ export class OutageApp {
     expect(counted['tracetape.spans.dropped']).toBe(0);
     return counted;
   }
+}
+
+/** The recording log's segment files. */
+export function logSegments(logDir: string): string[] {
+  return listSegments(logDir).map((segment) => segment.file);
+}
+
+/** Spans in the recording log that no shipper has delivered yet (past each segment's shipped offset). */
+export function waitingSpans(logDir: string): number {
+  const state = new IngestState(logDir);
+  let spans = 0;
+  for (const segment of listSegments(logDir)) {
+    const read = readSegment(segment.path, state.offset(segment.file));
+    for (const record of read.records) {
+      if (record.type !== RecordType.Spans) continue;
+      const request = JSON.parse(record.payload.toString('utf8')) as { resourceSpans?: { scopeSpans?: { spans?: unknown[] }[] }[] };
+      for (const resource of request.resourceSpans ?? []) for (const scope of resource.scopeSpans ?? []) spans += scope.spans?.length ?? 0;
+    }
+  }
+  return spans;
 }
 
 /** The trace IDs of the runs the hook wrote to TRACETAPE_RUN_FILE. */

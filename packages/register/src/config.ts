@@ -43,11 +43,11 @@ export interface RegisterConfig {
   breakAt?: number;
   /** Playback: calls the tape does not hold go live and are recorded into a new trace (TRACETAPE_THEN_LIVE=1). */
   thenLive?: boolean;
-  /** Where batches wait while a ClickHouse server is unreachable (TRACETAPE_SPOOL_DIR). */
-  spoolDir: string;
-  /** Beyond this the spool drops new batches, counted (TRACETAPE_SPOOL_MAX_BYTES, default 256 MiB). */
-  spoolMaxBytes: number;
-  /** The recording log every process appends to (TRACETAPE_LOG_DIR, default `<store dir>/tracetape-log`). */
+  /**
+   * The recording log every process appends to (TRACETAPE_LOG_DIR, default `<store dir>/tracetape-log`),
+   * whatever the destination: a server or a collector is shipped to from it, and what they cannot
+   * take yet waits there.
+   */
   logDir: string;
   /** Bound on the log's size on disk (TRACETAPE_LOG_MAX_BYTES, default 1 GiB): past it spans are dropped and counted. */
   logMaxBytes: number;
@@ -66,9 +66,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readon
     allowModelDrift: parseModelDriftAllowances(list(env.TRACETAPE_ALLOW_MODEL_DRIFT), 'TRACETAPE_ALLOW_MODEL_DRIFT'),
     flushTimeoutMs: positiveInt(env, 'TRACETAPE_FLUSH_TIMEOUT_MS') ?? 5000,
     exporter: exporterKind(env),
-    // Next to the store directory by default, so one store's spool is found by every run using it.
-    spoolDir: path.resolve(env.TRACETAPE_SPOOL_DIR || `${env.TRACETAPE_DIR || '.tracetape'}-spool`),
-    spoolMaxBytes: positiveInt(env, 'TRACETAPE_SPOOL_MAX_BYTES') ?? 256 * 1024 * 1024,
     logDir: path.resolve(env.TRACETAPE_LOG_DIR || logDirOf(env.TRACETAPE_DIR || DEFAULT_STORE_DIR)),
     logMaxBytes: positiveInt(env, 'TRACETAPE_LOG_MAX_BYTES') ?? DEFAULT_LOG_MAX_BYTES,
     thenLive: mode === 'playback' && ['1', 'true', 'yes'].includes((env.TRACETAPE_THEN_LIVE ?? '').toLowerCase()),
@@ -87,6 +84,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readon
     throw new ConfigError('TRACETAPE_MODE=playback needs TRACETAPE_TAPE, the tape file to answer from (write one with `tracetape tape <traceId> -o tape.json`).');
   }
   return config;
+}
+
+/** The spool's variables, replaced by the recording log's: one line for whoever still sets them. */
+export function retiredVariablesNotice(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const set = ['TRACETAPE_SPOOL_DIR', 'TRACETAPE_SPOOL_MAX_BYTES'].filter((name) => env[name]);
+  if (set.length === 0) return undefined;
+  return (
+    `tracetape: ${set.join(' and ')} ${set.length === 1 ? 'is' : 'are'} no longer read: spans a ClickHouse server or collector cannot take yet ` +
+    'wait in the recording log instead (TRACETAPE_LOG_DIR, default <TRACETAPE_DIR>/tracetape-log; size bound TRACETAPE_LOG_MAX_BYTES).'
+  );
 }
 
 function captureSourceFrom(env: NodeJS.ProcessEnv): CaptureSource | undefined {

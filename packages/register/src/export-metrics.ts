@@ -2,15 +2,15 @@ import { metrics, type MeterProvider } from '@opentelemetry/api';
 
 /** What became of the spans this process recorded, so far. */
 export interface ExportCounts {
-  /** Acknowledged by the store or collector, directly or from the spool. */
+  /** Acknowledged by the ClickHouse server or collector the log is shipped to (with the embedded store: written to the log). */
   exported: number;
-  /** Written to the spool because the store or collector could not take them. */
+  /** Held in the recording log through an outage: waiting when a delivery failed, each span counted once. */
   spooled: number;
-  /** Spans of spooled batches whose send failed and is tried again later. */
+  /** Spans waiting in the log at a delivery that failed, counted at every failed try. */
   retried: number;
-  /** Lost: refused, the in-memory queue or the spool was full, or the spool could not be written. */
+  /** Lost: the in-memory queue was full, the log could not take them, or the destination refused them for good. */
   dropped: number;
-  /** In the spool now, waiting. */
+  /** In the recording log now, waiting to be shipped. */
   pending: number;
 }
 
@@ -36,12 +36,12 @@ export class ExportMetrics {
     const meter = provider.getMeter(METER_NAME);
     const counter = (name: Exclude<keyof ExportCounts, 'pending'>, description: string) =>
       meter.createObservableCounter(`tracetape.spans.${name}`, { unit: '{span}', description });
-    const exported = counter('exported', 'Spans the store or collector acknowledged, directly or from the spool');
-    const spooled = counter('spooled', 'Spans written to the on-disk spool (TRACETAPE_SPOOL_DIR) while the store or collector was unreachable');
-    const retried = counter('retried', 'Spans of spooled batches whose send failed and will be tried again');
-    const dropped = counter('dropped', 'Spans lost: refused, or the queue or spool was full');
-    const pending = meter.createObservableGauge('tracetape.spans.pending', { unit: '{span}', description: 'Spans in the spool, waiting to be sent' });
-    // One read per collection: counting what is pending lists the spool directory.
+    const exported = counter('exported', 'Spans the ClickHouse server or collector acknowledged (embedded store: spans written to the recording log)');
+    const spooled = counter('spooled', 'Spans held in the recording log (TRACETAPE_LOG_DIR) while the server or collector was unreachable');
+    const retried = counter('retried', 'Spans waiting in the recording log when a delivery failed, to be tried again');
+    const dropped = counter('dropped', 'Spans lost: the queue or the recording log was full, or the destination refused them');
+    const pending = meter.createObservableGauge('tracetape.spans.pending', { unit: '{span}', description: 'Spans in the recording log, waiting to be shipped' });
+    // One read per collection: counting what is pending reads what was appended to the log since.
     meter.addBatchObservableCallback(
       (result) => {
         const counts = this.read();

@@ -3,7 +3,7 @@
  * or playback (TRACETAPE_MODE=playback), configured from TRACETAPE_* and OTEL_* variables.
  */
 import { ConfigError, TracetapeError } from '@tracetape/core';
-import { configFromEnv } from './config.js';
+import { configFromEnv, retiredVariablesNotice } from './config.js';
 import { startTracetape, type TracetapeRuntime } from './start.js';
 
 export { configFromEnv, type RegisterConfig, type RegisterMode } from './config.js';
@@ -15,7 +15,10 @@ const holder = globalThis as { [STARTED]?: TracetapeRuntime };
 if (!holder[STARTED]) {
   try {
     requireSupportedNode();
-    holder[STARTED] = startTracetape(configFromEnv());
+    const config = configFromEnv();
+    const retired = config.mode === 'capture' || config.thenLive ? retiredVariablesNotice() : undefined;
+    if (retired) process.stderr.write(`${retired}\n`);
+    holder[STARTED] = startTracetape(config);
   } catch (error) {
     // A misconfigured hook must stop the app before it runs unrecorded, or unprotected in playback.
     if (error instanceof TracetapeError) {

@@ -1,81 +1,81 @@
-import { ClickHouseSpanExporter, openStore, storeOptionsFromEnv } from '@tracetape/clickhouse';
+import { storeOptionsFromEnv } from '@tracetape/clickhouse';
 import { LogWriter } from '@tracetape/log';
-import { LogSpanExporter, type TraceLoss } from './export/log-span-exporter.js';
 import type { SyncCapableExporter } from './buffered-export-processor.js';
 import type { RegisterConfig } from './config.js';
 import { ExportMetrics, type ExportCounts } from './export-metrics.js';
-import { OtlpSpanExporter } from './otlp-span-exporter.js';
+import { outsideRuns } from './export/internal-context.js';
+import { LogShipping } from './export/log-shipping.js';
+import { LogSpanExporter, type TraceLoss } from './export/log-span-exporter.js';
+import type { ShippingTarget } from './export/shipping-target.js';
 import { otlpTargetFromEnv } from './otlp-target.js';
-import type { ClosableSpool } from './spool/close-spool.js';
-import { SpoolingSpanStore } from './spool/spooling-store.js';
 
 export interface SpanExport {
   exporter: SyncCapableExporter;
-  /** Set when spans go to a ClickHouse server or an OTLP collector: what it cannot take waits on disk. */
-  spool?: ClosableSpool;
   /** The counters, published as OpenTelemetry metrics. */
   metrics: ExportMetrics;
-  /** Set when spans go to the recording log: what it could not take, per trace. */
-  log?: LogSpanExporter;
+  /** The recording log every span goes to first: what it could not take, per trace. */
+  log: LogSpanExporter;
+  /** Set when the log is shipped on to a ClickHouse server or an OTLP collector. */
+  shipping?: LogShipping;
 }
 
-type Delivered = Omit<ExportCounts, 'dropped'>;
+type Delivered = Omit<ExportCounts, 'dropped'> & { refused: number };
 
-/** Where captured spans go: straight into the store, or over OTLP to a collector. */
+/** Where captured spans go: the recording log, shipped on when the store is a server or a collector. */
 export function createSpanExporter(config: RegisterConfig): SyncCapableExporter {
   return createSpanExport(config).exporter;
 }
 
 /**
  * `droppedSpans` reads the drops the exporter cannot see (the in-memory queue's), which include
- * every batch the exporter failed: together they are all the spans lost.
+ * every batch the exporter failed: together with what a destination refused, all the spans lost.
  */
 export function createSpanExport(config: RegisterConfig, droppedSpans: () => number = () => 0): SpanExport {
-  const { exporter, spool, delivered, log } = createDestination(config);
-  const metrics = new ExportMetrics(() => ({ ...delivered(), dropped: droppedSpans() }));
+  const log = new LogSpanExporter(new LogWriter({ dir: config.logDir, maxBytes: config.logMaxBytes }));
+  const target = shippingTarget(config);
+  // The embedded store: readers move the log into the engine; appending is all the app does.
+  let delivered = (): Delivered => ({ exported: log.stats().written, spooled: 0, retried: 0, pending: 0, refused: 0 });
+  let shipping: LogShipping | undefined;
+  if (target) {
+    const started = new LogShipping({ target, logDir: config.logDir, exitBudgetMs: config.flushTimeoutMs });
+    started.start();
+    shipping = started;
+    delivered = () => started.stats();
+  }
+  const metrics = new ExportMetrics(() => {
+    const { refused, ...counts } = delivered();
+    return { ...counts, dropped: droppedSpans() + refused };
+  });
   // The SDK, started right after this, installs the MeterProvider OTEL_METRICS_EXPORTER asks for.
   queueMicrotask(() => metrics.bind());
-  return { exporter: rebindingMetrics(exporter, metrics), ...(spool ? { spool } : {}), ...(log ? { log } : {}), metrics };
+  return { exporter: wrapped(log, metrics, shipping), log, ...(shipping ? { shipping } : {}), metrics };
 }
 
 export type { TraceLoss };
 
-function createDestination(config: RegisterConfig): {
-  exporter: SyncCapableExporter;
-  spool?: ClosableSpool;
-  delivered: () => Delivered;
-  log?: LogSpanExporter;
-} {
+/** The destination past the log, or none for the embedded store. */
+function shippingTarget(config: RegisterConfig): ShippingTarget | undefined {
   if (config.exporter === 'otlp') {
+    // An export still running when the app is done holds the process until it gives up: by
+    // default the flush timeout bounds it, not the exporter's 10 s (the OTLP variables still win).
     const timeoutSet = Boolean(process.env.OTEL_EXPORTER_OTLP_TIMEOUT || process.env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT);
-    const exporter = new OtlpSpanExporter({
-      target: otlpTargetFromEnv(),
-      syncTimeoutMs: config.flushTimeoutMs,
-      ...(timeoutSet ? {} : { timeoutMs: config.flushTimeoutMs }),
-      spoolDir: config.spoolDir,
-      spoolMaxBytes: config.spoolMaxBytes,
-    });
-    exporter.spool.start();
-    return { exporter, spool: exporter.spool, delivered: () => exporter.spool.stats() };
+    return { kind: 'otlp', target: otlpTargetFromEnv(), ...(timeoutSet ? {} : { timeoutMs: config.flushTimeoutMs }) };
   }
-  const options = storeOptionsFromEnv();
-  // The embedded store: the app only appends to the log; readers move it into the engine.
-  if (!options.url) {
-    const log = new LogSpanExporter(new LogWriter({ dir: config.logDir, maxBytes: config.logMaxBytes }));
-    return { exporter: log, log, delivered: () => ({ exported: log.stats().written, spooled: 0, retried: 0, pending: 0 }) };
-  }
-  const store = openStore(options);
-  const spool = new SpoolingSpanStore(store, { dir: config.spoolDir, maxBytes: config.spoolMaxBytes });
-  spool.start();
-  return { exporter: new ClickHouseSpanExporter({ store: spool }), spool, delivered: () => spool.stats() };
+  const store = storeOptionsFromEnv();
+  return store.url ? { kind: 'server', store } : undefined;
 }
 
-/** A MeterProvider the app installs after the hook started is found at the next batch. */
-function rebindingMetrics(exporter: SyncCapableExporter, metrics: ExportMetrics): SyncCapableExporter {
+/**
+ * Each batch: the metrics find a MeterProvider the app installed after the hook started, the
+ * append runs outside the app's runs (its clock reads are not the app's), and the shipper hears
+ * there is something new.
+ */
+function wrapped(exporter: SyncCapableExporter, metrics: ExportMetrics, shipping: LogShipping | undefined): SyncCapableExporter {
   return {
     export: (spans, resultCallback) => {
       metrics.bind();
-      exporter.export(spans, resultCallback);
+      outsideRuns(() => exporter.export(spans, resultCallback));
+      shipping?.nudge();
     },
     ...(exporter.exportSync ? { exportSync: exporter.exportSync.bind(exporter) } : {}),
     ...(exporter.shutdownSync ? { shutdownSync: exporter.shutdownSync.bind(exporter) } : {}),

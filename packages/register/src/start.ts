@@ -25,7 +25,7 @@ import { summarizeReport, writeReplayReport } from './replay-report-file.js';
 import { createSpanExport } from './span-exporter.js';
 import { configureTelemetryEnv } from './telemetry-env.js';
 import { continuationOf, ServedFromTapeMarker } from './then-live.js';
-import { closeSpool, type ClosableSpool } from './spool/close-spool.js';
+import type { LogShipping } from './export/log-shipping.js';
 import type { LogSpanExporter } from './export/log-span-exporter.js';
 
 /** Spans are still made in playback (the code runs exactly as recorded) but go nowhere. */
@@ -61,8 +61,8 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
   // Server traces: the inbound exchange is recorded on the server span, and sent again in playback.
   let inboundHooks: HttpServerHooks | undefined;
   let inboundReplay: InboundReplay | undefined;
-  // Batches a ClickHouse server or collector could not take wait here; spooled at exit, told in one line.
-  let spool: ClosableSpool | undefined;
+  // Ships the log to a ClickHouse server or collector; at exit a last try, and one line for what is left.
+  let shipping: LogShipping | undefined;
   // The recording log, when spans go there: it says what each trace lost.
   let log: LogSpanExporter | undefined;
 
@@ -76,7 +76,7 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
     inboundHooks = new InboundCapture(captureOptions).hooks();
     // Drops of the in-memory queue, and of every batch the exporter failed, count in the metrics.
     const spanExport = createSpanExport(config, () => exporter.droppedSpans);
-    spool = spanExport.spool;
+    shipping = spanExport.shipping;
     log = spanExport.log;
     const exporter = new BufferedExportProcessor(spanExport.exporter, {
       // Appending to the log is cheap per batch and costs little per span: fewer, larger records.
@@ -163,13 +163,14 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
     flush: async () => {
       endRun();
       await capture?.processor.forceFlush();
+      await shipping?.flush();
     },
     flushSync: () => {
       endRun();
       if (capture) {
         capture.processor.releaseWaitingSync();
         capture.exporter.flushAndCloseSync();
-        if (spool) closeSpool(spool);
+        if (shipping) shipAtExit(shipping);
         writeRunFile(config, runTraceId, capture.traces, log);
         if (capture.exporter.droppedSpans > 0) {
           process.stderr.write(`tracetape: ${capture.exporter.droppedSpans} span(s) could not be stored (see the errors above).\n`);
@@ -222,4 +223,15 @@ function writeRunFile(config: RegisterConfig, runTraceId: string, traces: Record
   } catch (error) {
     process.stderr.write(`tracetape: could not write the run file ${config.runFilePath}: ${(error as Error).message}\n`);
   }
+}
+
+/** The last try to ship what the log holds, then one line for what is still waiting, and why. */
+function shipAtExit(shipping: LogShipping): void {
+  try {
+    shipping.shipSync();
+  } catch (error) {
+    process.stderr.write(`tracetape: could not ship the recording log at ${shipping.logDir}: ${(error as Error).message}\n`);
+  }
+  const line = shipping.summary();
+  if (line) process.stderr.write(`${line}\n`);
 }

@@ -7,9 +7,9 @@ export class OtlpRefusedError extends TracetapeError {
   }
 }
 
-/** No answer, a timeout, or "busy, come back later": the spans are kept in the spool and sent again. */
+/** No answer, a timeout, or "busy, come back later": the spans stay in the recording log and are sent again. */
 export class OtlpUnreachableError extends TracetapeError {
   constructor(url: string, reason: string) {
-    super('TRACETAPE_OTLP_UNREACHABLE', `Cannot reach the collector at ${url}: ${reason}. Is \`tracetape collector\` (or your OTLP receiver) running? Spans wait in TRACETAPE_SPOOL_DIR meanwhile.`);
+    super('TRACETAPE_OTLP_UNREACHABLE', `Cannot reach the collector at ${url}: ${reason}. Is \`tracetape collector\` (or your OTLP receiver) running? Spans wait in the recording log (TRACETAPE_LOG_DIR) meanwhile.`);
   }
 }
