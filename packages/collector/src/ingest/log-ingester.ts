@@ -27,6 +27,12 @@ export interface LogIngesterOptions {
   /** …or this many bytes of records (default 64 MiB): large inserts, bounded memory. */
   maxBytesPerInsert?: number;
   payloadThresholdBytes?: number;
+  /**
+   * Reads and converts the next insert's records while the engine runs the current insert
+   * (default true): the conversion then takes no time of its own where the engine has a core to
+   * itself. Off, each insert's records are converted only after the previous insert finished.
+   */
+  pipeline?: boolean;
 }
 
 /** Records a crashed or killed writer left half-written, or bytes that are no record. */
@@ -69,6 +75,15 @@ interface Gathered {
   full: boolean;
 }
 
+/** An insert's records decoded and converted into rows, ready for the store. */
+interface Converted {
+  gathered: Gathered;
+  spans: SpanRow[];
+  payloads: PayloadRow[];
+  runs: RunRowsBuilder;
+  rejected: { count: number; reasons: string[] };
+}
+
 const DEFAULT_MAX_SPANS = 16_384;
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
@@ -85,6 +100,7 @@ export class LogIngester {
   private readonly maxBytes: number;
   private readonly thresholdBytes: number;
   private readonly lock: IngestLock;
+  private readonly pipeline: boolean;
   private initialized = false;
 
   constructor(options: LogIngesterOptions) {
@@ -94,6 +110,7 @@ export class LogIngester {
     this.maxBytes = options.maxBytesPerInsert ?? DEFAULT_MAX_BYTES;
     this.thresholdBytes = options.payloadThresholdBytes ?? DEFAULT_PAYLOAD_THRESHOLD_BYTES;
     this.lock = new IngestLock(this.logDir);
+    this.pipeline = options.pipeline ?? true;
   }
 
   /** One pass: everything complete in the log now is stored when it returns. */
@@ -112,19 +129,27 @@ export class LogIngester {
       const state = new IngestState(this.logDir);
       if (state.pending) {
         // A pass before this one died inside this insert: the same ranges, the same rows, deduplicated.
-        const redo = this.reread(state.pending.ranges);
+        const redo = await this.convert(this.reread(state.pending.ranges));
         await this.insert(redo, report);
         state.commit();
       }
       const progress = new Map<string, SegmentProgress>();
-      for (;;) {
-        const segments = listSegments(this.logDir);
-        const gathered = this.gather(segments, state, progress);
-        if (gathered.ranges.length === 0) break;
-        state.begin({ id: sha256Hex(JSON.stringify(gathered.ranges)), ranges: gathered.ranges });
-        await this.insert(gathered, report, progress);
+      let next: Converted | undefined = await this.convert(this.gather(listSegments(this.logDir), state, progress), progress);
+      while (next && next.gathered.ranges.length > 0) {
+        const current: Converted = next;
+        next = undefined;
+        state.begin({ id: sha256Hex(JSON.stringify(current.gathered.ranges)), ranges: current.gathered.ranges });
+        const inserted = this.insert(current, report);
+        // The next insert's records are read after this one's (progress holds where each segment
+        // got to) and only announced once this one is committed, so the state stays one insert at a time.
+        const following = current.gathered.full && this.pipeline ? this.convert(this.gather(listSegments(this.logDir), state, progress), progress) : undefined;
+        // Both settle before either is acted on: a failed insert must not leave a conversion running.
+        const [insertResult, followingResult] = await Promise.allSettled([inserted, following]);
+        if (insertResult.status === 'rejected') throw insertResult.reason;
+        if (followingResult.status === 'rejected') throw followingResult.reason;
         state.commit();
-        if (!gathered.full) break;
+        if (!current.gathered.full) break;
+        next = followingResult.value ?? (await this.convert(this.gather(listSegments(this.logDir), state, progress), progress));
       }
       await this.settleSegments(state, progress, report);
       return report;
@@ -138,7 +163,8 @@ export class LogIngester {
     const gathered: Gathered = { ranges: [], records: [], spans: 0, full: false };
     let bytes = 0;
     for (const segment of segments) {
-      const from = state.offset(segment.file);
+      // Where this pass got to, which is ahead of the committed offset while the insert before this one runs.
+      const from = progress.get(segment.file)?.offset ?? state.offset(segment.file);
       const entry = progress.get(segment.file) ?? { segment, writer: writerKey(segment), offset: from, ended: false, stop: { kind: 'clean' } };
       entry.segment = segment;
       progress.set(segment.file, entry);
@@ -179,25 +205,39 @@ export class LogIngester {
     return gathered;
   }
 
-  private async insert(gathered: Gathered, report: IngestReport, progress?: Map<string, SegmentProgress>): Promise<void> {
-    const spans: SpanRow[] = [];
-    const payloads: PayloadRow[] = [];
-    const runs = new RunRowsBuilder(BigInt(Date.now()) * 1_000_000n);
+  /**
+   * Decodes and converts the records into rows, and has the store encode them ahead of the insert
+   * (prepareRows), record by record, yielding between records: an insert running meanwhile gets
+   * its turns on the event loop (writing its file, starting its next statement) without waiting
+   * for the whole conversion.
+   */
+  private async convert(gathered: Gathered, progress?: Map<string, SegmentProgress>): Promise<Converted> {
+    const converted: Converted = { gathered, spans: [], payloads: [], runs: new RunRowsBuilder(BigInt(Date.now()) * 1_000_000n), rejected: { count: 0, reasons: [] } };
     for (const { writer, record } of gathered.records) {
       if (record.type === RecordType.Control) {
         const control = decodeControl(record);
-        runs.add(writer, control);
+        converted.runs.add(writer, control);
         if (control.kind === 'end' && control.final && progress) {
           for (const entry of progress.values()) if (entry.writer === writer) entry.ended = true;
         }
         continue;
       }
-      const converted = convertRequest(decodeJsonRequest(record.payload), this.thresholdBytes);
-      for (const row of converted.rows) spans.push(row);
-      for (const payload of converted.payloads) payloads.push(payload);
-      report.rejected.count += converted.rejected.count;
-      for (const reason of converted.rejected.reasons) if (report.rejected.reasons.length < 5) report.rejected.reasons.push(reason);
+      const rows = convertRequest(decodeJsonRequest(record.payload), this.thresholdBytes);
+      this.store.prepareRows?.(rows.rows, rows.payloads);
+      for (const row of rows.rows) converted.spans.push(row);
+      for (const payload of rows.payloads) converted.payloads.push(payload);
+      converted.rejected.count += rows.rejected.count;
+      for (const reason of rows.rejected.reasons) if (converted.rejected.reasons.length < 5) converted.rejected.reasons.push(reason);
+      if (this.pipeline) await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    return converted;
+  }
+
+  private async insert(converted: Converted, report: IngestReport): Promise<void> {
+    const { spans, payloads, runs, rejected } = converted;
+    report.rejected.count += rejected.count;
+    for (const reason of rejected.reasons) if (report.rejected.reasons.length < 5) report.rejected.reasons.push(reason);
+    // Asked only now, after the insert before this one finished: its run rows are in the store.
     if (runs.finishedWriters.size > 0) {
       const earlier = await this.store.runRows({ writers: [...runs.finishedWriters] });
       for (const writer of runs.finishedWriters) runs.settle(writer, earlier, { state: 'complete' });
