@@ -25,6 +25,14 @@ export const ATTR_TRACETAPE_REPLAY_STEP = 'tracetape.replay.step';
 export const ATTR_TRACETAPE_INBOUND_REQUEST = 'tracetape.inbound.request';
 /** On a server span: JSON of the response the server sent ({@link RecordedResponse}), headers redacted. */
 export const ATTR_TRACETAPE_INBOUND_RESPONSE = 'tracetape.inbound.response';
+/**
+ * Resource attribute: which process of a run made the spans, as a path from the run's first process
+ * (`0`) through the children and workers each one started (`0.1`, `0.w1`, `0.1.2`). Replay serves
+ * each process the calls its own counterpart recorded. Absent: `0`.
+ */
+export const ATTR_TRACETAPE_PROCESS_PATH = 'tracetape.process.path';
+/** The process path of a run's first process, and of every span recorded without one. */
+export const ROOT_PROCESS_PATH = '0';
 /** Version of the attribute encoding, so readers can refuse what they do not understand. */
 export const ATTR_TRACETAPE_FORMAT = 'tracetape.format';
 

@@ -12,3 +12,4 @@ export * from './tape.js';
 export { CHECKSUM_PREFIX, type TapeSignature } from './tape-checksum.js';
 export * from './trace-id.js';
 export * from './redact-config.js';
+export * from './tape-process.js';

@@ -44,6 +44,8 @@ export interface UnconsumedStep {
   step: number;
   method: string;
   url: string;
+  /** The process of the run that recorded the step, when the run had several. */
+  process?: string;
 }
 
 /** A replayed server trace: the recorded inbound request was sent again, its response compared. */

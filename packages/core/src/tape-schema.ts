@@ -1,4 +1,5 @@
 import { TapeFormatError } from './errors.js';
+import { isProcessPath } from './tape-process.js';
 
 /*
  * The structural check of a parsed tape file. Every message names the JSON path of the first
@@ -93,6 +94,7 @@ export function checkTapeStructure(tape: JsonObject, where: string): void {
   c.array(tape.entries, 'entries').forEach((entry, index) => checkEntry(c, entry, `entries[${index}]`));
   if (tape.nondeterminism !== undefined) checkNondeterminism(c, tape.nondeterminism, 'nondeterminism');
   if (tape.inbound !== undefined) checkInbound(c, tape.inbound, 'inbound');
+  if (tape.processes !== undefined) checkProcesses(c, tape.processes, 'processes');
   if (tape.incomplete !== undefined) {
     const incomplete = c.object(tape.incomplete, 'incomplete');
     c.string(incomplete.reason, 'incomplete.reason');
@@ -133,6 +135,7 @@ function checkEntry(c: Checker, value: unknown, path: string): void {
   }
   checkCapturedRequest(c, entry.request, `${path}.request`);
   checkResponse(c, entry.response, `${path}.response`);
+  if (entry.process !== undefined) checkProcessPath(c, entry.process, `${path}.process`);
   if (entry.llm !== undefined) {
     const llm = c.object(entry.llm, `${path}.llm`);
     c.string(llm.provider, `${path}.llm.provider`);
@@ -209,6 +212,21 @@ function checkNondeterminism(c: Checker, value: unknown, path: string): void {
       if (!BASE64.test(c.string(b, `${path}.bytes[${i}]`))) c.fail(`${path}.bytes[${i}]`, 'is not base64');
     });
   }
+}
+
+function checkProcesses(c: Checker, value: unknown, path: string): void {
+  for (const [processPath, item] of Object.entries(c.object(value, path))) {
+    const where = `${path}[${JSON.stringify(processPath)}]`;
+    checkProcessPath(c, processPath, `${where} (its key)`);
+    const process = c.object(item, where);
+    c.string(process.runName, `${where}.runName`);
+    if (process.nondeterminism !== undefined) checkNondeterminism(c, process.nondeterminism, `${where}.nondeterminism`);
+  }
+}
+
+/** `0`, then one dot-separated step per generation: a child's number, or `w` and a worker's. */
+function checkProcessPath(c: Checker, value: unknown, path: string): void {
+  if (!isProcessPath(c.string(value, path))) c.fail(path, `must be a process path such as "0", "0.1" or "0.w2", not ${describe(value)}`);
 }
 
 function checkInbound(c: Checker, value: unknown, path: string): void {

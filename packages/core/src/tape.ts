@@ -119,6 +119,11 @@ export interface TapeEntry {
   response: RecordedResponse;
   /** Set when the call was recognised as a call to an LLM API. */
   llm?: LlmCallInfo;
+  /**
+   * The process of the run that made the call (resource attribute `tracetape.process.path`); absent: the
+   * run's first process, `0`.
+   */
+  process?: string;
   /** Set when `tracetape replay --override` replaced the recorded response: where the new one came from. */
   override?: { source: string };
 }
@@ -137,8 +142,14 @@ export interface Tape {
   /** ISO-8601 start time of the trace. */
   recordedAt: string;
   entries: TapeEntry[];
-  /** Clock, random and ID reads made inside the run. */
+  /** Clock, random and ID reads made inside the run (by its first process, when it had several). */
   nondeterminism?: NondeterminismRecord;
+  /**
+   * The run's other processes (child processes, workers) by process path. Present when the
+   * recording had more than one: each process then replays only its own entries and reads.
+   * Absent (a single process, or a tape older than this field): every process sees every entry.
+   */
+  processes?: Record<string, TapeProcess>;
   /** For a trace rooted at an inbound HTTP request: that request and the recorded response. */
   inbound?: InboundExchange;
   /**
@@ -146,6 +157,14 @@ export interface Tape {
    * stored, and a replay that runs past its last step is told the tape ended, not that it diverged.
    */
   incomplete?: TapeIncomplete;
+}
+
+/** A process of a run other than its first. */
+export interface TapeProcess {
+  /** Name of the process's run span: its script. */
+  runName: string;
+  /** Its clock, random and ID reads. */
+  nondeterminism?: NondeterminismRecord;
 }
 
 export interface TapeIncomplete {
