@@ -22,3 +22,4 @@ export {
   ReplayTarget,
   type SourceHandler,
 } from './nondeterminism/index.js';
+export * from './process-propagation/index.js';

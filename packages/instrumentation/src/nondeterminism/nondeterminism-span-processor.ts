@@ -4,7 +4,11 @@ import { ATTR_TRACETAPE_NONDETERMINISM } from '@tracetape/core';
 import { spanWithAttributes } from '../span-with-attributes.js';
 import type { NondeterminismRecorder } from './recorder.js';
 
-/** When a trace's root span ends, puts the trace's clock and random reads on it as one attribute. */
+/**
+ * When a trace's root span in this process ends, puts the trace's clock and random reads on it as
+ * one attribute. The root in this process: a child process or worker starts its run under its
+ * parent's span, a remote parent, and its reads belong on its own run span.
+ */
 export class NondeterminismSpanProcessor implements SpanProcessor {
   constructor(
     private readonly recorder: NondeterminismRecorder,
@@ -16,7 +20,8 @@ export class NondeterminismSpanProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
-    const record = span.parentSpanContext ? undefined : this.recorder.take(span.spanContext().traceId);
+    const localRoot = !span.parentSpanContext || span.parentSpanContext.isRemote === true;
+    const record = localRoot ? this.recorder.take(span.spanContext().traceId) : undefined;
     this.next.onEnd(record ? spanWithAttributes(span, { [ATTR_TRACETAPE_NONDETERMINISM]: JSON.stringify(record) }) : span);
   }
 
