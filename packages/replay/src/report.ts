@@ -40,7 +40,8 @@ export function renderReport(report: ReplayReport): string {
     lines.push(`tracetape: side effect suppressed: step ${step.step} ${step.method} ${step.url} answered from the tape (${step.status})`);
   }
   for (const step of report.unconsumed) {
-    lines.push(`tracetape: not replayed: step ${step.step} ${step.method} ${step.url} was recorded but never asked for`);
+    const where = step.process ? ` (process ${step.process})` : '';
+    lines.push(`tracetape: not replayed: step ${step.step}${where} ${step.method} ${step.url} was recorded but never asked for`);
   }
   for (const usage of report.nondeterminism ?? []) {
     const beyond = usage.extra > 0 ? `, ${usage.extra} beyond the recording (${usage.source === 'clock' ? 'clock continued by real time' : 'real values used'})` : '';

@@ -6,6 +6,8 @@ export interface RunFileLine {
   calls: number;
   name?: string;
   pid?: number;
+  /** The process path in the run (`0`, `0.1`, `0.w1`…); absent from a hook older than process paths. */
+  process?: string;
   /** Spans of this trace the process could not write to the recording log. */
   lostSpans?: number;
   lossReason?: string;
@@ -29,10 +31,15 @@ export function readRunFile(file: string): RunFileLine[] {
     .map((line) => JSON.parse(line) as RunFileLine);
 }
 
-/** One entry per trace: a run's child processes record into their parent's trace. */
+/**
+ * One entry per trace: a run's child processes record into their parent's trace. The run is named
+ * after the first of its processes that made calls (a wrapper such as npm makes none: the app it
+ * starts names the run), else after its first process.
+ */
 export function mergeRunLines(lines: readonly RunFileLine[]): RecordedRun[] {
   const runs = new Map<string, RecordedRun>();
-  for (const line of lines) {
+  const ordered = [...lines].sort((a, b) => Number(b.calls > 0) - Number(a.calls > 0) || compareProcessPaths(a.process, b.process));
+  for (const line of ordered) {
     const run = runs.get(line.traceId) ?? { traceId: line.traceId, calls: 0, lostSpans: 0, lossReasons: [] };
     run.calls += line.calls;
     run.name ??= line.name;
@@ -40,5 +47,22 @@ export function mergeRunLines(lines: readonly RunFileLine[]): RecordedRun[] {
     if (line.lossReason && !run.lossReasons.includes(line.lossReason)) run.lossReasons.push(line.lossReason);
     runs.set(line.traceId, run);
   }
-  return [...runs.values()];
+  // Traces in the order the processes told them, as before names were chosen.
+  const order = [...new Set(lines.map((line) => line.traceId))];
+  return order.map((traceId) => runs.get(traceId)!);
+}
+
+/** Parents before their children, siblings in the order they were started. */
+function compareProcessPaths(a = '0', b = '0'): number {
+  const as = a.split('.');
+  const bs = b.split('.');
+  for (let i = 0; i < Math.min(as.length, bs.length); i++) {
+    const [x, y] = [as[i]!, bs[i]!];
+    if (x === y) continue;
+    // Children (`3`) before workers (`w1`), then by number.
+    const [xw, yw] = [x.startsWith('w'), y.startsWith('w')];
+    if (xw !== yw) return xw ? 1 : -1;
+    return Number(x.replace('w', '')) - Number(y.replace('w', ''));
+  }
+  return as.length - bs.length;
 }

@@ -1,6 +1,9 @@
 import { foldRunStates, resolvePayloadRefs, type SpanRow, type SpanStore } from '@tracetape/clickhouse';
 import {
   ATTR_TRACETAPE_INPUT_HASH,
+  ATTR_TRACETAPE_PROCESS_PATH,
+  isProcessPath,
+  ROOT_PROCESS_PATH,
   ATTR_TRACETAPE_NONDETERMINISM,
   ATTR_TRACETAPE_RUN,
   ATTR_TRACETAPE_REQUEST,
@@ -17,6 +20,7 @@ import {
   type RecordedResponse,
   type Tape,
   type TapeEntry,
+  type TapeProcess,
 } from '@tracetape/core';
 import { inboundExchangeOf } from './inbound-exchange.js';
 import { isCutOffHash, isCutOffJson, TruncatedAttributeError } from './truncated-attribute.js';
@@ -60,7 +64,37 @@ export function tapeFromRows(traceId: string, rows: SpanRow[]): Tape {
   if (rootKind) tape.rootKind = rootKind;
   if (inbound) tape.inbound = inbound;
   if (root && nondeterminism !== undefined) tape.nondeterminism = parseAttribute<NondeterminismRecord>(root, ATTR_TRACETAPE_NONDETERMINISM);
+  const processes = otherProcessesOf(ordered);
+  if (processes) tape.processes = processes;
   return tape;
+}
+
+/**
+ * The run's child processes and workers, each with the reads its own process run span carries.
+ * Undefined for a run of one process, so its tape stays as it always was.
+ */
+function otherProcessesOf(ordered: SpanRow[]): Record<string, TapeProcess> | undefined {
+  const processes: Record<string, TapeProcess> = {};
+  for (const row of ordered) {
+    const processPath = processPathOf(row);
+    if (processPath === ROOT_PROCESS_PATH) continue;
+    const isProcessRun = row.SpanAttributes[ATTR_TRACETAPE_RUN] === 'process';
+    const known = processes[processPath];
+    if (known && !isProcessRun) continue;
+    // Named after its process run span; another span of it stands in if that one was lost.
+    const process: TapeProcess = { runName: isProcessRun || !known ? row.SpanName : known.runName };
+    if (isProcessRun && row.SpanAttributes[ATTR_TRACETAPE_NONDETERMINISM] !== undefined) {
+      process.nondeterminism = parseAttribute<NondeterminismRecord>(row, ATTR_TRACETAPE_NONDETERMINISM);
+    }
+    processes[processPath] = process;
+  }
+  return Object.keys(processes).length > 0 ? processes : undefined;
+}
+
+/** A value that is no process path (set by hand in OTEL_RESOURCE_ATTRIBUTES) counts as the first process. */
+function processPathOf(row: SpanRow): string {
+  const value = row.ResourceAttributes[ATTR_TRACETAPE_PROCESS_PATH];
+  return value !== undefined && isProcessPath(value) ? value : ROOT_PROCESS_PATH;
 }
 
 function rootKindOf(root: SpanRow): Tape['rootKind'] {
@@ -87,6 +121,8 @@ function entryFromRow(row: SpanRow, step: number): TapeEntry {
   // pipeline (or before tracetape knew the API) are recognised too.
   const llm = recognizeLlmCall(entry.request.normalized, entry.response);
   if (llm) entry.llm = llm;
+  const processPath = processPathOf(row);
+  if (processPath !== ROOT_PROCESS_PATH) entry.process = processPath;
   return entry;
 }
 

@@ -99,7 +99,7 @@ Options:
         env.TRACETAPE_ALLOW_MODEL_DRIFT = [process.env.TRACETAPE_ALLOW_MODEL_DRIFT, ...allowDrift].filter(Boolean).join(',');
       }
       const outcome = await runHooked({ command, env });
-      const report = readReplayReport(reportFile);
+      const report = readReplayReport(reportFile, debugging.tape);
       if (!report) {
         process.stderr.write('tracetape: the command started no Node process with the hook, so nothing was replayed.\n');
         return outcome.exitCode || 1;
