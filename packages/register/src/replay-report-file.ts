@@ -2,12 +2,14 @@ import fs from 'node:fs';
 import type { ReplayReport } from '@tracetape/core';
 
 /**
- * The report a playback process leaves for `tracetape replay`: one JSON line per process, appended
- * on exit, because a replayed command may start several Node processes (a wrapper such as npm and
- * the app it runs), each with the hook.
+ * The report a playback process leaves for `tracetape replay`: one JSON line per process (and per
+ * worker), appended on exit, because a replayed command may start several Node processes (a
+ * wrapper such as npm and the app it runs, the children and workers of the app), each with the
+ * hook. One line is one append, so processes ending together do not clobber each other; the CLI
+ * adds the lines up.
  */
-export function writeReplayReport(filePath: string, report: ReplayReport): void {
-  fs.appendFileSync(filePath, `${JSON.stringify({ pid: process.pid, report })}\n`);
+export function writeReplayReport(filePath: string, report: ReplayReport, processPath: string): void {
+  fs.appendFileSync(filePath, `${JSON.stringify({ pid: process.pid, process: processPath, report })}\n`);
 }
 
 export function summarizeReport(report: ReplayReport): string {

@@ -1,13 +1,16 @@
 import fs from 'node:fs';
 import { register as registerLoaderHook } from 'node:module';
 import { ROOT_CONTEXT, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { ATTR_TRACETAPE_RUN, parseTape } from '@tracetape/core';
+import { ATTR_TRACETAPE_PROCESS_PATH, ATTR_TRACETAPE_RUN, parseTape, tapeOfProcess } from '@tracetape/core';
 import {
   CaptureSession,
+  inheritedRun,
   InboundCapture,
   InboundReplay,
+  installProcessPropagation,
   PlaybackSession,
   RealRandomIdGenerator,
   RunContextManager,
@@ -27,6 +30,9 @@ import { configureTelemetryEnv } from './telemetry-env.js';
 import { continuationOf, ServedFromTapeMarker } from './then-live.js';
 import type { LogShipping } from './export/log-shipping.js';
 import type { LogSpanExporter } from './export/log-span-exporter.js';
+
+/** What a child process or worker of the app loads to join the run: this package's entry. */
+const HOOK_URL = new URL('./index.js', import.meta.url).href;
 
 /** Spans are still made in playback (the code runs exactly as recorded) but go nowhere. */
 const DISCARD: SpanProcessor = {
@@ -49,6 +55,8 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
   configureTelemetryEnv(config.mode);
   // ESM apps import node:http before any patch could run; the loader hook lets the instrumentations see those imports.
   registerLoaderHook('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  // A child process or worker of a recorded app: part of its parent's run, in its parent's trace.
+  const { processPath, parentContext } = inheritedRun();
 
   const contextManager = new RunContextManager();
   let capture: { session: CaptureSession; processor: ReturnType<CaptureSession['spanProcessor']>; exporter: BufferedExportProcessor; traces: RecordedTraces } | undefined;
@@ -92,10 +100,12 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
   }
   if (config.mode === 'playback') {
     // `tracetape replay` always hands over a freshly signed tape; the variable is for a hand-run hook.
-    const tape = parseTape(fs.readFileSync(config.tapePath!, 'utf8'), config.tapePath, {
+    const whole = parseTape(fs.readFileSync(config.tapePath!, 'utf8'), config.tapePath, {
       allowModified: process.env.TRACETAPE_ALLOW_MODIFIED_TAPE === '1',
       onWarning: (message) => process.stderr.write(`tracetape: warning: ${message}\n`),
     });
+    // Each process of the run answers the calls and reads its own counterpart recorded.
+    const tape = tapeOfProcess(whole, processPath);
     replayedReads = replayNondeterminism(tape);
     if (config.thenLive) continuation = continuationOf(tape);
     if (tape.inbound) inboundReplay = new InboundReplay({ exchange: tape.inbound });
@@ -119,18 +129,24 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
     idGenerator: new RealRandomIdGenerator(),
     spanProcessors: [spanProcessor, ...(replayedReads ? [replayedReads.processor] : [])],
     instrumentations: createInstrumentations(inboundHooks),
+    resource: defaultResource().merge(resourceFromAttributes({ [ATTR_TRACETAPE_PROCESS_PATH]: processPath })),
     // Without OTEL_SERVICE_NAME the SDK would call every app "unknown_service:node"; the script name says more.
     ...(hasServiceName() ? {} : { serviceName: config.runName.replace(/\.[cm]?[jt]s$/, '') }),
   });
   sdk.start();
+  installProcessPropagation({ hookUrl: HOOK_URL, processPath });
 
   const runSpan: Span = trace
     .getTracer(TRACER_NAME)
-    .startSpan(config.runName, {
-      root: true,
-      attributes: { [ATTR_TRACETAPE_RUN]: 'process', ...continuation?.attributes },
-      ...(continuation ? { links: continuation.links } : {}),
-    });
+    .startSpan(
+      config.runName,
+      {
+        root: !parentContext,
+        attributes: { [ATTR_TRACETAPE_RUN]: 'process', ...continuation?.attributes },
+        ...(continuation ? { links: continuation.links } : {}),
+      },
+      parentContext,
+    );
   contextManager.setRunContext(trace.setSpan(ROOT_CONTEXT, runSpan));
   const runTraceId = runSpan.spanContext().traceId;
   replayedReads?.setProcessRun(runTraceId);
@@ -139,7 +155,7 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
     spanId: runSpan.spanContext().spanId,
     name: config.runName,
     serviceName: serviceName(config),
-    processPath: process.env.TRACETAPE_PROCESS_PATH || '0',
+    processPath,
     startNs: hrTimeToNanos((runSpan as unknown as ReadableSpan).startTime),
   });
 
@@ -171,7 +187,7 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
         capture.processor.releaseWaitingSync();
         capture.exporter.flushAndCloseSync();
         if (shipping) shipAtExit(shipping);
-        writeRunFile(config, runTraceId, capture.traces, log);
+        writeRunFile(config, runTraceId, capture.traces, log, processPath);
         if (capture.exporter.droppedSpans > 0) {
           process.stderr.write(`tracetape: ${capture.exporter.droppedSpans} span(s) could not be stored (see the errors above).\n`);
         }
@@ -182,7 +198,7 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
           ...(replayedReads ? { nondeterminism: replayedReads.usage() } : {}),
           ...(inboundReplay ? { inbound: inboundReplay.outcome() } : {}),
         };
-        if (config.reportPath) writeReplayReport(config.reportPath, report);
+        if (config.reportPath) writeReplayReport(config.reportPath, report, processPath);
         else process.stderr.write(`${summarizeReport(report)}\n`);
         // A replay that had to block a call did not reproduce the run, whatever the app made of the error.
         if ((report.blocked.length > 0 || report.blockedConnections?.length) && !process.exitCode) process.exitCode = 1;
@@ -203,7 +219,7 @@ function hasServiceName(): boolean {
   return Boolean(process.env.OTEL_SERVICE_NAME) || /(^|,)\s*service\.name=/.test(process.env.OTEL_RESOURCE_ATTRIBUTES ?? '');
 }
 
-function writeRunFile(config: RegisterConfig, runTraceId: string, traces: RecordedTraces, log: LogSpanExporter | undefined): void {
+function writeRunFile(config: RegisterConfig, runTraceId: string, traces: RecordedTraces, log: LogSpanExporter | undefined, processPath: string): void {
   if (!config.runFilePath) return;
   const recorded = traces.list();
   const lines = recorded.length > 0 ? recorded : [{ traceId: runTraceId, calls: 0 }];
@@ -214,6 +230,7 @@ function writeRunFile(config: RegisterConfig, runTraceId: string, traces: Record
         ...entry,
         name: entry.traceId === runTraceId ? config.runName : undefined,
         pid: process.pid,
+        process: processPath,
         ...(loss ? { lostSpans: loss.spans, lossReason: loss.reason } : {}),
       });
     })
