@@ -22,7 +22,8 @@ afterAll(async () => {
 
 for (const app of ['esm-app.mjs', 'exit-app.mjs']) {
   it(`records ${app} into a ClickHouse server and replays it from there`, async () => {
-    const env = { TRACETAPE_CLICKHOUSE_URL: clickhouse.url, UPSTREAM_URL: upstream.url };
+    // The app ships its recording log to the server; a log of its own keeps other tests' runs out of it.
+    const env = { TRACETAPE_CLICKHOUSE_URL: clickhouse.url, UPSTREAM_URL: upstream.url, TRACETAPE_LOG_DIR: path.join(data.dir, 'log') };
     const command = ['node', path.join(FIXTURES, app)];
     const recorded = await tracetape(['record', '--', ...command], env);
     expect(recorded.code, recorded.stderr).toBe(0);

@@ -78,13 +78,13 @@ describe('flushing when the process ends', () => {
       UPSTREAM_URL: upstream.url,
       // Nothing listens on port 9 of loopback: every insert fails at once.
       TRACETAPE_CLICKHOUSE_URL: 'http://127.0.0.1:9',
-      // A spool with no room: what the store cannot take is dropped (test/outage.test.ts covers the spool itself).
-      TRACETAPE_SPOOL_DIR: path.join(store.dir, 'unreachable-spool'),
-      TRACETAPE_SPOOL_MAX_BYTES: '1',
+      // A log with no room: what cannot wait for the store is lost (test/outage.test.ts covers the log waiting for it).
+      TRACETAPE_LOG_DIR: path.join(store.dir, 'unreachable-log'),
+      TRACETAPE_LOG_MAX_BYTES: '1',
     });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^fetch: .*\nhttp: /);
-    expect(result.stderr).toMatch(/tracetape: dropped \d+ spans? bound for ClickHouse at http:\/\/127\.0\.0\.1:9/);
+    expect(result.stderr).toMatch(/tracetape: lost \d+ span\(s\): the recording log at .*unreachable-log would grow past 1 bytes \(TRACETAPE_LOG_MAX_BYTES\)/);
   });
 });
 
