@@ -50,7 +50,7 @@ try {
       id: 'tracetape-otlp',
       label: 'tracetape capture, OTLP to a discarding sink',
       args: withImport(tracetapeRegister),
-      env: cleanEnv({ ...common, TRACETAPE_MODE: 'capture', TRACETAPE_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, TRACETAPE_SPOOL_DIR: path.join(tmp, 'spool') }),
+      env: cleanEnv({ ...common, TRACETAPE_MODE: 'capture', TRACETAPE_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, TRACETAPE_LOG_DIR: path.join(tmp, 'otlp-log') }),
     },
     {
       id: 'tracetape',
