@@ -231,6 +231,53 @@ describe('LogIngester', () => {
     expect(await stored(traceIds(spans))).toEqual({ rows: spans.length, distinct: spans.length });
   });
 
+  it('keeps the segment of a writer that finishes while a pass is storing what it read, and stores the rest next pass', async () => {
+    // The writer appends its last records and exits between the pass's read and its look at which
+    // writers are gone: that look must not count the unread records as a torn tail and remove them.
+    const dir = freshLogDir();
+    const [first, last] = [await makeSpans(1, 3), await makeSpans(1, 4)];
+    const files = [first, last].map((spans, i) => {
+      const file = path.join(tmp.dir, `finishing-${logs}-${i}.bin`);
+      fs.writeFileSync(file, spansRecord(spans));
+      return file;
+    });
+    const script = `
+      import fs from 'node:fs';
+      const { LogWriter } = await import(${JSON.stringify(LOG_MODULE)});
+      const writer = new LogWriter({ dir: ${JSON.stringify(dir)}, maxBytes: 1 << 30 });
+      writer.append(fs.readFileSync(${JSON.stringify(files[0])}));
+      console.log('ready');
+      process.stdin.once('data', () => {
+        writer.append(fs.readFileSync(${JSON.stringify(files[1])}));
+        writer.close();
+        process.exit(0);
+      });
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    const finishesDuringInsert = new Proxy(store, {
+      get(target, key, receiver) {
+        if (key === 'insert') {
+          return async (...args: Parameters<SpanStore['insert']>) => {
+            await target.insert(...args);
+            child.stdin!.write('finish\n');
+            expect(await exited).toBe(0);
+          };
+        }
+        const value = Reflect.get(target, key, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const pass = await new LogIngester({ store: finishesDuringInsert, logDir: dir }).ingest();
+    expect(pass).toMatchObject({ spans: first.length, skipped: [] });
+    expect(listSegments(dir)).toHaveLength(1);
+    expect((await new LogIngester({ store, logDir: dir }).ingest()).spans).toBe(last.length);
+    const all = [...first, ...last];
+    expect(await stored(traceIds(all))).toEqual({ rows: all.length, distinct: all.length });
+    expect(listSegments(dir)).toEqual([]);
+  });
+
   it('reports a dead writer\'s torn tail, stores what came before it, and marks its unfinished runs incomplete', async () => {
     const dir = freshLogDir();
     const spans = await makeSpans(2, 5);

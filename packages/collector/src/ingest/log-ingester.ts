@@ -63,6 +63,14 @@ interface SegmentProgress {
   offset: number;
   /** A final `end` record was read: the writer will add nothing. */
   ended: boolean;
+  /** The file's size when this pass last read it. */
+  size: number;
+  /**
+   * The writer was gone before that read: the read saw all it will ever write. Judged before the
+   * read, never after: a writer that finished between the two would have its last records taken
+   * for a torn tail, and its segment removed with them unread.
+   */
+  writerGone: boolean;
   /** Where reading stopped short of the file's end, and why. */
   stop: { kind: 'clean' } | { kind: 'incomplete' | 'corrupt'; offset: number; reason?: string };
 }
@@ -165,12 +173,21 @@ export class LogIngester {
     for (const segment of segments) {
       // Where this pass got to, which is ahead of the committed offset while the insert before this one runs.
       const from = progress.get(segment.file)?.offset ?? state.offset(segment.file);
-      const entry = progress.get(segment.file) ?? { segment, writer: writerKey(segment), offset: from, ended: false, stop: { kind: 'clean' } };
+      const entry: SegmentProgress = progress.get(segment.file) ?? {
+        segment,
+        writer: writerKey(segment),
+        offset: from,
+        ended: false,
+        size: segment.size,
+        writerGone: false,
+        stop: { kind: 'clean' },
+      };
       entry.segment = segment;
       progress.set(segment.file, entry);
-      if (from >= segment.size) continue;
       if (gathered.full) continue;
+      entry.writerGone = !writerMayBeAlive(segment);
       const read = readSegment(segment.path, from, Math.max(1, this.maxBytes - bytes));
+      entry.size = read.size;
       entry.stop = read.stop;
       let to = from;
       for (const record of read.records) {
@@ -261,9 +278,9 @@ export class LogIngester {
     const deadWriters = new Map<string, { pid: number; reason: string }>();
     for (const entry of entries) {
       const { segment } = entry;
-      const stored = entry.offset >= segment.size;
+      const stored = entry.offset >= entry.size;
       const movedOn = lastOfWriter.get(entry.writer) !== segment.file;
-      const alive = writerMayBeAlive(segment);
+      const alive = !entry.writerGone;
       if (stored && (entry.ended || movedOn)) {
         removable.push(entry);
         continue;
@@ -274,7 +291,7 @@ export class LogIngester {
           entry.stop.kind === 'corrupt'
             ? `${entry.stop.reason ?? 'damaged record'} at byte ${entry.stop.offset}`
             : `a record cut off at byte ${entry.offset} (the process was killed or crashed while writing)`;
-        report.skipped.push({ segment: segment.file, pid: segment.pid, bytes: segment.size - entry.offset, reason });
+        report.skipped.push({ segment: segment.file, pid: segment.pid, bytes: entry.size - entry.offset, reason });
       }
       if (!entry.ended && !movedOn) {
         deadWriters.set(entry.writer, {
