@@ -1,5 +1,5 @@
-import { rmSync } from 'node:fs';
-import { writerKey, writerMayBeAlive, type IngestState, type SegmentFile } from '@tracetape/log';
+import { rmSync, statSync } from 'node:fs';
+import { writerKey, type IngestState, type SegmentFile } from '@tracetape/log';
 import type { SkippedTail } from './log-shipper.js';
 
 /** Where a pass got to in one segment. */
@@ -9,6 +9,11 @@ export interface SegmentProgress {
   offset: number;
   /** A final `end` record was delivered past: its writer adds nothing more. */
   ended: boolean;
+  /**
+   * Judged before the segment was read: a writer that ends between the read and a later look
+   * would have its last records taken for a torn tail and removed unread.
+   */
+  writerAlive: boolean;
   /** Set when reading stopped at bytes that are no record (damage), not at the file's end. */
   corruptAt?: { offset: number; reason: string };
 }
@@ -26,15 +31,17 @@ export function removeFinishedSegments(progress: SegmentProgress[], state: Inges
   const removed: string[] = [];
   for (const entry of progress) {
     const { segment } = entry;
-    const delivered = entry.offset >= segment.size;
+    const size = sizeNow(segment);
+    if (size === undefined) continue;
+    const delivered = entry.offset >= size;
     const movedOn = lastOfWriter.get(writerKey(segment)) !== segment.file;
     if (!(delivered && (entry.ended || movedOn))) {
-      if (writerMayBeAlive(segment)) continue;
+      if (entry.writerAlive) continue;
       if (!delivered) {
         const reason = entry.corruptAt
           ? `${entry.corruptAt.reason} at byte ${entry.corruptAt.offset}`
           : `a record cut off at byte ${entry.offset} (the process was killed or crashed while writing)`;
-        skipped.push({ segment: segment.file, pid: segment.pid, bytes: segment.size - entry.offset, reason });
+        skipped.push({ segment: segment.file, pid: segment.pid, bytes: size - entry.offset, reason });
       }
     }
     try {
@@ -46,4 +53,14 @@ export function removeFinishedSegments(progress: SegmentProgress[], state: Inges
   }
   state.forget(removed);
   return { removed: removed.length, skipped };
+}
+
+/** The segment's size now, not when it was listed: what was appended since is not delivered. */
+function sizeNow(segment: SegmentFile): number | undefined {
+  try {
+    return statSync(segment.path).size;
+  } catch {
+    // Removed by another shipper meanwhile.
+    return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import { decodeControl, IngestLock, IngestState, listSegments, readSegment, RecordType, type LogRecord } from '@tracetape/log';
+import { decodeControl, IngestLock, IngestState, listSegments, readSegment, RecordType, writerMayBeAlive, type LogRecord } from '@tracetape/log';
 import { countSpans } from './count-spans.js';
 import { removeFinishedSegments, type SegmentProgress } from './finished-segments.js';
 import { LogBacklog } from './log-backlog.js';
@@ -83,7 +83,7 @@ export class OtlpShipper implements LogShipper {
     let progress: SegmentProgress[];
     try {
       state = new IngestState(this.logDir);
-      progress = listSegments(this.logDir).map((segment) => ({ segment, offset: state.offset(segment.file), ended: false }));
+      progress = listSegments(this.logDir).map((segment) => ({ segment, offset: state.offset(segment.file), ended: false, writerAlive: writerMayBeAlive(segment) }));
       done = work(state, report, progress);
     } catch (error) {
       this.lock.release();
