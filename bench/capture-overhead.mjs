@@ -1,18 +1,22 @@
 // Figure: what tracetape capture costs a service, against the same service with no
-// instrumentation and with plain OpenTelemetry, measured side by side.
+// instrumentation, with plain OpenTelemetry, and with the register hook as it was before the
+// recording log (bench/previous-hook.mjs: commit 7233e78, the app inserting into chDB itself),
+// measured side by side.
 //
 // Variants run in fresh child processes, interleaved round by round (rotating which goes first),
-// so slow drift of the machine hits all three alike; rounds that other processes disturbed are
+// so slow drift of the machine hits every variant alike; rounds that other processes disturbed are
 // replaced and left out. The per-round lines and the full breakdown (CPU, memory, start-up,
 // flush) go to stderr; the suite's table gets the throughput and latency figures.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BenchCheckFailed } from './figures.mjs';
 import { describeMachine } from './machine.mjs';
 import { measureVariant } from './measure-variant.mjs';
+import { preparePreviousHook, PREVIOUS_LABEL } from './previous-hook.mjs';
+import { runToEnd } from './scale-child.mjs';
 import { formatSummary, P99_TARGET, summarize } from './report.mjs';
 import { ServiceProcess } from './service-process.mjs';
-import { cleanEnv, upstreamScript, variants } from './variants.mjs';
+import { cleanEnv, tracetapeCli, upstreamScript, variants } from './variants.mjs';
 import { verifyRecording } from './verify-recording.mjs';
 
 const UPSTREAM_DELAY_MS = 20;
@@ -52,9 +56,16 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
     upstreamDelayMs: UPSTREAM_DELAY_MS,
     bodyBytes: 8 * 1024,
     callsPerRequest: 3,
+    previousLabel: PREVIOUS_LABEL,
   };
   mkdirSync(tmpDir, { recursive: true });
   const tracetapeDir = path.join(tmpDir, 'store');
+  // The register hook before the recording log, as a fourth variant: built once, cached.
+  log(`capture overhead: preparing the previous hook (${PREVIOUS_LABEL}) ...`);
+  const previousBuild = preparePreviousHook();
+  if (previousBuild.error) log(`capture overhead: ${previousBuild.error}; measuring without it`);
+  else log(`capture overhead: previous hook ${previousBuild.reused ? 'reused' : 'built'} at ${previousBuild.dir}`);
+  const previous = previousBuild.error ? undefined : { register: previousBuild.register, cli: previousBuild.cli, tracetapeDir: path.join(tmpDir, 'store-previous'), label: PREVIOUS_LABEL };
   const upstream = new ServiceProcess('upstream', [upstreamScript], cleanEnv({ BENCH_UPSTREAM_DELAY_MS: String(UPSTREAM_DELAY_MS) }));
   const measurements = [];
   const problems = [];
@@ -62,10 +73,12 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
   let nextId = 0;
   let tracetapeAnswered = 0;
   let tracetapeProcesses = 0;
+  let previousAnswered = 0;
+  let previousProcesses = 0;
   let cleanRounds = 0;
   try {
     const upstreamUrl = `http://127.0.0.1:${await upstream.ready()}`;
-    all = variants({ upstreamUrl, tracetapeDir });
+    all = variants({ upstreamUrl, tracetapeDir, previous });
     // A round that other processes disturbed is replaced by an extra one (at most extraRounds),
     // and left out of the medians as long as at least one undisturbed round exists.
     for (let round = 0; cleanRounds < settings.rounds && round < settings.rounds + settings.extraRounds; round++) {
@@ -80,6 +93,10 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
           tracetapeAnswered += m.answered;
           tracetapeProcesses++;
         }
+        if (variant.id === 'previous') {
+          previousAnswered += m.answered;
+          previousProcesses++;
+        }
         log(
           `capture overhead, round ${round + 1} ${variant.id.padEnd(9)} ${m.reqPerSec.toFixed(1).padStart(6)} req/s  ` +
             `p50 ${m.p50.toFixed(1).padStart(6)} ms  p99 ${m.p99.toFixed(1).padStart(6)} ms  ` +
@@ -91,7 +108,7 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
         );
         if (m.foreignCores > FOREIGN_LOAD_LIMIT) disturbed = true;
         if (m.errors > 0) problems.push(`${variant.id}, round ${round + 1}: ${m.errors} failed requests (first: ${m.firstError})`);
-        // Died by SIGTERM is the expected end for all three (tracetape re-raises it after flushing).
+        // Died by SIGTERM is the expected end for every variant (tracetape re-raises it after flushing).
         if (m.exit !== 'SIGTERM') problems.push(`${variant.id}, round ${round + 1}: child ended with ${m.exit} instead of SIGTERM`);
         const noise = m.stderr.trim();
         if (noise) problems.push(`${variant.id}, round ${round + 1}: stderr: ${noise.slice(0, 2000)}`);
@@ -110,6 +127,11 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
     );
   }
 
+  // The current hook's processes stored nothing: their log is moved into the store afterwards, by
+  // `tracetape ingest`, outside the app. Its CPU is reported beside the app's.
+  log('capture overhead: moving the tracetape variant\'s recording log into the store (tracetape ingest) ...');
+  const ingest = await timedIngest(tracetapeDir);
+  if (ingest.error) problems.push(`tracetape ingest: ${ingest.error}`);
   log('capture overhead: checking what the tracetape variant recorded (tracetape traces --json) ...');
   // One trace per answered request, plus each process's own run trace.
   const recording = await verifyRecording(tracetapeDir, tracetapeAnswered + tracetapeProcesses);
@@ -120,6 +142,17 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
   }
   if (recording.captureErrors > 0) failures.push(`${recording.captureErrors} spans carry tracetape.capture.error`);
   if (recording.incompleteResponses > 0) failures.push(`${recording.incompleteResponses} recorded responses are incomplete`);
+  let previousRecording;
+  if (previous) {
+    log(`capture overhead: checking what the ${PREVIOUS_LABEL} variant recorded (its own CLI) ...`);
+    previousRecording = await verifyRecording(previous.tracetapeDir, previousAnswered + previousProcesses, previous.cli);
+    const expected = previousAnswered * settings.callsPerRequest;
+    if (previousRecording.recordedCalls < expected) {
+      failures.push(`${PREVIOUS_LABEL} recorded ${previousRecording.recordedCalls} of ${expected} calls${previousRecording.error ? ` (tracetape traces: ${previousRecording.error})` : ''}`);
+    }
+    if (previousRecording.captureErrors > 0) failures.push(`${PREVIOUS_LABEL}: ${previousRecording.captureErrors} spans carry tracetape.capture.error`);
+    previousRecording.expectedCalls = expected;
+  }
   const failedRequests = measurements.reduce((sum, m) => sum + m.errors, 0);
   if (failedRequests > 0) failures.push(`${failedRequests} requests to the service failed`);
 
@@ -132,7 +165,60 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
   log(`\n${formatSummary(summary)}`);
   if (problems.length) log(`capture overhead problems:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
   if (failures.length) throw new BenchCheckFailed([...failures, ...problems]);
-  return figures(summary, cleanRounds, problems);
+  const ingestCpuMsPerRequest = ingest.cpuMs === undefined ? NaN : ingest.cpuMs / Math.max(1, tracetapeAnswered);
+  return [
+    ...figures(summary, cleanRounds, problems),
+    ...previousFigures(summary, previousBuild, previousRecording, ingestCpuMsPerRequest),
+  ];
+}
+
+const TIME = '/usr/bin/time';
+
+/** Runs `tracetape ingest` on the store; CPU (user + system) from /usr/bin/time when present. */
+async function timedIngest(tracetapeDir) {
+  const timed = existsSync(TIME);
+  const timeFile = path.join(tracetapeDir, '..', 'ingest.time');
+  const args = [process.execPath, tracetapeCli, 'ingest'];
+  const result = await runToEnd(timed ? TIME : args[0], timed ? ['-f', '%U %S', '-o', timeFile, ...args] : args.slice(1), { env: cleanEnv({ TRACETAPE_DIR: tracetapeDir }) });
+  if (result.code !== 0) return { error: `exited ${result.signal ?? result.code}: ${result.stderr.trim().slice(-500)}` };
+  if (!timed) return {};
+  const [user, system] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+  return { cpuMs: (user + system) * 1000 };
+}
+
+/** The previous hook beside this one: CPU per request and p99, or why it could not be measured. */
+function previousFigures({ variants: v, ratios }, build, recording, ingestCpuMsPerRequest) {
+  if (build.error || !v.previous) {
+    return [{ name: `capture: ${PREVIOUS_LABEL} not available`, value: NaN, unit: '', detail: build.error ?? 'the previous hook was not measured' }];
+  }
+  const vsOtel = ratios.previousVsOtel;
+  const vsPrevious = ratios.tracetapeVsPrevious;
+  const otel = (value, unit) => ({ label: 'plain OTel', value, unit });
+  const calls = `${recording.recordedCalls} of ${recording.expectedCalls} calls recorded into its in-process chDB`;
+  return [
+    {
+      name: `capture: CPU per request, ${PREVIOUS_LABEL}`,
+      value: v.previous.cpuMsPerRequest,
+      unit: 'ms',
+      baseline: otel(v.otel.cpuMsPerRequest, 'ms'),
+      ratio: vsOtel.cpuPerRequest,
+      detail:
+        `same load, rounds and interleaving as the other variants, all threads of the service process (the app inserted into chDB itself); ` +
+        `JS thread ${v.previous.mainThreadCpuMsPerRequest.toFixed(2)} ms; this hook: ${v.tracetape.cpuMsPerRequest.toFixed(2)} ms, ` +
+        `×${vsPrevious.cpuPerRequest.toFixed(2)} of the previous one (paired per round), JS thread ×${vsPrevious.mainThreadCpuPerRequest.toFixed(2)}; ` +
+        `this hook's app stores nothing: \`tracetape ingest\` afterwards took ${Number.isFinite(ingestCpuMsPerRequest) ? `${ingestCpuMsPerRequest.toFixed(2)} ms` : 'an unmeasured amount'} of CPU per request, in its own process; ${calls}`,
+    },
+    {
+      name: `capture: latency p99 at ${PACED_RATE} req/s, ${PREVIOUS_LABEL}`,
+      value: v.previous.pacedP99Ms,
+      unit: 'ms',
+      baseline: otel(v.otel.pacedP99Ms, 'ms'),
+      ratio: vsOtel.pacedP99,
+      detail:
+        `open loop; this hook: ${v.tracetape.pacedP99Ms.toFixed(1)} ms, ×${vsPrevious.pacedP99.toFixed(2)} of the previous one (paired per round); ` +
+        `saturated: previous ${v.previous.reqPerSec.toFixed(1)} req/s, p99 ${v.previous.p99Ms.toFixed(1)} ms; this hook ${v.tracetape.reqPerSec.toFixed(1)} req/s, p99 ${v.tracetape.p99Ms.toFixed(1)} ms`,
+    },
+  ];
 }
 
 function figures({ variants: v, ratios, roundsCounted, recording, settings }, cleanRounds, problems) {
@@ -158,7 +244,7 @@ function figures({ variants: v, ratios, roundsCounted, recording, settings }, cl
       unit: 'ms',
       baseline: otel(v.otel.pacedP50Ms, 'ms'),
       ratio: vsOtel.pacedP50,
-      detail: `open loop, the same offered load for all three; ${none(v.none.pacedP50Ms, 'ms')}`,
+      detail: `open loop, the same offered load for every variant; ${none(v.none.pacedP50Ms, 'ms')}`,
     },
     {
       name: `capture: latency p99 at ${settings.pacedRate} req/s`,
@@ -192,7 +278,7 @@ function figures({ variants: v, ratios, roundsCounted, recording, settings }, cl
       unit: 'ms',
       baseline: otel(v.otel.cpuMsPerRequest, 'ms'),
       ratio: vsOtel.cpuPerRequest,
-      detail: `all threads of the service process; JS thread ${v.tracetape.mainThreadCpuMsPerRequest.toFixed(2)} ms (plain OTel ${v.otel.mainThreadCpuMsPerRequest.toFixed(2)} ms); ${none(v.none.cpuMsPerRequest, 'ms')}`,
+      detail: `all threads of the service process (this hook's app only appends to the recording log; storing it is \`tracetape ingest\`'s work, see the next figure); JS thread ${v.tracetape.mainThreadCpuMsPerRequest.toFixed(2)} ms (plain OTel ${v.otel.mainThreadCpuMsPerRequest.toFixed(2)} ms); ${none(v.none.cpuMsPerRequest, 'ms')}`,
     },
   ];
 }

@@ -28,10 +28,12 @@ export function summarize({ machine, settings, measurements, recording, expected
   const counted = rounds.filter(Boolean);
 
   const variants = {};
-  for (const id of Object.keys(LABELS)) {
+  // The previous hook (bench/previous-hook.mjs) is a fourth variant when it could be built.
+  const labels = { ...LABELS, ...(measurements.some((m) => m.variant === 'previous') ? { previous: settings.previousLabel ?? 'previous hook' } : {}) };
+  for (const id of Object.keys(labels)) {
     const mine = measurements.filter((m) => m.variant === id);
     variants[id] = {
-      label: LABELS[id],
+      label: labels[id],
       reqPerSec: median(mine.map((m) => m.reqPerSec)),
       p50Ms: median(mine.map((m) => m.p50)),
       p99Ms: median(mine.map((m) => m.p99)),
@@ -51,7 +53,9 @@ export function summarize({ machine, settings, measurements, recording, expected
   }
 
   const ratios = {};
-  for (const [name, a, b] of [['otelVsNone', 'otel', 'none'], ['tracetapeVsNone', 'tracetape', 'none'], ['tracetapeVsOtel', 'tracetape', 'otel']]) {
+  const pairs = [['otelVsNone', 'otel', 'none'], ['tracetapeVsNone', 'tracetape', 'none'], ['tracetapeVsOtel', 'tracetape', 'otel']];
+  if (variants.previous) pairs.push(['previousVsNone', 'previous', 'none'], ['previousVsOtel', 'previous', 'otel'], ['tracetapeVsPrevious', 'tracetape', 'previous']);
+  for (const [name, a, b] of pairs) {
     ratios[name] = {
       reqPerSec: pairedRatio(counted, 'reqPerSec', a, b),
       p50: pairedRatio(counted, 'p50', a, b),
@@ -97,7 +101,7 @@ export function formatSummary(summary) {
   const { machine, settings, variants, ratios, captureOverheadPerCallUs: perCall, target, recording, roundsRun, roundsCounted } = summary;
   const lines = [];
   lines.push(
-    `tracetape capture overhead: ${roundsCounted} round(s) × 3 variants` +
+    `tracetape capture overhead: ${roundsCounted} round(s) × ${Object.keys(variants).length} variants` +
       (roundsRun > roundsCounted ? ` (${roundsRun - roundsCounted} more run but left out: other processes were busy)` : '') +
       `, ${settings.concurrency} concurrent clients, ` +
       `${settings.requests} requests per measurement after ${settings.warmupRequests} warm-up` +
@@ -105,7 +109,7 @@ export function formatSummary(summary) {
   );
   lines.push(`machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}`);
   lines.push('');
-  const vsNone = { none: null, otel: ratios.otelVsNone, tracetape: ratios.tracetapeVsNone };
+  const vsNone = { none: null, otel: ratios.otelVsNone, tracetape: ratios.tracetapeVsNone, previous: ratios.previousVsNone };
   lines.push(
     table(
       ['variant', 'req/s', 'p50 ms', 'p99 ms', `p50 @${settings.pacedRate}/s`, `p99 @${settings.pacedRate}/s`, 'CPU ms/req', 'JS thread', 'peak RSS MB', 'req/s vs none', 'p50 vs none', 'p99 vs none'],
@@ -131,6 +135,13 @@ export function formatSummary(summary) {
     `tracetape vs plain OpenTelemetry: saturated (closed loop) req/s ${times(t.reqPerSec)}, p50 ${times(t.p50)}, p99 ${times(t.p99)}; ` +
       `at ${settings.pacedRate} req/s p50 ${times(t.pacedP50)}, p99 ${times(t.pacedP99)}; CPU/request ${times(t.cpuPerRequest)} (JS thread ${times(t.mainThreadCpuPerRequest)})`,
   );
+  if (ratios.tracetapeVsPrevious) {
+    const p = ratios.tracetapeVsPrevious;
+    lines.push(
+      `tracetape vs ${variants.previous.label}: saturated req/s ${times(p.reqPerSec)}, p99 ${times(p.p99)}; at ${settings.pacedRate} req/s p99 ${times(p.pacedP99)}; ` +
+        `CPU/request ${times(p.cpuPerRequest)} (JS thread ${times(p.mainThreadCpuPerRequest)})`,
+    );
+  }
   lines.push(
     `target (p99 at ${settings.pacedRate} req/s at most ×${P99_TARGET.toFixed(2)} of plain OpenTelemetry): ${target.met ? 'MET' : 'NOT MET'} ` +
       `(p99 +${fixed((target.p99Ratio - 1) * 100, 1)}%)`,

@@ -23,9 +23,13 @@ export function cleanEnv(extra = {}) {
   return { ...env, ...extra };
 }
 
-export function variants({ upstreamUrl, tracetapeDir }) {
+/**
+ * `previous`: { register, tracetapeDir, label } of the register hook before the recording log
+ * (bench/previous-hook.mjs), measured as a fourth variant when given.
+ */
+export function variants({ upstreamUrl, tracetapeDir, previous }) {
   const common = { BENCH_UPSTREAM_URL: upstreamUrl, OTEL_SERVICE_NAME: 'bench-service' };
-  return [
+  const all = [
     { id: 'none', label: 'no instrumentation', args: [serviceScript], env: cleanEnv(common) },
     {
       id: 'otel',
@@ -40,4 +44,13 @@ export function variants({ upstreamUrl, tracetapeDir }) {
       env: cleanEnv({ ...common, TRACETAPE_MODE: 'capture', TRACETAPE_DIR: tracetapeDir }),
     },
   ];
+  if (previous) {
+    all.push({
+      id: 'previous',
+      label: previous.label,
+      args: ['--import', pathToFileURL(previous.register).href, serviceScript],
+      env: cleanEnv({ ...common, TRACETAPE_MODE: 'capture', TRACETAPE_DIR: previous.tracetapeDir }),
+    });
+  }
+  return all;
 }

@@ -6,8 +6,8 @@ import { cleanEnv, tracetapeCli } from './variants.mjs';
 
 const run = promisify(execFile);
 
-async function cli(tracetapeDir, args) {
-  const { stdout } = await run(process.execPath, [tracetapeCli, ...args], {
+async function cli(tracetapeDir, args, cliPath = tracetapeCli) {
+  const { stdout } = await run(process.execPath, [cliPath, ...args], {
     env: cleanEnv({ TRACETAPE_DIR: tracetapeDir }),
     maxBuffer: 256 * 1024 * 1024,
   });
@@ -17,11 +17,12 @@ async function cli(tracetapeDir, args) {
 /**
  * Counts recorded calls (spans with an input hash) via `tracetape traces --json`, and spans that
  * carry a capture error via `tracetape query`. `expectedTraces` sizes --limit so no trace is cut.
+ * `cliPath`: another build's CLI (the previous hook's store is read with its own commit's CLI).
  */
-export async function verifyRecording(tracetapeDir, expectedTraces) {
+export async function verifyRecording(tracetapeDir, expectedTraces, cliPath = tracetapeCli) {
   let listing;
   try {
-    listing = await cli(tracetapeDir, ['traces', '--json', '--limit', String(expectedTraces + 100)]);
+    listing = await cli(tracetapeDir, ['traces', '--json', '--limit', String(expectedTraces + 100)], cliPath);
   } catch (error) {
     // A variant that never exported leaves no tables behind, and the CLI fails on those.
     const reason = String(error.stderr || error.message).trim().split('\n')[0].slice(0, 300);
@@ -47,7 +48,7 @@ export async function verifyRecording(tracetapeDir, expectedTraces) {
               countIf(SpanAttributes['tracetape.response'] LIKE '%"complete":false%')
                 + (SELECT countIf(Data LIKE '%"complete":false%') FROM tracetape_payloads) AS incompleteResponses
        FROM otel_traces`,
-    ])
+    ], cliPath)
   )
     .split('\n')
     .filter(Boolean)
