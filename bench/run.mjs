@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark figure of tracetape, each measured side by side with its
 // baseline in the same run, printed as one table.
 //
-//   node bench/run.mjs [--quick | --smoke] [--json] [--only capture,sse,replay,exporter,tape,storage]
+//   node bench/run.mjs [--quick | --smoke] [--json] [--only capture,sse,replay,exporter,ingest,tape,storage,startup]
 //                      [--rounds N] [--requests N] [--concurrency N]   (capture overhead only)
 //
 // --quick: smaller sizes, rough numbers. --smoke: tiny sizes, seconds per figure, targets not
@@ -29,8 +29,10 @@ const SECTIONS = [
   { id: 'sse', title: 'streamed responses', file: 'sse-ttfb.mjs' },
   { id: 'replay', title: 'replay speed', file: 'replay-speed.mjs' },
   { id: 'exporter', title: 'exporter throughput', file: 'exporter-throughput.mjs' },
+  { id: 'ingest', title: 'ingest throughput', file: 'ingest-throughput.mjs' },
   { id: 'tape', title: 'tape build', file: 'tape-build.mjs' },
   { id: 'storage', title: 'storage ratio', file: 'storage-ratio.mjs' },
+  { id: 'startup', title: 'start-up', file: 'startup.mjs' },
 ];
 
 class UsageError extends Error {
