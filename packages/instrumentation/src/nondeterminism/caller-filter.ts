@@ -18,7 +18,7 @@ const PACKAGE_MARKERS = [
 
 // This package, wherever it is installed (a workspace link resolves to packages/<name>/dist).
 const OWN_PACKAGES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const OWN_MARKERS = ['core', 'instrumentation', 'clickhouse', 'log', 'register', 'replay'].map(
+const OWN_MARKERS = ['core', 'instrumentation', 'clickhouse', 'log', 'collector', 'register', 'replay'].map(
   (name) => `${OWN_PACKAGES_DIR}${path.sep}${name}${path.sep}dist${path.sep}`,
 );
 
