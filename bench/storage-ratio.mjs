@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { constants as zlibConstants, zstdCompressSync } from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { LogIngester } from '@tracetape/collector';
+import { logDirOf } from '@tracetape/log';
 import { ChdbSpanStore } from '@tracetape/clickhouse';
 import { startChatServer } from './conversation-server.mjs';
 import { BenchCheckFailed } from './figures.mjs';
@@ -96,6 +98,10 @@ export async function measure({ smoke = false, tmpDir = os.tmpdir() } = {}) {
 async function measureStore(storeDir, turns) {
   const store = new ChdbSpanStore({ dir: storeDir });
   try {
+    // The hook appends to the recording log; the store holds the run once the log is ingested,
+    // as every reading command of the CLI does first.
+    const ingested = await new LogIngester({ store, logDir: logDirOf(storeDir) }).ingest();
+    if (ingested.skipped.length > 0 || ingested.rejected.count > 0) throw new BenchCheckFailed([`ingesting the recording log skipped or rejected spans: ${JSON.stringify(ingested)}`]);
     const traces = await store.listTraces({ limit: 10 });
     if (traces.length !== 1) throw new BenchCheckFailed([`expected one recorded run in the store, found ${traces.length}`]);
     const [trace] = traces;
