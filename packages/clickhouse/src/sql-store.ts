@@ -272,7 +272,7 @@ export abstract class SqlSpanStore implements SpanStore {
       { limit, inputHashAttribute: ATTR_TRACETAPE_INPUT_HASH },
     );
     const states = foldRunStates(await this.runRows({ traceIds: rows.map((r) => String(r.traceId)) }));
-    return rows.map((r) => {
+    const listed = rows.map((r) => {
       const summary: TraceSummary = {
         traceId: String(r.traceId),
         serviceName: String(r.serviceName),
@@ -284,6 +284,55 @@ export abstract class SqlSpanStore implements SpanStore {
         recordedCalls: Number(r.recordedCalls),
       };
       const run = states.get(summary.traceId);
+      if (run && run.state !== 'complete') {
+        summary.state = run.state;
+        if (run.lostSpans > 0) summary.lostSpans = run.lostSpans;
+        if (run.reasons.length > 0) summary.reason = run.reasons.join('; ');
+      }
+      return summary;
+    });
+    const spanless = await this.runsWithoutSpans(limit, listed.map((t) => t.traceId));
+    if (spanless.length === 0) return listed;
+    return [...listed, ...spanless].sort((x, y) => (x.start < y.start ? 1 : x.start > y.start ? -1 : x.traceId < y.traceId ? -1 : 1)).slice(0, limit);
+  }
+
+  /**
+   * Runs the recording log announced that have no span stored (yet): one still recording whose
+   * first batch is not flushed, or one that lost every span. Listed from their run rows, so a run
+   * `tracetape record` called incomplete is never missing from `tracetape traces`.
+   */
+  private async runsWithoutSpans(limit: number, listed: string[]): Promise<TraceSummary[]> {
+    if (!(await this.hasRunsTable())) return [];
+    const candidates = await this.select<{ TraceId: string; Name: string; ServiceName: string; Started: string }>(
+      `SELECT TraceId, anyIf(Name, Name != '') AS Name, anyIf(ServiceName, ServiceName != '') AS ServiceName, toString(min(Started)) AS Started
+       FROM ${this.names.runs}
+       WHERE TraceId NOT IN {listed:Array(String)}
+       GROUP BY TraceId ORDER BY Started DESC LIMIT {limit:UInt32}`,
+      { limit, listed },
+    );
+    if (candidates.length === 0) return [];
+    // Older traces with spans, past the limit, are not spanless: they stay out.
+    const withSpans = new Set(
+      (
+        await this.select<{ TraceId: string }>(`SELECT DISTINCT TraceId FROM ${this.names.traces} WHERE TraceId IN {ids:Array(String)}`, {
+          ids: candidates.map((c) => c.TraceId),
+        })
+      ).map((r) => r.TraceId),
+    );
+    const runs = candidates.filter((c) => !withSpans.has(c.TraceId));
+    const states = foldRunStates(await this.runRows({ traceIds: runs.map((r) => r.TraceId) }));
+    return runs.map((r) => {
+      const run = states.get(r.TraceId);
+      const summary: TraceSummary = {
+        traceId: r.TraceId,
+        serviceName: r.ServiceName,
+        name: r.Name,
+        start: r.Started,
+        durationMs: 0,
+        status: 'Unset',
+        spanCount: 0,
+        recordedCalls: 0,
+      };
       if (run && run.state !== 'complete') {
         summary.state = run.state;
         if (run.lostSpans > 0) summary.lostSpans = run.lostSpans;

@@ -334,7 +334,9 @@ describe('LogIngester', () => {
     expect(states.get(cleanId)).toMatchObject({ State: 'recording', Writer: writer.key, Name: 'run 0', Pid: process.pid });
     expect(states.get(lossyId)).toMatchObject({ State: 'recording' });
     let listed = await store.listTraces({ limit: 1000 });
-    expect(listed.find((t) => t.traceId === cleanId)).toMatchObject({ state: 'recording' });
+    expect(listed.find((t) => t.traceId === cleanId)).toMatchObject({ state: 'recording', spanCount: 2 });
+    // Announced, nothing flushed yet: listed all the same, from its run row.
+    expect(listed.find((t) => t.traceId === lossyId)).toMatchObject({ state: 'recording', spanCount: 0, name: 'run 0', serviceName: 'ingest-test' });
 
     writer.append(spansRecord([clean[2]!, ...lossy.slice(0, 2)]));
     writer.appendControl({ kind: 'loss', traceId: lossyId, spans: 1, reason: 'the disk holding the recording log is full' });
