@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { withSpaceReserve } from './log-dir.js';
 
 export const INGEST_LOCK_FILE = 'ingest.lock';
 
@@ -60,7 +61,12 @@ export class PidLock {
 
 /** One ingester per log directory: two would read the same records and store them twice. */
 export class IngestLock extends PidLock {
-  constructor(dir: string) {
+  constructor(private readonly dir: string) {
     super(path.join(dir, INGEST_LOCK_FILE));
+  }
+
+  /** On a disk the writers filled, the lock is taken with the room they left for it. */
+  override tryAcquire(): boolean {
+    return withSpaceReserve(this.dir, () => super.tryAcquire());
   }
 }

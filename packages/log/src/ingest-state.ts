@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LogReadError } from './errors.js';
+import { withSpaceReserve } from './log-dir.js';
 
 /** The records one insert takes: a contiguous range of each segment it reads. */
 export interface IngestRange {
@@ -101,15 +102,22 @@ export class IngestState {
   }
 
   private save(): void {
+    withSpaceReserve(this.dir, () => this.saveNow());
+  }
+
+  private saveNow(): void {
     fs.mkdirSync(this.dir, { recursive: true });
     const temp = `${this.file}.${process.pid}.tmp`;
     const fd = fs.openSync(temp, 'w');
     try {
       fs.writeSync(fd, JSON.stringify(this.state));
       fs.fsyncSync(fd);
-    } finally {
+    } catch (error) {
       fs.closeSync(fd);
+      fs.rmSync(temp, { force: true });
+      throw error;
     }
+    fs.closeSync(fd);
     fs.renameSync(temp, this.file);
   }
 }

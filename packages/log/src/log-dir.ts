@@ -43,3 +43,36 @@ export function hasSegments(dir: string): boolean {
     return false;
   }
 }
+
+/**
+ * A small file of room kept in the log directory for the ingester: when writers fill the disk,
+ * removing it lets the ingester still write its lock and state, move the log into the store and
+ * so free the disk, where it would otherwise fail on its first byte.
+ */
+export const SPACE_RESERVE_FILE = 'space-reserve';
+const SPACE_RESERVE_BYTES = 256 * 1024;
+
+/** Makes the reserve if it is missing; never throws (a disk too full for it has no room to keep). */
+export function ensureSpaceReserve(dir: string): void {
+  const file = path.join(dir, SPACE_RESERVE_FILE);
+  if (fs.existsSync(file)) return;
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temp, Buffer.alloc(SPACE_RESERVE_BYTES));
+    fs.renameSync(temp, file);
+  } catch {
+    fs.rmSync(temp, { force: true });
+  }
+}
+
+/** Runs `write`; on a full disk, gives up the reserve and runs it once more. */
+export function withSpaceReserve<T>(dir: string, write: () => T): T {
+  try {
+    return write();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if ((code !== 'ENOSPC' && code !== 'EDQUOT') || !fs.existsSync(path.join(dir, SPACE_RESERVE_FILE))) throw error;
+    fs.rmSync(path.join(dir, SPACE_RESERVE_FILE), { force: true });
+    return write();
+  }
+}

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { logFull, logWriteFailed, LogWriteError } from './errors.js';
+import { ensureSpaceReserve } from './log-dir.js';
 import { encodeControl, type ControlRecord } from './record-format.js';
 import { currentWriter, segmentFileName, SEGMENT_SUFFIX, writerKey, type WriterIdentity } from './segment-name.js';
 
@@ -116,6 +117,8 @@ export class LogWriter {
     }
     try {
       fs.mkdirSync(this.dir, { recursive: true });
+      // Room for the ingester, should this disk fill up (see ensureSpaceReserve).
+      ensureSpaceReserve(this.dir);
       this.sequence++;
       const file = path.join(this.dir, segmentFileName(this.writer, this.sequence));
       this.fd = fs.openSync(file, 'a');

@@ -3,6 +3,7 @@ import { DEFAULT_PAYLOAD_THRESHOLD_BYTES, type PayloadRow, type SpanRow, type Sp
 import { sha256Hex } from '@tracetape/core';
 import {
   decodeControl,
+  ensureSpaceReserve,
   IngestLock,
   IngestState,
   listSegments,
@@ -160,6 +161,8 @@ export class LogIngester {
         next = followingResult.value ?? (await this.convert(this.gather(listSegments(this.logDir), state, progress), progress));
       }
       await this.settleSegments(state, progress, report);
+      // The log was moved out: room again for the reserve a full disk would need next time.
+      ensureSpaceReserve(this.logDir);
       return report;
     } finally {
       this.lock.release();
