@@ -31,10 +31,13 @@ function readRunFile(file: string): RunFileLine[] {
     .map((line) => JSON.parse(line) as RunFileLine);
 }
 
-async function tapeOf(traceId: string): Promise<{ entries: Array<{ request: { normalized: { url: string } } }> }> {
+async function tapeOf(traceId: string): Promise<{ entries: Array<{ request: { normalized: { url: string } } }>; incomplete?: unknown }> {
   const result = await tracetape(['tape', traceId, '--json'], env);
   expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout);
+  const tape = JSON.parse(result.stdout);
+  // Every way a process ends here closes its recording log: none of these runs may read incomplete.
+  expect(tape.incomplete, `trace ${traceId}`).toBeUndefined();
+  return tape;
 }
 
 describe('flushing when the process ends', () => {
