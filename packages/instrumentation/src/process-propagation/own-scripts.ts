@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 // tracetape's packages, wherever installed: a workspace link resolves to packages/<name>/dist.
 const OWN_PACKAGES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const OWN_DIRS = ['core', 'instrumentation', 'clickhouse', 'log', 'register', 'replay'].flatMap((name) =>
+const OWN_DIRS = ['core', 'instrumentation', 'clickhouse', 'log', 'collector', 'register', 'replay'].flatMap((name) =>
   ['dist', 'src'].map((code) => `${OWN_PACKAGES_DIR}${path.sep}${name}${path.sep}${code}${path.sep}`),
 );
 const INSTALLED = `${path.sep}node_modules${path.sep}@tracetape${path.sep}`;
