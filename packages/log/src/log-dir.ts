@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseSegmentName, SEGMENT_SUFFIX, type SegmentName } from './segment-name.js';
@@ -5,8 +6,18 @@ import { parseSegmentName, SEGMENT_SUFFIX, type SegmentName } from './segment-na
 /** Where the recording log lives: beside the embedded engine's files, in the store directory. */
 export const LOG_SUBDIR = 'tracetape-log';
 
-export function logDirOf(storeDir: string): string {
-  return path.join(path.resolve(storeDir), LOG_SUBDIR);
+/** Where the log goes past this machine, when it does: each destination has a log of its own. */
+export type LogDestination = { server: string; database?: string | undefined } | { otlp: string };
+
+/**
+ * The embedded store's log, or one per server or collector: a process shipping to a server must
+ * not take records meant for the embedded store beside it, nor the other way round.
+ */
+export function logDirOf(storeDir: string, destination?: LogDestination): string {
+  const base = path.join(path.resolve(storeDir), LOG_SUBDIR);
+  if (!destination) return base;
+  const [kind, address] = 'server' in destination ? ['server', `${destination.server}#${destination.database ?? ''}`] : ['otlp', destination.otlp];
+  return `${base}-${kind}-${createHash('sha256').update(address).digest('hex').slice(0, 12)}`;
 }
 
 export interface SegmentFile extends SegmentName {

@@ -148,3 +148,18 @@ describe('liveness and the ingest lock', () => {
     expect(fs.existsSync(path.join(dir, 'ingest.lock'))).toBe(false);
   });
 });
+
+describe('logDirOf', () => {
+  it('gives the embedded store, each server and each collector a log of its own', async () => {
+    const { logDirOf } = await import('../src/index.js');
+    const embedded = logDirOf('/data/store');
+    expect(embedded).toBe('/data/store/tracetape-log');
+    const server = logDirOf('/data/store', { server: 'http://ch:8123', database: 'traces' });
+    const otherDatabase = logDirOf('/data/store', { server: 'http://ch:8123', database: 'other' });
+    const otlp = logDirOf('/data/store', { otlp: 'http://collector:4318/v1/traces' });
+    expect(server).toMatch(/^\/data\/store\/tracetape-log-server-[0-9a-f]{12}$/);
+    expect(otlp).toMatch(/^\/data\/store\/tracetape-log-otlp-[0-9a-f]{12}$/);
+    expect(new Set([embedded, server, otherDatabase, otlp]).size).toBe(4);
+    expect(logDirOf('/data/store', { server: 'http://ch:8123', database: 'traces' })).toBe(server);
+  });
+});

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { channelCaptureAvailable, type CaptureSource } from '@tracetape/instrumentation';
-import { DEFAULT_STORE_DIR } from '@tracetape/clickhouse';
+import { DEFAULT_STORE_DIR, storeOptionsFromEnv } from '@tracetape/clickhouse';
+import { otlpTargetFromEnv } from './otlp-target.js';
 import { DEFAULT_LOG_MAX_BYTES, logDirOf } from '@tracetape/log';
 import {
   ConfigError,
@@ -66,7 +67,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readon
     allowModelDrift: parseModelDriftAllowances(list(env.TRACETAPE_ALLOW_MODEL_DRIFT), 'TRACETAPE_ALLOW_MODEL_DRIFT'),
     flushTimeoutMs: positiveInt(env, 'TRACETAPE_FLUSH_TIMEOUT_MS') ?? 5000,
     exporter: exporterKind(env),
-    logDir: path.resolve(env.TRACETAPE_LOG_DIR || logDirOf(env.TRACETAPE_DIR || DEFAULT_STORE_DIR)),
+    logDir: logDirFromEnv(env),
     logMaxBytes: positiveInt(env, 'TRACETAPE_LOG_MAX_BYTES') ?? DEFAULT_LOG_MAX_BYTES,
     thenLive: mode === 'playback' && ['1', 'true', 'yes'].includes((env.TRACETAPE_THEN_LIVE ?? '').toLowerCase()),
   };
@@ -108,6 +109,18 @@ function captureSourceFrom(env: NodeJS.ProcessEnv): CaptureSource | undefined {
     );
   }
   return chosen;
+}
+
+/**
+ * TRACETAPE_LOG_DIR, else beside the store directory: the embedded store's log, or one of its own
+ * per ClickHouse server or OTLP collector the spans are shipped to.
+ */
+function logDirFromEnv(env: NodeJS.ProcessEnv): string {
+  if (env.TRACETAPE_LOG_DIR) return path.resolve(env.TRACETAPE_LOG_DIR);
+  const storeDir = env.TRACETAPE_DIR || DEFAULT_STORE_DIR;
+  if (exporterKind(env) === 'otlp') return logDirOf(storeDir, { otlp: otlpTargetFromEnv(env).url });
+  const store = storeOptionsFromEnv(env);
+  return logDirOf(storeDir, store.url ? { server: store.url, database: store.database } : undefined);
 }
 
 function exporterKind(env: NodeJS.ProcessEnv): ExporterKind {

@@ -17,7 +17,9 @@ export interface StoreAccess {
 
 export function storeAccessFromEnv(env: NodeJS.ProcessEnv = process.env): StoreAccess {
   const options = storeOptionsFromEnv(env);
-  return { options, logDir: path.resolve(env.TRACETAPE_LOG_DIR || logDirOf(options.dir ?? DEFAULT_STORE_DIR)) };
+  // The log of the store this command reads: the embedded one's, or the one shipped to this server.
+  const destination = options.url ? { server: options.url, database: options.database } : undefined;
+  return { options, logDir: path.resolve(env.TRACETAPE_LOG_DIR || logDirOf(options.dir ?? DEFAULT_STORE_DIR, destination)) };
 }
 
 /**
