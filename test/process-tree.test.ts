@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCollectorProcess, type CollectorProcess } from './support/collector-process.js';
 import { FIXTURES, queryRows, recordedTraceId, tempDir, tracetape } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 
@@ -10,32 +9,25 @@ const tmp = tempDir('tracetape-process-tree-');
 const store = { TRACETAPE_DIR: path.join(tmp.dir, 'store') };
 const command = ['node', path.join(FIXTURES, 'process-tree-app.mjs')];
 let upstream: CountingServer;
-let collector: CollectorProcess | undefined;
 
 beforeAll(async () => {
   upstream = await startCountingServer(({ url }) => ({ body: JSON.stringify({ url, nonce: Math.random() }) }));
 });
 
 afterAll(async () => {
-  await collector?.stop();
   await upstream.close();
   tmp.remove();
 });
 
 describe('a run of several processes', () => {
   it('records the app, its child process and its worker into one trace, and replays them whole without the network', async () => {
-    // Every process records at once, so they export to a collector that alone holds the store.
-    // Once all processes append to the recording log, this can record straight into the store.
-    collector = await startCollectorProcess(store);
-    const recorded = await tracetape(['record', '--', ...command], { ...store, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, UPSTREAM_URL: upstream.url });
+    // Every process appends to the recording log at once; the first reading command stores it.
+    const recorded = await tracetape(['record', '--', ...command], { ...store, UPSTREAM_URL: upstream.url });
     expect(recorded.code, recorded.stderr).toBe(0);
     expect(recorded.stdout).toMatch(/^parent: \{"url":"\/parent".*\nchild process said: \{"url":"\/child".* id=[0-9a-f-]{36}\nworker said: \{"url":"\/worker".* id=[0-9a-f-]{36}\n$/);
     expect(upstream.count()).toBe(3);
     expect(recorded.stderr).toMatch(/recorded trace [0-9a-f]{32} \(process-tree-app\.mjs, 3 calls\)/);
     const traceId = recordedTraceId(recorded.stderr);
-    const stopped = await collector.stop();
-    collector = undefined;
-    expect(stopped.code, stopped.stderr).toBe(0);
 
     const calls = await queryRows<{ TraceId: string; url: string; process: string }>(
       "SELECT TraceId, JSONExtractString(SpanAttributes['tracetape.request'], 'normalized', 'url') AS url, ResourceAttributes['tracetape.process.path'] AS process " +
@@ -51,6 +43,17 @@ describe('a run of several processes', () => {
     const tape = await tracetape(['tape', traceId], store);
     expect(tape.code, tape.stderr).toBe(0);
     expect(tape.stdout).toMatch(/\/parent[\s\S]*\/child[\s\S]*\/worker/);
+    // Each of the three processes ended its log: the run is whole.
+    expect(tape.stdout).not.toContain('INCOMPLETE');
+    const runs = await queryRows<{ ProcessPath: string; State: string }>(
+      `SELECT ProcessPath, argMax(State, Updated) AS State FROM tracetape_runs WHERE TraceId = '${traceId}' GROUP BY ProcessPath ORDER BY ProcessPath`,
+      store,
+    );
+    expect(runs).toEqual([
+      { ProcessPath: '0', State: 'complete' },
+      { ProcessPath: '0.1', State: 'complete' },
+      { ProcessPath: '0.w1', State: 'complete' },
+    ]);
 
     await upstream.close();
     upstream.reset();
