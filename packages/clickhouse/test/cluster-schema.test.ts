@@ -47,10 +47,12 @@ describe('schema on a cluster', () => {
       '`obs`.`tracetape_payloads_local`',
       '`obs`.`tracetape_payloads`',
       '`obs`.`tracetape_payloads_text`',
+      '`obs`.`tracetape_runs_local`',
+      '`obs`.`tracetape_runs`',
     ]);
     // Readers and writers name these tables; on a cluster they are the Distributed ones.
     const names = schemaNames(CLUSTER);
-    expect(created(statements)).toEqual(expect.arrayContaining([names.traces, names.traceIdTs, names.payloads, names.traceIdTsMv]));
+    expect(created(statements)).toEqual(expect.arrayContaining([names.traces, names.traceIdTs, names.payloads, names.traceIdTsMv, names.runs]));
     expect(created(schemaStatements({ cluster: 'tracing' }))[0]).toBe('`default`.`otel_traces_local`');
   });
 
@@ -65,6 +67,7 @@ describe('schema on a cluster', () => {
       `ReplicatedMergeTree(${path})`,
       `ReplicatedAggregatingMergeTree(${path})`,
       `ReplicatedReplacingMergeTree(${path}, Timestamp)`,
+      `ReplicatedReplacingMergeTree(${path}, Updated)`,
     ]);
     const custom = schemaStatements({ cluster: 'tracing', replicationPathPrefix: '/ch/{installation}/{shard}' });
     expect(custom[0]).toContain("ReplicatedMergeTree('/ch/{installation}/{shard}/{database}/{table}', '{replica}')");
@@ -76,6 +79,7 @@ describe('schema on a cluster', () => {
       "CREATE TABLE IF NOT EXISTS obs.otel_traces ON CLUSTER tracing AS obs.otel_traces_local\nENGINE = Distributed('tracing', 'obs', 'otel_traces_local', cityHash64(TraceId))",
       "CREATE TABLE IF NOT EXISTS obs.otel_traces_trace_id_ts ON CLUSTER tracing AS obs.otel_traces_trace_id_ts_local\nENGINE = Distributed('tracing', 'obs', 'otel_traces_trace_id_ts_local', cityHash64(TraceId))",
       "CREATE TABLE IF NOT EXISTS obs.tracetape_payloads ON CLUSTER tracing AS obs.tracetape_payloads_local\nENGINE = Distributed('tracing', 'obs', 'tracetape_payloads_local', cityHash64(Hash))",
+      "CREATE TABLE IF NOT EXISTS obs.tracetape_runs ON CLUSTER tracing AS obs.tracetape_runs_local\nENGINE = Distributed('tracing', 'obs', 'tracetape_runs_local', cityHash64(TraceId))",
     ]);
   });
 
@@ -91,6 +95,7 @@ describe('schema on a cluster', () => {
       ['`obs`.`otel_traces_local`', 'toDateTime(Timestamp) + toIntervalSecond(2592000)'],
       ['`obs`.`otel_traces_trace_id_ts_local`', 'toDateTime(Start) + toIntervalSecond(2592000)'],
       ['`obs`.`tracetape_payloads_local`', `toDateTime(toDate(Timestamp)) + toIntervalSecond(${2592000 + 2 * 86400})`],
+      ['`obs`.`tracetape_runs_local`', 'toDateTime(Started) + toIntervalSecond(2592000)'],
     ]);
     expect(schemaStatements({ cluster: 'tracing' }).join('\n')).not.toContain('TTL');
   });
@@ -100,6 +105,7 @@ describe('schema on a cluster', () => {
       'ALTER TABLE obs.otel_traces_local ON CLUSTER tracing\n    (MODIFY TTL toDateTime(Timestamp) + toIntervalSecond(86400))',
       'ALTER TABLE obs.otel_traces_trace_id_ts_local ON CLUSTER tracing\n    (MODIFY TTL toDateTime(Start) + toIntervalSecond(86400))',
       'ALTER TABLE obs.tracetape_payloads_local ON CLUSTER tracing\n    (MODIFY TTL toDateTime(toDate(Timestamp)) + toIntervalSecond(259200))',
+      'ALTER TABLE obs.tracetape_runs_local ON CLUSTER tracing\n    (MODIFY TTL toDateTime(Started) + toIntervalSecond(86400))',
     ]);
   });
 

@@ -178,6 +178,7 @@ describe('TRACETAPE_TTL', () => {
       ['otel_traces', '86400'],
       ['otel_traces_trace_id_ts', '86400'],
       ['tracetape_payloads', String(86400 * 3)],
+      ['tracetape_runs', '86400'],
     ]);
   });
 
@@ -189,6 +190,7 @@ describe('TRACETAPE_TTL', () => {
       ['otel_traces', '86400'],
       ['otel_traces_trace_id_ts', '86400'],
       ['tracetape_payloads', String(86400 * 3)],
+      ['tracetape_runs', '86400'],
     ]);
     await configured.close();
   });
