@@ -11,8 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LogIngester } from '../src/index.js';
 import { BIG_RESPONSE, tempDir } from './sdk-spans.js';
 
-// LogIngester's pipelining: the next insert's records are converted while the store runs the
-// current insert, and nothing else changes: every span once, one announced insert at a time.
+// LogIngester's pipelining (opt-in): the next insert's records are converted while the store runs
+// the current insert, and nothing else changes: every span once, one announced insert at a time.
 
 const tmp = tempDir('log-ingester-pipeline');
 const store = new ChdbSpanStore({ dir: path.join(tmp.dir, 'store') });
@@ -117,7 +117,7 @@ describe('LogIngester pipelining', () => {
     const spans = await makeSpans(4, 30);
     const dir = writeLog(spans);
     const events: Event[] = [];
-    const report = await new LogIngester({ store: watched(store, events), logDir: dir, maxSpansPerInsert: 40 }).ingest();
+    const report = await new LogIngester({ store: watched(store, events), logDir: dir, maxSpansPerInsert: 40, pipeline: true }).ingest();
     expect(report.spans).toBe(spans.length);
     expect(report.inserts).toBe(3);
     expect(await storedRows(spans)).toEqual({ rows: spans.length, distinct: spans.length });
@@ -131,11 +131,11 @@ describe('LogIngester pipelining', () => {
     expect(JSON.parse(fs.readFileSync(path.join(dir, INGEST_STATE_FILE), 'utf8'))).toEqual({ version: 1, offsets: {} });
   });
 
-  it('with pipeline: false converts only between inserts, storing the same', async () => {
+  it('without pipeline (the default) converts only between inserts, storing the same', async () => {
     const spans = await makeSpans(4, 30);
     const dir = writeLog(spans);
     const events: Event[] = [];
-    const report = await new LogIngester({ store: watched(store, events), logDir: dir, maxSpansPerInsert: 40, pipeline: false }).ingest();
+    const report = await new LogIngester({ store: watched(store, events), logDir: dir, maxSpansPerInsert: 40 }).ingest();
     expect(report).toMatchObject({ spans: spans.length, inserts: 3 });
     expect(overlapped(events)).toBe(0);
     expect(await storedRows(spans)).toEqual({ rows: spans.length, distinct: spans.length });
@@ -145,7 +145,7 @@ describe('LogIngester pipelining', () => {
     const spans = await makeSpans(4, 30);
     const dir = writeLog(spans);
     const events: Event[] = [];
-    await expect(new LogIngester({ store: watched(store, events, 2), logDir: dir, maxSpansPerInsert: 40 }).ingest()).rejects.toThrow('killed after the insert landed');
+    await expect(new LogIngester({ store: watched(store, events, 2), logDir: dir, maxSpansPerInsert: 40, pipeline: true }).ingest()).rejects.toThrow('killed after the insert landed');
     // The third insert's records were read ahead, but never announced nor stored.
     const state = JSON.parse(fs.readFileSync(path.join(dir, INGEST_STATE_FILE), 'utf8')) as { pending?: { ranges: Array<{ from: number; to: number }> }; offsets: Record<string, number> };
     expect(state.pending?.ranges).toHaveLength(1);

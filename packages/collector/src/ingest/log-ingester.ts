@@ -30,8 +30,8 @@ export interface LogIngesterOptions {
   payloadThresholdBytes?: number;
   /**
    * Reads and converts the next insert's records while the engine runs the current insert
-   * (default true): the conversion then takes no time of its own where the engine has a core to
-   * itself. Off, each insert's records are converted only after the previous insert finished.
+   * (default false). Measured in BENCHMARKS.md: no faster on one core, slower on this 2-core
+   * machine while other processes used one core; kept for machines with cores to spare.
    */
   pipeline?: boolean;
 }
@@ -119,7 +119,7 @@ export class LogIngester {
     this.maxBytes = options.maxBytesPerInsert ?? DEFAULT_MAX_BYTES;
     this.thresholdBytes = options.payloadThresholdBytes ?? DEFAULT_PAYLOAD_THRESHOLD_BYTES;
     this.lock = new IngestLock(this.logDir);
-    this.pipeline = options.pipeline ?? true;
+    this.pipeline = options.pipeline ?? false;
   }
 
   /** One pass: everything complete in the log now is stored when it returns. */
