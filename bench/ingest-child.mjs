@@ -1,10 +1,11 @@
 // The measured side of bench/ingest-throughput.mjs, in its own process so the parent can pin it
 // (and every thread chDB starts) to one core. Prints one JSON line with what it measured.
 //
-//   node bench/ingest-child.mjs <logDir> <storeDir> ingest|ingest-serial|engine <maxSpans> <maxBytes>
+//   node bench/ingest-child.mjs <logDir> <storeDir> ingest|ingest-pipelined|engine <maxSpans> <maxBytes>
 //
-// `ingest`: LogIngester.ingest() of the whole log into a fresh ChdbSpanStore (`ingest-serial`: with
-// its pipelining off, each insert's records converted only after the previous insert finished).
+// `ingest`: LogIngester.ingest() of the whole log into a fresh ChdbSpanStore, with its defaults
+// (`ingest-pipelined`: with pipeline: true, the next insert's records converted while the engine
+// runs the current one).
 // `engine`: ClickHouse alone storing the same rows: the log's records are read, decoded and
 // converted before the clock starts, grouped into inserts as the ingester groups them, and each
 // insert's exact statements (as ChdbSpanStore.insert() issues them, payload RowBinary files
@@ -16,7 +17,7 @@ import { ChdbSpanStore, resolvePayloadRefs } from '@tracetape/clickhouse';
 import { convertRequest, decodeJsonRequest, LogIngester } from '@tracetape/collector';
 import { listSegments, readSegment, RecordType } from '@tracetape/log';
 
-const MODES = ['ingest', 'ingest-serial', 'engine'];
+const MODES = ['ingest', 'ingest-pipelined', 'engine'];
 
 /** The first span of the log with both payload attributes, as the app wrote it. */
 function sampleSpan(logDir) {
@@ -135,7 +136,7 @@ async function main() {
     wallMs = performance.now() - started;
     cpu = process.cpuUsage(cpuBefore);
   } else {
-    const ingester = new LogIngester({ store, logDir, maxSpansPerInsert: maxSpans, maxBytesPerInsert: maxBytes, ...(mode === 'ingest-serial' ? { pipeline: false } : {}) });
+    const ingester = new LogIngester({ store, logDir, maxSpansPerInsert: maxSpans, maxBytesPerInsert: maxBytes, ...(mode === 'ingest-pipelined' ? { pipeline: true } : {}) });
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const report = await ingester.ingest();

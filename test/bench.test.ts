@@ -38,7 +38,7 @@ const OWN_FIGURES = [
   'replay speed, whole command',
   'ingest throughput, one pinned core',
   'ingest throughput, all cores',
-  'ingest without pipelining, one pinned core',
+  'ingest with pipelining, one pinned core',
   'start-up: hooked hello world, wall time to exit',
   'start-up: hooked hello world, peak RSS',
 ];
