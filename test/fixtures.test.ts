@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseTape, PAYLOAD_REF_PREFIX, REDACTED, TapeIntegrityError } from '@tracetape/core';
 import { PlaybackAlreadyActiveError, ReplayFailedError, replayTape, replayTapeCommand } from '@tracetape/replay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, recordedTraceId, tempDir, tracetape } from './support/cli.js';
+import { FIXTURES, recordedTraceId, REPO_ROOT, runProcess, tempDir, tracetape } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 // The same module the recorded run executed: the in-process replay runs the very code under test.
 import { answer } from './fixtures/fixture-agent.mjs';
@@ -236,6 +236,46 @@ describe('a hand-edited fixture', () => {
     expect(result).toBe('answer: edited by hand');
     const child = await replayTapeCommand(file, ['node', AGENT, QUESTION], { env: agentEnv, allowModifiedTape: true });
     expect(child.stdout).toBe('answer: edited by hand\n');
+  });
+});
+
+describe('a vitest fixture test whose code prints the time and a UUID', () => {
+  const clockAgent = path.join(FIXTURES, 'clock-agent.mjs');
+  const suite = path.join(FIXTURES, 'vitest-replay');
+  let clockUpstream: CountingServer;
+  let clockFixture: string;
+  let clockOutput: string;
+
+  beforeAll(async () => {
+    // The answer echoes the ticket's ID: a replay that served another ID would print another answer.
+    clockUpstream = await startCountingServer(({ body }) => ({ body: JSON.stringify({ answer: `${JSON.parse(body).id} at ${Math.random()}` }) }));
+    const recorded = await tracetape(['record', '--', 'node', clockAgent], { ...env, UPSTREAM_URL: clockUpstream.url });
+    expect(recorded.code, recorded.stderr).toBe(0);
+    clockOutput = recorded.stdout;
+    const id = recordedTraceId(recorded.stderr);
+    const frozen = await tracetape(['fixture', id, '-o', fixturesDir], env);
+    expect(frozen.code, frozen.stderr).toBe(0);
+    clockFixture = path.join(fixturesDir, `clock-agent-${id.slice(0, 8)}.tape.json`);
+  });
+  afterAll(() => clockUpstream.close());
+
+  it('replays identically in replayTape, in a vitest run of its own', async () => {
+    expect(clockOutput).toMatch(/^ticket [0-9a-f-]{36} opened \d{4}-\d\d-\d\dT[0-9:.]+Z\ntrace [0-9a-f-]{36}\n/);
+    const recordedFile = path.join(work.dir, 'clock-recorded.txt');
+    const replayedFile = path.join(work.dir, 'clock-replayed.txt');
+    fs.writeFileSync(recordedFile, clockOutput);
+    clockUpstream.reset();
+    // A clean vitest environment: the child must not think it is a worker of this run.
+    const vitestEnv = Object.fromEntries(Object.keys(process.env).filter((key) => key.startsWith('VITEST')).map((key) => [key, undefined]));
+    const child = await runProcess(
+      process.execPath,
+      [path.join(REPO_ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--root', suite],
+      { ...vitestEnv, FIXTURE_FILE: clockFixture, RECORDED_OUTPUT: recordedFile, REPLAYED_OUTPUT: replayedFile, UPSTREAM_URL: clockUpstream.url, NO_COLOR: '1' },
+    );
+    expect(child.code, `${child.stdout}\n${child.stderr}`).toBe(0);
+    expect(child.stdout).toMatch(/Tests\s+2 passed/);
+    expect(fs.readFileSync(replayedFile, 'utf8')).toBe(clockOutput);
+    expect(clockUpstream.count()).toBe(0);
   });
 });
 

@@ -47,5 +47,11 @@ export function reportFailures(report: ReplayReport, strict: boolean): string[] 
   const reasons: string[] = [];
   if (report.blocked.length > 0) reasons.push(`${report.blocked.length} call(s) blocked: not on the tape`);
   if (strict && report.unconsumed.length > 0) reasons.push(`${report.unconsumed.length} recorded step(s) never asked for (strict)`);
+  // As `tracetape replay --strict`: more clock reads than recorded are harmless (the clock goes on
+  // by real time), but a random value or ID the run never drew means the code now does more.
+  const beyond = (report.nondeterminism ?? []).filter((usage) => usage.source !== 'clock' && usage.extra > 0);
+  if (strict && beyond.length > 0) {
+    reasons.push(`${beyond.map((usage) => `${usage.extra} ${usage.source} read(s)`).join(', ')} beyond the recording (strict)`);
+  }
   return reasons;
 }

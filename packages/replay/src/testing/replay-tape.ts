@@ -1,5 +1,6 @@
-import type { ReplayReport } from '@tracetape/core';
-import { PlaybackSession } from '@tracetape/instrumentation';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ROOT_PROCESS_PATH, tapeOfProcess, type NondeterminismUsage, type ReplayReport, type Tape } from '@tracetape/core';
+import { installSources, NondeterminismPlayer, PlaybackSession } from '@tracetape/instrumentation';
 import { ReplayFailedError, reportFailures } from './replay-failed-error.js';
 import { loadTape, type TapeSource } from './tape-source.js';
 
@@ -20,17 +21,24 @@ export interface ReplayTapeResult<T> {
 }
 
 /**
- * Runs `fn` in this process with every outbound HTTP call answered from the tape, then checks the
- * replay: it throws a {@link ReplayFailedError} carrying the divergence report if any call was
- * blocked (and, with `strict`, if any recorded step went unconsumed). Playback is process-wide
- * while `fn` runs, so await each replayTape and do not nest them.
+ * Runs `fn` in this process with every outbound HTTP call answered from the tape, and the clock,
+ * random and ID reads `fn` makes (Date.now(), new Date(), Math.random(), randomUUID(),
+ * randomBytes(), getRandomValues()) answered from the tape's recorded reads, in call order. Then
+ * checks the replay: it throws a {@link ReplayFailedError} carrying the divergence report if any
+ * call was blocked (and, with `strict`, if any recorded step went unconsumed or `fn` drew more
+ * random values or IDs than the recording holds). Playback is process-wide while `fn` runs, so
+ * await each replayTape and do not nest them.
  */
 export async function replayTape<T>(
   tapeSource: TapeSource,
   fn: () => T | Promise<T>,
   options: ReplayTapeOptions = {},
 ): Promise<ReplayTapeResult<T>> {
-  const { tape, label } = loadTape(tapeSource, { allowModified: options.allowModifiedTape });
+  const loaded = loadTape(tapeSource, { allowModified: options.allowModifiedTape });
+  const { label } = loaded;
+  // fn runs in this process, which is the recorded run's first process: the calls and reads that
+  // child processes or workers made are theirs, and nothing here starts them under the hook.
+  const tape = tapeOfProcess(loaded.tape, ROOT_PROCESS_PATH);
   const hashHeaders = options.hashHeaders ?? hashHeadersFromEnv();
   const session = new PlaybackSession({
     tape,
@@ -39,12 +47,15 @@ export async function replayTape<T>(
   });
   let outcome: { ok: true; value: T } | { ok: false; error: unknown };
   let report: ReplayReport;
+  const reads = replayReads(tape);
   try {
-    outcome = { ok: true, value: await fn() };
+    outcome = { ok: true, value: await reads.run(fn) };
   } catch (error) {
     outcome = { ok: false, error };
   } finally {
-    report = session.report();
+    reads.restore();
+    const usage = reads.usage();
+    report = { ...session.report(), ...(usage.length > 0 ? { nondeterminism: usage } : {}) };
     session.dispose();
   }
   const reasons = reportFailures(report, options.strict ?? false);
@@ -55,6 +66,29 @@ export async function replayTape<T>(
   }
   if (!outcome.ok) throw outcome.error;
   return { result: outcome.value, report };
+}
+
+interface ReplayedReads {
+  run<T>(fn: () => T | Promise<T>): Promise<T>;
+  restore(): void;
+  usage(): NondeterminismUsage[];
+}
+
+/**
+ * Patches the clock and random sources for as long as fn runs, answering only the reads made in
+ * fn's own async context from the tape: the test runner keeps reading the clock around fn (its
+ * timeouts, its durations), concurrently, and those reads are neither fn's nor the recording's.
+ * The register hook tells the replayed run by its trace; a test has no trace, its context is fn.
+ */
+function replayReads(tape: Tape): ReplayedReads {
+  const inFn = new AsyncLocalStorage<true>();
+  const player = new NondeterminismPlayer(tape.nondeterminism ?? {}, () => inFn.getStore() === true);
+  const restore = installSources(player);
+  return {
+    run: async (fn) => inFn.run(true, fn),
+    restore,
+    usage: () => player.usage(),
+  };
 }
 
 function hashHeadersFromEnv(): string[] | undefined {
