@@ -1,0 +1,1 @@
+export * from '@tracetape/replay/testing';
