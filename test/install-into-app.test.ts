@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, recordedTraceId, REPO_ROOT, runProcess, tempDir, type CliResult } from './support/cli.js';
+import { startCountingServer, type CountingServer } from './support/counting-server.js';
+import { chatCompletionAnswer } from './support/openai-compatible.js';
+
+// What a user does with the packages: pack them, install the tarballs into an app of their own with
+// one `npm install`, record it with `npx tracetape record`, replay it offline. The app lives outside
+// the repository and resolves everything from its own node_modules (npm may serve them from its cache).
+
+// Packing builds, and the install unpacks chDB's ~550 MB engine: minutes on a busy two-core machine.
+const INSTALL_TIMEOUT_MS = 15 * 60_000;
+const RUN_TIMEOUT_MS = 3 * 60_000;
+
+const packed = tempDir('tracetape-pack-');
+const app = tempDir('tracetape-app-');
+let llm: CountingServer | undefined;
+
+/**
+ * The environment of a user's shell, not of this test run: `npm test` exports npm_config_* (its
+ * local prefix is the repository: an install would land there) and the outer TRACETAPE_* settings
+ * would point the app at another store. `node` is the Node the tests run on.
+ */
+function userEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(npm_|INIT_CWD$|TRACETAPE_)/i.test(key)) continue;
+    env[key] = value;
+  }
+  env.PATH = [path.dirname(process.execPath), process.env.PATH].join(path.delimiter);
+  return { ...env, ...extra };
+}
+
+/** Runs a command in a clean environment; `runProcess` merges into process.env, so this starts from nothing. */
+function runAsUser(command: string, args: string[], cwd: string, extra: Record<string, string> = {}): Promise<CliResult> {
+  const env = userEnv(extra);
+  const unset = Object.fromEntries(Object.keys(process.env).filter((key) => !(key in env)).map((key) => [key, undefined]));
+  return runProcess(command, args, { ...unset, ...env }, cwd);
+}
+
+function tail(text: string, lines = 40): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+beforeAll(async () => {
+  const pack = await runAsUser('npm', ['run', 'pack', '--', packed.dir], REPO_ROOT);
+  if (pack.code !== 0) {
+    throw new Error(`\`npm run pack\` failed (exit code ${pack.code}); fix what it says, then run this test again:\n${tail(pack.stdout)}\n${tail(pack.stderr)}`);
+  }
+  const tarballs = fs.readdirSync(packed.dir).filter((name) => name.endsWith('.tgz'));
+  expect(tarballs.sort()).toEqual(
+    ['clickhouse', 'collector', 'core', 'instrumentation', 'log', 'register', 'replay'].map((name) => `tracetape-${name}-0.1.0.tgz`).concat('tracetape-0.1.0.tgz').sort(),
+  );
+
+  fs.writeFileSync(path.join(app.dir, 'package.json'), `${JSON.stringify({ name: 'my-agent', private: true, type: 'module' }, null, 2)}\n`);
+  fs.copyFileSync(path.join(FIXTURES, 'openai-app.mjs'), path.join(app.dir, 'app.mjs'));
+  // The README's one command, plus the app's own dependency: the openai SDK, from the registry.
+  const openai = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).devDependencies.openai as string;
+  const install = await runAsUser(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs.map((name) => path.join(packed.dir, name)), `openai@${openai}`],
+    app.dir,
+  );
+  if (install.code !== 0) {
+    throw new Error(
+      `npm install of the packed tarballs into the fresh app ${app.dir} failed (exit code ${install.code}). ` +
+        `A dependency the tarballs declare may be missing from the registry and the npm cache, or a tarball may be incomplete ` +
+        `(\`tar tzf ${packed.dir}/<name>.tgz\`). npm said:\n${tail(install.stderr)}\n${tail(install.stdout)}`,
+    );
+  }
+  llm = await startCountingServer(({ body }, n) => chatCompletionAnswer(body, n));
+}, INSTALL_TIMEOUT_MS);
+
+afterAll(async () => {
+  await llm?.close();
+  app.remove();
+  packed.remove();
+});
+
+describe('tracetape installed into a fresh app from its tarballs', () => {
+  it('resolves the hook, the API and the test helpers from the app\'s own node_modules', async () => {
+    const script = `for (const name of ['tracetape/register', 'tracetape/api', 'tracetape/testing', '@tracetape/register', 'openai']) console.log(import.meta.resolve(name));`;
+    const resolved = await runAsUser('node', ['--input-type=module', '-e', script], app.dir);
+    expect(resolved.code, resolved.stderr).toBe(0);
+    const own = pathToFileURL(path.join(fs.realpathSync(app.dir), 'node_modules')).href;
+    for (const url of resolved.stdout.trim().split('\n')) expect(url.startsWith(`${own}/`), `${url} is not under ${own}`).toBe(true);
+    const api = await runAsUser('node', ['--input-type=module', '-e', `const { run } = await import('tracetape'); console.log(typeof run);`], app.dir);
+    expect(api.stdout.trim(), api.stderr).toBe('function');
+  });
+
+  it('records a real openai-SDK app with npx tracetape record, and replays it with the model stopped: same output, no call out', async () => {
+    const server = llm!;
+    const appEnv = { OPENAI_BASE_URL: `${server.url}/v1`, STREAM: '1' };
+    const recorded = await runAsUser('npx', ['tracetape', 'record', '--', 'node', 'app.mjs'], app.dir, appEnv);
+    expect(recorded.code, recorded.stderr).toBe(0);
+    expect(recorded.stdout).toMatch(/^streamed \d+ chunks: answer 1: /);
+    expect(server.count()).toBe(1);
+    const traceId = recordedTraceId(recorded.stderr);
+
+    // The README's other way in: the hook on the node command line, no CLI around it.
+    const hooked = await runAsUser('node', ['--import', 'tracetape/register', 'app.mjs'], app.dir, appEnv);
+    expect(hooked.code, hooked.stderr).toBe(0);
+    expect(server.count()).toBe(2);
+    const traces = await runAsUser('npx', ['tracetape', 'traces', '--json'], app.dir);
+    expect(traces.code, traces.stderr).toBe(0);
+    const runs = traces.stdout.trim().split('\n').map((line) => JSON.parse(line) as { traceId: string; name: string; recordedCalls: number });
+    expect(runs.filter((run) => run.name === 'app.mjs' && run.recordedCalls === 1)).toHaveLength(2);
+    expect(runs.map((run) => run.traceId)).toContain(traceId);
+
+    await server.close();
+    llm = undefined;
+    const replayed = await runAsUser('npx', ['tracetape', 'replay', traceId, '--', 'node', 'app.mjs'], app.dir, appEnv);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toBe(recorded.stdout);
+    expect(replayed.stderr).toMatch(/1 served, 0 unconsumed, 0 blocked/);
+    // The store is the app's own, where a user's would be: .tracetape/ in the app's directory.
+    expect(fs.existsSync(path.join(app.dir, '.tracetape'))).toBe(true);
+  }, RUN_TIMEOUT_MS);
+});
