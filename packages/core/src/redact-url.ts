@@ -30,8 +30,13 @@ export function redactUrl(input: string, names: ReadonlySet<string>, patterns: S
   return `${redactUserInfo(patterns.redact(head, placeholder), placeholder)}?${redactQuery(query, names, patterns, placeholder)}${patterns.redact(fragment, placeholder)}`;
 }
 
-/** A bare query string (`a=1&token=x`, as in the `url.query` span attribute) with secret values replaced. */
+/**
+ * A query string with secret values replaced: bare (`a=1&token=x`, as the HTTP instrumentation's
+ * `url.query`) or with its `?` (`?token=x`, as the undici instrumentation's `url.query`, which
+ * would otherwise make the first parameter's name `?token` and let its value through).
+ */
 export function redactQuery(query: string, names: ReadonlySet<string>, patterns: SecretPatterns, placeholder: string): string {
+  if (query.startsWith('?')) return `?${redactQuery(query.slice(1), names, patterns, placeholder)}`;
   if (query === '') return query;
   const encodedPlaceholder = encodeURIComponent(placeholder);
   return query

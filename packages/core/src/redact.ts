@@ -59,7 +59,9 @@ export class Redactor {
 
   headers(headers: Iterable<[string, string]>): Array<[string, string]> {
     const out: Array<[string, string]> = [];
-    for (const [name, value] of headers) out.push([name, this.isRedactedHeader(name) ? REDACTED : this.text(value)]);
+    // A value can be a URL (`referer`, `location` of a redirect to `/callback?token=…`): redacted as
+    // one, which for a value without a query is the same as redacting it as text.
+    for (const [name, value] of headers) out.push([name, this.isRedactedHeader(name) ? REDACTED : this.url(value)]);
     return out;
   }
 

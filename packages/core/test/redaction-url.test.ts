@@ -29,4 +29,17 @@ describe('URL redaction', () => {
     expect(redactor.query('a=1&sig=zzz')).toBe(`a=1&sig=${placeholder}`);
     expect(redactor.url('/plain/path')).toBe('/plain/path');
   });
+
+  it('handles a query string that keeps its "?" (the undici instrumentation\'s url.query)', () => {
+    expect(redactor.query('?token=abc&page=2')).toBe(`?token=${placeholder}&page=2`);
+    expect(redactor.query('?')).toBe('?');
+  });
+
+  it('redacts header values that are URLs (referer, location) by their query parameters', () => {
+    expect(redactor.headers([['location', '/cb?code=1&access_token=abc'], ['referer', 'https://h/p?sig=s1'], ['accept', 'text/plain']])).toEqual([
+      ['location', `/cb?code=1&access_token=${placeholder}`],
+      ['referer', `https://h/p?sig=${placeholder}`],
+      ['accept', 'text/plain'],
+    ]);
+  });
 });

@@ -47,7 +47,9 @@ export class CaptureSpanProcessor implements SpanProcessor {
       this.next.onEnd(this.redacted(span));
       return;
     }
-    if (span.status.code === SpanStatusCode.ERROR) capture.failWithoutResponse(span.status.message ?? '');
+    // The status message quotes the client's error, which can quote a key: it is stored in the
+    // recorded response, so it gets the same patterns as bodies (the span's own copy is redacted below).
+    if (span.status.code === SpanStatusCode.ERROR) capture.failWithoutResponse(this.redactText(span.status.message ?? ''));
     this.waiting.set(span, capture);
     const done = capture
       .settle(this.maxWaitMs)
@@ -79,6 +81,10 @@ export class CaptureSpanProcessor implements SpanProcessor {
     if (!capture) return;
     this.waiting.delete(span);
     this.next.onEnd(this.redacted(spanWithAttributes(span, capture.toAttributes())));
+  }
+
+  private redactText(text: string): string {
+    return this.redactor ? this.redactor.text(text) : text;
   }
 
   private redacted(span: ReadableSpan): ReadableSpan {

@@ -68,7 +68,8 @@ export class ResponseRecording {
       }
       this.ended = !this.truncated;
     } catch (error) {
-      this.error = error instanceof Error ? error.message : String(error);
+      // An error message can quote anything, a key included: it gets the same patterns as bodies.
+      this.error = this.options.redactor.text(error instanceof Error ? error.message : String(error));
     }
   }
 

@@ -1,11 +1,24 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-import { REDACTED, type Redactor } from '@tracetape/core';
+import { ATTR_TRACETAPE_CAPTURE_ERROR, REDACTED, type Redactor } from '@tracetape/core';
 
-/** Attributes that hold a whole URL or request target: their query parameters are redacted by name. */
-const URL_ATTRIBUTES = new Set(['url.full', 'url.original', 'http.url', 'http.target']);
-const QUERY_ATTRIBUTES = new Set(['url.query']);
+/**
+ * Attributes that hold a whole URL, a request target or a connection string (`url.full`,
+ * `url.original`, `http.url`, `http.target`, `db.connection_string`, and any other instrumentation's
+ * `*.url` / `*.uri` / `*.href`): query parameters are redacted by name and a user-info password
+ * goes. Matched by the shape of the key rather than listed one by one, so an instrumentation
+ * (or a semantic-convention version) that names its URL attribute differently is still covered.
+ */
+const URL_ATTRIBUTE = /(?:^|\.)(?:url|uri|href|full|original|target|connection_string)$/;
+/** `url.query` (with or without its `?`) and the like: a bare query string. */
+const QUERY_ATTRIBUTE = /(?:^|\.)query(?:_string)?$/;
 const HEADER_ATTRIBUTE = /^http\.(?:request|response)\.header\.(.+)$/;
+/**
+ * Of tracetape's own attributes, those holding free text (an error message): the payload
+ * attributes were built from redacted requests and responses, but this one quotes whatever
+ * error the capture met.
+ */
+const TRACETAPE_TEXT_ATTRIBUTES = new Set([ATTR_TRACETAPE_CAPTURE_ERROR]);
 
 /**
  * The span as it may be exported: the HTTP instrumentations put the full URL (query included),
@@ -43,7 +56,7 @@ export function redactSpan(span: ReadableSpan, redactor: Redactor): ReadableSpan
 function redactAttributes(attributes: Attributes, redactor: Redactor): Attributes | undefined {
   let out: Attributes | undefined;
   for (const [key, value] of Object.entries(attributes)) {
-    if (value === undefined || key.startsWith('tracetape.')) continue;
+    if (value === undefined || (key.startsWith('tracetape.') && !TRACETAPE_TEXT_ATTRIBUTES.has(key))) continue;
     const redacted = redactValue(key, value, redactor);
     if (redacted !== value) {
       out ??= { ...attributes };
@@ -58,9 +71,11 @@ function redactValue(key: string, value: AttributeValue, redactor: Redactor): At
   if (header && (redactor.isRedactedHeader(header[1]!) || redactor.isRedactedHeader(header[1]!.replace(/_/g, '-')))) {
     return Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;
   }
-  const redactString = URL_ATTRIBUTES.has(key)
+  // A header value can be a URL too (`referer`, `location`): redacting it as one is the same as
+  // redacting text when it has no query.
+  const redactString = header || URL_ATTRIBUTE.test(key)
     ? (text: string) => redactor.url(text)
-    : QUERY_ATTRIBUTES.has(key)
+    : QUERY_ATTRIBUTE.test(key)
       ? (text: string) => redactor.query(text)
       : (text: string) => redactor.text(text);
   if (typeof value === 'string') return redactString(value);
