@@ -97,6 +97,16 @@ describe('npm run bench', () => {
     for (const v of report.variants) expect(Number.isFinite(v.spansPerSecond) && v.spansPerSecond > 0, v.id).toBe(true);
   });
 
+  it('measures both OTLP encodings the recording log could use, app side and ingest side (npm run bench:log-format)', { timeout: 120_000 }, async () => {
+    const result = await runProcess(process.execPath, [path.join(REPO_ROOT, 'bench/log-format.mjs'), '--smoke', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { rows: Array<{ format: string; serializeUsPerSpan: number; ingestUsPerSpan: number; bytesPerSpan: number }> };
+    expect(report.rows.map((row) => row.format)).toEqual(['OTLP/JSON', 'OTLP/protobuf']);
+    for (const row of report.rows) {
+      for (const value of [row.serializeUsPerSpan, row.ingestUsPerSpan, row.bytesPerSpan]) expect(Number.isFinite(value) && value > 0, row.format).toBe(true);
+    }
+  });
+
   it('refuses an unknown figure name before measuring anything', async () => {
     const result = await runProcess(process.execPath, [BENCH, '--only', 'capture,speed']);
     expect(result.code).toBe(2);
