@@ -8,6 +8,7 @@ export {
   type CollectorStats,
   type RunningCollector,
 } from './server.js';
+export { CollectorBusyError, DEFAULT_MAX_INFLIGHT_BYTES } from './inflight-budget.js';
 export {
   MalformedRequestError,
   MethodNotAllowedError,

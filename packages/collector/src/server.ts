@@ -6,6 +6,7 @@ import { bearerTokenCheck } from './auth.js';
 import { decodeJsonRequest } from './decode-json.js';
 import { decodeProtobufRequest } from './decode-protobuf.js';
 import { MethodNotAllowedError, NotFoundError, RejectedRequestError, UnauthorizedError, UnsupportedMediaTypeError } from './errors.js';
+import { CollectorBusyError, DEFAULT_MAX_INFLIGHT_BYTES, InflightBudget } from './inflight-budget.js';
 import { spanCount } from './otlp-model.js';
 import { RecentBatches } from './recent-batches.js';
 import { inflateGzip, readBody } from './request-body.js';
@@ -33,6 +34,12 @@ export interface CollectorOptions {
   token?: string;
   /** Upper bound for a request body, as sent and once inflated (default 64 MiB). */
   maxBodyBytes?: number;
+  /**
+   * Upper bound for the body bytes all requests in progress hold together, as sent and inflated
+   * (default 256 MiB). Past it a request is answered 429 with Retry-After, which OTLP senders
+   * retry; a request alone is always taken up to `maxBodyBytes`.
+   */
+  maxInflightBytes?: number;
   /** Payload attributes larger than this move to the payload table (default as the exporter). */
   payloadThresholdBytes?: number;
   /** Told about each request the collector answers with an error or a partial success. */
@@ -78,6 +85,7 @@ function contentEncodingOf(request: IncomingMessage): 'gzip' | 'identity' {
 /** Starts the OTLP/HTTP trace receiver. Resolves once it listens. */
 export async function startCollector(options: CollectorOptions): Promise<RunningCollector> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const budget = new InflightBudget(options.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES);
   const authorized = bearerTokenCheck(options.token);
   const writer = new SpanWriter(options.store);
   const recent = new RecentBatches(options.rememberedBatches);
@@ -93,6 +101,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const encoding = encodingOf(request.headers['content-type']);
     const replyEncoding = encoding ?? 'json';
+    const lease = budget.lease();
     try {
       const path = new URL(request.url ?? '/', 'http://collector').pathname;
       if (path !== TRACES_PATH) throw new NotFoundError(path);
@@ -106,8 +115,12 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       }
       if (!encoding) throw new UnsupportedMediaTypeError(`Content-Type "${request.headers['content-type'] ?? ''}"`);
       const compression = contentEncodingOf(request);
-      let body = await readBody(request, maxBodyBytes);
-      if (compression === 'gzip') body = await inflateGzip(body, maxBodyBytes);
+      let body = await readBody(request, maxBodyBytes, lease);
+      if (compression === 'gzip') {
+        const sent = body;
+        body = await inflateGzip(sent, maxBodyBytes, lease);
+        lease.remove(sent.length);
+      }
       const decoded = encoding === 'protobuf' ? decodeProtobufRequest(body) : decodeJsonRequest(body);
       const { rows, payloads, rejected } = convertRequest(decoded, options.payloadThresholdBytes);
       const outcome = await recent.store(RecentBatches.digest(body), () => writer.write(rows, payloads));
@@ -118,7 +131,11 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       if (reason) options.onProblem?.(200, reason);
       sendExportResponse(response, encoding, rejected.count, reason);
     } catch (error) {
-      if (error instanceof RejectedRequestError) {
+      if (error instanceof CollectorBusyError) {
+        // The rest of the body is left unread: close rather than parse it as a next request.
+        response.setHeader('connection', 'close');
+        fail(response, replyEncoding, 429, error.message, { 'retry-after': String(error.retryAfterSeconds) });
+      } else if (error instanceof RejectedRequestError) {
         // An oversized body may be left unread: close rather than parse its rest as a next request.
         if (error.status === 413) response.setHeader('connection', 'close');
         fail(response, replyEncoding, error.status, error.message);
@@ -127,6 +144,8 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       } else {
         fail(response, replyEncoding, 500, error instanceof Error ? error.message : String(error));
       }
+    } finally {
+      lease.release();
     }
   }
 

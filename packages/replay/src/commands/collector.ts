@@ -1,7 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ChdbSpanStore, openStore } from '@tracetape/clickhouse';
-import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, TRACES_PATH, startCollector } from '@tracetape/collector';
+import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_PORT, TRACES_PATH, startCollector } from '@tracetape/collector';
 import { ConfigError, StoreUnavailableError } from '@tracetape/core';
 import type { Command } from './command.js';
 import { holdEmbeddedStore, storeAccessFromEnv, tellIngestReport } from './store-access.js';
@@ -10,6 +10,7 @@ import { LogIngester } from '@tracetape/collector';
 const TOKEN_ENV = 'TRACETAPE_COLLECTOR_TOKEN';
 const LOG_INGEST_INTERVAL_MS = 500;
 const MAX_BODY_ENV = 'TRACETAPE_COLLECTOR_MAX_BODY_BYTES';
+const MAX_INFLIGHT_ENV = 'TRACETAPE_COLLECTOR_MAX_INFLIGHT_BYTES';
 
 function wholeNumber(value: string, what: string, min: number): number {
   const parsed = Number(value);
@@ -38,7 +39,7 @@ function waitForStopSignal(): Promise<NodeJS.Signals> {
 export const collectorCommand: Command = {
   name: 'collector',
   summary: `OTLP/HTTP trace receiver on :${DEFAULT_PORT} writing to the store`,
-  usage: `tracetape collector [--host H] [--port P] [--token T] [--max-body-bytes N]
+  usage: `tracetape collector [--host H] [--port P] [--token T] [--max-body-bytes N] [--max-inflight-bytes N]
 
 Receives OpenTelemetry traces over OTLP/HTTP (POST ${TRACES_PATH}, protobuf or JSON, optionally
 gzip) and writes them to the store (TRACETAPE_DIR, default .tracetape/, or
@@ -52,7 +53,11 @@ Options:
   --host H             address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 exposes it to the network)
   --port P             port (default ${DEFAULT_PORT}; 0 picks a free one, printed on start)
   --token T            require "Authorization: Bearer T" (default: ${TOKEN_ENV}, else none)
-  --max-body-bytes N   largest request body, sent or inflated (default: ${MAX_BODY_ENV}, else ${DEFAULT_MAX_BODY_BYTES})`,
+  --max-body-bytes N   largest request body, sent or inflated (default: ${MAX_BODY_ENV}, else ${DEFAULT_MAX_BODY_BYTES})
+  --max-inflight-bytes N
+                       body bytes all requests in progress may hold together; past it requests get
+                       429 with Retry-After, which senders retry (default: ${MAX_INFLIGHT_ENV},
+                       else ${DEFAULT_MAX_INFLIGHT_BYTES})`,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -61,6 +66,7 @@ Options:
         port: { type: 'string', default: String(DEFAULT_PORT) },
         token: { type: 'string' },
         'max-body-bytes': { type: 'string' },
+        'max-inflight-bytes': { type: 'string' },
       },
       strict: true,
     });
@@ -68,6 +74,8 @@ Options:
     if (port > 65535) throw new ConfigError(`--port must be at most 65535, not ${port}.`);
     const maxBody = values['max-body-bytes'] ?? process.env[MAX_BODY_ENV];
     const maxBodyBytes = maxBody ? wholeNumber(maxBody, '--max-body-bytes', 1) : DEFAULT_MAX_BODY_BYTES;
+    const maxInflight = values['max-inflight-bytes'] ?? process.env[MAX_INFLIGHT_ENV];
+    const maxInflightBytes = maxInflight ? wholeNumber(maxInflight, '--max-inflight-bytes', 1) : DEFAULT_MAX_INFLIGHT_BYTES;
     const token = values.token ?? (process.env[TOKEN_ENV] || undefined);
     const host = values.host!;
 
@@ -92,6 +100,7 @@ Options:
       host,
       port,
       maxBodyBytes,
+      maxInflightBytes,
       ...(token ? { token } : {}),
       onProblem: (status, message) => process.stderr.write(`tracetape collector: ${status === 200 ? 'partial success' : status}: ${message}\n`),
     }).catch(async (error: unknown) => {
