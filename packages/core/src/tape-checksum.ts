@@ -1,6 +1,7 @@
 import { canonicalJson } from './canonical-json.js';
 import { TapeIntegrityError } from './errors.js';
 import { sha256Hex } from './hash.js';
+import type { PayloadIndex } from './tape-payloads.js';
 
 /*
  * Tape checksums. A tape file carries three signature fields:
@@ -14,6 +15,10 @@ import { sha256Hex } from './hash.js';
  * where a tape that fails it was changed ("entries[3] (step 4) was changed"). Canonical JSON means
  * re-indenting the file or reordering keys does not break it; changing a value does.
  * A checksum detects accidents and edits, it does not authenticate: anyone can re-sign a tape.
+ *
+ * A compact tape (version 2) is signed as written: entries hold payload references, and
+ * `payloads` is one more field. Each payload is keyed by the SHA-256 of its content, so an edited
+ * payload is found by its key and reported with every step that uses it.
  */
 
 export const CHECKSUM_PREFIX = 'sha256:';
@@ -58,7 +63,7 @@ export interface IntegrityOptions {
  * Checks a structurally valid tape against its checksum.
  * @throws TapeIntegrityError when it is unsigned or modified and the options do not allow that
  */
-export function verifyTapeChecksum(tape: JsonObject, where: string, options: IntegrityOptions): void {
+export function verifyTapeChecksum(tape: JsonObject, where: string, options: IntegrityOptions, payloads?: PayloadIndex): void {
   if (tape.checksum === undefined) {
     const problem = 'it carries no checksum (written by hand, or by a tracetape older than tape checksums)';
     if (!options.allowUnsigned && !options.allowModified) throw new TapeIntegrityError(where, 'unsigned', problem);
@@ -67,7 +72,7 @@ export function verifyTapeChecksum(tape: JsonObject, where: string, options: Int
   }
   const { checksum } = tape;
   if (typeof checksum === 'string' && checksum === digest(withoutChecksum(tape))) return;
-  const { problem, entryIndex } = locateChange(tape);
+  const { problem, entryIndex } = locateChange(tape, payloads);
   if (!options.allowModified) throw new TapeIntegrityError(where, 'modified', problem, entryIndex);
   options.onWarning?.(`${where}: ${problem}; replaying it as modified (--allow-modified-tape)`);
 }
@@ -78,7 +83,7 @@ function withoutChecksum(tape: JsonObject): JsonObject {
 }
 
 /** Says where a tape that fails its checksum was changed, as far as the per-part digests tell. */
-function locateChange(tape: JsonObject): { problem: string; entryIndex?: number } {
+function locateChange(tape: JsonObject, payloads: PayloadIndex | undefined): { problem: string; entryIndex?: number } {
   const mismatch = 'its checksum does not match its content';
   if (typeof tape.checksum !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(tape.checksum)) {
     return { problem: `"checksum" must be "sha256:" and 64 hex characters, not ${JSON.stringify(tape.checksum)?.slice(0, 80)}` };
@@ -89,6 +94,22 @@ function locateChange(tape: JsonObject): { problem: string; entryIndex?: number 
   const changed: number[] = [];
   for (let i = 0; i < Math.max(entries.length, signed.length); i++) {
     if (i >= entries.length || i >= signed.length || signed[i] !== digest(entries[i])) changed.push(i);
+  }
+  // An edited payload changes every step that uses it, though their entries still read the same.
+  const changedPayloads = payloads?.changed() ?? [];
+  const payloadChange = changedPayloads[0];
+  if (payloadChange && (changed.length === 0 || (payloadChange.entryIndexes[0] ?? Infinity) < changed[0]!)) {
+    const { hash, entryIndexes } = payloadChange;
+    const users =
+      entryIndexes.length === 0
+        ? 'no step uses it'
+        : `it is used by ${entryIndexes.length === 1 ? 'step' : 'steps'} ${stepRanges(entryIndexes.map((i) => entries[i]))} (entries[${entryIndexes[0]}]${entryIndexes.length > 1 ? ' first' : ''})`;
+    return {
+      problem:
+        `${mismatch}: payloads["${hash}"] was changed (its content no longer hashes to its key), and ${users}` +
+        (changedPayloads.length > 1 ? ` (and ${changedPayloads.length - 1} more changed payload(s))` : ''),
+      ...(entryIndexes.length > 0 ? { entryIndex: entryIndexes[0]! } : {}),
+    };
   }
   if (changed.length > 0) {
     const first = changed[0]!;
@@ -111,6 +132,20 @@ function locateChange(tape: JsonObject): { problem: string; entryIndex?: number 
     }
   }
   return { problem: `${mismatch}: the checksum fields themselves were edited` };
+}
+
+/** Step numbers with runs joined: `2, 5-9, 12`. */
+function stepRanges(entries: unknown[]): string {
+  const steps = entries.map((entry) => Number(stepOf(entry)));
+  if (steps.some(Number.isNaN)) return entries.map(stepOf).join(', ');
+  const ranges: string[] = [];
+  for (let i = 0; i < steps.length; i++) {
+    let j = i;
+    while (j + 1 < steps.length && steps[j + 1] === steps[j]! + 1) j++;
+    ranges.push(j > i ? `${steps[i]}-${steps[j]}` : String(steps[i]));
+    i = j;
+  }
+  return ranges.join(', ');
 }
 
 function stepOf(entry: unknown): string {

@@ -104,6 +104,11 @@ export function checkTapeStructure(tape: JsonObject, where: string): void {
   }
 }
 
+/** The nesting check alone, for a file read before its structure can be checked (a compact tape before expansion). */
+export function checkTapeDepth(tape: JsonObject, where: string): void {
+  checkDepth(new Checker(where), tape);
+}
+
 function checkDepth(c: Checker, tape: JsonObject): void {
   const stack: Array<{ value: object; path: string; depth: number }> = [{ value: tape, path: '', depth: 0 }];
   while (stack.length > 0) {

@@ -1,10 +1,13 @@
 import type { EncodedBody } from './body.js';
 import { TapeFormatError } from './errors.js';
 import { signTape, verifyTapeChecksum, withoutSignature } from './tape-checksum.js';
-import { checkTapeStructure } from './tape-schema.js';
+import { compactPayloads, expandPayloads, formatCompactTape, type PayloadIndex } from './tape-payloads.js';
+import { checkTapeDepth, checkTapeStructure } from './tape-schema.js';
 
 export const TAPE_FORMAT = 'tracetape.tape';
-export const TAPE_VERSION = 1;
+/** Version 2 added the `payloads` table of the compact form (tape-payloads.ts); version 1 files still read. */
+export const TAPE_VERSION = 2;
+const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 
 /** The part of a request that identifies it: what is hashed, matched and diffed. */
 export interface NormalizedRequest {
@@ -174,13 +177,26 @@ export interface TapeIncomplete {
   lostSpans?: number;
 }
 
+export interface SerializeTapeOptions {
+  /**
+   * Write each distinct large payload once, in a `payloads` table that bodies refer to by SHA-256
+   * (see tape-payloads.ts): what fixtures and `tracetape tape -o` write. Without it every body is
+   * written inline, for readers that take the JSON apart themselves (`tracetape tape --json`).
+   */
+  compact?: boolean;
+}
+
 /**
  * The tape as a file: JSON, signed with a fresh checksum (see tape-checksum.ts) whatever checksum
  * fields the object carried, so a tape rewritten in memory (overrides, redaction) is signed anew.
  */
-export function serializeTape(tape: Tape): string {
+export function serializeTape(tape: Tape, options: SerializeTapeOptions = {}): string {
   // Round-trip first so the checksum covers exactly what a reader of the file will parse.
   const plain = JSON.parse(JSON.stringify(tape)) as Record<string, unknown>;
+  plain.version = TAPE_VERSION;
+  // The compact form is signed as written: its entries hold references, and the payloads they
+  // refer to are covered by the checksum and by their own content hashes.
+  if (options.compact) return formatCompactTape(signTape(compactPayloads(plain)));
   return JSON.stringify(signTape(plain), null, 2) + '\n';
 }
 
@@ -208,12 +224,25 @@ export function parseTape(text: string, where = 'tape', options: ParseTapeOption
   }
   if (!isObject(value)) throw new TapeFormatError(where, 'expected a JSON object');
   if (value.format !== TAPE_FORMAT) throw new TapeFormatError(where, `"format" must be "${TAPE_FORMAT}"`);
-  if (value.version !== TAPE_VERSION) {
-    throw new TapeFormatError(where, `version ${String(value.version)} is not supported (this tracetape reads version ${TAPE_VERSION})`);
+  if (!READABLE_VERSIONS.includes(value.version)) {
+    throw new TapeFormatError(
+      where,
+      `version ${String(value.version)} is not supported (this tracetape reads versions ${READABLE_VERSIONS.join(' and ')}); ` +
+        'a newer tracetape wrote it: upgrade tracetape, or write the tape again with this one',
+    );
   }
-  checkTapeStructure(value, where);
-  verifyTapeChecksum(value, where, options);
-  return withoutSignature(value) as unknown as Tape;
+  let expanded = value;
+  let payloads: PayloadIndex | undefined;
+  if (value.version !== 1) {
+    // Expanding recurses into the file's values: refuse absurd nesting before it does.
+    checkTapeDepth(value, where);
+    ({ tape: expanded, index: payloads } = expandPayloads(value, where));
+  }
+  checkTapeStructure(expanded, where);
+  // The checksum is of the file as written, references and payload table included.
+  verifyTapeChecksum(value, where, options, payloads);
+  // In memory every tape is the current version, whichever version its file was.
+  return { ...withoutSignature(expanded), version: TAPE_VERSION } as unknown as Tape;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

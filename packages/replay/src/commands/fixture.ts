@@ -14,9 +14,10 @@ export const fixtureCommand: Command = {
 
 Writes the tape of a trace as <dir>/<run name>-<first 8 of trace ID>.tape.json, ready to commit and
 replay in a test with replayTape() from @tracetape/replay/testing, or with
-\`tracetape replay --tape <file> -- <command...>\`. The file is self-contained: payloads are
-inlined, nothing refers to the store. Header values are redacted again on the way out
-(authorization, cookies, API keys, plus TRACETAPE_REDACT_HEADERS), whatever the recorder did.
+\`tracetape replay --tape <file> -- <command...>\`. The file is self-contained: it holds every
+payload (each distinct one once, in its "payloads" table), nothing refers to the store. Header
+values are redacted again on the way out (authorization, cookies, API keys, plus
+TRACETAPE_REDACT_HEADERS), whatever the recorder did.
 
 Options:
   -o, --output <dir>   directory to write into, created if missing (default: the current directory)
@@ -36,7 +37,8 @@ Options:
     // buildTape inlines every offloaded payload (or refuses), which is what makes the file self-contained.
     const recorded = await withStore((store) => buildTape(store, traceId));
     const { tape, redacted } = redactTape(recorded, fixtureRedactor());
-    const text = serializeTape(tape);
+    // Each distinct payload once: a long conversation's fixture is a fraction of its expanded size.
+    const text = serializeTape(tape, { compact: true });
     const file = fixturePath(values.output!, tape, values.name);
     parseTape(text, file); // never commit a fixture that replay would refuse
     fs.mkdirSync(values.output!, { recursive: true });

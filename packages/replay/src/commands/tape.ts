@@ -32,7 +32,7 @@ Options:
     if (!traceId) throw new ConfigError('Which trace? Usage: tracetape tape <traceId> [-o file]. List traces with `tracetape traces`.');
     const tape = await withStore((store) => buildTape(store, traceId));
     if (values.output) {
-      fs.writeFileSync(values.output, serializeTape(tape));
+      fs.writeFileSync(values.output, serializeTape(tape, { compact: true }));
       process.stderr.write(`tracetape: wrote ${tape.entries.length} step(s) of trace ${tape.traceId} to ${values.output}\n`);
     } else if (values.json) {
       process.stdout.write(serializeTape(tape));
@@ -54,7 +54,7 @@ function signTapeFile(file: string): number {
   let previous = 'signed';
   // Structure is still checked (parseTape always does): a broken tape is not signed.
   const tape = parseTape(text, file, { allowModified: true, onWarning: () => (previous = 'unsigned or modified') });
-  fs.writeFileSync(file, serializeTape(tape));
+  fs.writeFileSync(file, serializeTape(tape, { compact: true }));
   process.stderr.write(`tracetape: signed ${file} (${tape.entries.length} step(s); it was ${previous})\n`);
   return 0;
 }
