@@ -279,6 +279,77 @@ describe('a vitest fixture test whose code prints the time and a UUID', () => {
   });
 });
 
+describe('a fixture of a conversation that resends its history on every call', () => {
+  const app = path.join(FIXTURES, 'conversation-fixture-app.mjs');
+  let model: CountingServer;
+  let appEnv: Record<string, string>;
+  let traceId: string;
+  let recordedOutput: string;
+  let fixture: string;
+
+  beforeAll(async () => {
+    // Answers differ on every run: a replay prints the recorded ones or fails.
+    model = await startCountingServer(() => ({
+      body: JSON.stringify({ choices: [{ message: { role: 'assistant', content: `${Math.random()} `.repeat(40) } }] }),
+    }));
+    appEnv = { ...env, UPSTREAM_URL: model.url, TURNS: '40' };
+    const recorded = await tracetape(['record', '--', 'node', app], appEnv);
+    expect(recorded.code, recorded.stderr).toBe(0);
+    traceId = recordedTraceId(recorded.stderr);
+    recordedOutput = recorded.stdout;
+    const frozen = await tracetape(['fixture', traceId, '-o', fixturesDir, '--name', 'conversation'], env);
+    expect(frozen.code, frozen.stderr).toBe(0);
+    fixture = path.join(fixturesDir, `conversation-${traceId.slice(0, 8)}.tape.json`);
+  });
+  afterAll(() => model.close());
+
+  it('stores each repeated payload once: at least 5x smaller than the tape written out whole', async () => {
+    const whole = await tracetape(['tape', traceId, '--json'], env);
+    expect(whole.code, whole.stderr).toBe(0);
+    const compact = fs.statSync(fixture).size;
+    const expanded = Buffer.byteLength(whole.stdout);
+    expect(expanded / compact, `${expanded} bytes written out whole, ${compact} compact`).toBeGreaterThanOrEqual(5);
+    const file = JSON.parse(fs.readFileSync(fixture, 'utf8'));
+    expect(Object.keys(file.payloads).length).toBeGreaterThan(40);
+    // Read back, it is the same tape as the store's, body for body.
+    const fromFixture = parseTape(fs.readFileSync(fixture, 'utf8'), fixture);
+    const fromStore = parseTape(whole.stdout);
+    expect(fromFixture.entries.map((e) => e.request.normalized.body)).toEqual(fromStore.entries.map((e) => e.request.normalized.body));
+  });
+
+  it('replays from the compact fixture with the recorded output and no call to the model', async () => {
+    model.reset();
+    const replayed = await tracetape(['replay', '--tape', fixture, '--', 'node', app], appEnv);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toBe(recordedOutput);
+    expect(model.count()).toBe(0);
+  });
+
+  it('refuses a hand-edited payload naming every step that uses it, and accepts it once signed', async () => {
+    const edited = path.join(work.dir, 'conversation-edited.tape.json');
+    const file = JSON.parse(fs.readFileSync(fixture, 'utf8'));
+    // The system message: every request holds it, through the payload table.
+    const [hash, payload] = Object.entries(file.payloads).find(([, value]) => JSON.stringify(value).includes('"role":"system"'))!;
+    file.payloads[hash] = JSON.parse(JSON.stringify(payload).replace('"role":"system"', '"role":"developer"'));
+    fs.writeFileSync(edited, JSON.stringify(file, null, 2));
+    const refused = await tracetape(['replay', '--tape', edited, '--', 'node', app], appEnv);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`payloads["${hash}"] was changed (its content no longer hashes to its key), and it is used by steps 1-40`);
+    expect(refused.stderr).toContain('tracetape tape --sign <file>');
+
+    const signed = await tracetape(['tape', '--sign', edited], env);
+    expect(signed.code, signed.stderr).toBe(0);
+    expect(signed.stderr).toContain('it was unsigned or modified');
+    expect(parseTape(fs.readFileSync(edited, 'utf8'), edited).entries[39]!.request.normalized.body!.data).toContain('"role":"developer"');
+    // Requests match on their recorded input hashes: the edited history replays as before.
+    model.reset();
+    const replayed = await tracetape(['replay', '--tape', edited, '--', 'node', app], appEnv);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toBe(recordedOutput);
+    expect(model.count()).toBe(0);
+  });
+});
+
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {
     await promise;
