@@ -13,3 +13,4 @@ export { CHECKSUM_PREFIX, type TapeSignature } from './tape-checksum.js';
 export * from './trace-id.js';
 export * from './redact-config.js';
 export * from './tape-process.js';
+export * from './tape-size.js';

@@ -5,6 +5,7 @@ import { defaultResource, resourceFromAttributes } from '@opentelemetry/resource
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_TRACETAPE_PROCESS_PATH, ATTR_TRACETAPE_RUN, parseTape, tapeOfProcess } from '@tracetape/core';
+import { checkTapeSize } from '@tracetape/core';
 import {
   CaptureSession,
   inheritedRun,
@@ -100,6 +101,8 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
   }
   if (config.mode === 'playback') {
     // `tracetape replay` always hands over a freshly signed tape; the variable is for a hand-run hook.
+    // Refused by its size before it is read: parsing takes several times a tape's size in memory.
+    checkTapeSize(fs.statSync(config.tapePath!).size, config.tapePath!);
     const whole = parseTape(fs.readFileSync(config.tapePath!, 'utf8'), config.tapePath, {
       allowModified: process.env.TRACETAPE_ALLOW_MODIFIED_TAPE === '1',
       onWarning: (message) => process.stderr.write(`tracetape: warning: ${message}\n`),

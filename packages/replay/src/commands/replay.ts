@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseModelDriftAllowances, parseTape, serializeTape, type ReplayReport, type Tape } from '@tracetape/core';
+import { checkTapeSize, TracetapeError } from '@tracetape/core';
 import { runHooked } from '../child-process.js';
 import { prepareDebugging } from '../replay-debugging.js';
 import { inboundFailed } from '../inbound-report.js';
@@ -125,8 +126,10 @@ function hasExtraRandomReads(report: ReplayReport): boolean {
 
 function readTapeFile(file: string): string {
   try {
+    checkTapeSize(fs.statSync(file).size, file);
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
+    if (error instanceof TracetapeError) throw error; // the size check's own answer
     throw new ConfigError(`Cannot read the tape file ${file}: ${(error as Error).message}. Write one with \`tracetape tape <traceId> -o <file>\`.`);
   }
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseTape, type Tape } from '@tracetape/core';
+import { checkTapeSize, TracetapeError } from '@tracetape/core';
 
 /** A tape file (path, relative to the working directory, or file: URL) or an already parsed tape. */
 export type TapeSource = string | URL | Tape;
@@ -28,8 +29,10 @@ export function loadTape(source: TapeSource, options: LoadTapeOptions = {}): Loa
   const file = source instanceof URL ? fileURLToPath(source) : path.resolve(source);
   let text: string;
   try {
+    checkTapeSize(fs.statSync(file).size, file);
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
+    if (error instanceof TracetapeError) throw error; // the size check's own answer
     throw new ConfigError(
       `Cannot read the tape file ${file}: ${(error as Error).message}. Write one with \`tracetape fixture <traceId> -o <dir>\`.`,
     );
