@@ -64,11 +64,10 @@ export class ModelDriftError extends TracetapeError {
 }
 
 export class InvalidTraceIdError extends TracetapeError {
-  constructor(traceId: string) {
-    super(
-      'TRACETAPE_INVALID_TRACE_ID',
-      `"${traceId}" is not a trace ID: expected 32 hexadecimal characters. List recorded runs with \`tracetape traces\`.`,
-    );
+  /** `prefixAllowed`: the caller also takes a prefix of 8 or more hex digits, and the message says so. */
+  constructor(traceId: string, prefixAllowed = false) {
+    const expected = prefixAllowed ? '32 hexadecimal characters, or the first 8 or more of them' : '32 hexadecimal characters';
+    super('TRACETAPE_INVALID_TRACE_ID', `"${traceId}" is not a trace ID: expected ${expected}. List recorded runs with \`tracetape traces\`.`);
   }
 }
 
