@@ -111,6 +111,8 @@ export class TapeMatcher {
   private readonly blocked: BlockedCall[] = [];
   private readonly live: LiveCall[] = [];
   private calls = 0;
+  /** The call number each blocked request hash was given: a retry of it is the same call. */
+  private readonly blockedCalls = new Map<string, number>();
 
   private readonly allowModelDrift: readonly ModelDriftAllowance[];
 
@@ -129,12 +131,12 @@ export class TapeMatcher {
 
   /** The entry that answers this request, or a {@link ReplayDivergenceError} naming the closest one. */
   take(request: NormalizedRequest, hash: string): TapeEntry {
-    const callIndex = ++this.calls;
     const queue = this.queues.get(hash);
     const entry = queue?.shift();
-    if (entry) return this.serve(entry, request, callIndex, entry.override ? { overridden: true } : {});
+    if (entry) return this.serve(entry, request, ++this.calls, entry.override ? { overridden: true } : {});
     const drifted = this.driftedFrom(request);
-    if (drifted) return this.takeDrifted(request, hash, callIndex, drifted.entry, drifted.drift);
+    if (drifted) return this.takeDrifted(request, hash, drifted.entry, drifted.drift);
+    const callIndex = this.blockedCallIndex(hash);
     const reason: DivergenceDetails['reason'] = queue ? 'exhausted' : 'not-recorded';
     const closest = this.closestTo(request);
     const diff = closest ? diffRequests(closest.request.normalized, request) : [];
@@ -185,6 +187,21 @@ export class TapeMatcher {
     };
   }
 
+  /**
+   * The number of a call about to be blocked. A client that retries a failed call (the openai SDK
+   * does, twice by default) sends the same request again: that is the same call of the app, not
+   * the next one, so it keeps its number. Otherwise the error the app sees (from its last attempt)
+   * and the report (which tells the first) would name different calls, and every later call would
+   * be numbered past the recording, where the first attempt was answered.
+   */
+  private blockedCallIndex(hash: string): number {
+    const earlier = this.blockedCalls.get(hash);
+    if (earlier !== undefined) return earlier;
+    const callIndex = ++this.calls;
+    this.blockedCalls.set(hash, callIndex);
+    return callIndex;
+  }
+
   private serve(entry: TapeEntry, request: NormalizedRequest, callIndex: number, note: Pick<ServedStep, 'overridden' | 'modelDrift'>): TapeEntry {
     this.consumed.add(entry.step);
     this.served.push({
@@ -210,12 +227,13 @@ export class TapeMatcher {
   }
 
   /** Serves a drifted call if the user allowed that drift, else blocks it with a {@link ModelDriftError}. */
-  private takeDrifted(request: NormalizedRequest, hash: string, callIndex: number, entry: TapeEntry, drift: ModelDrift): TapeEntry {
+  private takeDrifted(request: NormalizedRequest, hash: string, entry: TapeEntry, drift: ModelDrift): TapeEntry {
     if (isModelDriftAllowed(drift, this.allowModelDrift)) {
       const queue = this.queues.get(entry.inputHash);
       queue?.splice(queue.indexOf(entry), 1);
-      return this.serve(entry, request, callIndex, { modelDrift: drift });
+      return this.serve(entry, request, ++this.calls, { modelDrift: drift });
     }
+    const callIndex = this.blockedCallIndex(hash);
     const diff = diffRequests(entry.request.normalized, request);
     this.blocked.push({ callIndex, method: request.method, url: request.url, reason: 'model-drift', closestStep: entry.step, diff, modelDrift: drift });
     const details: ModelDriftDetails = {
