@@ -8,3 +8,4 @@ export { OPENAI_RESPONSES_TUNING_FIELDS } from './openai-responses.js';
 export { LLM_API_SHAPES, recognizeLlmCall, recognizeLlmRequest, type RecognizedLlmRequest } from './recognize.js';
 export type { LlmApiShape, LlmCallKind, LlmResponseInfo } from './shape.js';
 export { llmSpanAttributes } from './span-attributes.js';
+export { lastUserText, llmConversation, type ConversationMessage, type LlmConversation } from './conversation.js';
