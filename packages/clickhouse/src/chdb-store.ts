@@ -3,9 +3,9 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { StoreUnavailableError } from '@tracetape/core';
 import type { Session } from 'chdb';
-import { embeddedStoreConflict, embeddedStoreLocked, StoreQueryError } from './errors.js';
+import { embeddedStoreConflict, embeddedStoreLocked, StoreQueryError, UserQueryError } from './errors.js';
 import type { SchemaOptions } from './schema.js';
-import type { PayloadRow, SpanRow } from './store.js';
+import type { PayloadRow, SpanRow, UserQueryOptions } from './store.js';
 import { closeSessionAtExit } from './chdb-exit.js';
 import { InsertFiles } from './insert-files.js';
 import { PreparedRows } from './prepared-rows.js';
@@ -188,8 +188,17 @@ export class ChdbSpanStore extends SqlSpanStore {
     );
   }
 
-  query(sql: string, format: string): Promise<string> {
-    return this.run(sql, undefined, format);
+  async query(sql: string, format: string, options: UserQueryOptions = {}): Promise<string> {
+    try {
+      // A session setting, not a SETTINGS clause spliced into the user's SQL (which may end in its
+      // own SETTINGS or FORMAT). readonly=2 rather than 1: the user's own SETTINGS clauses still
+      // work, while writes, DDL and lowering `readonly` itself are refused. It lasts as long as this
+      // store object, which a reading command closes right after.
+      if (options.readOnly) await this.run('SET readonly = 2', undefined, 'TabSeparated');
+      return await this.run(sql, undefined, format);
+    } catch (error) {
+      throw error instanceof StoreQueryError ? new UserQueryError(this.location, error.cause) : error;
+    }
   }
 
   closeSync(): void {

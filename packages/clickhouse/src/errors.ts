@@ -12,6 +12,23 @@ export class StoreQueryError extends TracetapeError {
   }
 }
 
+/**
+ * ClickHouse refused SQL a user typed (`tracetape query`): their SQL, so the message is
+ * ClickHouse's own reason and nothing about tracetape's tables. `readOnlyRefusal` says the
+ * statement would have changed the store while the query ran read-only.
+ */
+export class UserQueryError extends TracetapeError {
+  readonly reason: string;
+  readonly readOnlyRefusal: boolean;
+  constructor(location: string, cause: unknown) {
+    const reason = (cause instanceof Error ? cause.message : String(cause)).replace(/[.\s]+$/, '');
+    super('TRACETAPE_USER_QUERY', `${location} refused the query: ${reason}.`, { cause });
+    this.reason = reason;
+    // Code 164 (READONLY): "Cannot execute query in readonly mode", "Cannot modify 'x' setting in readonly mode".
+    this.readOnlyRefusal = /\(READONLY\)|in readonly mode/i.test(reason);
+  }
+}
+
 /** The embedded store's directory cannot be opened by this process. */
 export function embeddedStoreLocked(location: string, dir: string, cause: unknown): StoreUnavailableError {
   const detail = cause instanceof Error ? cause.message : String(cause);

@@ -19,9 +19,9 @@ export {
 } from './schema.js';
 export { MAX_RETENTION_SECONDS, RETENTION_ENV, parseRetention } from './retention.js';
 export { CLUSTER_ENV, DEFAULT_REPLICATION_PATH_PREFIX } from './cluster-schema.js';
-export type { ListTracesOptions, PayloadRow, RunRow, RunState, SpanRow, SpanStore, TraceRunState, TraceSummary } from './store.js';
+export type { ListTracesOptions, UserQueryOptions, PayloadRow, RunRow, RunState, SpanRow, SpanStore, TraceRunState, TraceSummary } from './store.js';
 export { foldRunStates } from './sql-store.js';
-export { StoreQueryError } from './errors.js';
+export { StoreQueryError, UserQueryError } from './errors.js';
 export { ChdbSpanStore, DEFAULT_STORE_DIR, type ChdbStoreOptions } from './chdb-store.js';
 export { ServerSpanStore, type ServerStoreOptions } from './server-store.js';
 export { openStore, storeOptionsFromEnv, type StoreOptions } from './open-store.js';

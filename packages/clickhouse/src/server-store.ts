@@ -1,7 +1,8 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseClientConfigOptions, type DataFormat } from '@clickhouse/client';
 import { INTERNAL_REQUEST_HEADER, StoreUnavailableError } from '@tracetape/core';
-import { StoreQueryError } from './errors.js';
+import { StoreQueryError, UserQueryError } from './errors.js';
 import type { SchemaOptions } from './schema.js';
+import type { UserQueryOptions } from './store.js';
 import { SqlSpanStore, type InsertBatch, type QueryParams } from './sql-store.js';
 import { runSyncWorker } from './sync-worker.js';
 import type { SyncInsertJob } from './sync-insert-worker.js';
@@ -109,18 +110,24 @@ export class ServerSpanStore extends SqlSpanStore {
     }
   }
 
-  async query(sql: string, format: string): Promise<string> {
+  async query(sql: string, format: string, options: UserQueryOptions = {}): Promise<string> {
     if (!/^[A-Za-z0-9]+$/.test(format)) {
-      throw new StoreQueryError(this.location, new Error(`"${format}" is not a ClickHouse format name`));
+      throw new UserQueryError(this.location, new Error(`"${format}" is not a ClickHouse format name`));
     }
-    return this.call(async () => {
-      // exec sends the SQL untouched (query() would append a FORMAT clause and break DDL or INSERT).
-      this.queryClient ??= this.database ? createClient({ ...this.clientOptions, database: this.database }) : this.client;
-      const result = await this.queryClient.exec({ query: sql, clickhouse_settings: { default_format: format as DataFormat } });
-      const chunks: Buffer[] = [];
-      for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Uint8Array));
-      return Buffer.concat(chunks).toString('utf8');
-    });
+    try {
+      return await this.call(async () => {
+        // exec sends the SQL untouched (query() would append a FORMAT clause and break DDL or INSERT).
+        this.queryClient ??= this.database ? createClient({ ...this.clientOptions, database: this.database }) : this.client;
+        // readonly=2, as the embedded store does: the user's SETTINGS clauses still work, writes do not.
+        const settings = { default_format: format as DataFormat, ...(options.readOnly ? { readonly: '2' as const } : {}) };
+        const result = await this.queryClient.exec({ query: sql, clickhouse_settings: settings });
+        const chunks: Buffer[] = [];
+        for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Uint8Array));
+        return Buffer.concat(chunks).toString('utf8');
+      });
+    } catch (error) {
+      throw error instanceof StoreQueryError ? new UserQueryError(this.location, error.cause) : error;
+    }
   }
 
   /** HTTP sockets hold nothing a process exit would corrupt. */

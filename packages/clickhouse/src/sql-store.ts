@@ -1,6 +1,6 @@
 import { ATTR_TRACETAPE_INPUT_HASH, sha256Hex } from '@tracetape/core';
 import { schemaNames, schemaStatements, type SchemaNames, type SchemaOptions } from './schema.js';
-import type { ListTracesOptions, PayloadRow, RunRow, SpanRow, SpanStore, TraceRunState, TraceSummary } from './store.js';
+import type { ListTracesOptions, PayloadRow, RunRow, SpanRow, SpanStore, TraceRunState, TraceSummary, UserQueryOptions } from './store.js';
 import { currentStatusSpelling, withCurrentSpellings } from './legacy-spellings.js';
 import { payloadRowKey, WrittenPayloads } from './written-payloads.js';
 import { LAYOUT_QUERY, layoutFromColumns, layoutTables, lookupBoundsSql, spanRowSelectList, type ColumnInfo, type TraceTableLayout } from './trace-layout.js';
@@ -57,6 +57,24 @@ export function parseJsonEachRow<T>(text: string): T[] {
     .map((line) => JSON.parse(line) as T);
 }
 
+const SINCE_MIN_MS = Date.UTC(1900, 0, 1);
+const SINCE_MAX_MS = Date.UTC(2262, 0, 1);
+
+/** The bound values of listTraces' filters; only those given, so no placeholder is left unbound. */
+function listFilters(options: ListTracesOptions): QueryParams {
+  const params: QueryParams = {};
+  if (options.traceIdPrefix !== undefined) params.prefix = options.traceIdPrefix;
+  if (options.service !== undefined) params.service = options.service;
+  if (options.name !== undefined) params.name = options.name;
+  if (options.since !== undefined) {
+    // Within what a nanosecond DateTime64 holds (1900 to 2262): ClickHouse refuses to compare past it.
+    const since = new Date(Math.min(Math.max(options.since.getTime(), SINCE_MIN_MS), SINCE_MAX_MS));
+    // 'YYYY-MM-DD hh:mm:ss.sss': both stores run their sessions in UTC.
+    params.since = since.toISOString().replace('T', ' ').replace('Z', '');
+  }
+  return params;
+}
+
 const STATE_RANK: Record<RunRow['State'], number> = { complete: 0, recording: 1, incomplete: 2 };
 
 /** Per trace, the worst state any of its processes is in, with what they lost and why. */
@@ -97,7 +115,7 @@ export abstract class SqlSpanStore implements SpanStore {
   protected abstract insertBatches(batches: InsertBatch[]): Promise<void>;
   /** Runs `schema` (DDL, possibly none) then the inserts, blocking until done. */
   protected abstract insertBatchesSync(batches: InsertBatch[], schema: string[]): void;
-  abstract query(sql: string, format: string): Promise<string>;
+  abstract query(sql: string, format: string, options?: UserQueryOptions): Promise<string>;
   abstract close(): Promise<void>;
   abstract closeSync(): void;
 
@@ -242,16 +260,33 @@ export abstract class SqlSpanStore implements SpanStore {
     if (limit === 0) return [];
     const layout = await this.traceTableLayout();
     if (!layout.tracesExists) return [];
+    const filters = listFilters(options);
+    // The filters narrow the candidate traces before the limit, so `--service x --limit 5` finds
+    // five of x however many newer runs other services made.
+    const byRootSpan = [
+      options.service !== undefined ? `argMin(ServiceName, ${ROOT_FIRST}) = {service:String}` : '',
+      options.name !== undefined ? `positionCaseInsensitiveUTF8(argMin(SpanName, ${ROOT_FIRST}), {name:String}) > 0` : '',
+      options.status === 'error' ? `countIf(StatusCode IN ('Error', 'STATUS_CODE_ERROR')) > 0` : '',
+      options.status === 'ok' ? `countIf(StatusCode IN ('Error', 'STATUS_CODE_ERROR')) = 0` : '',
+      options.since !== undefined ? 'min(Timestamp) >= {since:DateTime64(3)}' : '',
+    ].filter(Boolean);
+    const needsSpans = options.service !== undefined || options.name !== undefined || options.status !== undefined;
+    const prefix = options.traceIdPrefix !== undefined ? 'startsWith(TraceId, {prefix:String})' : '';
     // Without a lookup table (Collector deployments that manage their own DDL), the span table
-    // itself gives each trace's time range.
-    const ranges = layout.hasLookup
-      ? `SELECT TraceId, toDateTime(min(Start)) AS s, toDateTime(max(End)) AS e FROM ${this.names.traceIdTs}`
-      : `SELECT TraceId, toDateTime(min(Timestamp)) AS s, toDateTime(max(Timestamp)) AS e FROM ${this.names.traces} WHERE TraceId != ''`;
+    // itself gives each trace's time range; so it does when a filter needs the root span or the status.
+    const ranges =
+      layout.hasLookup && !needsSpans
+        ? `SELECT TraceId, toDateTime(min(Start)) AS s, toDateTime(max(End)) AS e FROM ${this.names.traceIdTs}
+           ${prefix ? `WHERE ${prefix}` : ''}
+           GROUP BY TraceId ${options.since !== undefined ? 'HAVING min(Start) >= {since:DateTime64(3)}' : ''}`
+        : `SELECT TraceId, toDateTime(min(Timestamp)) AS s, toDateTime(max(Timestamp)) AS e FROM ${this.names.traces}
+           WHERE TraceId != '' ${prefix ? `AND ${prefix}` : ''}
+           GROUP BY TraceId ${byRootSpan.length > 0 ? `HAVING ${byRootSpan.join(' AND ')}` : ''}`;
     const rows = await this.select<Record<keyof TraceSummary, string | number>>(
       `WITH recent AS (
          ${ranges}
          -- Second precision: every trace in the boundary second is a candidate; the exact start decides below.
-         GROUP BY TraceId ORDER BY s DESC LIMIT {limit:UInt32} WITH TIES
+         ORDER BY s DESC LIMIT {limit:UInt32} WITH TIES
        )
        SELECT
          TraceId AS traceId,
@@ -269,7 +304,7 @@ export abstract class SqlSpanStore implements SpanStore {
        GROUP BY TraceId
        ORDER BY start DESC, traceId
        LIMIT {limit:UInt32}`,
-      { limit, inputHashAttribute: ATTR_TRACETAPE_INPUT_HASH },
+      { limit, inputHashAttribute: ATTR_TRACETAPE_INPUT_HASH, ...filters },
     );
     const states = foldRunStates(await this.runRows({ traceIds: rows.map((r) => String(r.traceId)) }));
     const listed = rows.map((r) => {
@@ -291,7 +326,8 @@ export abstract class SqlSpanStore implements SpanStore {
       }
       return summary;
     });
-    const spanless = await this.runsWithoutSpans(limit, listed.map((t) => t.traceId));
+    // A run with no span stored has no status: it is neither ok nor an error yet.
+    const spanless = options.status ? [] : await this.runsWithoutSpans(limit, listed.map((t) => t.traceId), options);
     if (spanless.length === 0) return listed;
     return [...listed, ...spanless].sort((x, y) => (x.start < y.start ? 1 : x.start > y.start ? -1 : x.traceId < y.traceId ? -1 : 1)).slice(0, limit);
   }
@@ -301,14 +337,22 @@ export abstract class SqlSpanStore implements SpanStore {
    * first batch is not flushed, or one that lost every span. Listed from their run rows, so a run
    * `tracetape record` called incomplete is never missing from `tracetape traces`.
    */
-  private async runsWithoutSpans(limit: number, listed: string[]): Promise<TraceSummary[]> {
+  private async runsWithoutSpans(limit: number, listed: string[], options: ListTracesOptions): Promise<TraceSummary[]> {
     if (!(await this.hasRunsTable())) return [];
-    const candidates = await this.select<{ TraceId: string; Name: string; ServiceName: string; Started: string }>(
-      `SELECT TraceId, anyIf(Name, Name != '') AS Name, anyIf(ServiceName, ServiceName != '') AS ServiceName, toString(min(Started)) AS Started
+    const having = [
+      options.service !== undefined ? 'ServiceName = {service:String}' : '',
+      options.name !== undefined ? 'positionCaseInsensitiveUTF8(Name, {name:String}) > 0' : '',
+    ].filter(Boolean);
+    // Each process's start: a run's first process starts first, so this keeps runs that started since.
+    const since = options.since !== undefined ? 'AND Started >= {since:DateTime64(3)}' : '';
+    // FirstStarted, not Started: an alias named like the column would stand for the aggregate in WHERE.
+    const candidates = await this.select<{ TraceId: string; Name: string; ServiceName: string; FirstStarted: string }>(
+      `SELECT TraceId, anyIf(Name, Name != '') AS Name, anyIf(ServiceName, ServiceName != '') AS ServiceName, toString(min(Started)) AS FirstStarted
        FROM ${this.names.runs}
-       WHERE TraceId NOT IN {listed:Array(String)}
-       GROUP BY TraceId ORDER BY Started DESC LIMIT {limit:UInt32}`,
-      { limit, listed },
+       WHERE TraceId NOT IN {listed:Array(String)} ${options.traceIdPrefix !== undefined ? 'AND startsWith(TraceId, {prefix:String})' : ''} ${since}
+       GROUP BY TraceId ${having.length > 0 ? `HAVING ${having.join(' AND ')}` : ''}
+       ORDER BY FirstStarted DESC LIMIT {limit:UInt32}`,
+      { limit, listed, ...listFilters(options) },
     );
     if (candidates.length === 0) return [];
     // Older traces with spans, past the limit, are not spanless: they stay out.
@@ -327,7 +371,7 @@ export abstract class SqlSpanStore implements SpanStore {
         traceId: r.TraceId,
         serviceName: r.ServiceName,
         name: r.Name,
-        start: r.Started,
+        start: r.FirstStarted,
         durationMs: 0,
         status: 'Unset',
         spanCount: 0,

@@ -93,6 +93,22 @@ export interface TraceRunState {
 
 export interface ListTracesOptions {
   limit: number;
+  /** Only traces whose ID starts with these (lower-case) hex digits: how a typed prefix is resolved. */
+  traceIdPrefix?: string;
+  /** Only this service (exact ServiceName of the root span). */
+  service?: string;
+  /** Only runs whose name (the root span's) contains this, in any case. */
+  name?: string;
+  /** Only traces that started at or after this instant. */
+  since?: Date;
+  /** `error`: any span errored; `ok`: none did. */
+  status?: 'ok' | 'error';
+}
+
+/** How `tracetape query` runs a user's SQL. */
+export interface UserQueryOptions {
+  /** Refuse anything that would change the store (ClickHouse's readonly setting). */
+  readOnly?: boolean;
 }
 
 /** Where spans live: the embedded chDB store or a ClickHouse server. Both run the same SQL. */
@@ -124,8 +140,11 @@ export interface SpanStore {
   getPayloads(hashes: string[]): Promise<Map<string, string>>;
   /** Most recent first. */
   listTraces(options: ListTracesOptions): Promise<TraceSummary[]>;
-  /** Raw SQL, as typed by a user of `tracetape query`; returns the output in `format`. */
-  query(sql: string, format: string): Promise<string>;
+  /**
+   * Raw SQL, as typed by a user of `tracetape query`; returns the output in `format`. Refusals
+   * are UserQueryErrors (errors.ts) carrying ClickHouse's own words, with no hint about tracetape's schema.
+   */
+  query(sql: string, format: string, options?: UserQueryOptions): Promise<string>;
   close(): Promise<void>;
   /**
    * Releases what can be released synchronously, for 'exit' handlers. The embedded engine must
