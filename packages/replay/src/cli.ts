@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { TracetapeError } from '@tracetape/core';
 import { collectorCommand } from './commands/collector.js';
 import type { Command } from './commands/command.js';
@@ -21,13 +22,22 @@ function usage(): string {
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `tracetape <command> --help` for a command\'s options.',
+    'Run `tracetape <command> --help` for a command\'s options; `tracetape --version` for the version.',
     'Store: TRACETAPE_DIR (embedded, default .tracetape/) or TRACETAPE_CLICKHOUSE_URL (server).',
   ].join('\n');
 }
 
+/** The version of the package this CLI ships in (dist/cli.js sits one level below its package.json). */
+function version(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
     return name ? 0 : 2;

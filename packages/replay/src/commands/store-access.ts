@@ -1,7 +1,8 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_STORE_DIR, openStore, storeOptionsFromEnv, type SpanStore, type StoreOptions } from '@tracetape/clickhouse';
 import { LogIngester, type IngestReport } from '@tracetape/collector';
-import { StoreUnavailableError } from '@tracetape/core';
+import { ConfigError, StoreUnavailableError } from '@tracetape/core';
 import { logDirOf, PidLock } from '@tracetape/log';
 
 /** How long a reading command waits for another one that holds the embedded store. */
@@ -29,6 +30,7 @@ export function storeAccessFromEnv(env: NodeJS.ProcessEnv = process.env): StoreA
  */
 export async function withStore<T>(work: (store: SpanStore) => Promise<T>): Promise<T> {
   const access = storeAccessFromEnv();
+  if (!access.options.url) requireEmbeddedStore(access.options.dir ?? DEFAULT_STORE_DIR, access.logDir);
   const release = access.options.url ? () => undefined : await holdEmbeddedStore(access.options.dir ?? DEFAULT_STORE_DIR);
   const store = openStore(access.options);
   try {
@@ -41,6 +43,20 @@ export async function withStore<T>(work: (store: SpanStore) => Promise<T>): Prom
       release();
     }
   }
+}
+
+/**
+ * Refuses to read a directory that holds no store: opening one would create an empty store there,
+ * so a mistyped TRACETAPE_DIR would list nothing instead of saying so. The engine's `metadata`
+ * directory marks a store; so does a recording log, whose runs the first reading command ingests.
+ */
+function requireEmbeddedStore(dir: string, logDir: string): void {
+  const resolved = path.resolve(dir);
+  if (fs.existsSync(path.join(resolved, 'metadata')) || fs.existsSync(logDir)) return;
+  const named = process.env.TRACETAPE_DIR ? 'TRACETAPE_DIR' : `TRACETAPE_DIR unset, so ${DEFAULT_STORE_DIR}/ under the working directory`;
+  throw new ConfigError(
+    `no tracetape store at ${resolved} (${named}): record something first (\`tracetape record -- node app.js\`), or point TRACETAPE_DIR at the store.`,
+  );
 }
 
 /** One ingest pass, with what it skipped or could not do said on stderr. */
