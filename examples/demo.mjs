@@ -151,8 +151,8 @@ async function main() {
     console.log(indent(replayed.stdout.toString('utf8') || '(empty)'));
     console.log(`    first difference at ${firstDifference(recorded.stdout.toString('utf8'), replayed.stdout.toString('utf8'))}`);
   }
-  // The report names each suppressed side effect; look for the refund itself.
-  const refundServed = /side effect suppressed: .*POST \S*\/refunds/.test(replayed.stderr);
+  // The report counts the suppressed side effects by method and path; look for the refund itself.
+  const refundServed = /side effect(\(s\))? suppressed: .*POST \S*\/refunds/.test(replayed.stderr);
   // The shop is still listening: any request the replay let through would land here.
   const shopRequests = shop.requestCount() - shopRequestsAtStop;
   const refundedAgain = shop.refunds.length !== refundsAtStop;

@@ -1,10 +1,21 @@
-import { renderDiffTable, type ReplayReport } from '@tracetape/core';
+import { renderDiffTable, type ReplayReport, type ServedStep } from '@tracetape/core';
+import { PLAIN, type Palette } from './colour.js';
 import { debuggerSummary, liveCallLines, overriddenStepLines } from './debugger-report.js';
 import { inboundLines } from './inbound-report.js';
 import { blockedDriftLines, servedDriftLines } from './model-drift-report.js';
 
+/** How many kinds of suppressed side effect the summary names before saying "and N more". */
+const SIDE_EFFECT_KINDS_SHOWN = 5;
+
+export interface RenderReportOptions {
+  /** One line per suppressed side effect, instead of one summary line counting them by kind. */
+  verbose?: boolean;
+  colour?: Palette;
+}
+
 /** What `tracetape replay` prints on stderr after the replayed process exits. */
-export function renderReport(report: ReplayReport): string {
+export function renderReport(report: ReplayReport, options: RenderReportOptions = {}): string {
+  const colour = options.colour ?? PLAIN;
   const lines: string[] = [];
   const seen = new Set<string>();
   for (const call of report.blocked) {
@@ -13,19 +24,19 @@ export function renderReport(report: ReplayReport): string {
     if (seen.has(key)) continue;
     seen.add(key);
     if (call.reason === 'model-drift' && call.modelDrift) {
-      lines.push(...blockedDriftLines({ ...call, modelDrift: call.modelDrift }));
+      lines.push(...blockedDriftLines({ ...call, modelDrift: call.modelDrift }).map((line) => line.replace('MODEL DRIFT', colour.red('MODEL DRIFT'))));
       continue;
     }
     if (call.tapeEnded) {
       const lost = call.tapeEnded.lostSpans ? `, ${call.tapeEnded.lostSpans} span(s) lost` : '';
       lines.push(
-        `tracetape: TAPE ENDED at call #${call.callIndex}: ${call.method} ${call.url} comes after step ${call.tapeEnded.lastStep}, the last one stored; ` +
+        `tracetape: ${colour.yellow('TAPE ENDED')} at call #${call.callIndex}: ${call.method} ${call.url} comes after step ${call.tapeEnded.lastStep}, the last one stored; ` +
           `the recording is incomplete (${call.tapeEnded.reason}${lost}).`,
       );
       continue;
     }
     const what = call.reason === 'exhausted' ? 'was made more often than recorded' : 'is not on the tape';
-    lines.push(`tracetape: DIVERGED at call #${call.callIndex}: ${call.method} ${call.url} ${what}.`);
+    lines.push(`tracetape: ${colour.red('DIVERGED')} at call #${call.callIndex}: ${call.method} ${call.url} ${what}.`);
     if (call.closestStep !== undefined) {
       lines.push(`  closest recorded request: step ${call.closestStep}`);
       if (call.diff.length > 0) lines.push(renderDiffTable(call.diff).replace(/^/gm, '  '));
@@ -36,8 +47,12 @@ export function renderReport(report: ReplayReport): string {
   }
   lines.push(...servedDriftLines(report.served));
   lines.push(...overriddenStepLines(report.served), ...liveCallLines(report.live));
-  for (const step of report.sideEffectsSuppressed) {
-    lines.push(`tracetape: side effect suppressed: step ${step.step} ${step.method} ${step.url} answered from the tape (${step.status})`);
+  if (options.verbose) {
+    for (const step of report.sideEffectsSuppressed) {
+      lines.push(`tracetape: side effect suppressed: step ${step.step} ${step.method} ${step.url} answered from the tape (${step.status})`);
+    }
+  } else if (report.sideEffectsSuppressed.length > 0) {
+    lines.push(sideEffectSummary(report.sideEffectsSuppressed));
   }
   for (const step of report.unconsumed) {
     const where = step.process ? ` (process ${step.process})` : '';
@@ -59,4 +74,32 @@ export function renderReport(report: ReplayReport): string {
       `${report.blockedConnections?.length ? `, ${report.blockedConnections.length} connection(s) blocked` : ''}${debuggerSummary(report)}`,
   );
   return lines.join('\n');
+}
+
+/**
+ * `tracetape: 300 side effect(s) suppressed: 298× POST http://shop/refunds, 2× DELETE http://shop/carts`:
+ * counted by method and URL path (the query left out, so `?id=1` and `?id=2` count together), most
+ * frequent first. A long replay would otherwise print one line per call; `--verbose` still does.
+ */
+export function sideEffectSummary(steps: readonly ServedStep[]): string {
+  const counts = new Map<string, number>();
+  for (const step of steps) {
+    const key = `${step.method} ${withoutQuery(step.url)}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  // Most frequent first; ties in the order first met, which is the order they were served.
+  const kinds = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+  const shown = kinds.slice(0, SIDE_EFFECT_KINDS_SHOWN).map(([key, count]) => `${count}× ${key}`);
+  const rest = kinds.length - shown.length;
+  const more = rest > 0 ? `, and ${rest} more kind(s)` : '';
+  return `tracetape: ${steps.length} side effect(s) suppressed: ${shown.join(', ')}${more} (answered from the tape, not sent; --verbose lists each)`;
+}
+
+function withoutQuery(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return parsed.origin + parsed.pathname;
+  } catch {
+    return url.replace(/[?#].*$/, '');
+  }
 }

@@ -9,7 +9,6 @@ import {
   ATTR_TRACETAPE_REQUEST,
   ATTR_TRACETAPE_RESPONSE,
   NothingToReplayError,
-  parseTraceId,
   recognizeLlmCall,
   TAPE_FORMAT,
   TAPE_VERSION,
@@ -23,11 +22,15 @@ import {
   type TapeProcess,
 } from '@tracetape/core';
 import { inboundExchangeOf } from './inbound-exchange.js';
+import { resolveTraceId } from './trace-ref.js';
 import { isCutOffHash, isCutOffJson, TruncatedAttributeError } from './truncated-attribute.js';
 
-/** Rebuilds the playback tape of a trace from the store: every recorded call, in the order it started. */
+/**
+ * Rebuilds the playback tape of a trace from the store: every recorded call, in the order it
+ * started. The trace is named by its ID or a prefix of 8 or more hex digits (see trace-ref.ts).
+ */
 export async function buildTape(store: SpanStore, traceIdInput: string): Promise<Tape> {
-  const traceId = parseTraceId(traceIdInput);
+  const traceId = await resolveTraceId(store, traceIdInput);
   const rows = await store.getTraceSpans(traceId);
   if (rows.length === 0) throw new UnknownTraceError(traceId, store.location);
   const tape = tapeFromRows(traceId, await resolvePayloadRefs(rows, store));

@@ -1,13 +1,23 @@
-import type { InboundExchange, LlmCallInfo, NondeterminismRecord, Tape, TapeEntry } from '@tracetape/core';
+import { lastUserText, llmConversation, type InboundExchange, type LlmCallInfo, type NondeterminismRecord, type Tape, type TapeEntry } from '@tracetape/core';
+import { PLAIN, type Palette } from './colour.js';
+import { formatOffset } from './human-format.js';
 
-/** A readable listing of a tape: one line per step, numbered as replay reports and divergences name them. */
-export function renderTimeline(tape: Tape): string {
+/** How much of the prompt a timeline line shows: enough to tell the calls of a conversation apart. */
+const PROMPT_SNIPPET_CHARS = 60;
+
+/**
+ * A readable listing of a tape: one line per step, numbered as replay reports and divergences
+ * name them, with when it started after the run did.
+ */
+export function renderTimeline(tape: Tape, colour: Palette = PLAIN): string {
   const incomplete = tape.incomplete
     ? `\nINCOMPLETE recording: ${tape.incomplete.reason}${tape.incomplete.lostSpans ? ` (${tape.incomplete.lostSpans} span(s) lost)` : ''}; a replay runs up to the last step below`
     : '';
-  const header = `trace ${tape.traceId}  service ${tape.serviceName || '-'}  run ${tape.rootName || '-'}  recorded ${tape.recordedAt}${incomplete}`;
+  const header = `${colour.bold('trace')} ${tape.traceId}  service ${tape.serviceName || '-'}  run ${tape.rootName || '-'}  recorded ${tape.recordedAt}${incomplete}`;
+  const runStart = isoToMs(tape.recordedAt);
   const rows = tape.entries.map((entry) => [
     String(entry.step),
+    formatOffset(isoToMs(entry.startTime) - runStart),
     entry.llm ? 'llm' : entry.kind,
     entry.request.normalized.method,
     entry.request.normalized.url,
@@ -16,12 +26,16 @@ export function renderTimeline(tape: Tape): string {
     `${entry.durationMs.toFixed(1)} ms`,
     notes(entry),
   ]);
-  const columns = ['step', 'kind', 'method', 'url', 'status', 'size', 'duration', ''];
+  const columns = ['step', 'start', 'kind', 'method', 'url', 'status', 'size', 'duration', ''];
   const widths = columns.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  // Padded before colouring: escape codes take no columns on screen.
+  const line = (cells: string[], paint: (cell: string, column: number) => string = (cell) => cell) =>
+    cells.map((cell, i) => paint(cell.padEnd(widths[i]!), i)).join('  ').trimEnd();
+  const status = columns.indexOf('status');
+  const paintRow = (cell: string, column: number) => (column === status && /^(error|[45]\d\d)/.test(cell) ? colour.red(cell) : cell);
   const inbound = tape.inbound ? [inboundLine(tape.inbound)] : [];
   const reads = tape.nondeterminism ? ['', readsLine(tape.nondeterminism)] : [];
-  return [header, ...inbound, '', line(columns), ...rows.map(line), ...reads].join('\n');
+  return [header, ...inbound, '', line(columns, (cell) => colour.bold(cell)), ...rows.map((row) => line(row, paintRow)), ...reads].join('\n');
 }
 
 /** The clock and random reads the tape answers, per source, in the order they are served. */
@@ -50,7 +64,7 @@ function responseSize(entry: TapeEntry): number {
 
 function notes(entry: TapeEntry): string {
   const parts: string[] = [];
-  if (entry.llm) parts.push(llmNote(entry.llm));
+  if (entry.llm) parts.push(llmNote(entry.llm), ...conversationNotes(entry));
   if (entry.response.chunks) parts.push(`streamed, ${entry.response.chunks.length} chunks`);
   if (entry.response.contentEncoding) parts.push(entry.response.contentEncoding);
   if (entry.response.truncated) parts.push('TRUNCATED');
@@ -70,7 +84,36 @@ function llmNote(llm: LlmCallInfo): string {
   return `${llm.provider} ${llm.operation} ${model}${tokens}`;
 }
 
-function formatBytes(size: number): string {
+/** The tools the model called, and the last thing the user asked, cut to one line. */
+function conversationNotes(entry: TapeEntry): string[] {
+  const conversation = llmConversation(entry.request.normalized, entry.response);
+  if (!conversation) return [];
+  const notes: string[] = [];
+  if (conversation.calledTools.length > 0) notes.push(`calls ${conversation.calledTools.join(', ')}`);
+  const prompt = lastUserText(conversation);
+  if (prompt) notes.push(`prompt ${JSON.stringify(snippet(prompt))}`);
+  return notes;
+}
+
+function snippet(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  // Whitespace folded, so a multi-line prompt keeps its step on one line.
+  return flat.length <= PROMPT_SNIPPET_CHARS ? flat : `${flat.slice(0, PROMPT_SNIPPET_CHARS - 1).trimEnd()}…`;
+}
+
+/**
+ * Milliseconds since the epoch of an ISO time, keeping the digits past the millisecond that Date
+ * drops (stored times carry nanoseconds, and calls a few microseconds apart are common).
+ */
+export function isoToMs(iso: string): number {
+  const match = /^(.*?)(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/.exec(iso);
+  if (!match) return Number.NaN;
+  const whole = Date.parse(`${match[1]}${match[3] ?? 'Z'}`);
+  const fraction = match[2] ? Number(`0.${match[2]}`) * 1000 : 0;
+  return whole + fraction;
+}
+
+export function formatBytes(size: number): string {
   if (size < 1024) return `${size} B`;
   if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KB`;
   return `${(size / 1024 / 1024).toFixed(1)} MB`;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@tracetape/core';
 import { runHooked } from '../child-process.js';
+import { shellQuote } from '../human-format.js';
 import { mergeRunLines, readRunFile, type RecordedRun } from '../run-file.js';
 import { makeScratchDir } from '../temp-files.js';
 import { splitAtDoubleDash, type Command } from './command.js';
@@ -48,7 +49,7 @@ Options:
         );
       }
       if (whole.length > 0) {
-        process.stderr.write(`tracetape: replay it with: tracetape replay ${whole[0]!.traceId} -- ${command.join(' ')}\n`);
+        process.stderr.write(`tracetape: replay it with: tracetape replay ${whole[0]!.traceId} -- ${replayHintCommand(command)}\n`);
       }
       if (runs.some((run) => run.lostSpans > 0)) {
         process.stderr.write(`tracetape: the recording lost spans, so record exits 1; the command itself exited ${outcome.exitCode}.\n`);
@@ -60,6 +61,16 @@ Options:
     }
   },
 };
+
+/**
+ * The command as a user pastes it back into a POSIX shell: quoted where a word needs it. The Node
+ * running tracetape is written `node`, which is what replay runs for `node` anyway: a script or a
+ * test that passed process.execPath would otherwise print a path into a checkout.
+ */
+export function replayHintCommand(command: readonly string[], nodePath: string = process.execPath): string {
+  const [program, ...args] = command;
+  return shellQuote([program === nodePath ? 'node' : program!, ...args]);
+}
 
 function label(run: RecordedRun): string {
   return [run.name, `${run.calls} call${run.calls === 1 ? '' : 's'}`].filter(Boolean).join(', ');

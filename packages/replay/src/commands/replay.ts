@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, parseModelDriftAllowances, parseTape, serializeTape, type ReplayReport, type Tape } from '@tracetape/core';
 import { checkTapeSize, TracetapeError } from '@tracetape/core';
 import { runHooked } from '../child-process.js';
+import { paletteFor } from '../colour.js';
 import { prepareDebugging } from '../replay-debugging.js';
 import { inboundFailed } from '../inbound-report.js';
 import { renderReport } from '../report.js';
@@ -17,6 +18,8 @@ export const replayCommand: Command = {
   summary: 're-run a command against the tape of a trace (or a tape file)',
   usage: `tracetape replay <traceId> [options] -- <command...>
 tracetape replay --tape <file> [options] -- <command...>
+
+<traceId> may be the first 8 or more hex digits of the ID, when they name one trace.
 
 Re-runs the command with every outbound call answered from the recording: nothing reaches the
 network, side effects are not repeated. A call the recording does not hold is blocked (it fails
@@ -39,6 +42,8 @@ Options:
                          <current> (or other sampling parameters); without it such a call is
                          blocked as a model drift. Repeatable
   --report <file>        also write the replay report as JSON to <file> (for test helpers and CI)
+  --verbose              list every suppressed side effect on a line of its own (by default they are
+                         counted by method and URL path on one line)
   --break-at <step>      pause the app under the Node inspector just before step <step> is answered
                          (attach DevTools via chrome://inspect; port: NODE_OPTIONS=--inspect-port=N)
   --override <step>=<file>
@@ -61,6 +66,7 @@ Options:
         'break-at': { type: 'string' },
         override: { type: 'string', multiple: true },
         'then-live': { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
       },
       strict: true,
     });
@@ -106,7 +112,7 @@ Options:
         return outcome.exitCode || 1;
       }
       if (values.report) fs.writeFileSync(values.report, JSON.stringify(report, null, 2));
-      process.stderr.write(`${renderReport(report)}\n`);
+      process.stderr.write(`${renderReport(report, { verbose: values.verbose, colour: paletteFor(process.stderr) })}\n`);
       for (const line of debugging.describeRecording(report)) process.stderr.write(`${line}\n`);
       if (outcome.exitCode !== 0) return outcome.exitCode;
       if (report.blocked.length > 0 || report.blockedConnections?.length) return 1;

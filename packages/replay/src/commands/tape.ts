@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseTape, serializeTape } from '@tracetape/core';
+import { paletteFor } from '../colour.js';
+import { renderStep } from '../step-detail.js';
+import { parseStepNumber, requireStepOnTape } from '../step-args.js';
 import { buildTape } from '../tape-builder.js';
 import { renderTimeline } from '../timeline.js';
 import type { Command } from './command.js';
@@ -9,13 +12,18 @@ import { withStore } from './store-access.js';
 export const tapeCommand: Command = {
   name: 'tape',
   summary: 'write the playback tape of a trace, or print its timeline',
-  usage: `tracetape tape <traceId> [-o <file>] [--json]
+  usage: `tracetape tape <traceId> [-o <file>] [--json] [--step N]
 tracetape tape --sign <file>
 
 Rebuilds the playback tape of a trace from the store. Without options, prints its timeline (one
-line per recorded call, numbered as replay names them).
+line per recorded call, numbered as replay names them, with its start after the run's, and for
+LLM calls the model, tokens, the tools called and the start of the prompt).
+<traceId> may be the first 8 or more hex digits of the ID, when they name one trace.
 
 Options:
+  --step N              print step N whole: request and response decoded (JSON indented, streamed
+                        chunks with their timing), its input hash, and for an LLM call the model,
+                        tools and messages
   -o, --output <file>   write the tape as JSON to <file> (replay it with \`tracetape replay --tape <file> -- ...\`)
   --json                print the tape as JSON on stdout
   --sign <file>         re-sign a tape file you edited by hand: checks its structure, then writes it
@@ -24,20 +32,29 @@ Options:
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { output: { type: 'string', short: 'o' }, json: { type: 'boolean', default: false }, sign: { type: 'string' } },
+      options: {
+        output: { type: 'string', short: 'o' },
+        json: { type: 'boolean', default: false },
+        sign: { type: 'string' },
+        step: { type: 'string' },
+      },
       strict: true,
     });
     if (values.sign !== undefined) return signTapeFile(values.sign);
     const traceId = positionals[0];
     if (!traceId) throw new ConfigError('Which trace? Usage: tracetape tape <traceId> [-o file]. List traces with `tracetape traces`.');
+    const step = values.step === undefined ? undefined : parseStepNumber(values.step, '--step');
     const tape = await withStore((store) => buildTape(store, traceId));
-    if (values.output) {
+    if (step !== undefined) {
+      requireStepOnTape(tape, step, '--step');
+      process.stdout.write(`${renderStep(tape, tape.entries.find((entry) => entry.step === step)!, paletteFor(process.stdout))}\n`);
+    } else if (values.output) {
       fs.writeFileSync(values.output, serializeTape(tape, { compact: true }));
       process.stderr.write(`tracetape: wrote ${tape.entries.length} step(s) of trace ${tape.traceId} to ${values.output}\n`);
     } else if (values.json) {
       process.stdout.write(serializeTape(tape));
     } else {
-      process.stdout.write(`${renderTimeline(tape)}\n`);
+      process.stdout.write(`${renderTimeline(tape, paletteFor(process.stdout))}\n`);
     }
     return 0;
   },
