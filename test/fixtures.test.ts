@@ -290,9 +290,9 @@ describe('a fixture of a conversation that resends its history on every call', (
   beforeAll(async () => {
     // Answers differ on every run: a replay prints the recorded ones or fails.
     model = await startCountingServer(() => ({
-      body: JSON.stringify({ choices: [{ message: { role: 'assistant', content: `${Math.random()} `.repeat(40) } }] }),
+      body: JSON.stringify({ choices: [{ message: { role: 'assistant', content: `${Math.random()} `.repeat(80) } }] }),
     }));
-    appEnv = { ...env, UPSTREAM_URL: model.url, TURNS: '40' };
+    appEnv = { ...env, UPSTREAM_URL: model.url, TURNS: '50' };
     const recorded = await tracetape(['record', '--', 'node', app], appEnv);
     expect(recorded.code, recorded.stderr).toBe(0);
     traceId = recordedTraceId(recorded.stderr);
@@ -334,13 +334,13 @@ describe('a fixture of a conversation that resends its history on every call', (
     fs.writeFileSync(edited, JSON.stringify(file, null, 2));
     const refused = await tracetape(['replay', '--tape', edited, '--', 'node', app], appEnv);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`payloads["${hash}"] was changed (its content no longer hashes to its key), and it is used by steps 1-40`);
+    expect(refused.stderr).toContain(`payloads["${hash}"] was changed (its content no longer hashes to its key), and it is used by steps 1-50`);
     expect(refused.stderr).toContain('tracetape tape --sign <file>');
 
     const signed = await tracetape(['tape', '--sign', edited], env);
     expect(signed.code, signed.stderr).toBe(0);
     expect(signed.stderr).toContain('it was unsigned or modified');
-    expect(parseTape(fs.readFileSync(edited, 'utf8'), edited).entries[39]!.request.normalized.body!.data).toContain('"role":"developer"');
+    expect(parseTape(fs.readFileSync(edited, 'utf8'), edited).entries[49]!.request.normalized.body!.data).toContain('"role":"developer"');
     // Requests match on their recorded input hashes: the edited history replays as before.
     model.reset();
     const replayed = await tracetape(['replay', '--tape', edited, '--', 'node', app], appEnv);
