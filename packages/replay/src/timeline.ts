@@ -1,6 +1,6 @@
 import { lastUserText, llmConversation, type InboundExchange, type LlmCallInfo, type NondeterminismRecord, type Tape, type TapeEntry } from '@tracetape/core';
 import { PLAIN, type Palette } from './colour.js';
-import { formatOffset } from './human-format.js';
+import { formatDuration, formatOffset } from './human-format.js';
 
 /** How much of the prompt a timeline line shows: enough to tell the calls of a conversation apart. */
 const PROMPT_SNIPPET_CHARS = 60;
@@ -23,7 +23,7 @@ export function renderTimeline(tape: Tape, colour: Palette = PLAIN): string {
     entry.request.normalized.url,
     entry.response.status === 0 ? 'error' : String(entry.response.status),
     formatBytes(responseSize(entry)),
-    `${entry.durationMs.toFixed(1)} ms`,
+    formatDuration(entry.durationMs),
     notes(entry),
   ]);
   const columns = ['step', 'start', 'kind', 'method', 'url', 'status', 'size', 'duration', ''];
