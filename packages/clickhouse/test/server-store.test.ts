@@ -74,7 +74,8 @@ describe('ServerSpanStore over the ClickHouse HTTP interface', () => {
   it('runs raw SQL in the format asked for, and reports rejected SQL', async () => {
     expect((await store.query('SELECT count() FROM otel_traces', 'TabSeparated')).trim()).toBe('4');
     expect(await store.query("SELECT SpanName FROM otel_traces WHERE SpanName = 'sync run'", 'JSONEachRow')).toBe('{"SpanName":"sync run"}\n');
-    await expect(store.query('SELEC 1', 'TabSeparated')).rejects.toMatchObject({ code: 'TRACETAPE_STORE_QUERY' });
+    // A user's SQL: refused with ClickHouse's reason and no hint about tracetape's schema.
+    await expect(store.query('SELEC 1', 'TabSeparated')).rejects.toMatchObject({ code: 'TRACETAPE_USER_QUERY', readOnlyRefusal: false });
   });
 
   it('uses a configured database', async () => {
