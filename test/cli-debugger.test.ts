@@ -71,7 +71,7 @@ beforeAll(async () => {
   shop = await startShop();
   appEnv = { OPENAI_BASE_URL: `${llm.url}/v1`, SHOP_URL: shop.url };
   // Nothing has read the store yet: it is only a recording log, and still a store.
-  agent = await record({ OTEL_SERVICE_NAME: 'support-agent' }, ['--name', 'refund-triage']);
+  agent = await record({ OTEL_SERVICE_NAME: 'support-agent' }, ['--name', 'case-triage']);
   expect(fs.existsSync(path.join(env.TRACETAPE_DIR, 'metadata'))).toBe(false);
 });
 
@@ -263,11 +263,11 @@ describe('the replay report', () => {
 
 describe('tracetape traces', () => {
   it('says ok and error, shows human durations, and filters by service, name, since and status', async () => {
-    const failed = await record({ OTEL_SERVICE_NAME: 'support-agent', FAIL: '1' }, ['--name', 'refund-outage']);
+    const failed = await record({ OTEL_SERVICE_NAME: 'support-agent', FAIL: '1' }, ['--name', 'case-outage']);
     const listed = await tracetape(['traces', '--limit', '50'], env);
     expect(listed.code, listed.stderr).toBe(0);
     const row = (id: string) => listed.stdout.split('\n').find((line) => line.startsWith(id)) ?? '';
-    expect(row(agent.traceId)).toMatch(/^\S+\s+support-agent\s+refund-triage\s+\S+ \S+\s+(\d+ ms|\d+\.\d s)\s+ok\s+\d+$/);
+    expect(row(agent.traceId)).toMatch(/^\S+\s+support-agent\s+case-triage\s+\S+ \S+\s+(\d+ ms|\d+\.\d s)\s+ok\s+\d+$/);
     expect(row(failed.traceId)).toMatch(/\s+error\s+\d+$/);
     expect(listed.stdout).not.toMatch(/\b(Unset|Ok|Error)\b/);
 
@@ -281,7 +281,8 @@ describe('tracetape traces', () => {
     expect(await ids('--status', 'ok')).not.toContain(failed.traceId);
     expect(await ids('--service', 'support-agent')).toEqual([failed.traceId, agent.traceId]);
     expect(await ids('--name', 'TRIAGE')).toEqual([agent.traceId]);
-    expect(await ids('--since', '1h', '--name', 'refund')).toEqual([failed.traceId, agent.traceId]);
+    // Runs not named by --name take the script's name (refund-agent-app.mjs), which has no "case".
+    expect(await ids('--since', '1h', '--name', 'Case-')).toEqual([failed.traceId, agent.traceId]);
     expect(await ids('--since', '2999-01-01')).toEqual([]);
 
     const none = await tracetape(['traces', '--service', 'no-such-service'], env);
