@@ -138,6 +138,12 @@ describe('trace ID prefixes', () => {
     expect(replayed.code, replayed.stderr).toBe(0);
     expect(replayed.stdout).toBe(agent.stdout);
     expect(replayed.stderr).toContain(`replay of ${agent.traceId}:`);
+
+    const fixtures = path.join(work.dir, 'fixtures');
+    const fixture = await tracetape(['fixture', prefix, '-o', fixtures], env);
+    expect(fixture.code, fixture.stderr).toBe(0);
+    expect(fixture.stderr).toContain(`of trace ${agent.traceId})`);
+    expect(fs.readdirSync(fixtures)).toEqual([`case-triage-${prefix}.tape.json`]);
   });
 
   it('an ambiguous prefix lists its matches with their run names; an unknown one is an unknown trace', async () => {
