@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, parseTape, serializeTape } from '@tracetape/core';
+import { checkTapeSize, ConfigError, parseTape, serializeTape, TracetapeError } from '@tracetape/core';
 import { paletteFor } from '../colour.js';
 import { renderStep } from '../step-detail.js';
 import { parseStepNumber, requireStepOnTape } from '../step-args.js';
@@ -64,8 +64,11 @@ Options:
 function signTapeFile(file: string): number {
   let text: string;
   try {
+    // Refused by its size before it is read, as replay does: a tape is parsed whole.
+    checkTapeSize(fs.statSync(file).size, file);
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
+    if (error instanceof TracetapeError) throw error;
     throw new ConfigError(`Cannot read the tape file ${file}: ${(error as Error).message}.`);
   }
   let previous = 'signed';
