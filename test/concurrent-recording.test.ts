@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, queryRows, recordedTraceId, runProcess, tempDir, tracetape, type CliResult } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
+import { waitFor } from './support/log-contents.js';
 
 // Five processes record into one store at once while a sixth keeps reading it.
 const store = tempDir('tracetape-concurrent-');
@@ -49,7 +51,9 @@ describe('five processes recording into one store while another reads it', () =>
     let recording = true;
     const settled = Promise.allSettled(apps).finally(() => (recording = false));
 
-    // The reader: `tracetape traces --json` over and over until the five are done.
+    // The reader: `tracetape traces --json` over and over until the five are done, from the moment
+    // the first app has written its log (before that the directory holds no store, which is an error).
+    await waitFor('the first app to start its recording log', () => fs.existsSync(path.join(env.TRACETAPE_DIR, 'tracetape-log')));
     const polls: CliResult[] = [];
     const seenRecording = new Set<string>();
     while (recording) {
