@@ -4,7 +4,7 @@ import { ChdbSpanStore, openStore } from '@tracetape/clickhouse';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_PORT, TRACES_PATH, startCollector } from '@tracetape/collector';
 import { ConfigError, StoreUnavailableError } from '@tracetape/core';
 import type { Command } from './command.js';
-import { holdEmbeddedStore, storeAccessFromEnv, tellIngestReport } from './store-access.js';
+import { holdStore, storeAccessFromEnv, tellIngestReport } from './store-access.js';
 import { LogIngester } from '@tracetape/collector';
 
 const TOKEN_ENV = 'TRACETAPE_COLLECTOR_TOKEN';
@@ -80,7 +80,7 @@ Options:
     const host = values.host!;
 
     const access = storeAccessFromEnv();
-    const release = access.options.url ? () => undefined : await holdEmbeddedStore(access.options.dir ?? '.tracetape');
+    const release = await holdStore(access);
     const store = openStore(access.options);
     try {
       await store.init();

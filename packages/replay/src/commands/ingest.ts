@@ -3,7 +3,7 @@ import { openStore } from '@tracetape/clickhouse';
 import { LogIngester, type IngestReport } from '@tracetape/collector';
 import { ConfigError } from '@tracetape/core';
 import type { Command } from './command.js';
-import { holdEmbeddedStore, storeAccessFromEnv, tellIngestReport } from './store-access.js';
+import { holdStore, storeAccessFromEnv, tellIngestReport } from './store-access.js';
 
 export const ingestCommand: Command = {
   name: 'ingest',
@@ -28,7 +28,7 @@ Options:
     const interval = Number(values['interval-ms']);
     if (!Number.isInteger(interval) || interval <= 0) throw new ConfigError(`--interval-ms must be a positive whole number, not "${values['interval-ms']}".`);
     const access = storeAccessFromEnv();
-    const release = access.options.url ? () => undefined : await holdEmbeddedStore(access.options.dir ?? '.tracetape');
+    const release = await holdStore(access);
     const store = openStore(access.options);
     const ingester = new LogIngester({ store, logDir: access.logDir });
     let stopped = false;

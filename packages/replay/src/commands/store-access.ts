@@ -31,7 +31,7 @@ export function storeAccessFromEnv(env: NodeJS.ProcessEnv = process.env): StoreA
 export async function withStore<T>(work: (store: SpanStore) => Promise<T>): Promise<T> {
   const access = storeAccessFromEnv();
   if (!access.options.url) requireEmbeddedStore(access.options.dir ?? DEFAULT_STORE_DIR, access.logDir);
-  const release = access.options.url ? () => undefined : await holdEmbeddedStore(access.options.dir ?? DEFAULT_STORE_DIR);
+  const release = await holdStore(access);
   const store = openStore(access.options);
   try {
     await ingestLog(store, access.logDir);
@@ -79,6 +79,11 @@ export function tellIngestReport(report: IngestReport, logDir: string): void {
   if (report.busyPid !== undefined) {
     process.stderr.write(`tracetape: process ${report.busyPid} is moving the recording log into the store; what it has not stored yet is not shown.\n`);
   }
+}
+
+/** The embedded store is held for this command (see holdEmbeddedStore); a server needs no holding. Returns the release. */
+export async function holdStore(access: StoreAccess): Promise<() => void> {
+  return access.options.url ? () => undefined : holdEmbeddedStore(access.options.dir ?? DEFAULT_STORE_DIR);
 }
 
 /** Waits for the embedded store to be free; returns the release. */
