@@ -86,11 +86,12 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
     // Drops of the in-memory queue, and of every batch the exporter failed, count in the metrics.
     const spanExport = createSpanExport(config, () => exporter.droppedSpans);
     shipping = spanExport.shipping;
-    log = spanExport.log;
+    const recordingLog = spanExport.log;
+    log = recordingLog;
     const exporter = new BufferedExportProcessor(spanExport.exporter, {
       // Appending to the log is cheap per batch and costs little per span: fewer, larger records.
-      ...(log ? { maxBatchSize: 512 } : {}),
-      onQueueDrop: (span) => log?.noteDropped(span.spanContext().traceId, 'the in-memory span queue was full (the app ends spans faster than they can be written)'),
+      maxBatchSize: 512,
+      onQueueDrop: (span) => recordingLog.noteDropped(span.spanContext().traceId, 'the in-memory span queue was full (the app ends spans faster than they can be written)'),
     });
     const traces = new RecordedTraces(exporter);
     // A replay continued live takes its clock and random reads from the tape, not a fresh recording.
@@ -134,7 +135,7 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
     instrumentations: createInstrumentations(inboundHooks),
     resource: defaultResource().merge(resourceFromAttributes({ [ATTR_TRACETAPE_PROCESS_PATH]: processPath })),
     // Without OTEL_SERVICE_NAME the SDK would call every app "unknown_service:node"; the script name says more.
-    ...(hasServiceName() ? {} : { serviceName: config.runName.replace(/\.[cm]?[jt]s$/, '') }),
+    ...(hasServiceName() ? {} : { serviceName: serviceName(config) }),
   });
   sdk.start();
   installProcessPropagation({ hookUrl: HOOK_URL, processPath });
@@ -192,7 +193,7 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
         if (shipping) shipAtExit(shipping);
         writeRunFile(config, runTraceId, capture.traces, log, processPath);
         if (capture.exporter.droppedSpans > 0) {
-          process.stderr.write(`tracetape: ${capture.exporter.droppedSpans} span(s) could not be stored (see the errors above).\n`);
+          process.stderr.write(`tracetape: ${capture.exporter.droppedSpans} span(s) could not be written to the recording log (see the errors above).\n`);
         }
       }
       if (playback) {
@@ -212,14 +213,16 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
   return { mode: config.mode, runTraceId };
 }
 
-/** The service name the SDK's resource gets, for the log's run record. */
+const SERVICE_NAME_ATTRIBUTE = /(?:^|,)\s*service\.name=([^,]*)/;
+
+/** The service name the SDK's resource gets: the configured one, else the script's name. */
 function serviceName(config: RegisterConfig): string {
-  const fromAttributes = /(?:^|,)\s*service\.name=([^,]*)/.exec(process.env.OTEL_RESOURCE_ATTRIBUTES ?? '')?.[1];
+  const fromAttributes = SERVICE_NAME_ATTRIBUTE.exec(process.env.OTEL_RESOURCE_ATTRIBUTES ?? '')?.[1];
   return process.env.OTEL_SERVICE_NAME || (fromAttributes ? decodeURIComponent(fromAttributes.trim()) : config.runName.replace(/\.[cm]?[jt]s$/, ''));
 }
 
 function hasServiceName(): boolean {
-  return Boolean(process.env.OTEL_SERVICE_NAME) || /(^|,)\s*service\.name=/.test(process.env.OTEL_RESOURCE_ATTRIBUTES ?? '');
+  return Boolean(process.env.OTEL_SERVICE_NAME) || SERVICE_NAME_ATTRIBUTE.test(process.env.OTEL_RESOURCE_ATTRIBUTES ?? '');
 }
 
 function writeRunFile(config: RegisterConfig, runTraceId: string, traces: RecordedTraces, log: LogSpanExporter | undefined, processPath: string): void {

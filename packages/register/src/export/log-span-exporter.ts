@@ -56,7 +56,8 @@ export class LogSpanExporter implements SyncCapableExporter {
     try {
       this.writer.appendControl({ kind: 'run-start', ...run, pid: process.pid, startNs: String(run.startNs) });
     } catch (error) {
-      this.lose([], error);
+      // No span is lost yet; the spans that follow are counted as they fail.
+      process.stderr.write(`tracetape: the recording log cannot take the start of this run: ${error instanceof Error ? error.message : String(error)}\n`);
     }
   }
 
