@@ -102,6 +102,8 @@ export abstract class SqlSpanStore implements SpanStore {
   /** Detected once the span table exists: a Collector of any vintage may have created it. */
   private layout: TraceTableLayout | undefined;
   private readonly writtenPayloads = new WrittenPayloads();
+  /** A store created by an older tracetape, or by a Collector, has no runs table until init(). */
+  private runsTableKnown = false;
 
   protected constructor(schema: SchemaOptions) {
     this.schemaOptions = schema;
@@ -183,13 +185,6 @@ export abstract class SqlSpanStore implements SpanStore {
     return rows.map(({ FirstStarted, LastUpdated, ...r }) => ({ ...r, Pid: Number(r.Pid), LostSpans: Number(r.LostSpans), Started: FirstStarted, Updated: LastUpdated }));
   }
 
-  /** Whether the trace's recording processes said it is still recording or lost spans. */
-  async traceRunState(traceId: string): Promise<TraceRunState> {
-    return foldRunStates(await this.runRows({ traceIds: [traceId] })).get(traceId) ?? { state: 'complete', lostSpans: 0, reasons: [] };
-  }
-
-  // A store created by an older tracetape, or by a Collector, has no runs table until init().
-  private runsTableKnown = false;
   private async hasRunsTable(): Promise<boolean> {
     if (this.runsTableKnown) return true;
     const [row] = await this.select<{ n: number | string }>(`SELECT count() AS n FROM system.tables WHERE database = {database:String} AND name = {table:String}`, {
