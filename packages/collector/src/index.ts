@@ -23,4 +23,5 @@ export { decodeProtobufRequest } from './decode-protobuf.js';
 export { convertRequest, type ConvertedSpans } from './span-rows.js';
 export type { OtlpAnyValue, OtlpKeyValue, OtlpSpan, OtlpTraceRequest } from './otlp-model.js';
 export { ExportTraceServiceRequest, ExportTraceServiceResponse, RpcStatus } from './otlp-schema.js';
-export { LogIngester, type IngestReport, type LogIngesterOptions, type SkippedBytes } from './ingest/log-ingester.js';
+export { LogIngester, type IngestReport, type LogIngesterOptions } from './ingest/log-ingester.js';
+export type { SkippedBytes } from '@tracetape/log';

@@ -19,3 +19,5 @@ export { ensureSpaceReserve, hasSegments, listSegments, LOG_SUBDIR, logDirOf, SP
 export { writerMayBeAlive } from './writer-liveness.js';
 export { INGEST_STATE_FILE, IngestState, type IngestRange, type PendingIngest } from './ingest-state.js';
 export { INGEST_LOCK_FILE, IngestLock, PidLock } from './ingest-lock.js';
+export { settleSegments, type SegmentProgress, type SettledSegments, type SkippedBytes } from './settle-segments.js';
+export { countSpans } from './span-count.js';

@@ -1,7 +1,7 @@
-import { rmSync } from 'node:fs';
 import { DEFAULT_PAYLOAD_THRESHOLD_BYTES, type PayloadRow, type SpanRow, type SpanStore } from '@tracetape/clickhouse';
 import { sha256Hex } from '@tracetape/core';
 import {
+  countSpans,
   decodeControl,
   ensureSpaceReserve,
   IngestLock,
@@ -9,11 +9,14 @@ import {
   listSegments,
   readSegment,
   RecordType,
+  settleSegments,
   writerKey,
   writerMayBeAlive,
   type IngestRange,
   type LogRecord,
   type SegmentFile,
+  type SegmentProgress,
+  type SkippedBytes,
 } from '@tracetape/log';
 import { decodeJsonRequest } from '../decode-json.js';
 import { convertRequest } from '../span-rows.js';
@@ -36,13 +39,6 @@ export interface LogIngesterOptions {
   pipeline?: boolean;
 }
 
-/** Records a crashed or killed writer left half-written, or bytes that are no record. */
-export interface SkippedBytes {
-  segment: string;
-  pid: number;
-  bytes: number;
-  reason: string;
-}
 
 export interface IngestReport {
   /** Spans stored by this pass. */
@@ -57,23 +53,9 @@ export interface IngestReport {
   busyPid?: number;
 }
 
-interface SegmentProgress {
-  segment: SegmentFile;
+/** A segment's progress in this pass, and where the insert being gathered reads it from. */
+interface ReadProgress extends SegmentProgress {
   writer: string;
-  /** Where this pass got to. */
-  offset: number;
-  /** A final `end` record was read: the writer will add nothing. */
-  ended: boolean;
-  /** The file's size when this pass last read it. */
-  size: number;
-  /**
-   * The writer was gone before that read: the read saw all it will ever write. Judged before the
-   * read, never after: a writer that finished between the two would have its last records taken
-   * for a torn tail, and its segment removed with them unread.
-   */
-  writerGone: boolean;
-  /** Where reading stopped short of the file's end, and why. */
-  stop: { kind: 'clean' } | { kind: 'incomplete' | 'corrupt'; offset: number; reason?: string };
 }
 
 interface Gathered {
@@ -142,7 +124,7 @@ export class LogIngester {
         await this.insert(redo, report);
         state.commit();
       }
-      const progress = new Map<string, SegmentProgress>();
+      const progress = new Map<string, ReadProgress>();
       let next: Converted | undefined = await this.convert(this.gather(listSegments(this.logDir), state, progress), progress);
       while (next && next.gathered.ranges.length > 0) {
         const current: Converted = next;
@@ -160,7 +142,7 @@ export class LogIngester {
         if (!current.gathered.full) break;
         next = followingResult.value ?? (await this.convert(this.gather(listSegments(this.logDir), state, progress), progress));
       }
-      await this.settleSegments(state, progress, report);
+      await this.settle(state, progress, report);
       // The log was moved out: room again for the reserve a full disk would need next time.
       ensureSpaceReserve(this.logDir);
       return report;
@@ -170,28 +152,19 @@ export class LogIngester {
   }
 
   /** Reads records from each segment's offset on, up to the insert's bounds. */
-  private gather(segments: SegmentFile[], state: IngestState, progress: Map<string, SegmentProgress>): Gathered {
+  private gather(segments: SegmentFile[], state: IngestState, progress: Map<string, ReadProgress>): Gathered {
     const gathered: Gathered = { ranges: [], records: [], spans: 0, full: false };
     let bytes = 0;
     for (const segment of segments) {
       // Where this pass got to, which is ahead of the committed offset while the insert before this one runs.
       const from = progress.get(segment.file)?.offset ?? state.offset(segment.file);
-      const entry: SegmentProgress = progress.get(segment.file) ?? {
-        segment,
-        writer: writerKey(segment),
-        offset: from,
-        ended: false,
-        size: segment.size,
-        writerGone: false,
-        stop: { kind: 'clean' },
-      };
+      const entry: ReadProgress = progress.get(segment.file) ?? { segment, writer: writerKey(segment), offset: from, ended: false, writerGone: false };
       entry.segment = segment;
       progress.set(segment.file, entry);
       if (gathered.full) continue;
       entry.writerGone = !writerMayBeAlive(segment);
       const read = readSegment(segment.path, from, Math.max(1, this.maxBytes - bytes));
-      entry.size = read.size;
-      entry.stop = read.stop;
+      if (read.stop.kind === 'corrupt') entry.corruptAt = { offset: read.stop.offset, reason: read.stop.reason };
       let to = from;
       for (const record of read.records) {
         if (gathered.records.length > 0 && (gathered.spans >= this.maxSpans || bytes >= this.maxBytes)) {
@@ -199,7 +172,7 @@ export class LogIngester {
           break;
         }
         gathered.records.push({ writer: entry.writer, record });
-        if (record.type === RecordType.Spans) gathered.spans += estimateSpans(record);
+        if (record.type === RecordType.Spans) gathered.spans += countSpans(record);
         bytes += record.end - record.offset;
         to = record.end;
       }
@@ -231,7 +204,7 @@ export class LogIngester {
    * its turns on the event loop (writing its file, starting its next statement) without waiting
    * for the whole conversion.
    */
-  private async convert(gathered: Gathered, progress?: Map<string, SegmentProgress>): Promise<Converted> {
+  private async convert(gathered: Gathered, progress?: Map<string, ReadProgress>): Promise<Converted> {
     const converted: Converted = { gathered, spans: [], payloads: [], runs: new RunRowsBuilder(BigInt(Date.now()) * 1_000_000n), rejected: { count: 0, reasons: [] } };
     for (const { writer, record } of gathered.records) {
       if (record.type === RecordType.Control) {
@@ -269,68 +242,22 @@ export class LogIngester {
   }
 
   /**
-   * Removes what is stored and will not grow: segments whose writer ended them, moved on to a
-   * later one, or is gone. A gone writer's unreadable tail is reported, and its runs that never
-   * ended are marked incomplete.
+   * Removes what is stored and will not grow (the log's one rule, settleSegments), and marks the
+   * runs of a writer that is gone without ending its log incomplete.
    */
-  private async settleSegments(state: IngestState, progress: Map<string, SegmentProgress>, report: IngestReport): Promise<void> {
-    const entries = [...progress.values()];
-    const lastOfWriter = new Map<string, string>();
-    for (const entry of entries) lastOfWriter.set(entry.writer, entry.segment.file);
-    const removable: SegmentProgress[] = [];
-    const deadWriters = new Map<string, { pid: number; reason: string }>();
-    for (const entry of entries) {
-      const { segment } = entry;
-      const stored = entry.offset >= entry.size;
-      const movedOn = lastOfWriter.get(entry.writer) !== segment.file;
-      const alive = !entry.writerGone;
-      if (stored && (entry.ended || movedOn)) {
-        removable.push(entry);
-        continue;
-      }
-      if (alive) continue;
-      if (!stored) {
-        const reason =
-          entry.stop.kind === 'corrupt'
-            ? `${entry.stop.reason ?? 'damaged record'} at byte ${entry.stop.offset}`
-            : `a record cut off at byte ${entry.offset} (the process was killed or crashed while writing)`;
-        report.skipped.push({ segment: segment.file, pid: segment.pid, bytes: entry.size - entry.offset, reason });
-      }
-      if (!entry.ended && !movedOn) {
-        deadWriters.set(entry.writer, {
-          pid: segment.pid,
-          reason: `process ${segment.pid} ended without closing its recording log (killed, or crashed hard): spans it had not written yet are lost`,
-        });
-      }
-      removable.push(entry);
+  private async settle(state: IngestState, progress: Map<string, ReadProgress>, report: IngestReport): Promise<void> {
+    const settled = settleSegments([...progress.values()], state);
+    report.removedSegments += settled.removed;
+    report.skipped.push(...settled.skipped);
+    if (settled.unendedWriters.size === 0) return;
+    const runs = new RunRowsBuilder(BigInt(Date.now()) * 1_000_000n);
+    const earlier = await this.store.runRows({ writers: [...settled.unendedWriters.keys()] });
+    for (const [writer, pid] of settled.unendedWriters) {
+      runs.settle(writer, earlier, {
+        state: 'incomplete',
+        reason: `process ${pid} ended without closing its recording log (killed, or crashed hard): spans it had not written yet are lost`,
+      });
     }
-    if (deadWriters.size > 0) {
-      const runs = new RunRowsBuilder(BigInt(Date.now()) * 1_000_000n);
-      const earlier = await this.store.runRows({ writers: [...deadWriters.keys()] });
-      for (const [writer, { reason }] of deadWriters) runs.settle(writer, earlier, { state: 'incomplete', reason });
-      if (runs.rows.length > 0) await this.store.insert([], [], runs.rows);
-    }
-    const removed: string[] = [];
-    for (const entry of removable) {
-      try {
-        rmSync(entry.segment.path, { force: true });
-        removed.push(entry.segment.file);
-      } catch {
-        // Stays for the next pass; its offset says it is stored.
-      }
-    }
-    state.forget(removed);
-    report.removedSegments += removed.length;
+    if (runs.rows.length > 0) await this.store.insert([], [], runs.rows);
   }
-}
-
-/** A cheap count of the spans in an OTLP/JSON record, for sizing inserts: each span has one spanId key. */
-function estimateSpans(record: LogRecord): number {
-  let count = 0;
-  let at = record.payload.indexOf('"spanId"');
-  while (at !== -1) {
-    count++;
-    at = record.payload.indexOf('"spanId"', at + 8);
-  }
-  return count;
 }

@@ -1,5 +1,4 @@
-import { IngestState, listSegments, readSegment, RecordType } from '@tracetape/log';
-import { countSpans } from './count-spans.js';
+import { countSpans, IngestState, listSegments, readSegment, RecordType } from '@tracetape/log';
 
 /** A segment's spans records read so far: where each starts and how many spans it holds. */
 interface CountedSegment {
@@ -85,7 +84,7 @@ export class LogBacklog {
         return;
       }
       for (const record of read.records) {
-        if (record.type === RecordType.Spans) counted.records.push({ offset: record.offset, spans: countSpans(record.payload) });
+        if (record.type === RecordType.Spans) counted.records.push({ offset: record.offset, spans: countSpans(record) });
       }
       // A record still being written, or a torn tail: counted once it is whole.
       if (read.records.length === 0) return;

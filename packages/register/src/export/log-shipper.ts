@@ -1,13 +1,6 @@
 import { StoreUnavailableError } from '@tracetape/core';
+import type { SkippedBytes } from '@tracetape/log';
 import { OtlpUnreachableError } from './otlp-errors.js';
-
-/** Bytes at the end of a segment that are no whole record, left by a writer that is gone. */
-export interface SkippedTail {
-  segment: string;
-  pid: number;
-  bytes: number;
-  reason: string;
-}
 
 /** What one pass over the log did. */
 export interface ShipReport {
@@ -17,7 +10,7 @@ export interface ShipReport {
   refused: { spans: number; reason: string }[];
   /** Finished segments removed, everything in them delivered. */
   removedSegments: number;
-  skipped: SkippedTail[];
+  skipped: SkippedBytes[];
   /** Another process is shipping this log: nothing was done. */
   busyPid?: number;
 }

@@ -1,6 +1,16 @@
-import { decodeControl, IngestLock, IngestState, listSegments, readSegment, RecordType, writerMayBeAlive, type LogRecord } from '@tracetape/log';
-import { countSpans } from './count-spans.js';
-import { removeFinishedSegments, type SegmentProgress } from './finished-segments.js';
+import {
+  countSpans,
+  decodeControl,
+  IngestLock,
+  IngestState,
+  listSegments,
+  readSegment,
+  RecordType,
+  settleSegments,
+  writerMayBeAlive,
+  type LogRecord,
+  type SegmentProgress,
+} from '@tracetape/log';
 import { LogBacklog } from './log-backlog.js';
 import { emptyReport, type LogShipper, type ShipReport } from './log-shipper.js';
 import { OtlpRefusedError, OtlpUnreachableError } from './otlp-errors.js';
@@ -83,7 +93,7 @@ export class OtlpShipper implements LogShipper {
     let progress: SegmentProgress[];
     try {
       state = new IngestState(this.logDir);
-      progress = listSegments(this.logDir).map((segment) => ({ segment, offset: state.offset(segment.file), ended: false, writerAlive: writerMayBeAlive(segment) }));
+      progress = listSegments(this.logDir).map((segment) => ({ segment, offset: state.offset(segment.file), ended: false, writerGone: !writerMayBeAlive(segment) }));
       done = work(state, report, progress);
     } catch (error) {
       this.lock.release();
@@ -91,7 +101,8 @@ export class OtlpShipper implements LogShipper {
     }
     const settle = (): ShipReport => {
       try {
-        const settled = removeFinishedSegments(progress, state);
+        // A gone writer's runs are a store's concern; a collector keeps none.
+        const settled = settleSegments(progress, state);
         report.removedSegments = settled.removed;
         report.skipped = settled.skipped;
         return report;
@@ -117,7 +128,7 @@ export class OtlpShipper implements LogShipper {
           passOver(record, entry);
           continue;
         }
-        const spans = countSpans(record.payload);
+        const spans = countSpans(record);
         try {
           await this.checkListening();
           await this.sender.send({ bytes: record.payload, spans });
