@@ -16,17 +16,19 @@ import { parseArgs } from 'node:util';
 import { runChild } from './exporter-throughput.mjs';
 import { median } from './stats.mjs';
 
-// Insert formats, measured: `rowbinary` is how the embedded store inserts (span rows as
-// JSONEachRow, payload rows as RowBinary through file()); `json` is JSONEachRow for both.
+// Insert formats, measured: `rowbinary` is how the embedded store inserts (both tables' rows as
+// RowBinary through file()); `json` is JSONEachRow for both; `native` is ClickHouse's columnar format.
 const VARIANTS = [
   { id: 'exporter', label: 'ClickHouseSpanExporter, batches of 1024', engine: undefined, batch: 1024 },
-  { id: 'all', label: 'chDB alone: both tables, payloads as RowBinary', engine: 'engine:all:rowbinary' },
+  { id: 'all', label: 'chDB alone: both tables, RowBinary', engine: 'engine:all:rowbinary' },
+  { id: 'all-native', label: 'chDB alone: both tables, Native', engine: 'engine:all:native' },
   { id: 'all-json', label: 'chDB alone: both tables, all JSONEachRow', engine: 'engine:all:json' },
   { id: 'all-lz4', label: 'chDB alone: both tables, payload Data LZ4, not ZSTD(3)', engine: 'engine:all:rowbinary:LZ4' },
   { id: 'all-nocodec', label: 'chDB alone: both tables, payload Data uncompressed', engine: 'engine:all:rowbinary:NONE' },
   { id: 'payloads', label: 'chDB alone: tracetape_payloads only, RowBinary', engine: 'engine:payloads:rowbinary' },
   { id: 'payloads-json', label: 'chDB alone: tracetape_payloads only, JSONEachRow', engine: 'engine:payloads:json' },
-  { id: 'spans', label: 'chDB alone: otel_traces only (view, skip indexes)', engine: 'engine:spans' },
+  { id: 'spans', label: 'chDB alone: otel_traces only, RowBinary', engine: 'engine:spans' },
+  { id: 'spans-json', label: 'chDB alone: otel_traces only, JSONEachRow', engine: 'engine:spans:json' },
   { id: 'parse', label: 'chDB alone: Null-engine copies (parse only), RowBinary', engine: 'engine:parse:rowbinary' },
   { id: 'parse-json', label: 'chDB alone: Null-engine copies (parse only), JSONEachRow', engine: 'engine:parse:json' },
 ];

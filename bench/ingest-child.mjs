@@ -1,25 +1,48 @@
 // The measured side of bench/ingest-throughput.mjs, in its own process so the parent can pin it
 // (and every thread chDB starts) to one core. Prints one JSON line with what it measured.
 //
-//   node bench/ingest-child.mjs <logDir> <storeDir> ingest|ingest-pipelined|engine <maxSpans> <maxBytes>
+//   node bench/ingest-child.mjs <logDir> <storeDir> ingest|engine <maxSpans> <maxBytes>
 //
-// `ingest`: LogIngester.ingest() of the whole log into a fresh ChdbSpanStore, with its defaults
-// (`ingest-pipelined`: with pipeline: true, the next insert's records converted while the engine
-// runs the current one).
-// `engine`: ClickHouse alone storing the same rows: the log's records are read, decoded and
-// converted before the clock starts, grouped into inserts as the ingester groups them, and each
-// insert's exact statements (as ChdbSpanStore.insert() issues them, payload RowBinary files
-// included) are captured; only running those statements is timed. Both modes check every span
-// arrived and a sample payload reads back byte for byte.
+// `ingest`: LogIngester.ingest() of the whole log into a fresh ChdbSpanStore.
+// `engine`: ClickHouse alone storing the same rows: the log's records are read (and OTLP/JSON ones
+// decoded, converted and encoded) before the clock starts, grouped into inserts as the ingester
+// groups them, and each insert's exact statements (as ChdbSpanStore.insertEncoded() issues them,
+// with their RowBinary files) are captured; only running those statements is timed. Both modes
+// check every span arrived and a sample payload reads back byte for byte.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { ChdbSpanStore, resolvePayloadRefs } from '@tracetape/clickhouse';
+import { ChdbSpanStore, resolvePayloadRefs, RowBinaryWriter, writePayloadRow, writeSpanRow } from '@tracetape/clickhouse';
 import { convertRequest, decodeJsonRequest, LogIngester } from '@tracetape/collector';
-import { listSegments, readSegment, RecordType } from '@tracetape/log';
+import { countSpans, decodeRowsRecord, listSegments, readSegment, RecordType } from '@tracetape/log';
 
-const MODES = ['ingest', 'ingest-pipelined', 'engine'];
+const MODES = ['ingest', 'engine'];
 
-/** The first span of the log with both payload attributes, as the app wrote it. */
+/** The payload rows of the log's first rows record, by hash: what a stored span must read back. */
+function samplePayloads(logDir) {
+  for (const segment of listSegments(logDir)) {
+    for (const record of readSegment(segment.path, 0).records) {
+      if (record.type !== RecordType.Rows) continue;
+      const { payloads } = decodeRowsRecord(record);
+      // RowBinary: Hash, Data (length-prefixed), Size (8 bytes), Timestamp (8 bytes); the first row only.
+      let at = 0;
+      const varint = () => {
+        let value = 0;
+        for (let shift = 0; ; shift += 7) {
+          const byte = payloads[at++];
+          value += (byte & 0x7f) * 2 ** shift;
+          if (byte < 0x80) return value;
+        }
+      };
+      const hashLength = varint();
+      const hash = payloads.toString('utf8', at, (at += hashLength));
+      const dataLength = varint();
+      return { hash, data: payloads.toString('utf8', at, at + dataLength) };
+    }
+  }
+  return undefined;
+}
+
+/** The first span of an OTLP/JSON log with both payload attributes, as the app wrote it. */
 function sampleSpan(logDir) {
   for (const segment of listSegments(logDir)) {
     for (const record of readSegment(segment.path, 0).records) {
@@ -35,7 +58,7 @@ function sampleSpan(logDir) {
       }
     }
   }
-  throw new Error(`no span with payloads in the log at ${logDir}`);
+  return undefined;
 }
 
 /** The log's records grouped into inserts as LogIngester groups them (spans or bytes bound). */
@@ -49,7 +72,7 @@ function groupRecords(logDir, maxSpans, maxBytes) {
         current = { records: [], spans: 0, bytes: 0 };
       }
       current.records.push(record);
-      if (record.type === RecordType.Spans) current.spans += countSpans(record.payload);
+      current.spans += countSpans(record);
       current.bytes += record.end - record.offset;
     }
   }
@@ -57,21 +80,40 @@ function groupRecords(logDir, maxSpans, maxBytes) {
   return groups;
 }
 
-function countSpans(payload) {
-  let count = 0;
-  for (let at = payload.indexOf('"spanId"'); at !== -1; at = payload.indexOf('"spanId"', at + 8)) count++;
-  return count;
+/** A group's records as the blocks insertEncoded() takes, made as the ingester makes them. */
+function encodedBlocks(records) {
+  const blocks = { spanRows: 0, spans: [], payloadRows: 0, payloads: [] };
+  for (const record of records) {
+    if (record.type === RecordType.Rows) {
+      const rows = decodeRowsRecord(record);
+      blocks.spanRows += rows.spanRows;
+      blocks.spans.push(rows.spans);
+      blocks.payloadRows += rows.payloadRows;
+      blocks.payloads.push(rows.payloads);
+    } else if (record.type === RecordType.Spans) {
+      const converted = convertRequest(decodeJsonRequest(record.payload));
+      const spans = new RowBinaryWriter();
+      for (const row of converted.rows) writeSpanRow(spans, row);
+      const payloads = new RowBinaryWriter();
+      for (const payload of converted.payloads) writePayloadRow(payloads, payload);
+      blocks.spanRows += converted.rows.length;
+      blocks.spans.push(spans.bytes());
+      blocks.payloadRows += converted.payloads.length;
+      blocks.payloads.push(payloads.bytes());
+    }
+  }
+  return blocks;
 }
 
-/** Runs `store.insert()` with the engine call swapped for a recorder: the statements it would run. */
-async function captureStatements(store, spans, payloads, keepDir, counter) {
+/** Runs `store.insertEncoded()` with the engine call swapped for a recorder: the statements it would run. */
+async function captureStatements(store, blocks, token, keepDir, counter) {
   const statements = [];
   const run = store.run;
   store.run = async (sql) => {
-    // The payload insert reads a file the store removes right after: keep a copy for the timed run.
+    // Each insert reads a file the store removes right after: keep a copy for the timed run.
     const file = /FROM file\('([^']+)'/.exec(sql)?.[1];
     if (file) {
-      const kept = path.join(keepDir, `payloads-${counter.next++}.rowbinary`);
+      const kept = path.join(keepDir, `insert-${counter.next++}.rowbinary`);
       copyFileSync(file, kept);
       sql = sql.replace(file, kept);
     }
@@ -79,7 +121,7 @@ async function captureStatements(store, spans, payloads, keepDir, counter) {
     return '';
   };
   try {
-    await store.insert(spans, payloads);
+    await store.insertEncoded(blocks, [], token);
   } finally {
     store.run = run;
   }
@@ -99,9 +141,12 @@ async function main() {
     throw new Error(`usage: node bench/ingest-child.mjs <logDir> <storeDir> ${MODES.join('|')} <maxSpans> <maxBytes>`);
   }
   const sample = sampleSpan(logDir);
+  const samplePayload = samplePayloads(logDir);
+  if (!sample && !samplePayload) throw new Error(`no span with payloads in the log at ${logDir}`);
   const store = new ChdbSpanStore({ dir: storeDir });
-  // Loading the engine and creating the schema are not part of the figure.
+  // Loading the engine, creating the schema and reading its layout are not part of the figure.
   await store.init();
+  await store.getTraceSpans('0'.repeat(32));
   let spans = 0;
   let inserts = 0;
   let prepareMs = 0;
@@ -114,17 +159,9 @@ async function main() {
     const counter = { next: 0 };
     const statementGroups = [];
     for (const group of groupRecords(logDir, maxSpans, maxBytes)) {
-      const rows = [];
-      const payloads = [];
-      for (const record of group.records) {
-        if (record.type !== RecordType.Spans) continue;
-        const converted = convertRequest(decodeJsonRequest(record.payload));
-        rows.push(...converted.rows);
-        payloads.push(...converted.payloads);
-      }
-      store.prepareRows(rows, payloads);
-      statementGroups.push(await captureStatements(store, rows, payloads, keepDir, counter));
-      spans += rows.length;
+      const blocks = encodedBlocks(group.records);
+      statementGroups.push(await captureStatements(store, blocks, `group-${statementGroups.length}`, keepDir, counter));
+      spans += blocks.spanRows;
     }
     prepareMs = performance.now() - prepared;
     const cpuBefore = process.cpuUsage();
@@ -136,7 +173,7 @@ async function main() {
     wallMs = performance.now() - started;
     cpu = process.cpuUsage(cpuBefore);
   } else {
-    const ingester = new LogIngester({ store, logDir, maxSpansPerInsert: maxSpans, maxBytesPerInsert: maxBytes, ...(mode === 'ingest-pipelined' ? { pipeline: true } : {}) });
+    const ingester = new LogIngester({ store, logDir, maxSpansPerInsert: maxSpans, maxBytesPerInsert: maxBytes });
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const report = await ingester.ingest();
@@ -153,10 +190,14 @@ async function main() {
   const payloadRows = await count(store, 'SELECT count() FROM tracetape_payloads');
   if (stored !== spans) throw new Error(`otel_traces holds ${stored} spans, ${spans} were inserted`);
   if (payloadRows !== 2 * spans) throw new Error(`tracetape_payloads holds ${payloadRows} rows, ${2 * spans} were expected`);
-  const rows = await resolvePayloadRefs(await store.getTraceSpans(sample.traceId), store);
-  const row = rows.find((r) => r.SpanId === sample.spanId);
-  for (const key of ['tracetape.request', 'tracetape.response']) {
-    if (row?.SpanAttributes[key] !== sample.attrs[key]) throw new Error(`span ${sample.spanId}: ${key} did not read back identical`);
+  if (sample) {
+    const rows = await resolvePayloadRefs(await store.getTraceSpans(sample.traceId), store);
+    const row = rows.find((r) => r.SpanId === sample.spanId);
+    for (const key of ['tracetape.request', 'tracetape.response']) {
+      if (row?.SpanAttributes[key] !== sample.attrs[key]) throw new Error(`span ${sample.spanId}: ${key} did not read back identical`);
+    }
+  } else if ((await store.getPayloads([samplePayload.hash])).get(samplePayload.hash) !== samplePayload.data) {
+    throw new Error(`payload ${samplePayload.hash} did not read back identical`);
   }
   await store.close();
   process.stdout.write(

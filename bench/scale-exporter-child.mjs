@@ -8,8 +8,9 @@
 // this schema could reach on the same core. bench/exporter-ceiling.mjs splits that ceiling with
 // `engine:spans` and `engine:payloads` (one table's inserts only) and `engine:parse` (both
 // tables' inserts into Null-engine copies, which parse the rows and store nothing), and compares
-// insert formats: `rowbinary` (the default, as the embedded store inserts: span rows as
-// JSONEachRow, payload rows as RowBinary read through file()) against `json` (JSONEachRow for both).
+// insert formats: `rowbinary` (the default, as the embedded store inserts: both tables' rows as
+// RowBinary read through file()) against `json` (JSONEachRow for both) and `native` (ClickHouse's
+// columnar Native format, the files made by the engine itself from the same rows).
 // A `codec` (LZ4, NONE) replaces the payload Data column's ZSTD(3) before the clock starts: how much
 // of the engine's time compressing payloads takes (the storage target needs ZSTD; see BENCHMARKS.md).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,10 +20,13 @@ import {
   ClickHouseSpanExporter,
   ChdbSpanStore,
   encodePayloadRow,
+  encodeSpanRow,
   offloadPayloads,
   PAYLOAD_ROW_BINARY_COLUMNS,
   PAYLOAD_ROW_BINARY_STRUCTURE,
   resolvePayloadRefs,
+  SPAN_ROW_BINARY_COLUMNS,
+  SPAN_ROW_BINARY_STRUCTURE,
   toSpanRow,
 } from '@tracetape/clickhouse';
 import { ATTR_TRACETAPE_REQUEST, ATTR_TRACETAPE_RESPONSE } from '@tracetape/core';
@@ -34,7 +38,7 @@ const SPANS_PER_TRACE = 100;
 // Large inserts, as ClickHouse prefers: the engine's best case.
 const ENGINE_INSERT_SPANS = 4096;
 const ENGINE_PARTS = ['all', 'spans', 'payloads', 'parse'];
-const ENGINE_FORMATS = ['rowbinary', 'json'];
+const ENGINE_FORMATS = ['rowbinary', 'json', 'native'];
 const DATA_CODECS = ['LZ4', 'NONE'];
 
 function exportBatch(exporter, batch) {
@@ -91,7 +95,31 @@ async function main() {
             `INSERT INTO ${payloadTable} (${PAYLOAD_ROW_BINARY_COLUMNS.join(', ')}) SELECT * FROM file('${file}', 'RowBinary', '${PAYLOAD_ROW_BINARY_STRUCTURE}')`,
           );
         }
-        if (part !== 'payloads') statements.push(`INSERT INTO ${spanTable} FORMAT JSONEachRow\n${lines(rows)}`);
+        if (format === 'native') {
+          // Native files made by the engine itself from the same rows, through a Memory table, before the clock.
+          const tables = [
+            { name: 'payloads', table: payloadTable, like: 'tracetape_payloads', rows: payloads, wanted: part !== 'spans' },
+            { name: 'spans', table: spanTable, like: 'otel_traces', rows, wanted: part !== 'payloads' },
+          ];
+          for (const { name, table, like, rows: list, wanted } of tables) {
+            if (!wanted) continue;
+            const stage = `${like}_stage`;
+            await store.query(`CREATE TABLE IF NOT EXISTS ${stage} AS ${like} ENGINE = Memory`, 'TabSeparated');
+            await store.query(`TRUNCATE TABLE ${stage}`, 'TabSeparated');
+            await store.query(`INSERT INTO ${stage} FORMAT JSONEachRow\n${lines(list)}`, 'TabSeparated');
+            const file = path.join(tmp, `${name}-${i}.native`);
+            await store.query(`INSERT INTO FUNCTION file('${file}', 'Native') SELECT * FROM ${stage}`, 'TabSeparated');
+            statements.push(`INSERT INTO ${table} SELECT * FROM file('${file}', 'Native')`);
+          }
+          continue;
+        }
+        if (part !== 'payloads' && format === 'json') statements.push(`INSERT INTO ${spanTable} FORMAT JSONEachRow\n${lines(rows)}`);
+        if (part !== 'payloads' && format === 'rowbinary') {
+          const file = path.join(tmp, `spans-${i}.rowbinary`);
+          writeFileSync(file, Buffer.concat(rows.map(encodeSpanRow)));
+          const names = SPAN_ROW_BINARY_COLUMNS.map((name) => `\`${name}\``).join(', ');
+          statements.push(`INSERT INTO ${spanTable} (${names}) SELECT ${names} FROM file('${file}', 'RowBinary', '${SPAN_ROW_BINARY_STRUCTURE}')`);
+        }
       }
     }
     if (dataCodec) await store.query(`ALTER TABLE tracetape_payloads MODIFY COLUMN Data String CODEC(${dataCodec})`, 'TabSeparated');

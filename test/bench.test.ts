@@ -38,7 +38,7 @@ const OWN_FIGURES = [
   'replay speed, whole command',
   'ingest throughput, one pinned core',
   'ingest throughput, all cores',
-  'ingest with pipelining, one pinned core',
+  'ingest of an OTLP/JSON log, one pinned core',
   'start-up: hooked hello world, wall time to exit',
   'start-up: hooked hello world, peak RSS',
 ];
@@ -93,7 +93,7 @@ describe('npm run bench', () => {
     const result = await runProcess(process.execPath, [path.join(REPO_ROOT, 'bench/exporter-ceiling.mjs'), '--smoke', '--json']);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as { variants: Array<{ id: string; spansPerSecond: number }> };
-    expect(report.variants.map((v) => v.id)).toEqual(['exporter', 'all', 'all-json', 'all-lz4', 'all-nocodec', 'payloads', 'payloads-json', 'spans', 'parse', 'parse-json']);
+    expect(report.variants.map((v) => v.id)).toEqual(['exporter', 'all', 'all-native', 'all-json', 'all-lz4', 'all-nocodec', 'payloads', 'payloads-json', 'spans', 'spans-json', 'parse', 'parse-json']);
     for (const v of report.variants) expect(Number.isFinite(v.spansPerSecond) && v.spansPerSecond > 0, v.id).toBe(true);
   });
 

@@ -104,7 +104,7 @@ describe('an app killed with SIGKILL while recording', () => {
     const traceId = traceIdOf(app);
     const [segment] = readLog(logDir).segments.filter((s) => s.pid === app.child.pid);
     const { records } = readSegment(segment!.path, 0);
-    const last = records.findLast((r) => r.type === RecordType.Spans)!;
+    const last = records.findLast((r) => r.type === RecordType.Rows)!;
     // Cut the last span record in its middle, dropping whatever followed it.
     const cut = last.offset + Math.floor((last.end - last.offset) / 2);
     fs.truncateSync(segment!.path, cut);

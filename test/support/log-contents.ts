@@ -1,4 +1,5 @@
-import { decodeControl, listSegments, readSegment, RecordType, type ControlRecord, type DecodeStop, type SegmentFile } from '@tracetape/log';
+import { decodeSpanRows } from '@tracetape/clickhouse';
+import { decodeControl, decodeRowsRecord, listSegments, readSegment, RecordType, type ControlRecord, type DecodeStop, type SegmentFile } from '@tracetape/log';
 
 interface OtlpJson {
   resourceSpans?: { scopeSpans?: { spans?: { traceId: string; spanId: string }[] }[] }[];
@@ -31,6 +32,10 @@ export function readLog(dir: string): LogContents {
         continue;
       }
       contents.spanRecords++;
+      if (record.type === RecordType.Rows) {
+        for (const row of decodeSpanRows(decodeRowsRecord(record).spans)) contents.spans.set(row.TraceId, (contents.spans.get(row.TraceId) ?? 0) + 1);
+        continue;
+      }
       const request = JSON.parse(record.payload.toString('utf8')) as OtlpJson;
       for (const resource of request.resourceSpans ?? []) {
         for (const scope of resource.scopeSpans ?? []) {

@@ -1,16 +1,23 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { StoreUnavailableError } from '@tracetape/core';
+import { sha256Hex, StoreUnavailableError } from '@tracetape/core';
 import type { Session } from 'chdb';
 import { embeddedStoreConflict, embeddedStoreLocked, StoreQueryError, UserQueryError } from './errors.js';
 import type { SchemaOptions } from './schema.js';
-import type { PayloadRow, SpanRow, UserQueryOptions } from './store.js';
+import type { EncodedRows, PayloadRow, RunRow, SpanRow, UserQueryOptions } from './store.js';
 import { closeSessionAtExit } from './chdb-exit.js';
 import { InsertFiles } from './insert-files.js';
 import { PreparedRows } from './prepared-rows.js';
-import { encodePayloadRow, PAYLOAD_ROW_BINARY_COLUMNS, PAYLOAD_ROW_BINARY_STRUCTURE } from './row-binary.js';
-import { insertSettingsSql, parseJsonEachRow, SqlSpanStore, type InsertBatch, type PayloadBatch, type QueryParams, type RunBatch, type SpanBatch } from './sql-store.js';
+import {
+  encodePayloadRow,
+  encodeSpanRow,
+  PAYLOAD_ROW_BINARY_COLUMNS,
+  PAYLOAD_ROW_BINARY_STRUCTURE,
+  SPAN_ROW_BINARY_COLUMNS,
+  SPAN_ROW_BINARY_STRUCTURE,
+} from './row-binary.js';
+import { insertSettingsSql, parseJsonEachRow, SqlSpanStore, type InsertBatch, type InsertSettings, type QueryParams, type RunBatch } from './sql-store.js';
 
 export const DEFAULT_STORE_DIR = '.tracetape';
 
@@ -34,15 +41,33 @@ function quoteString(value: string): string {
   return `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 }
 
+function structureOf(kind: 'spans' | 'payloads'): string {
+  return kind === 'spans' ? SPAN_ROW_BINARY_STRUCTURE : PAYLOAD_ROW_BINARY_STRUCTURE;
+}
+
+/** JSON.stringify escapes newlines, so each row stays on one line as JSONEachRow needs. */
+function jsonInsert(batch: RunBatch): string {
+  return `INSERT INTO ${batch.table} SETTINGS ${insertSettingsSql(batch.settings)} FORMAT JSONEachRow\n${batch.rows.map((row) => JSON.stringify(row)).join('\n')}\n`;
+}
+
+/** Reads the file by the encoder's structure and names the target columns, so a table's own column order does not matter. */
+function rowBinaryInsert(table: string, columns: readonly string[], structure: string, file: string, settings: InsertSettings): string {
+  const names = columns.map((name) => `\`${name}\``).join(', ');
+  return (
+    `INSERT INTO ${table} (${names}) SETTINGS ${insertSettingsSql(settings)} ` +
+    `SELECT ${names} FROM file(${quoteString(file)}, 'RowBinary', ${quoteString(structure)})`
+  );
+}
+
 /** The span store embedded in this process: ClickHouse as a library, over a local directory. */
 export class ChdbSpanStore extends SqlSpanStore {
   readonly location: string;
   readonly dir: string;
   private session: Session | undefined;
   private closed = false;
-  // Span rows go in as JSONEachRow lines; payload rows, which carry most of the bytes, as RowBinary
-  // through a file, which the engine parses several times faster (BENCHMARKS.md, insert formats).
-  private readonly spanLines = new PreparedRows<SpanRow, string>((row) => JSON.stringify(row));
+  // Span and payload rows go in as RowBinary through a file, which the engine parses several times
+  // faster than JSONEachRow (BENCHMARKS.md, insert formats); run rows, few and small, as JSON.
+  private readonly spanBytes = new PreparedRows<SpanRow, Buffer>(encodeSpanRow);
   private readonly payloadBytes = new PreparedRows<PayloadRow, Buffer>(encodePayloadRow);
   private readonly insertFiles: InsertFiles;
   /** Inserts under way, and the index of the batch after the one the engine is running. */
@@ -102,8 +127,34 @@ export class ChdbSpanStore extends SqlSpanStore {
   }
 
   prepareRows(spans: readonly SpanRow[], payloads: readonly PayloadRow[]): void {
-    this.spanLines.prepare(spans);
+    this.spanBytes.prepare(spans);
     this.payloadBytes.prepare(payloads);
+  }
+
+  /**
+   * The recording log's rows go in as they were written, one RowBinary file per table: no row is
+   * parsed or rebuilt on the way. Tokens derive from `token` per table.
+   */
+  async insertEncoded(rows: EncodedRows, runs: RunRow[], token: string): Promise<void> {
+    const settings = (table: string): InsertSettings => ({ insert_deduplication_token: sha256Hex(`${table}\n${token}`) });
+    if (rows.payloadRows > 0) await this.insertFile(this.names.payloads, PAYLOAD_ROW_BINARY_COLUMNS, PAYLOAD_ROW_BINARY_STRUCTURE, rows.payloads, settings('payloads'));
+    if (rows.spanRows > 0) await this.insertFile(this.names.traces, await this.spanColumns(), SPAN_ROW_BINARY_STRUCTURE, rows.spans, settings('spans'));
+    if (runs.length > 0) await this.insert([], [], runs);
+  }
+
+  /** The encoded span columns the span table has: one an older tracetape made may lack a newer one. */
+  private async spanColumns(): Promise<readonly string[]> {
+    const layout = await this.traceTableLayout();
+    return layout.tracesExists ? SPAN_ROW_BINARY_COLUMNS.filter((name) => layout.tracesColumns.has(name)) : SPAN_ROW_BINARY_COLUMNS;
+  }
+
+  private async insertFile(table: string, columns: readonly string[], structure: string, blocks: readonly Uint8Array[], settings: InsertSettings): Promise<void> {
+    const file = await this.insertFiles.write(blocks);
+    try {
+      await this.run(rowBinaryInsert(table, columns, structure, file, settings), undefined, 'TabSeparated');
+    } finally {
+      await this.insertFiles.remove(file);
+    }
   }
 
   protected async insertBatches(batches: InsertBatch[]): Promise<void> {
@@ -117,16 +168,12 @@ export class ChdbSpanStore extends SqlSpanStore {
   }
 
   private async insertBatch(batch: InsertBatch): Promise<void> {
-    if (batch.kind !== 'payloads') {
-      await this.run(this.jsonInsert(batch), undefined, 'TabSeparated');
+    if (batch.kind === 'runs') {
+      await this.run(jsonInsert(batch), undefined, 'TabSeparated');
       return;
     }
-    const file = await this.insertFiles.write(this.encoded(batch));
-    try {
-      await this.run(this.payloadInsert(batch, file), undefined, 'TabSeparated');
-    } finally {
-      await this.insertFiles.remove(file);
-    }
+    const columns = batch.kind === 'spans' ? await this.spanColumns() : PAYLOAD_ROW_BINARY_COLUMNS;
+    await this.insertFile(batch.table, columns, structureOf(batch.kind), this.encoded(batch), batch.settings);
   }
 
   /**
@@ -158,34 +205,23 @@ export class ChdbSpanStore extends SqlSpanStore {
     };
     for (const statement of schema) runSync(statement);
     for (const batch of batches) {
-      if (batch.kind !== 'payloads') {
-        runSync(this.jsonInsert(batch));
+      if (batch.kind === 'runs') {
+        runSync(jsonInsert(batch));
         continue;
       }
+      // No layout lookup here (nothing asynchronous runs at exit): the store's own span table has every column.
+      const columns = batch.kind === 'spans' ? SPAN_ROW_BINARY_COLUMNS : PAYLOAD_ROW_BINARY_COLUMNS;
       const file = this.insertFiles.writeSync(this.encoded(batch));
       try {
-        runSync(this.payloadInsert(batch, file));
+        runSync(rowBinaryInsert(batch.table, columns, structureOf(batch.kind), file, batch.settings));
       } finally {
         this.insertFiles.removeSync(file);
       }
     }
   }
 
-  private encoded(batch: PayloadBatch): Buffer[] {
-    return batch.rows.map((row) => this.payloadBytes.get(row));
-  }
-
-  /** JSON.stringify escapes newlines, so each row stays on one line as JSONEachRow needs. */
-  private jsonInsert(batch: SpanBatch | RunBatch): string {
-    const lines = batch.kind === 'spans' ? batch.rows.map((row) => this.spanLines.get(row)).join('\n') : batch.rows.map((row) => JSON.stringify(row)).join('\n');
-    return `INSERT INTO ${batch.table} SETTINGS ${insertSettingsSql(batch)} FORMAT JSONEachRow\n${lines}\n`;
-  }
-
-  private payloadInsert(batch: PayloadBatch, file: string): string {
-    return (
-      `INSERT INTO ${batch.table} (${PAYLOAD_ROW_BINARY_COLUMNS.join(', ')}) SETTINGS ${insertSettingsSql(batch)} ` +
-      `SELECT * FROM file(${quoteString(file)}, 'RowBinary', ${quoteString(PAYLOAD_ROW_BINARY_STRUCTURE)})`
-    );
+  private encoded(batch: Exclude<InsertBatch, RunBatch>): Buffer[] {
+    return batch.kind === 'spans' ? batch.rows.map((row) => this.spanBytes.get(row)) : batch.rows.map((row) => this.payloadBytes.get(row));
   }
 
   async query(sql: string, format: string, options: UserQueryOptions = {}): Promise<string> {

@@ -19,7 +19,7 @@ export {
 } from './schema.js';
 export { MAX_RETENTION_SECONDS, RETENTION_ENV, parseRetention } from './retention.js';
 export { CLUSTER_ENV, DEFAULT_REPLICATION_PATH_PREFIX } from './cluster-schema.js';
-export type { ListTracesOptions, UserQueryOptions, PayloadRow, RunRow, RunState, SpanRow, SpanStore, TraceRunState, TraceSummary } from './store.js';
+export type { EncodedRows, ListTracesOptions, UserQueryOptions, PayloadRow, RunRow, RunState, SpanRow, SpanStore, TraceRunState, TraceSummary } from './store.js';
 export { foldRunStates } from './sql-store.js';
 export { StoreQueryError, UserQueryError } from './errors.js';
 export { ChdbSpanStore, DEFAULT_STORE_DIR, type ChdbStoreOptions } from './chdb-store.js';
@@ -29,7 +29,19 @@ export { attributeValueToString, formatNanos, formatTimestamp, hrTimeToNanos, to
 export { DEFAULT_PAYLOAD_THRESHOLD_BYTES, offloadPayloads, resolvePayloadRefs, type OffloadOptions } from './payload-offload.js';
 export { chunkEnds, DEFAULT_CHUNK_SIZES, splitIntoChunks, type ChunkSizes } from './content-chunks.js';
 export { MANIFEST_HEADER } from './payload-manifest.js';
-export { encodePayloadRow, PAYLOAD_ROW_BINARY_COLUMNS, PAYLOAD_ROW_BINARY_STRUCTURE } from './row-binary.js';
+export { RowBatchEncoder, type RowBatch } from './row-batch-encoder.js';
+export {
+  decodeSpanRows,
+  encodePayloadRow,
+  encodeSpanRow,
+  PAYLOAD_ROW_BINARY_COLUMNS,
+  PAYLOAD_ROW_BINARY_STRUCTURE,
+  RowBinaryWriter,
+  SPAN_ROW_BINARY_COLUMNS,
+  SPAN_ROW_BINARY_STRUCTURE,
+  writePayloadRow,
+  writeSpanRow,
+} from './row-binary.js';
 export {
   ClickHouseSpanExporter,
   type ClickHouseSpanExporterOptions,

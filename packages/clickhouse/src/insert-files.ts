@@ -1,5 +1,5 @@
-import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { unlink, writeFile } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, rmSync, unlinkSync, writevSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { insertFileUnwritable } from './errors.js';
 
@@ -40,20 +40,31 @@ export class InsertFiles {
   }
 
   /** Throws a StoreUnavailableError naming the directory when it cannot be written (a full disk, permissions). */
-  async write(bytes: readonly Buffer[]): Promise<string> {
+  async write(bytes: readonly Uint8Array[]): Promise<string> {
     try {
       const path = this.path();
-      await writeFile(path, Buffer.concat(bytes));
+      // Gathered writes: the blocks go to the file as they are, never copied into one buffer first.
+      const file = await open(path, 'w');
+      try {
+        await file.writev(bytes);
+      } finally {
+        await file.close();
+      }
       return path;
     } catch (error) {
       throw insertFileUnwritable(this.location, this.dir, error);
     }
   }
 
-  writeSync(bytes: readonly Buffer[]): string {
+  writeSync(bytes: readonly Uint8Array[]): string {
     try {
       const path = this.path();
-      writeFileSync(path, Buffer.concat(bytes));
+      const fd = openSync(path, 'w');
+      try {
+        writevSync(fd, bytes);
+      } finally {
+        closeSync(fd);
+      }
       return path;
     } catch (error) {
       throw insertFileUnwritable(this.location, this.dir, error);

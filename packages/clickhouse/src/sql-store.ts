@@ -43,9 +43,9 @@ const PAYLOAD_LOOKUP_CHUNK = 1000;
 /** Root span first (no parent), then the earliest: the key argMin picks a trace's headline span by. */
 const ROOT_FIRST = "(ParentSpanId != '', Timestamp)";
 
-/** The SETTINGS clause's body for an INSERT of `batch`. */
-export function insertSettingsSql(batch: InsertBatch): string {
-  return Object.entries(batch.settings)
+/** The SETTINGS clause's body for an INSERT with these settings. */
+export function insertSettingsSql(settings: InsertSettings): string {
+  return Object.entries(settings)
     .map(([name, value]) => `${name} = ${typeof value === 'number' ? value : `'${value}'`}`)
     .join(', ');
 }
@@ -223,7 +223,7 @@ export abstract class SqlSpanStore implements SpanStore {
   }
 
   /** The layout of the span tables; not cached while the span table is missing (init() may follow). */
-  private async traceTableLayout(): Promise<TraceTableLayout> {
+  protected async traceTableLayout(): Promise<TraceTableLayout> {
     if (this.layout) return this.layout;
     const tables = layoutTables(this.schemaOptions);
     const columns = await this.select<ColumnInfo>(LAYOUT_QUERY, {

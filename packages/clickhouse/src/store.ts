@@ -37,6 +37,18 @@ export interface PayloadRow {
   Timestamp: string;
 }
 
+/**
+ * Rows already in the store's insert encoding: ClickHouse RowBinary, columns in the order of
+ * SPAN_ROW_BINARY_COLUMNS and PAYLOAD_ROW_BINARY_COLUMNS (row-binary.ts). Any number of blocks
+ * per table, each holding whole rows; the insert concatenates them.
+ */
+export interface EncodedRows {
+  spanRows: number;
+  spans: readonly Uint8Array[];
+  payloadRows: number;
+  payloads: readonly Uint8Array[];
+}
+
 /** A recording process's word on one trace, as ingest stores it from the log (`tracetape_runs`). */
 export type RunState = 'recording' | 'complete' | 'incomplete';
 
@@ -126,6 +138,12 @@ export interface SpanStore {
    * ahead (the embedded store serialises them), so it overlaps an insert that is still running.
    */
   prepareRows?(spans: readonly SpanRow[], payloads: readonly PayloadRow[]): void;
+  /**
+   * Optional: inserts rows already encoded (the recording log's rows records), payloads first,
+   * then spans, then run rows. `token` names the insert: the same insert run again (an ingester
+   * killed mid-insert) carries the same token, and the store drops it as a copy.
+   */
+  insertEncoded?(rows: EncodedRows, runs: RunRow[], token: string): Promise<void>;
   /** For process 'exit' handlers, where nothing asynchronous runs any more. */
   insertSync(spans: SpanRow[], payloads: PayloadRow[]): void;
   /**

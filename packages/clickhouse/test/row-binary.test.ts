@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '@tracetape/core';
-import { ChdbSpanStore, type PayloadRow } from '../src/index.js';
+import { ChdbSpanStore, decodeSpanRows, RowBinaryWriter, SPAN_ROW_BINARY_COLUMNS, writeSpanRow, type PayloadRow, type SpanRow } from '../src/index.js';
 import { INSERT_FILES_DIR } from '../src/insert-files.js';
 import { timestampNanos } from '../src/row-binary.js';
 import { tempDir } from './spans.js';
@@ -119,5 +119,80 @@ describe('payload rows inserted as RowBinary into the embedded store', () => {
     mkdirSync(insertFiles);
     await store.insert([], [row]);
     expect((await store.getPayloads([row.Hash])).get(row.Hash)).toBe(row.Data);
+  });
+});
+
+describe('span rows inserted as RowBinary into the embedded store', () => {
+  const dir = tempDir('row-binary-spans');
+  let store: ChdbSpanStore;
+
+  beforeAll(async () => {
+    store = new ChdbSpanStore({ dir: dir.dir });
+    await store.init();
+  });
+  afterAll(async () => {
+    await store.close();
+    dir.remove();
+  });
+
+  // Every column carries something: maps with multi-byte keys and values, a Duration past 2^53,
+  // events and links with attributes, a trace state, and text a text format would escape.
+  const row: SpanRow = {
+    Timestamp: '2026-11-23 01:00:00.123456789',
+    TraceId: 'a'.repeat(32),
+    SpanId: 'b'.repeat(16),
+    ParentSpanId: 'c'.repeat(16),
+    TraceState: 'vendor=opaque,other=1',
+    SpanName: 'POST /v1/chat — 日本語',
+    SpanKind: 'Client',
+    ServiceName: 'row-binary-test',
+    ResourceAttributes: { 'service.name': 'row-binary-test', 'host.name': 'naïve-host' },
+    ScopeName: 'tracetape',
+    ScopeVersion: '1.2.3',
+    SpanAttributes: { 'tracetape.request': `{"q":"quote \\" and tab \t and newline \n"}`, empty: '', 'emoji 🎉': 'yes' },
+    Duration: '9007199254740993',
+    StatusCode: 'Error',
+    StatusMessage: 'it went wrong\nover two lines',
+    'Events.Timestamp': ['2026-11-23 01:00:00.200000000', '2026-11-23 01:00:00.300000001'],
+    'Events.Name': ['retry', 'exception'],
+    'Events.Attributes': [{ attempt: '2' }, { 'exception.message': 'ECONNRESET' }],
+    'Links.TraceId': ['d'.repeat(32)],
+    'Links.SpanId': ['e'.repeat(16)],
+    'Links.TraceState': ['k=v'],
+    'Links.Attributes': [{ why: 'retry of' }],
+  };
+
+  it('writes its columns in the order of the span table the store creates', async () => {
+    const text = await store.query("SELECT name FROM system.columns WHERE table = 'otel_traces' AND default_kind = '' ORDER BY position", 'TabSeparated');
+    expect(text.trim().split('\n')).toEqual([...SPAN_ROW_BINARY_COLUMNS]);
+  });
+
+  it('decodes back to the same row without the engine', () => {
+    const second = { ...row, SpanId: '2'.repeat(16), 'Events.Timestamp': [], 'Events.Name': [], 'Events.Attributes': [], ResourceAttributes: {} };
+    const writer = new RowBinaryWriter(16);
+    writeSpanRow(writer, row);
+    writeSpanRow(writer, second);
+    expect(decodeSpanRows(writer.view())).toEqual([row, second]);
+    expect(() => decodeSpanRows(writer.view().subarray(0, writer.length - 3))).toThrow(/end mid-row/);
+  });
+
+  it('reads back every column unchanged', async () => {
+    await store.insert([row], []);
+    expect(await store.getTraceSpans(row.TraceId)).toEqual([row]);
+  });
+
+  it('reads back unchanged when inserted as blocks the recording log carried (insertEncoded)', async () => {
+    const copy = { ...row, TraceId: 'f'.repeat(32) };
+    const writer = new RowBinaryWriter(16);
+    writeSpanRow(writer, copy);
+    const encoded = writer.bytes();
+    // Two blocks of one row each, as two records would carry them; then the same insert again.
+    const second = { ...copy, SpanId: '1'.repeat(16) };
+    const more = new RowBinaryWriter(16);
+    writeSpanRow(more, second);
+    for (let i = 0; i < 2; i++) await store.insertEncoded({ spanRows: 2, spans: [encoded, more.view()], payloadRows: 0, payloads: [] }, [], 'insert-1');
+    const back = await store.getTraceSpans(copy.TraceId);
+    expect(back).toHaveLength(2);
+    expect(back).toEqual(expect.arrayContaining([copy, second]));
   });
 });

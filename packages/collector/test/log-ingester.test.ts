@@ -6,9 +6,9 @@ import { context, SpanKind, trace } from '@opentelemetry/api';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { ChdbSpanStore, type SpanStore } from '@tracetape/clickhouse';
+import { ChdbSpanStore, resolvePayloadRefs, RowBatchEncoder, toSpanRow, type SpanStore } from '@tracetape/clickhouse';
 import { ATTR_TRACETAPE_INPUT_HASH, ATTR_TRACETAPE_RESPONSE } from '@tracetape/core';
-import { encodeRecord, INGEST_STATE_FILE, listSegments, LogWriter, RecordType } from '@tracetape/log';
+import { encodeRecord, encodeRowsRecord, INGEST_STATE_FILE, listSegments, LogWriter, RecordType } from '@tracetape/log';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LogIngester } from '../src/index.js';
 import { BIG_RESPONSE, tempDir } from './sdk-spans.js';
@@ -50,10 +50,18 @@ async function makeSpans(traces: number, perTrace: number, payload = false): Pro
   return spans;
 }
 
-/** One log record of spans, as the register hook's LogSpanExporter appends it. */
+/** One log record of spans, as the register hook appends it for the embedded store: its rows, encoded. */
 function spansRecord(spans: ReadableSpan[]): Buffer {
+  return encodeRowsRecord(new RowBatchEncoder().encode(spans));
+}
+
+/** As the hook appends it for a log shipped to a server or a collector: OTLP/JSON. */
+function otlpRecord(spans: ReadableSpan[]): Buffer {
   return encodeRecord(RecordType.Spans, JsonTraceSerializer.serializeRequest(spans)!);
 }
+
+/** The store's insert methods, either of which the ingester calls. */
+const INSERTS = new Set<string | symbol>(['insert', 'insertEncoded']);
 
 function traceIds(spans: ReadableSpan[]): string[] {
   return [...new Set(spans.map((s) => s.spanContext().traceId))];
@@ -95,9 +103,10 @@ async function runStates(ids: string[]) {
 function diesAfterInsert(real: SpanStore): SpanStore {
   return new Proxy(real, {
     get(target, key, receiver) {
-      if (key === 'insert') {
-        return async (...args: Parameters<SpanStore['insert']>) => {
-          await target.insert(...args);
+      if (INSERTS.has(key)) {
+        const insert = (Reflect.get(target, key, receiver) as (...a: unknown[]) => Promise<void>).bind(target);
+        return async (...args: unknown[]) => {
+          await insert(...args);
           throw new Error('killed after the insert landed');
         };
       }
@@ -145,7 +154,7 @@ describe('LogIngester', () => {
     const all = batches.flat();
     // Three writers of this process (one per batch), each ending its log; small segments, so they rotate.
     for (const spans of batches) {
-      const writer = new LogWriter({ dir, maxBytes: 1 << 30, segmentMaxBytes: 8 * 1024 });
+      const writer = new LogWriter({ dir, maxBytes: 1 << 30, segmentMaxBytes: 2 * 1024 });
       for (let i = 0; i < spans.length; i += 5) writer.append(spansRecord(spans.slice(i, i + 5)));
       writer.close();
     }
@@ -163,6 +172,45 @@ describe('LogIngester', () => {
     const again = await new LogIngester({ store, logDir: dir }).ingest();
     expect(again.spans).toBe(0);
     expect(await stored(traceIds(all))).toEqual({ rows: all.length, distinct: all.length });
+  });
+
+  it('stores rows records and OTLP/JSON records of one log alike: each span reads back as the row the SDK span makes', async () => {
+    const dir = freshLogDir();
+    const [rows, otlp] = [await makeSpans(2, 4, true), await makeSpans(2, 4, true)];
+    const writer = new LogWriter({ dir, maxBytes: 1 << 30 });
+    writer.append(spansRecord(rows));
+    // An older hook's record, or one written for a server before the destination changed.
+    writer.append(otlpRecord(otlp));
+    writer.close();
+    const report = await new LogIngester({ store, logDir: dir }).ingest();
+    expect(report).toMatchObject({ spans: rows.length + otlp.length, inserts: 1, skipped: [] });
+    for (const spans of [rows, otlp]) {
+      for (const traceId of traceIds(spans)) {
+        const back = await resolvePayloadRefs(await store.getTraceSpans(traceId), store);
+        const expected = spans.filter((s) => s.spanContext().traceId === traceId).map(toSpanRow);
+        expect(back.map((r) => r.SpanId).sort()).toEqual(expected.map((r) => r.SpanId).sort());
+        for (const row of expected) expect(back.find((r) => r.SpanId === row.SpanId)).toEqual(row);
+      }
+    }
+  });
+
+  it('refuses rows records for a store that cannot take them, naming both, and keeps the log', async () => {
+    const dir = freshLogDir();
+    const spans = await makeSpans(1, 3);
+    const writer = new LogWriter({ dir, maxBytes: 1 << 30 });
+    writer.append(spansRecord(spans));
+    writer.close();
+    const jsonOnly = new Proxy(store, {
+      get(target, key, receiver) {
+        if (key === 'insertEncoded') return undefined;
+        if (key === 'location') return 'ClickHouse at http://127.0.0.1:8123';
+        const value = Reflect.get(target, key, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    await expect(new LogIngester({ store: jsonOnly, logDir: dir }).ingest()).rejects.toThrow(/holds rows for the embedded store, and ClickHouse at http:\/\/127\.0\.0\.1:8123 does not take them/);
+    expect(listSegments(dir)).toHaveLength(1);
+    expect((await new LogIngester({ store, logDir: dir }).ingest()).spans).toBe(spans.length);
   });
 
   it('keeps the segment of a writer still running, and stores only what it appends later', async () => {
@@ -220,7 +268,7 @@ describe('LogIngester', () => {
     writer.close();
     const failing = new Proxy(store, {
       get(target, key, receiver) {
-        if (key === 'insert') return async () => Promise.reject(new Error('killed before the insert landed'));
+        if (INSERTS.has(key)) return async () => Promise.reject(new Error('killed before the insert landed'));
         const value = Reflect.get(target, key, receiver) as unknown;
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
@@ -258,9 +306,10 @@ describe('LogIngester', () => {
     await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
     const finishesDuringInsert = new Proxy(store, {
       get(target, key, receiver) {
-        if (key === 'insert') {
-          return async (...args: Parameters<SpanStore['insert']>) => {
-            await target.insert(...args);
+        if (INSERTS.has(key)) {
+          const insert = (Reflect.get(target, key, receiver) as (...a: unknown[]) => Promise<void>).bind(target);
+          return async (...args: unknown[]) => {
+            await insert(...args);
             child.stdin!.write('finish\n');
             expect(await exited).toBe(0);
           };

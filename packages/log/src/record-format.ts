@@ -22,6 +22,8 @@ export enum RecordType {
   Spans = 1,
   /** A small JSON object ({@link ControlRecord}): a run started, spans lost, the writer closed. */
   Control = 2,
+  /** A batch already encoded as the store's rows (ClickHouse RowBinary): see rows-record.ts. */
+  Rows = 3,
 }
 
 /** What a writer says about itself beside its spans. */
@@ -87,7 +89,7 @@ export function decodeRecords(bytes: Buffer, baseOffset = 0): DecodedRecords {
     if (!bytes.subarray(at, at + 4).equals(RECORD_MAGIC)) return stopAt({ kind: 'corrupt', offset: baseOffset + at, reason: 'bad record header' });
     const type = bytes.readUInt32LE(at + 4);
     const length = bytes.readUInt32LE(at + 8);
-    if ((type !== RecordType.Spans && type !== RecordType.Control) || length > MAX_RECORD_BYTES) {
+    if ((type !== RecordType.Spans && type !== RecordType.Control && type !== RecordType.Rows) || length > MAX_RECORD_BYTES) {
       return stopAt({ kind: 'corrupt', offset: baseOffset + at, reason: 'bad record header' });
     }
     const end = at + RECORD_HEADER_BYTES + length;

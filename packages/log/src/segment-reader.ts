@@ -5,12 +5,18 @@ import { decodeRecords, RECORD_HEADER_BYTES, type DecodedRecords } from './recor
 /** Default bound on the bytes one read holds: large inserts, bounded memory. */
 export const DEFAULT_READ_BYTES = 64 * 1024 * 1024;
 
+/** Where a read puts its bytes: a buffer of at least `bytes`, which the records then point into. */
+export type ReadBufferSource = (bytes: number) => Buffer;
+
+const freshBuffer: ReadBufferSource = (bytes) => Buffer.allocUnsafe(bytes);
+
 /**
  * The whole records of a segment from `from` on, up to about `maxBytes` (always at least one
  * record, however large). Bytes past the last whole record are left for a later read: a writer
- * may still be appending them.
+ * may still be appending them. The records are views into the buffer `buffers` gave (by default
+ * a new one), valid as long as that buffer is not reused.
  */
-export function readSegment(file: string, from: number, maxBytes = DEFAULT_READ_BYTES): DecodedRecords & { size: number } {
+export function readSegment(file: string, from: number, maxBytes = DEFAULT_READ_BYTES, buffers: ReadBufferSource = freshBuffer): DecodedRecords & { size: number } {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -22,7 +28,7 @@ export function readSegment(file: string, from: number, maxBytes = DEFAULT_READ_
     if (from >= size) return { records: [], next: from, stop: { kind: 'clean' }, size };
     let want = Math.min(size - from, maxBytes);
     for (;;) {
-      const bytes = Buffer.allocUnsafe(want);
+      const bytes = buffers(want).subarray(0, want);
       const got = readFully(fd, bytes, from);
       const decoded = decodeRecords(bytes.subarray(0, got), from);
       // One record larger than the read: read exactly as much as it says it needs.

@@ -1,13 +1,17 @@
-import type { LogRecord } from './record-format.js';
+import { RecordType, type LogRecord } from './record-format.js';
+import { rowsRecordSpans } from './rows-record.js';
 
 /** The key only a span carries in an OTLP/JSON request (events have `timeUnixNano`, links no time). */
 const SPAN_KEY = Buffer.from('"startTimeUnixNano"');
 
 /**
- * The spans in a spans record, without parsing it. Exact for what JsonTraceSerializer writes: a
- * quote inside a string value is escaped, so an attribute cannot fake the key.
+ * The spans in a spans or rows record, without parsing it. For OTLP/JSON, exact for what
+ * JsonTraceSerializer writes: a quote inside a string value is escaped, so an attribute cannot
+ * fake the key. A record without a type is taken as OTLP/JSON.
  */
-export function countSpans(record: Pick<LogRecord, 'payload'>): number {
+export function countSpans(record: Pick<LogRecord, 'payload'> & { type?: RecordType }): number {
+  if (record.type === RecordType.Rows) return rowsRecordSpans(record);
+  if (record.type === RecordType.Control) return 0;
   let count = 0;
   let at = record.payload.indexOf(SPAN_KEY);
   while (at !== -1) {

@@ -6,6 +6,7 @@ import { ExportMetrics, type ExportCounts } from './export-metrics.js';
 import { outsideRuns } from './export/internal-context.js';
 import { LogShipping } from './export/log-shipping.js';
 import { LogSpanExporter, type TraceLoss } from './export/log-span-exporter.js';
+import { OtlpJsonEncoder, RowsEncoder } from './export/record-encoders.js';
 import type { ShippingTarget } from './export/shipping-target.js';
 import { otlpTargetFromEnv } from './otlp-target.js';
 
@@ -31,8 +32,9 @@ export function createSpanExporter(config: RegisterConfig): SyncCapableExporter 
  * every batch the exporter failed: together with what a destination refused, all the spans lost.
  */
 export function createSpanExport(config: RegisterConfig, droppedSpans: () => number = () => 0): SpanExport {
-  const log = new LogSpanExporter(new LogWriter({ dir: config.logDir, maxBytes: config.logMaxBytes }));
   const target = shippingTarget(config);
+  // The embedded store's log holds its own rows; a shipped log, OTLP as servers and collectors take it.
+  const log = new LogSpanExporter(new LogWriter({ dir: config.logDir, maxBytes: config.logMaxBytes }), target ? new OtlpJsonEncoder() : new RowsEncoder());
   // The embedded store: readers move the log into the engine; appending is all the app does.
   let delivered = (): Delivered => ({ exported: log.stats().written, spooled: 0, retried: 0, pending: 0, refused: 0 });
   let shipping: LogShipping | undefined;

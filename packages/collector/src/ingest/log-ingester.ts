@@ -1,12 +1,22 @@
-import { DEFAULT_PAYLOAD_THRESHOLD_BYTES, type PayloadRow, type SpanRow, type SpanStore } from '@tracetape/clickhouse';
+import {
+  DEFAULT_PAYLOAD_THRESHOLD_BYTES,
+  RowBinaryWriter,
+  writePayloadRow,
+  writeSpanRow,
+  type PayloadRow,
+  type SpanRow,
+  type SpanStore,
+} from '@tracetape/clickhouse';
 import { sha256Hex } from '@tracetape/core';
 import {
   countSpans,
   decodeControl,
+  decodeRowsRecord,
   ensureSpaceReserve,
   IngestLock,
   IngestState,
   listSegments,
+  LogReadError,
   readSegment,
   RecordType,
   settleSegments,
@@ -20,6 +30,7 @@ import {
 } from '@tracetape/log';
 import { decodeJsonRequest } from '../decode-json.js';
 import { convertRequest } from '../span-rows.js';
+import { ReadBuffers } from './read-buffers.js';
 import { RunRowsBuilder } from './run-rows.js';
 
 export interface LogIngesterOptions {
@@ -30,13 +41,8 @@ export interface LogIngesterOptions {
   maxSpansPerInsert?: number;
   /** …or this many bytes of records (default 64 MiB): large inserts, bounded memory. */
   maxBytesPerInsert?: number;
+  /** OTLP/JSON records only: payload attributes above this size move to the payload table. */
   payloadThresholdBytes?: number;
-  /**
-   * Reads and converts the next insert's records while the engine runs the current insert
-   * (default false). Measured in BENCHMARKS.md: no faster on one core, slower on this 2-core
-   * machine while other processes used one core; kept for machines with cores to spare.
-   */
-  pipeline?: boolean;
 }
 
 
@@ -66,9 +72,19 @@ interface Gathered {
   full: boolean;
 }
 
+/** The blocks of rows already encoded for a store that takes them (insertEncoded). */
+interface EncodedBlocks {
+  spanRows: number;
+  spans: Uint8Array[];
+  payloadRows: number;
+  payloads: Uint8Array[];
+}
+
 /** An insert's records decoded and converted into rows, ready for the store. */
 interface Converted {
   gathered: Gathered;
+  /** Set when the store takes encoded rows: every span of the insert is here, not in `spans`. */
+  encoded?: EncodedBlocks;
   spans: SpanRow[];
   payloads: PayloadRow[];
   runs: RunRowsBuilder;
@@ -77,6 +93,7 @@ interface Converted {
 
 const DEFAULT_MAX_SPANS = 16_384;
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+const READ_CHUNK_BYTES = 8 * 1024 * 1024;
 
 /**
  * Moves the recording log into the store, exactly once: each insert is announced in the ingest
@@ -91,8 +108,8 @@ export class LogIngester {
   private readonly maxBytes: number;
   private readonly thresholdBytes: number;
   private readonly lock: IngestLock;
-  private readonly pipeline: boolean;
   private initialized = false;
+  private readonly buffers = new ReadBuffers();
 
   constructor(options: LogIngesterOptions) {
     this.store = options.store;
@@ -101,7 +118,6 @@ export class LogIngester {
     this.maxBytes = options.maxBytesPerInsert ?? DEFAULT_MAX_BYTES;
     this.thresholdBytes = options.payloadThresholdBytes ?? DEFAULT_PAYLOAD_THRESHOLD_BYTES;
     this.lock = new IngestLock(this.logDir);
-    this.pipeline = options.pipeline ?? false;
   }
 
   /** One pass: everything complete in the log now is stored when it returns. */
@@ -120,33 +136,28 @@ export class LogIngester {
       const state = new IngestState(this.logDir);
       if (state.pending) {
         // A pass before this one died inside this insert: the same ranges, the same rows, deduplicated.
-        const redo = await this.convert(this.reread(state.pending.ranges));
-        await this.insert(redo, report);
+        const redo = this.convert(this.reread(state.pending.ranges));
+        await this.insert(redo, state.pending.id, report);
         state.commit();
+        this.buffers.release();
       }
       const progress = new Map<string, ReadProgress>();
-      let next: Converted | undefined = await this.convert(this.gather(listSegments(this.logDir), state, progress), progress);
-      while (next && next.gathered.ranges.length > 0) {
-        const current: Converted = next;
-        next = undefined;
-        state.begin({ id: sha256Hex(JSON.stringify(current.gathered.ranges)), ranges: current.gathered.ranges });
-        const inserted = this.insert(current, report);
-        // The next insert's records are read after this one's (progress holds where each segment
-        // got to) and only announced once this one is committed, so the state stays one insert at a time.
-        const following = current.gathered.full && this.pipeline ? this.convert(this.gather(listSegments(this.logDir), state, progress), progress) : undefined;
-        // Both settle before either is acted on: a failed insert must not leave a conversion running.
-        const [insertResult, followingResult] = await Promise.allSettled([inserted, following]);
-        if (insertResult.status === 'rejected') throw insertResult.reason;
-        if (followingResult.status === 'rejected') throw followingResult.reason;
+      for (;;) {
+        const current = this.convert(this.gather(listSegments(this.logDir), state, progress), progress);
+        if (current.gathered.ranges.length === 0) break;
+        const id = sha256Hex(JSON.stringify(current.gathered.ranges));
+        state.begin({ id, ranges: current.gathered.ranges });
+        await this.insert(current, id, report);
         state.commit();
+        this.buffers.release();
         if (!current.gathered.full) break;
-        next = followingResult.value ?? (await this.convert(this.gather(listSegments(this.logDir), state, progress), progress));
       }
       await this.settle(state, progress, report);
       // The log was moved out: room again for the reserve a full disk would need next time.
       ensureSpaceReserve(this.logDir);
       return report;
     } finally {
+      this.buffers.release();
       this.lock.release();
     }
   }
@@ -156,28 +167,37 @@ export class LogIngester {
     const gathered: Gathered = { ranges: [], records: [], spans: 0, full: false };
     let bytes = 0;
     for (const segment of segments) {
-      // Where this pass got to, which is ahead of the committed offset while the insert before this one runs.
+      // Where this pass got to: the committed offset, or past it once this pass stored more.
       const from = progress.get(segment.file)?.offset ?? state.offset(segment.file);
       const entry: ReadProgress = progress.get(segment.file) ?? { segment, writer: writerKey(segment), offset: from, ended: false, writerGone: false };
       entry.segment = segment;
       progress.set(segment.file, entry);
       if (gathered.full) continue;
       entry.writerGone = !writerMayBeAlive(segment);
-      const read = readSegment(segment.path, from, Math.max(1, this.maxBytes - bytes));
-      if (read.stop.kind === 'corrupt') entry.corruptAt = { offset: read.stop.offset, reason: read.stop.reason };
       let to = from;
-      for (const record of read.records) {
-        if (gathered.records.length > 0 && (gathered.spans >= this.maxSpans || bytes >= this.maxBytes)) {
+      // Read in chunks, not the whole byte bound at once: an insert full by span count stops early,
+      // and nothing past it is read (nor checksummed) only to be read again for the next insert.
+      for (;;) {
+        const read = readSegment(segment.path, to, Math.min(READ_CHUNK_BYTES, Math.max(1, this.maxBytes - bytes)), this.buffers.take);
+        if (read.stop.kind === 'corrupt') entry.corruptAt = { offset: read.stop.offset, reason: read.stop.reason };
+        for (const record of read.records) {
+          if (gathered.records.length > 0 && (gathered.spans >= this.maxSpans || bytes >= this.maxBytes)) {
+            gathered.full = true;
+            break;
+          }
+          gathered.records.push({ writer: entry.writer, record });
+          gathered.spans += countSpans(record);
+          bytes += record.end - record.offset;
+          to = record.end;
+        }
+        if (gathered.full || gathered.spans >= this.maxSpans || bytes >= this.maxBytes) {
           gathered.full = true;
           break;
         }
-        gathered.records.push({ writer: entry.writer, record });
-        if (record.type === RecordType.Spans) gathered.spans += countSpans(record);
-        bytes += record.end - record.offset;
-        to = record.end;
+        // More whole records wait past this chunk only when it stopped cleanly short of the file's end.
+        if (read.stop.kind !== 'clean' || read.next >= read.size || read.records.length === 0) break;
       }
       if (to > from) gathered.ranges.push({ segment: segment.file, from, to });
-      if (read.next > to || (gathered.spans >= this.maxSpans || bytes >= this.maxBytes)) gathered.full = true;
       entry.offset = to;
     }
     return gathered;
@@ -189,7 +209,7 @@ export class LogIngester {
     for (const range of ranges) {
       const segment = segments.get(range.segment);
       if (!segment) continue;
-      const read = readSegment(segment.path, range.from, range.to - range.from);
+      const read = readSegment(segment.path, range.from, range.to - range.from, this.buffers.take);
       for (const record of read.records) {
         if (record.end > range.to) break;
         gathered.records.push({ writer: writerKey(segment), record });
@@ -199,13 +219,13 @@ export class LogIngester {
   }
 
   /**
-   * Decodes and converts the records into rows, and has the store encode them ahead of the insert
-   * (prepareRows), record by record, yielding between records: an insert running meanwhile gets
-   * its turns on the event loop (writing its file, starting its next statement) without waiting
-   * for the whole conversion.
+   * Turns the records into what the store inserts. Rows records are taken as they are; OTLP/JSON
+   * records are decoded and converted, then encoded alike where the store takes encoded rows.
    */
-  private async convert(gathered: Gathered, progress?: Map<string, ReadProgress>): Promise<Converted> {
+  private convert(gathered: Gathered, progress?: Map<string, ReadProgress>): Converted {
     const converted: Converted = { gathered, spans: [], payloads: [], runs: new RunRowsBuilder(BigInt(Date.now()) * 1_000_000n), rejected: { count: 0, reasons: [] } };
+    const encoded: EncodedBlocks | undefined = this.store.insertEncoded ? { spanRows: 0, spans: [], payloadRows: 0, payloads: [] } : undefined;
+    if (encoded) converted.encoded = encoded;
     for (const { writer, record } of gathered.records) {
       if (record.type === RecordType.Control) {
         const control = decodeControl(record);
@@ -215,25 +235,48 @@ export class LogIngester {
         }
         continue;
       }
+      if (record.type === RecordType.Rows) {
+        if (!encoded) {
+          throw new LogReadError(
+            `${this.logDir} holds rows for the embedded store, and ${this.store.location} does not take them: ingest this log into the embedded store (unset TRACETAPE_CLICKHOUSE_URL), or record again with the server as destination`,
+          );
+        }
+        const rows = decodeRowsRecord(record);
+        encoded.spanRows += rows.spanRows;
+        encoded.spans.push(rows.spans);
+        encoded.payloadRows += rows.payloadRows;
+        encoded.payloads.push(rows.payloads);
+        continue;
+      }
       const rows = convertRequest(decodeJsonRequest(record.payload), this.thresholdBytes);
-      this.store.prepareRows?.(rows.rows, rows.payloads);
-      for (const row of rows.rows) converted.spans.push(row);
-      for (const payload of rows.payloads) converted.payloads.push(payload);
       converted.rejected.count += rows.rejected.count;
       for (const reason of rows.rejected.reasons) if (converted.rejected.reasons.length < 5) converted.rejected.reasons.push(reason);
-      if (this.pipeline) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (encoded) {
+        encodeInto(encoded, rows.rows, rows.payloads);
+      } else {
+        for (const row of rows.rows) converted.spans.push(row);
+        for (const payload of rows.payloads) converted.payloads.push(payload);
+      }
     }
     return converted;
   }
 
-  private async insert(converted: Converted, report: IngestReport): Promise<void> {
-    const { spans, payloads, runs, rejected } = converted;
+  /** `id` names the insert: the same ranges always get the same one, which is what deduplicates a redo. */
+  private async insert(converted: Converted, id: string, report: IngestReport): Promise<void> {
+    const { spans, payloads, runs, rejected, encoded } = converted;
     report.rejected.count += rejected.count;
     for (const reason of rejected.reasons) if (report.rejected.reasons.length < 5) report.rejected.reasons.push(reason);
     // Asked only now, after the insert before this one finished: its run rows are in the store.
     if (runs.finishedWriters.size > 0) {
       const earlier = await this.store.runRows({ writers: [...runs.finishedWriters] });
       for (const writer of runs.finishedWriters) runs.settle(writer, earlier, { state: 'complete' });
+    }
+    if (encoded && this.store.insertEncoded) {
+      if (encoded.spanRows === 0 && encoded.payloadRows === 0 && runs.rows.length === 0) return;
+      await this.store.insertEncoded(encoded, runs.rows, id);
+      report.spans += encoded.spanRows;
+      report.inserts++;
+      return;
     }
     if (spans.length === 0 && payloads.length === 0 && runs.rows.length === 0) return;
     await this.store.insert(spans, payloads, runs.rows);
@@ -259,5 +302,21 @@ export class LogIngester {
       });
     }
     if (runs.rows.length > 0) await this.store.insert([], [], runs.rows);
+  }
+}
+
+/** OTLP records' rows into the insert's blocks, as a rows record would have carried them. */
+function encodeInto(encoded: EncodedBlocks, spans: readonly SpanRow[], payloads: readonly PayloadRow[]): void {
+  if (spans.length > 0) {
+    const writer = new RowBinaryWriter(spans.length * 1024);
+    for (const row of spans) writeSpanRow(writer, row);
+    encoded.spans.push(writer.view());
+    encoded.spanRows += spans.length;
+  }
+  if (payloads.length > 0) {
+    const writer = new RowBinaryWriter(payloads.reduce((sum, p) => sum + p.Data.length, 64 * payloads.length));
+    for (const payload of payloads) writePayloadRow(writer, payload);
+    encoded.payloads.push(writer.view());
+    encoded.payloadRows += payloads.length;
   }
 }

@@ -84,7 +84,7 @@ export class LogBacklog {
         return;
       }
       for (const record of read.records) {
-        if (record.type === RecordType.Spans) counted.records.push({ offset: record.offset, spans: countSpans(record) });
+        if (record.type !== RecordType.Control) counted.records.push({ offset: record.offset, spans: countSpans(record) });
       }
       // A record still being written, or a torn tail: counted once it is whole.
       if (read.records.length === 0) return;

@@ -1,8 +1,8 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { encodeRecord, LogWriteError, RecordType, type LogWriter } from '@tracetape/log';
+import { LogWriteError, type LogWriter } from '@tracetape/log';
 import type { SyncCapableExporter } from '../buffered-export-processor.js';
+import { OtlpJsonEncoder, type RecordEncoder } from './record-encoders.js';
 
 /** What this process could not write, per trace. */
 export interface TraceLoss {
@@ -11,10 +11,9 @@ export interface TraceLoss {
 }
 
 /**
- * Appends each batch to the recording log as one record: an OTLP/JSON ExportTraceServiceRequest,
- * the encoding the OpenTelemetry file exporter specifies (measured against OTLP protobuf in
- * BENCHMARKS.md: cheaper to write on the app's thread and to read at ingest). Nothing here opens
- * the store. A batch that cannot be written is a loss, counted per trace and said in the log
+ * Appends each batch to the recording log as one record, in the encoding its destination takes
+ * (record-encoders.ts): the embedded store's own rows, or OTLP/JSON for a log shipped to a server
+ * or a collector. Nothing here opens the store. A batch that cannot be written is a loss, counted per trace and said in the log
  * itself when it still takes a control record, and once per kind on stderr; never thrown.
  */
 export class LogSpanExporter implements SyncCapableExporter {
@@ -24,7 +23,10 @@ export class LogSpanExporter implements SyncCapableExporter {
   private writtenSpans = 0;
   private lostSpans = 0;
 
-  constructor(private readonly writer: LogWriter) {}
+  constructor(
+    private readonly writer: LogWriter,
+    private readonly encoder: RecordEncoder = new OtlpJsonEncoder(),
+  ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     resultCallback(this.exportSync(spans));
@@ -33,9 +35,8 @@ export class LogSpanExporter implements SyncCapableExporter {
   exportSync(spans: ReadableSpan[]): ExportResult {
     if (spans.length === 0) return { code: ExportResultCode.SUCCESS };
     try {
-      const request = JsonTraceSerializer.serializeRequest(spans);
-      if (!request) throw new Error('the OTLP serializer produced nothing');
-      this.writer.append(encodeRecord(RecordType.Spans, request));
+      this.writer.append(this.encoder.encode(spans));
+      this.encoder.appended();
     } catch (error) {
       this.lose(spans, error);
       return { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) };
