@@ -12,8 +12,8 @@ import {
 } from '@tracetape/core';
 import { InboundCapture, type HttpServerHooks } from '@tracetape/instrumentation';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { compareInboundResponse } from '../src/inbound-compare.js';
-import { InboundMarker } from '../src/inbound-marker.js';
+import { compareInboundResponse } from '../src/inbound/inbound-compare.js';
+import { InboundMarker } from '../src/inbound/inbound-marker.js';
 import { httpRequest, signal, startServer, type TestServer } from './helpers.js';
 
 const MAX_BODY_BYTES = 1024;

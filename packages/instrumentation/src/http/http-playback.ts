@@ -1,21 +1,20 @@
 import type { HttpRequestInterceptor } from '@mswjs/interceptors/http';
 import {
-  inputHash,
-  normalizeRequest,
+  httpKeyRules,
   ModelDriftError,
   Redactor,
   ReplayDivergenceError,
+  requestKey,
   TruncatedPayloadError,
-  type NormalizeOptions,
   type TapeMatcher,
 } from '@tracetape/core';
-import { CompletionOrder } from './completion-order.js';
+import { CompletionOrder } from '../playback/completion-order.js';
 import { isInternalRequest } from './internal-traffic.js';
 import { toFetchResponse } from './playback-response.js';
 import { readRequest } from './request-reader.js';
 import { spanForRequest } from './span-correlation.js';
-import { pauseBeforeStep } from './step-breakpoint.js';
-import type { PlaybackOptions } from './types.js';
+import { pauseBeforeStep } from '../playback/step-breakpoint.js';
+import type { PlaybackOptions } from '../types.js';
 
 /** Playback mode: every outbound HTTP call is answered from the tape or fails; none reaches the network. */
 export function attachHttpPlayback(
@@ -24,7 +23,7 @@ export function attachHttpPlayback(
   options: PlaybackOptions,
 ): () => void {
   const order = new CompletionOrder(options.tape.entries);
-  const normalizeOptions: NormalizeOptions = options.hashHeaders ? { hashHeaders: options.hashHeaders } : {};
+  const keyRules = httpKeyRules(options.hashHeaders ? { hashHeaders: options.hashHeaders } : {});
   const liveHosts = new Set((options.liveHosts ?? []).map((host) => host.toLowerCase()));
   // The capture's redaction, applied before hashing: a rotated key still finds its recording.
   const redactor = new Redactor(options.redaction);
@@ -40,8 +39,9 @@ export function attachHttpPlayback(
     let entry;
     let normalized;
     try {
-      normalized = normalizeRequest(redactor.request(await readRequest(request)), normalizeOptions);
-      const hash = inputHash(normalized);
+      const key = requestKey(await readRequest(request), redactor, keyRules);
+      normalized = key.normalized;
+      const hash = key.hash;
       entry = options.thenLive ? matcher.takeOrGoLive(normalized, hash) : matcher.take(normalized, hash);
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));

@@ -1,9 +1,9 @@
 import { HttpRequestInterceptor } from '@mswjs/interceptors/http';
 import { TapeMatcher, type BlockedConnection, type ReplayReport } from '@tracetape/core';
-import { attachHttpPlayback } from './http-playback.js';
+import { attachHttpPlayback } from '../http/http-playback.js';
 import { acquirePlaybackLock } from './playback-lock.js';
 import { attachSocketGuard } from './socket-guard.js';
-import type { PlaybackOptions } from './types.js';
+import type { PlaybackOptions } from '../types.js';
 
 /** Playback mode for this process: outbound HTTP is answered from the tape. */
 export class PlaybackSession {

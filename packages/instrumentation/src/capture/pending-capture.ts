@@ -12,7 +12,7 @@ import {
   type CapturedRequest,
   type RecordedResponse,
 } from '@tracetape/core';
-import type { ResponseRecording } from './response-recorder.js';
+import type { ResponseRecording } from '../http/response-recorder.js';
 
 export interface CapturedRequestPart {
   inputHash: string;

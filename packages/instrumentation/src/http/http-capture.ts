@@ -1,14 +1,15 @@
 import { SpanKind, trace, type Span } from '@opentelemetry/api';
-import { inputHash, normalizeRequest, Redactor, type NormalizeOptions } from '@tracetape/core';
-import type { CaptureRegistry } from './capture-registry.js';
-import type { CapturedRequestPart } from './pending-capture.js';
+import { httpKeyRules, Redactor, requestKey, type RawRequest, type RequestKeyRules } from '@tracetape/core';
+import type { NormalizedRequest } from '@tracetape/core';
+import type { CaptureRegistry } from '../capture/capture-registry.js';
+import type { CapturedRequestPart } from '../capture/pending-capture.js';
 import { isInternalRequest } from './internal-traffic.js';
 import type { OutboundRequestEvent, OutboundResponseEvent, OutboundTraffic } from './outbound-traffic.js';
 import { readRequest } from './request-reader.js';
 import { ResponseRecording } from './response-recorder.js';
 import { spanForRequest } from './span-correlation.js';
-import type { CaptureOptions } from './types.js';
-import { TRACER_NAME } from './tracer-name.js';
+import type { CaptureOptions } from '../types.js';
+import { TRACER_NAME } from '../tracer-name.js';
 
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -19,7 +20,7 @@ export function attachHttpCapture(
   options: CaptureOptions = {},
 ): () => void {
   const redactor = new Redactor(options.redaction);
-  const normalizeOptions: NormalizeOptions = options.hashHeaders ? { hashHeaders: options.hashHeaders } : {};
+  const keyRules = httpKeyRules(options.hashHeaders ? { hashHeaders: options.hashHeaders } : {});
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // Calls made outside any instrumented span (no traceparent, no active span) get a span of ours.
   const ownSpans = new Map<string, Span>();
@@ -37,7 +38,7 @@ export function attachHttpCapture(
       ownSpans.set(requestId, span);
     }
     const capture = registry.begin(requestId, spanId);
-    capture.setRequest(captureRequest(request, redactor, normalizeOptions));
+    capture.setRequest(captureRequest(request, redactor, keyRules));
   };
 
   const onResponse = ({ response, requestId }: OutboundResponseEvent): void => {
@@ -66,13 +67,8 @@ export function attachHttpCapture(
 async function captureRequest(
   request: Request,
   redactor: Redactor,
-  normalizeOptions: NormalizeOptions,
+  keyRules: RequestKeyRules<RawRequest, RawRequest, NormalizedRequest>,
 ): Promise<CapturedRequestPart> {
-  // Redacted before normalising, exactly as playback does, so the hash never sees a secret.
-  const redacted = redactor.request(await readRequest(request));
-  const normalized = normalizeRequest(redacted, normalizeOptions);
-  return {
-    inputHash: inputHash(normalized),
-    request: { normalized, headers: [...redacted.headers] },
-  };
+  const { redacted, normalized, hash } = requestKey(await readRequest(request), redactor, keyRules);
+  return { inputHash: hash, request: { normalized, headers: [...redacted.headers] } };
 }

@@ -1,5 +1,5 @@
 import { encodeBody, type RecordedResponse } from '@tracetape/core';
-import { decodeContent, isSupportedEncoding } from './content-encoding.js';
+import { decodeContent, isSupportedEncoding } from '../http/content-encoding.js';
 
 /** A chunk handed to a stream (`write`, `'data'`), as bytes; anything else (a callback) is not body. */
 export function chunkBytes(chunk: unknown, encoding: unknown): Uint8Array | undefined {

@@ -4,7 +4,7 @@ import type { Redactor } from '@tracetape/core';
 import type { CaptureRegistry } from './capture-registry.js';
 import type { PendingCapture } from './pending-capture.js';
 import { redactSpan } from './span-redaction.js';
-import { spanWithAttributes } from './span-with-attributes.js';
+import { spanWithAttributes } from '../span-with-attributes.js';
 
 export interface CaptureSpanProcessorOptions {
   /**

@@ -3,9 +3,9 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { Redactor } from '@tracetape/core';
 import { CaptureRegistry } from './capture-registry.js';
 import { CaptureSpanProcessor, type CaptureSpanProcessorOptions } from './capture-span-processor.js';
-import { ChannelTraffic } from './channel-traffic.js';
-import { attachHttpCapture } from './http-capture.js';
-import type { CaptureOptions } from './types.js';
+import { ChannelTraffic } from '../http/channel-traffic.js';
+import { attachHttpCapture } from '../http/http-capture.js';
+import type { CaptureOptions } from '../types.js';
 
 /** Capture mode for this process: intercepts outbound HTTP and puts payloads on spans. */
 export class CaptureSession {

@@ -7,17 +7,20 @@ import {
   ATTR_TRACETAPE_INBOUND_RESPONSE,
   encodeBody,
   INTERNAL_REQUEST_HEADER,
-  normalizeRequest,
+  httpKeyRules,
   Redactor,
+  requestKey,
   TRACETAPE_FORMAT_VERSION,
   type InboundRequest,
-  type NormalizeOptions,
+  type NormalizedRequest,
+  type RawRequest,
+  type RequestKeyRules,
   type RecordedResponse,
 } from '@tracetape/core';
-import { parseContentEncoding } from './content-encoding.js';
+import { parseContentEncoding } from '../http/content-encoding.js';
 import { BodyTap, chunkBytes } from './inbound-body-tap.js';
-import { isStreamingContentType } from './response-recorder.js';
-import type { CaptureOptions } from './types.js';
+import { isStreamingContentType } from '../http/response-recorder.js';
+import type { CaptureOptions } from '../types.js';
 
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -54,12 +57,12 @@ interface Exchange {
 export class InboundCapture {
   private readonly exchanges = new WeakMap<Span, Exchange>();
   private readonly redactor: Redactor;
-  private readonly normalizeOptions: NormalizeOptions;
+  private readonly keyRules: RequestKeyRules<RawRequest, RawRequest, NormalizedRequest>;
   private readonly maxBodyBytes: number;
 
   constructor(options: CaptureOptions = {}) {
     this.redactor = new Redactor(options.redaction);
-    this.normalizeOptions = options.hashHeaders ? { hashHeaders: options.hashHeaders } : {};
+    this.keyRules = httpKeyRules(options.hashHeaders ? { hashHeaders: options.hashHeaders } : {});
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   }
 
@@ -140,14 +143,12 @@ export class InboundCapture {
     const scheme = (request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
     const host = request.headers.host ?? `${request.socket.localAddress ?? 'localhost'}:${request.socket.localPort ?? ''}`;
     // Redacted before normalising and storing: what is replayed into the app carries placeholders.
-    const redacted = this.redactor.request({
-      method: request.method ?? 'GET',
-      url: `${scheme}://${host}${target}`,
-      headers,
-      body: requestBody.bytes(),
-    });
+    const { redacted, normalized } = requestKey(
+      { method: request.method ?? 'GET', url: `${scheme}://${host}${target}`, headers, body: requestBody.bytes() },
+      this.redactor,
+      this.keyRules,
+    );
     const bytes = redacted.body ?? new Uint8Array();
-    const normalized = normalizeRequest(redacted, this.normalizeOptions);
     const captured: InboundRequest = {
       normalized,
       headers: [...redacted.headers],

@@ -1,5 +1,5 @@
 import { canonicalBody, decodeBody, diffResponses, type FieldDiff, type RecordedResponse } from '@tracetape/core';
-import { decodeContent, isSupportedEncoding, parseContentEncoding } from './content-encoding.js';
+import { decodeContent, isSupportedEncoding, parseContentEncoding } from '../http/content-encoding.js';
 
 /** What the replayed server sent back, as it came off the wire. */
 export interface ReplayedResponse {
