@@ -1,7 +1,7 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { LogWriteError, type LogWriter } from '@tracetape/log';
-import type { SyncCapableExporter } from '../buffered-export-processor.js';
+import type { SyncCapableExporter } from './buffered-export-processor.js';
 import { OtlpJsonEncoder, type RecordEncoder } from './record-encoders.js';
 
 /** What this process could not write, per trace. */

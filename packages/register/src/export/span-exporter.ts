@@ -1,14 +1,14 @@
 import { storeOptionsFromEnv } from '@tracetape/clickhouse';
 import { LogWriter } from '@tracetape/log';
 import type { SyncCapableExporter } from './buffered-export-processor.js';
-import type { RegisterConfig } from './config.js';
+import type { RegisterConfig } from '../config.js';
 import { ExportMetrics, type ExportCounts } from './export-metrics.js';
-import { outsideRuns } from './export/internal-context.js';
-import { LogShipping } from './export/log-shipping.js';
-import { LogSpanExporter, type TraceLoss } from './export/log-span-exporter.js';
-import { OtlpJsonEncoder, RowsEncoder } from './export/record-encoders.js';
-import type { ShippingTarget } from './export/shipping-target.js';
-import { otlpTargetFromEnv } from './otlp-target.js';
+import { outsideRuns } from './internal-context.js';
+import { LogShipping } from './log-shipping.js';
+import { LogSpanExporter, type TraceLoss } from './log-span-exporter.js';
+import { OtlpJsonEncoder, RowsEncoder } from './record-encoders.js';
+import type { ShippingTarget } from './shipping-target.js';
+import { otlpTargetFromEnv } from '../otlp-target.js';
 
 export interface SpanExport {
   exporter: SyncCapableExporter;

@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import { CaptureSession, InboundCapture, type HttpServerHooks } from '@tracetape/instrumentation';
+import type { RegisterConfig } from './config.js';
+import { BufferedExportProcessor } from './export/buffered-export-processor.js';
+import type { LogShipping } from './export/log-shipping.js';
+import type { LogSpanExporter } from './export/log-span-exporter.js';
+import { createSpanExport } from './export/span-exporter.js';
+import { recordNondeterminism } from './nondeterminism.js';
+import { RecordedTraces } from './recorded-traces.js';
+import { ServedFromTapeMarker } from './then-live.js';
+
+/** What recording needs from start to exit: the capture, the way spans leave, and what it recorded. */
+export interface CaptureRuntime {
+  session: CaptureSession;
+  processor: ReturnType<CaptureSession['spanProcessor']>;
+  exporter: BufferedExportProcessor;
+  traces: RecordedTraces;
+  /** The HttpInstrumentation hooks that record a server span's inbound exchange. */
+  inboundHooks: HttpServerHooks;
+  /** The recording log: it says what each trace lost. */
+  log: LogSpanExporter;
+  /** Ships the log to a ClickHouse server or collector; absent for the embedded store. */
+  shipping?: LogShipping;
+  /** --then-live: marks the calls answered from the tape, so the new trace links back to the replayed one. */
+  servedMarker?: ServedFromTapeMarker;
+}
+
+/** Capture, per the configuration: outbound and inbound calls onto spans, spans into the recording log. */
+export function startCapture(config: RegisterConfig): CaptureRuntime {
+  const captureOptions = {
+    redaction: config.redaction,
+    ...(config.hashHeaders ? { hashHeaders: config.hashHeaders } : {}),
+    ...(config.maxBodyBytes ? { maxBodyBytes: config.maxBodyBytes } : {}),
+  };
+  const session = new CaptureSession({ ...captureOptions, ...(config.captureSource ? { source: config.captureSource } : {}) });
+  const inboundHooks = new InboundCapture(captureOptions).hooks();
+  // Drops of the in-memory queue, and of every batch the exporter failed, count in the metrics.
+  const spanExport = createSpanExport(config, () => exporter.droppedSpans);
+  const log = spanExport.log;
+  const exporter = new BufferedExportProcessor(spanExport.exporter, {
+    // Appending to the log is cheap per batch and costs little per span: fewer, larger records.
+    maxBatchSize: 512,
+    onQueueDrop: (span) => log.noteDropped(span.spanContext().traceId, 'the in-memory span queue was full (the app ends spans faster than they can be written)'),
+  });
+  const traces = new RecordedTraces(exporter);
+  // A replay continued live takes its clock and random reads from the tape, not a fresh recording.
+  const servedMarker = config.thenLive ? new ServedFromTapeMarker(traces) : undefined;
+  const processor = session.spanProcessor(servedMarker ?? recordNondeterminism(traces));
+  return {
+    session,
+    processor,
+    exporter,
+    traces,
+    inboundHooks,
+    log,
+    ...(spanExport.shipping ? { shipping: spanExport.shipping } : {}),
+    ...(servedMarker ? { servedMarker } : {}),
+  };
+}
+
+/** At exit, synchronously: every span into the log, the last shipping try, and the run file. */
+export function finishCaptureSync(capture: CaptureRuntime, config: RegisterConfig, runTraceId: string, processPath: string): void {
+  capture.processor.releaseWaitingSync();
+  capture.exporter.flushAndCloseSync();
+  if (capture.shipping) shipAtExit(capture.shipping);
+  writeRunFile(config, runTraceId, capture.traces, capture.log, processPath);
+  if (capture.exporter.droppedSpans > 0) {
+    process.stderr.write(`tracetape: ${capture.exporter.droppedSpans} span(s) could not be written to the recording log (see the errors above).\n`);
+  }
+}
+
+function writeRunFile(config: RegisterConfig, runTraceId: string, traces: RecordedTraces, log: LogSpanExporter, processPath: string): void {
+  if (!config.runFilePath) return;
+  const recorded = traces.list();
+  const lines = recorded.length > 0 ? recorded : [{ traceId: runTraceId, calls: 0 }];
+  const text = lines
+    .map((entry) => {
+      const loss = log.lossOf(entry.traceId);
+      return JSON.stringify({
+        ...entry,
+        name: entry.traceId === runTraceId ? config.runName : undefined,
+        pid: process.pid,
+        process: processPath,
+        ...(loss ? { lostSpans: loss.spans, lossReason: loss.reason } : {}),
+      });
+    })
+    .join('\n');
+  try {
+    fs.appendFileSync(config.runFilePath, `${text}\n`);
+  } catch (error) {
+    process.stderr.write(`tracetape: could not write the run file ${config.runFilePath}: ${(error as Error).message}\n`);
+  }
+}
+
+/** The last try to ship what the log holds, then one line for what is still waiting, and why. */
+function shipAtExit(shipping: LogShipping): void {
+  try {
+    shipping.shipSync();
+  } catch (error) {
+    process.stderr.write(`tracetape: could not ship the recording log at ${shipping.logDir}: ${(error as Error).message}\n`);
+  }
+  const line = shipping.summary();
+  if (line) process.stderr.write(`${line}\n`);
+}
