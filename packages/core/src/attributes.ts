@@ -3,8 +3,14 @@
  * tape builder: rows written by any pipeline that carries these attributes can be replayed.
  */
 
-/** What kind of boundary call a span records (`http`). */
+/** What kind of boundary call a span records: one of {@link BOUNDARY_KINDS} (`http`, `postgres`…). */
 export const ATTR_TRACETAPE_KIND = 'tracetape.kind';
+/**
+ * `true` or `false`: whether the call changes something outside the process (a database write),
+ * as the door that recorded it judged; replay reports served ones as suppressed side effects.
+ * Absent (HTTP): any method but GET, HEAD and OPTIONS is a side effect.
+ */
+export const ATTR_TRACETAPE_SIDE_EFFECT = 'tracetape.side_effect';
 /** Hex SHA-256 of the normalised request: the key playback matches on. */
 export const ATTR_TRACETAPE_INPUT_HASH = 'tracetape.input.hash';
 /** JSON of the captured request ({@link CapturedRequest}), redacted. */

@@ -1,3 +1,4 @@
+import { originOf } from './url-origin.js';
 import type { EncodedBody } from './body.js';
 import type { NormalizedRequest } from './tape.js';
 
@@ -59,7 +60,7 @@ function flattenRequest(request: NormalizedRequest): Map<string, string> {
   out.set('method', request.method);
   try {
     const url = new URL(request.url);
-    out.set('url.origin', url.origin);
+    out.set('url.origin', originOf(url));
     out.set('url.path', url.pathname);
     for (const [key, value] of url.searchParams) out.set(`url.query.${key}`, value);
   } catch {

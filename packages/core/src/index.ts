@@ -9,6 +9,7 @@ export * from './matcher.js';
 export * from './normalize.js';
 export * from './redact.js';
 export * from './request-key.js';
+export * from './url-origin.js';
 export * from './tape.js';
 export { CHECKSUM_PREFIX, type TapeSignature } from './tape-checksum.js';
 export * from './trace-id.js';

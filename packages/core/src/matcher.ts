@@ -1,3 +1,4 @@
+import { originOf } from './url-origin.js';
 import { diffRequests, renderDiffTable, type FieldDiff } from './diff.js';
 import { ModelDriftError, ReplayDivergenceError, type DivergenceDetails, type ModelDriftDetails } from './errors.js';
 import { allowanceText, isModelDriftAllowed, modelDriftBetween, type ModelDrift, type ModelDriftAllowance } from './llm/drift.js';
@@ -89,6 +90,11 @@ export interface BlockedConnection {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The door's judgement when it gave one (a database knows a SELECT from an INSERT), else HTTP's rule. */
+export function isSideEffect(entry: Pick<TapeEntry, 'sideEffect' | 'request'>): boolean {
+  return entry.sideEffect ?? !SAFE_METHODS.has(entry.request.normalized.method);
+}
 
 export interface TapeMatcherOptions {
   /**
@@ -210,7 +216,7 @@ export class TapeMatcher {
       method: request.method,
       url: request.url,
       status: entry.response.status,
-      sideEffect: !SAFE_METHODS.has(request.method),
+      sideEffect: isSideEffect(entry),
       ...note,
     });
     return entry;
@@ -266,7 +272,7 @@ export class TapeMatcher {
 function pathOf(url: string): string {
   try {
     const parsed = new URL(url);
-    return parsed.origin + parsed.pathname;
+    return originOf(parsed) + parsed.pathname;
   } catch {
     return url;
   }

@@ -1,5 +1,6 @@
 import { TapeFormatError } from './errors.js';
 import { isProcessPath } from './tape-process.js';
+import { BOUNDARY_KINDS } from './tape.js';
 
 /*
  * The structural check of a parsed tape file. Every message names the JSON path of the first
@@ -130,7 +131,8 @@ function isContainer(value: unknown): value is object {
 function checkEntry(c: Checker, value: unknown, path: string): void {
   const entry = c.object(value, path);
   c.integer(entry.step, `${path}.step`, 1);
-  c.oneOf(entry.kind, `${path}.kind`, ['http']);
+  c.oneOf(entry.kind, `${path}.kind`, BOUNDARY_KINDS);
+  if (entry.sideEffect !== undefined && typeof entry.sideEffect !== 'boolean') c.fail(`${path}.sideEffect`, `must be true or false, not ${describe(entry.sideEffect)}`);
   c.string(entry.spanId, `${path}.spanId`);
   c.string(entry.spanName, `${path}.spanName`);
   c.string(entry.startTime, `${path}.startTime`);

@@ -9,6 +9,14 @@ export const TAPE_FORMAT = 'tracetape.tape';
 export const TAPE_VERSION = 2;
 const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 
+/**
+ * The doors a process talks to the world through. Every door records its calls in one shape: a
+ * normalised request (an operation as `method`, what it is addressed to as `url`, its arguments as
+ * `body`) and a recorded response, so matching, diffs, the timeline and reports need nothing per door.
+ */
+export const BOUNDARY_KINDS = ['http', 'postgres'] as const;
+export type BoundaryKind = (typeof BOUNDARY_KINDS)[number];
+
 /** The part of a request that identifies it: what is hashed, matched and diffed. */
 export interface NormalizedRequest {
   method: string;
@@ -111,7 +119,7 @@ export interface InboundExchange {
 export interface TapeEntry {
   /** 1-based, in the order the calls started. */
   step: number;
-  kind: 'http';
+  kind: BoundaryKind;
   spanId: string;
   spanName: string;
   /** ISO-8601 start time of the call. */
@@ -122,6 +130,8 @@ export interface TapeEntry {
   response: RecordedResponse;
   /** Set when the call was recognised as a call to an LLM API. */
   llm?: LlmCallInfo;
+  /** The door's word on whether the call changes something; absent: HTTP's rule (not GET, HEAD, OPTIONS). */
+  sideEffect?: boolean;
   /**
    * The process of the run that made the call (resource attribute `tracetape.process.path`); absent: the
    * run's first process, `0`.

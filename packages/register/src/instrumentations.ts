@@ -7,12 +7,14 @@ import type { HttpServerHooks } from '@tracetape/instrumentation';
 
 /**
  * HTTP (http/https) and undici (fetch) client and server spans; tracetape's own calls make none.
- * `serverHooks` (capture) record each server span's inbound request and response.
+ * `serverHooks` (capture) record each server span's inbound request and response. `doors` are the
+ * capture or playback session's own (databases), enabled after these.
  */
-export function createInstrumentations(serverHooks?: HttpServerHooks): Instrumentation[] {
+export function createInstrumentations(serverHooks: HttpServerHooks | undefined, doors: readonly Instrumentation[]): Instrumentation[] {
   return [
     new HttpInstrumentation({ ignoreOutgoingRequestHook: isInternalHttpRequest, ...serverHooks }),
     new UndiciInstrumentation({ ignoreRequestHook: isInternalUndiciRequest }),
+    ...doors,
   ];
 }
 

@@ -50,7 +50,7 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
     idGenerator: new RealRandomIdGenerator(),
     // Spans are still made in playback (the code runs exactly as recorded), but go nowhere.
     spanProcessors: [capture?.processor ?? DISCARD, ...(playback ? [playback.replayedReads.processor] : [])],
-    instrumentations: createInstrumentations(capture?.inboundHooks),
+    instrumentations: createInstrumentations(capture?.inboundHooks, playback ? playback.session.instrumentations() : (capture?.session.instrumentations() ?? [])),
     resource: defaultResource().merge(resourceFromAttributes({ [ATTR_TRACETAPE_PROCESS_PATH]: processPath })),
     // Without OTEL_SERVICE_NAME the SDK would call every app "unknown_service:node"; the script name says more.
     ...(hasServiceName() ? {} : { serviceName: serviceName(config) }),

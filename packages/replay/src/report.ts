@@ -1,4 +1,4 @@
-import { renderDiffTable, type ReplayReport, type ServedStep } from '@tracetape/core';
+import { originOf, renderDiffTable, type ReplayReport, type ServedStep } from '@tracetape/core';
 import { PLAIN, type Palette } from './colour.js';
 import { debuggerSummary, liveCallLines, overriddenStepLines } from './debugger-report.js';
 import { inboundLines } from './inbound-report.js';
@@ -98,7 +98,7 @@ export function sideEffectSummary(steps: readonly ServedStep[]): string {
 function withoutQuery(url: string): string {
   try {
     const parsed = new URL(url);
-    return parsed.origin + parsed.pathname;
+    return originOf(parsed) + parsed.pathname;
   } catch {
     return url.replace(/[?#].*$/, '');
   }

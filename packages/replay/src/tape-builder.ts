@@ -1,7 +1,10 @@
 import { foldRunStates, resolvePayloadRefs, type SpanRow, type SpanStore } from '@tracetape/clickhouse';
 import {
   ATTR_TRACETAPE_INPUT_HASH,
+  ATTR_TRACETAPE_KIND,
   ATTR_TRACETAPE_PROCESS_PATH,
+  ATTR_TRACETAPE_SIDE_EFFECT,
+  BOUNDARY_KINDS,
   isProcessPath,
   ROOT_PROCESS_PATH,
   ATTR_TRACETAPE_NONDETERMINISM,
@@ -14,6 +17,7 @@ import {
   TAPE_VERSION,
   TapeFormatError,
   UnknownTraceError,
+  type BoundaryKind,
   type CapturedRequest,
   type NondeterminismRecord,
   type RecordedResponse,
@@ -111,7 +115,7 @@ function rootKindOf(root: SpanRow): Tape['rootKind'] {
 function entryFromRow(row: SpanRow, step: number): TapeEntry {
   const entry: TapeEntry = {
     step,
-    kind: 'http',
+    kind: kindOf(row),
     spanId: row.SpanId,
     spanName: row.SpanName,
     startTime: toIso(row.Timestamp),
@@ -126,7 +130,18 @@ function entryFromRow(row: SpanRow, step: number): TapeEntry {
   if (llm) entry.llm = llm;
   const processPath = processPathOf(row);
   if (processPath !== ROOT_PROCESS_PATH) entry.process = processPath;
+  const sideEffect = row.SpanAttributes[ATTR_TRACETAPE_SIDE_EFFECT];
+  if (sideEffect === 'true' || sideEffect === 'false') entry.sideEffect = sideEffect === 'true';
   return entry;
+}
+
+/** The door that recorded the call; spans from before there were several doors are HTTP. */
+function kindOf(row: SpanRow): BoundaryKind {
+  const kind = row.SpanAttributes[ATTR_TRACETAPE_KIND] ?? 'http';
+  if (!(BOUNDARY_KINDS as readonly string[]).includes(kind)) {
+    throw new TapeFormatError(`span ${row.SpanId}`, `attribute ${ATTR_TRACETAPE_KIND} is "${kind}", a kind of call this tracetape does not know (${BOUNDARY_KINDS.join(', ')}); upgrade tracetape to replay it`);
+  }
+  return kind as BoundaryKind;
 }
 
 function inputHashOf(row: SpanRow): string {

@@ -1,16 +1,27 @@
-import { PendingCapture } from './pending-capture.js';
+import type { BoundaryKind } from '@tracetape/core';
+import { PendingCapture, type FailureReader } from './pending-capture.js';
 
 /**
- * Pending captures by interceptor request ID (to attach the response) and by span ID (for the
+ * Pending captures by the door's own request ID (to attach the response) and by span ID (for the
  * span processor). An entry leaves the span index when its span ends.
  */
 export class CaptureRegistry {
   private readonly byRequest = new Map<string, PendingCapture>();
   private readonly bySpan = new Map<string, PendingCapture>();
 
-  begin(requestId: string, spanId: string): PendingCapture {
-    const capture = new PendingCapture(spanId);
+  begin(requestId: string, spanId: string, kind: BoundaryKind = 'http'): PendingCapture {
+    const capture = new PendingCapture(spanId, kind);
     this.byRequest.set(requestId, capture);
+    this.bySpan.set(spanId, capture);
+    return capture;
+  }
+
+  /**
+   * A call known only by its span (a door whose instrumentation hands over the span itself).
+   * `onFailure` reads the response of a call whose span ended in error from that span.
+   */
+  track(spanId: string, kind: BoundaryKind, onFailure?: FailureReader): PendingCapture {
+    const capture = new PendingCapture(spanId, kind, onFailure);
     this.bySpan.set(spanId, capture);
     return capture;
   }

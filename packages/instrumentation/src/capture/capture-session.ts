@@ -1,13 +1,16 @@
 import { HttpRequestInterceptor } from '@mswjs/interceptors/http';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { Redactor } from '@tracetape/core';
 import { CaptureRegistry } from './capture-registry.js';
 import { CaptureSpanProcessor, type CaptureSpanProcessorOptions } from './capture-span-processor.js';
 import { ChannelTraffic } from '../http/channel-traffic.js';
 import { attachHttpCapture } from '../http/http-capture.js';
+import { PostgresCapture } from '../postgres/postgres-capture.js';
 import type { CaptureOptions } from '../types.js';
 
-/** Capture mode for this process: intercepts outbound HTTP and puts payloads on spans. */
+/** Capture mode for this process: reads every door's calls (HTTP, databases) and puts payloads on spans. */
 export class CaptureSession {
   private readonly traffic: HttpRequestInterceptor | ChannelTraffic;
   private readonly registry = new CaptureRegistry();
@@ -19,6 +22,16 @@ export class CaptureSession {
     this.traffic = options.source === 'channels' ? new ChannelTraffic() : new HttpRequestInterceptor();
     this.traffic.apply();
     this.detach = attachHttpCapture(this.traffic, this.registry, options);
+  }
+
+  /**
+   * The doors that hook a client library as the app loads it (databases): the official
+   * OpenTelemetry instrumentations, which make their spans, with tracetape's hooks, which record
+   * the calls on them. For the SDK to enable before the app loads the libraries.
+   */
+  instrumentations(): Instrumentation[] {
+    const postgres = new PostgresCapture(this.registry, this.redactor);
+    return [new PgInstrumentation({ requestHook: postgres.requestHook, responseHook: postgres.responseHook })];
   }
 
   /** The processor to put in front of the exporting processor. */

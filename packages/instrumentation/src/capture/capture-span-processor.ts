@@ -49,7 +49,7 @@ export class CaptureSpanProcessor implements SpanProcessor {
     }
     // The status message quotes the client's error, which can quote a key: it is stored in the
     // recorded response, so it gets the same patterns as bodies (the span's own copy is redacted below).
-    if (span.status.code === SpanStatusCode.ERROR) capture.failWithoutResponse(this.redactText(span.status.message ?? ''));
+    if (span.status.code === SpanStatusCode.ERROR) capture.failWithoutResponse(this.redactText(span.status.message ?? ''), span);
     this.waiting.set(span, capture);
     const done = capture
       .settle(this.maxWaitMs)

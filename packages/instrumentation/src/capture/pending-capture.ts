@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import {
   ATTR_TRACETAPE_CAPTURE_ERROR,
   ATTR_TRACETAPE_FORMAT,
@@ -6,17 +7,24 @@ import {
   ATTR_TRACETAPE_KIND,
   ATTR_TRACETAPE_REQUEST,
   ATTR_TRACETAPE_RESPONSE,
+  ATTR_TRACETAPE_SIDE_EFFECT,
   TRACETAPE_FORMAT_VERSION,
   llmSpanAttributes,
   recognizeLlmCall,
+  type BoundaryKind,
   type CapturedRequest,
   type RecordedResponse,
 } from '@tracetape/core';
 import type { ResponseRecording } from '../http/response-recorder.js';
 
+/** A door's reading of the response of a call whose span ended in error, from the span itself. */
+export type FailureReader = (span: ReadableSpan) => RecordedResponse;
+
 export interface CapturedRequestPart {
   inputHash: string;
   request: CapturedRequest;
+  /** The door's word on whether the call changes something; absent for HTTP (its method says). */
+  sideEffect?: boolean;
 }
 
 /**
@@ -30,7 +38,11 @@ export class PendingCapture {
   private readonly parts: Array<Promise<void>> = [];
   private responseExpected = false;
 
-  constructor(readonly spanId: string) {}
+  constructor(
+    readonly spanId: string,
+    readonly kind: BoundaryKind = 'http',
+    private readonly onFailure?: FailureReader,
+  ) {}
 
   setRequest(part: Promise<CapturedRequestPart>): void {
     this.parts.push(
@@ -41,17 +53,16 @@ export class PendingCapture {
     );
   }
 
-  setResponse(recording: ResponseRecording): void {
+  setResponse(recording: ResponseRecording | RecordedResponse): void {
     this.responseExpected = true;
     this.response = recording;
-    this.parts.push(recording.done);
+    if (isRecording(recording)) this.parts.push(recording.done);
   }
 
-  /** The call failed before any response (the span says so): nothing more will arrive. */
-  failWithoutResponse(message: string): void {
-    if (!this.responseExpected && !this.response) {
-      this.response = { status: 0, statusText: '', headers: [], complete: true, error: message || 'request failed' };
-    }
+  /** The call failed before any response (the span says so, `message` redacted): nothing more will arrive. */
+  failWithoutResponse(message: string, span: ReadableSpan): void {
+    if (this.responseExpected || this.response) return;
+    this.response = this.onFailure?.(span) ?? { status: 0, statusText: '', headers: [], complete: true, error: message || 'request failed' };
   }
 
   /** Resolves when every part started so far has been read, or after `waitMs`, whichever is first. */
@@ -72,9 +83,10 @@ export class PendingCapture {
 
   /** Span attributes for what has been captured so far; an unfinished response is marked incomplete. */
   toAttributes(): Attributes {
-    const attributes: Attributes = { [ATTR_TRACETAPE_KIND]: 'http', [ATTR_TRACETAPE_FORMAT]: TRACETAPE_FORMAT_VERSION };
+    const attributes: Attributes = { [ATTR_TRACETAPE_KIND]: this.kind, [ATTR_TRACETAPE_FORMAT]: TRACETAPE_FORMAT_VERSION };
     if (this.request) {
       attributes[ATTR_TRACETAPE_INPUT_HASH] = this.request.inputHash;
+      if (this.request.sideEffect !== undefined) attributes[ATTR_TRACETAPE_SIDE_EFFECT] = String(this.request.sideEffect);
       attributes[ATTR_TRACETAPE_REQUEST] = JSON.stringify(this.request.request);
       const response: RecordedResponse = this.recordedResponse() ?? {
         status: 0,

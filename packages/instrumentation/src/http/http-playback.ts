@@ -8,7 +8,7 @@ import {
   TruncatedPayloadError,
   type TapeMatcher,
 } from '@tracetape/core';
-import { CompletionOrder } from '../playback/completion-order.js';
+import type { CompletionOrder } from '../playback/completion-order.js';
 import { isInternalRequest } from './internal-traffic.js';
 import { toFetchResponse } from './playback-response.js';
 import { readRequest } from './request-reader.js';
@@ -20,9 +20,9 @@ import type { PlaybackOptions } from '../types.js';
 export function attachHttpPlayback(
   interceptor: HttpRequestInterceptor,
   matcher: TapeMatcher,
+  order: CompletionOrder,
   options: PlaybackOptions,
 ): () => void {
-  const order = new CompletionOrder(options.tape.entries);
   const keyRules = httpKeyRules(options.hashHeaders ? { hashHeaders: options.hashHeaders } : {});
   const liveHosts = new Set((options.liveHosts ?? []).map((host) => host.toLowerCase()));
   // The capture's redaction, applied before hashing: a rotated key still finds its recording.

@@ -1,14 +1,21 @@
 import { HttpRequestInterceptor } from '@mswjs/interceptors/http';
-import { TapeMatcher, type BlockedConnection, type ReplayReport } from '@tracetape/core';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { Redactor, TapeMatcher, type BlockedConnection, type ReplayReport } from '@tracetape/core';
 import { attachHttpPlayback } from '../http/http-playback.js';
+import { PostgresInstrumentation } from '../postgres/postgres-instrumentation.js';
+import { PostgresPlayback } from '../postgres/postgres-playback.js';
+import { CompletionOrder } from './completion-order.js';
 import { acquirePlaybackLock } from './playback-lock.js';
 import { attachSocketGuard } from './socket-guard.js';
 import type { PlaybackOptions } from '../types.js';
 
-/** Playback mode for this process: outbound HTTP is answered from the tape. */
+/** Playback mode for this process: every door's calls are answered from the tape, or blocked. */
 export class PlaybackSession {
   private readonly interceptor = new HttpRequestInterceptor();
   private readonly matcher: TapeMatcher;
+  /** One order for every door: an HTTP answer may have to wait for a query that finished first. */
+  private readonly order: CompletionOrder;
+  private readonly options: PlaybackOptions;
   private readonly detach: () => void;
   private readonly detachGuard: () => void;
   private readonly blockedConnections: BlockedConnection[] = [];
@@ -16,11 +23,13 @@ export class PlaybackSession {
 
   /** Throws PlaybackAlreadyActiveError while another session of this process is not disposed. */
   constructor(options: PlaybackOptions) {
+    this.options = options;
     this.matcher = new TapeMatcher(options.tape, { allowModelDrift: options.allowModelDrift ?? [] });
+    this.order = new CompletionOrder(options.tape.entries);
     this.releaseLock = acquirePlaybackLock();
     try {
       this.interceptor.apply();
-      this.detach = attachHttpPlayback(this.interceptor, this.matcher, options);
+      this.detach = attachHttpPlayback(this.interceptor, this.matcher, this.order, options);
       // --then-live lets what the tape cannot answer go out; raw sockets included.
       this.detachGuard = options.thenLive
         ? () => undefined
@@ -36,6 +45,12 @@ export class PlaybackSession {
       this.releaseLock();
       throw error;
     }
+  }
+
+  /** The doors that hook a client library as the app loads it (databases): for the SDK to enable. */
+  instrumentations(): Instrumentation[] {
+    const redactor = new Redactor(this.options.redaction);
+    return [new PostgresInstrumentation(new PostgresPlayback(this.matcher, this.order, redactor, this.options))];
   }
 
   report(): ReplayReport {

@@ -1,0 +1,42 @@
+import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { TRACER_NAME } from '../tracer-name.js';
+import type { PostgresPlayback } from './postgres-playback.js';
+import type { PgModule } from './pg-types.js';
+
+/** The `pg` versions the door knows: 8.x, whose Client API it patches. */
+const SUPPORTED_VERSIONS = ['>=8.0.0 <9'];
+
+/**
+ * Puts the postgres door's playback into `pg` as the app requires or imports it: clients connect,
+ * query and end against the tape. (Capture needs no patch of its own: it rides the official
+ * PgInstrumentation's hooks.)
+ */
+export class PostgresInstrumentation extends InstrumentationBase {
+  constructor(private readonly playback: PostgresPlayback) {
+    super(`${TRACER_NAME}/postgres`, '0.1.0', {});
+  }
+
+  protected init(): InstrumentationNodeModuleDefinition {
+    return new InstrumentationNodeModuleDefinition(
+      'pg',
+      SUPPORTED_VERSIONS,
+      (moduleExports: PgModule) => {
+        this.patch(moduleExports);
+        return moduleExports;
+      },
+      (moduleExports: PgModule | undefined) => {
+        if (!moduleExports) return;
+        const proto = moduleExports.Client.prototype;
+        for (const name of ['query', 'connect', 'end'] as const) this._unwrap(proto, name);
+      },
+    );
+  }
+
+  private patch(pg: PgModule): void {
+    const proto = pg.Client.prototype;
+    const playback = this.playback;
+    this._wrap(proto, 'connect', () => playback.connect() as PgModule['Client']['prototype']['connect']);
+    this._wrap(proto, 'query', () => playback.query(pg) as PgModule['Client']['prototype']['query']);
+    this._wrap(proto, 'end', () => playback.end() as PgModule['Client']['prototype']['end']);
+  }
+}
