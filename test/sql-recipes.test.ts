@@ -3,11 +3,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, queryRows, recordedTraceId, REPO_ROOT, tempDir, tracetape } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
+import { startPostgres, type PostgresServer } from './support/databases.js';
 
 /*
  * Runs every ```sql block of docs/sql-recipes.md through `tracetape query` against runs recorded
- * through the CLI: an LLM call whose answer is large enough to move to the payload table, and a
- * run whose upstream failed. Each recipe must return rows with the columns it documents.
+ * through the CLI: an LLM call whose answer is large enough to move to the payload table, a run
+ * whose upstream failed, and a run's queries against a real PostgreSQL server. Each recipe must
+ * return rows with the columns it documents.
  */
 
 const RECIPES_FILE = path.join(REPO_ROOT, 'docs/sql-recipes.md');
@@ -22,6 +24,7 @@ const recipes = [...fs.readFileSync(RECIPES_FILE, 'utf8').matchAll(/^## (.+)$|^`
 
 const EXPECTED_COLUMNS: Record<string, string[]> = {
   'Runs that failed': ['trace_id', 'service', 'run', 'started', 'error_spans', 'first_error', 'recorded_calls'],
+  'The queries a run made': ['time', 'system', 'database', 'statement', 'writes', 'duration_ms', 'error'],
   'The LLM calls of a run, with their prompts': ['time', 'provider', 'model', 'latency_ms', 'input_tokens', 'output_tokens', 'prompt', 'response_body'],
   'Token use by model': ['day', 'model', 'calls', 'input_tokens', 'output_tokens', 'p95_latency_ms'],
   'All runs that made a given call': ['trace_id', 'service', 'first_call', 'times_called', 'status_codes'],
@@ -37,6 +40,8 @@ let failing: CountingServer;
 let llmTrace = '';
 let failedTrace = '';
 let llmInputHash = '';
+let postgres: PostgresServer;
+let queriesTrace = '';
 
 beforeAll(async () => {
   llm = await startCountingServer(({ body }) => {
@@ -60,20 +65,40 @@ beforeAll(async () => {
   const recordedFailure = await tracetape(['record', '--', 'node', path.join(FIXTURES, 'esm-app.mjs')], { ...env, UPSTREAM_URL: failing.url });
   expect(recordedFailure.code, recordedFailure.stderr).toBe(0);
   failedTrace = recordedTraceId(recordedFailure.stderr);
+  postgres = await startPostgres();
+  const database = await postgres.createDatabase('recipes');
+  const schema = await tracetape(['record', '--', 'node', '-e', SCHEMA_SCRIPT], { ...env, DATABASE_URL: database.url });
+  expect(schema.code, schema.stderr).toBe(0);
+  const recordedQueries = await tracetape(['record', '--', 'node', path.join(FIXTURES, 'postgres-refund-app.mjs')], { ...env, DATABASE_URL: database.url });
+  expect(recordedQueries.code, recordedQueries.stderr).toBe(0);
+  queriesTrace = recordedTraceId(recordedQueries.stderr);
   const tape = await tracetape(['tape', llmTrace, '--json'], env);
   llmInputHash = JSON.parse(tape.stdout).entries[0].inputHash as string;
 });
 
 afterAll(async () => {
+  await postgres?.stop();
   await llm?.close();
   await failing?.close();
   store.remove();
 });
 
-/** The recipe with its example values swapped for the recorded run's. */
-function withRecordedValues(sql: string): string {
+/** The tables postgres-refund-app.mjs works on (made through the hook too: a run of its own). */
+const SCHEMA_SCRIPT = `
+  import('pg').then(async ({ default: pg }) => {
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    await client.query('CREATE TABLE orders (id serial PRIMARY KEY, customer text, total numeric(10,2), paid_at timestamptz, meta jsonb, receipt bytea, refunded boolean DEFAULT false)');
+    await client.query('CREATE TABLE refunds (id serial PRIMARY KEY, order_id int, amount numeric(10,2), payment_token text)');
+    await client.query("INSERT INTO orders (customer, total) VALUES ('ada', 19.99), ('grace', 5), ('linus', 7.5)");
+    await client.end();
+  });
+`;
+
+/** The recipe with its example values swapped for the recorded run's (the queries recipe reads the database run). */
+function withRecordedValues(sql: string, traceId = llmTrace): string {
   return sql
-    .replace(/WITH '[0-9a-f]{32}' AS trace_id/, `WITH '${llmTrace}' AS trace_id`)
+    .replace(/WITH '[0-9a-f]{32}' AS trace_id/, `WITH '${traceId}' AS trace_id`)
     .replace(/WITH '[0-9a-f]{64}' AS input_hash/, `WITH '${llmInputHash}' AS input_hash`);
 }
 
@@ -88,7 +113,7 @@ describe('docs/sql-recipes.md', () => {
 
   for (const recipe of recipes) {
     it(`${recipe.title}: returns rows with the documented columns`, async () => {
-      const rows = await run(withRecordedValues(recipe.sql));
+      const rows = await run(withRecordedValues(recipe.sql, recipe.title === 'The queries a run made' ? queriesTrace : llmTrace));
       expect(rows.length).toBeGreaterThan(0);
       for (const row of rows) expect(Object.keys(row)).toEqual(EXPECTED_COLUMNS[recipe.title]);
     });
@@ -97,9 +122,11 @@ describe('docs/sql-recipes.md', () => {
   it('answers with the recorded runs', async () => {
     const byTitle = (title: string): string => withRecordedValues(recipes.find((r) => r.title === title)!.sql);
 
+    // The database run failed too: one of its queries hit a unique violation.
     const failed = await run(byTitle('Runs that failed'));
-    expect(failed.map((r) => r.trace_id)).toEqual([failedTrace]);
-    expect(Number(failed[0]!.recorded_calls)).toBe(2);
+    expect(failed.map((r) => r.trace_id).sort()).toEqual([failedTrace, queriesTrace].sort());
+    expect(Number(failed.find((r) => r.trace_id === failedTrace)!.recorded_calls)).toBe(2);
+    expect(Number(failed.find((r) => r.trace_id === queriesTrace)!.recorded_calls)).toBe(12);
 
     const [call] = await run(byTitle('The LLM calls of a run, with their prompts'));
     expect(call).toMatchObject({ provider: 'openai', model: 'gpt-test' });
@@ -110,6 +137,17 @@ describe('docs/sql-recipes.md', () => {
 
     const tokens = await run(byTitle('Token use by model'));
     expect(tokens).toEqual([expect.objectContaining({ model: 'gpt-test-2025' })]);
+
+    const queries = await run(withRecordedValues(recipes.find((r) => r.title === 'The queries a run made')!.sql, queriesTrace));
+    expect(queries.map((q) => q.system)).toEqual(Array(12).fill('postgresql'));
+    expect(queries[0]).toMatchObject({ database: 'recipes', writes: 0, error: '' });
+    const writes = queries.filter((q) => q.writes === 1).map((q) => q.statement);
+    expect(writes).toEqual([
+      'INSERT INTO refunds (order_id, amount, payment_token) VALUES ($1, $2, $3) RETURNING id',
+      'UPDATE orders SET refunded = true WHERE id = $1',
+      'INSERT INTO refunds (id, order_id, amount) VALUES (1, 1, 0)',
+    ]);
+    expect(queries.filter((q) => q.error !== '').map((q) => q.error)).toEqual([expect.stringContaining('duplicate key value violates unique constraint')]);
 
     const same = await run(byTitle('All runs that made a given call'));
     expect(same.map((r) => r.trace_id)).toEqual([llmTrace]);
