@@ -38,7 +38,8 @@ beforeAll(async () => {
     ('ada', 19.99, '2026-11-30T10:00:00.123Z', '{"tier":"gold","tags":["vip"]}', '\\x00ff10'),
     ('grace', 5.00, '2026-11-29T08:30:00Z', '{"tier":"basic"}', NULL),
     ('linus', 7.50, NULL, NULL, NULL)`);
-  env = { TRACETAPE_DIR: path.join(store.dir, 'store'), DATABASE_URL: database.url, PAYMENT_TOKEN };
+  // A body path redacts a value by position in every query: the amount, here, beside the token the patterns catch.
+  env = { TRACETAPE_DIR: path.join(store.dir, 'store'), DATABASE_URL: database.url, PAYMENT_TOKEN, TRACETAPE_REDACT_BODY_PATHS: '$.params[1]' };
   const recorded = await tracetape(['record', '--', process.execPath, APP], env);
   expect(recorded.code, recorded.stderr).toBe(0);
   traceId = recordedTraceId(recorded.stderr);
@@ -102,7 +103,7 @@ describe('PostgreSQL through pg', () => {
       env,
     );
     const body = JSON.parse((JSON.parse(insert!.request) as { normalized: { body: { data: string } } }).normalized.body.data) as { params: unknown[] };
-    expect(body.params).toEqual([1, '19.99', '[REDACTED]']);
+    expect(body.params).toEqual([1, '[REDACTED]', '[REDACTED]']);
     expect(everything).not.toContain(server.password);
     expect(everything).not.toContain(PAYMENT_TOKEN);
   });
