@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark figure of tracetape, each measured side by side with its
 // baseline in the same run, printed as one table.
 //
-//   node bench/run.mjs [--quick | --smoke] [--json] [--only capture,sse,replay,exporter,ingest,tape,storage,startup]
+//   node bench/run.mjs [--quick | --smoke] [--json] [--only capture,sse,databases,replay,exporter,ingest,tape,storage,startup]
 //                      [--rounds N] [--requests N] [--concurrency N]   (capture overhead only)
 //
 // --quick: smaller sizes, rough numbers. --smoke: tiny sizes, seconds per figure, targets not
@@ -27,6 +27,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const SECTIONS = [
   { id: 'capture', title: 'capture overhead', file: 'capture-overhead.mjs' },
   { id: 'sse', title: 'streamed responses', file: 'sse-ttfb.mjs' },
+  { id: 'databases', title: 'database capture', file: 'pg-capture.mjs' },
   { id: 'replay', title: 'replay speed', file: 'replay-speed.mjs' },
   { id: 'exporter', title: 'exporter throughput', file: 'exporter-throughput.mjs' },
   { id: 'ingest', title: 'ingest throughput', file: 'ingest-throughput.mjs' },

@@ -24,7 +24,7 @@ interface Section {
 }
 
 const BENCH = path.join(REPO_ROOT, 'bench/run.mjs');
-const SECTIONS = ['capture', 'sse', 'replay', 'exporter', 'ingest', 'tape', 'storage', 'startup'];
+const SECTIONS = ['capture', 'sse', 'databases', 'replay', 'exporter', 'ingest', 'tape', 'storage', 'startup'];
 const OWN_FIGURES = [
   'capture: throughput',
   'capture: latency p50 at 60 req/s',
@@ -34,6 +34,8 @@ const OWN_FIGURES = [
   'SSE time to first byte, p50',
   'SSE time to first byte, p99',
   'SSE whole stream, p50',
+  'databases: pg query latency p99',
+  'databases: CPU per pg query',
   'replay speed, call loop',
   'replay speed, whole command',
   'ingest throughput, one pinned core',
@@ -110,7 +112,7 @@ describe('npm run bench', () => {
   it('refuses an unknown figure name before measuring anything', async () => {
     const result = await runProcess(process.execPath, [BENCH, '--only', 'capture,speed']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('unknown figure(s) speed; choose from capture, sse, replay, exporter, ingest, tape, storage, startup');
+    expect(result.stderr).toContain('unknown figure(s) speed; choose from capture, sse, databases, replay, exporter, ingest, tape, storage, startup');
     expect(result.stdout).toBe('');
   });
 });
