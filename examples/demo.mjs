@@ -2,11 +2,11 @@
 // model, then replay the run from its trace ID and check that it prints exactly the same bytes
 // and that the shop, still listening, gets no request at all (so no second refund).
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bold, demoEnvironment, dim, firstDifference, indent, run as runIn } from './demo-support.mjs';
 import { startLlmServer } from './support-agent/llm-server.mjs';
 import { startShopService } from './support-agent/shop-service.mjs';
 
@@ -16,27 +16,9 @@ const agent = path.join(root, 'examples/support-agent/agent.mjs');
 const agentArgs = [process.execPath, path.relative(root, agent)];
 const shownAgent = 'node examples/support-agent/agent.mjs';
 
-const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-const dim = (s) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
-const indent = (text, prefix = '    ') => text.replace(/\n$/, '').replace(/^/gm, prefix);
 const stage = (n, title) => console.log(`\n${bold(`[${n}/5] ${title}`)}`);
 
-function run(args, env, { timeoutMs = 180_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(args[0], args.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (c) => out.push(c));
-    child.stderr.on('data', (c) => err.push(c));
-    // A hung child must not hang the demo (e.g. a store lock held by another process).
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') });
-    });
-  });
-}
+const run = (args, env) => runIn(args, env, { cwd: root });
 
 // Which tools a transcript called and which refund it got: enough to tell two runs apart.
 // Calls made in the same model turn are joined with +, successive turns with →.
@@ -59,14 +41,6 @@ function summarize(transcript) {
   }
   const refund = transcript.match(/rf_[0-9a-f]+/)?.[0] ?? 'no refund';
   return `${turns.map((t) => t.join(' + ')).join(' → ') || 'no tool calls'}, ${refund}`;
-}
-
-function firstDifference(a, b) {
-  const left = a.split('\n');
-  const right = b.split('\n');
-  const i = left.findIndex((line, k) => line !== right[k]);
-  const at = i === -1 ? left.length : i;
-  return `line ${at + 1}:\n    recorded: ${JSON.stringify(left[at] ?? '<end>')}\n    replayed: ${JSON.stringify(right[at] ?? '<end>')}`;
 }
 
 if (!fs.existsSync(cli)) {
@@ -97,17 +71,13 @@ async function main() {
   console.log(`    shop    ${shop.url.padEnd(width)}   ${dim('POST /refunds moves money: a side effect')}`);
   console.log(`    store   ${storeDir.padEnd(width)}   ${dim('temporary; your own .tracetape/ is untouched')}`);
 
-  // Inherited TRACETAPE_* settings (a server URL, a mode) would point the demo at the user's
-  // own store or change what it does; the demo sets the few it needs itself.
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRACETAPE_')));
-  const env = {
-    ...inherited,
+  const env = demoEnvironment({
     OPENAI_BASE_URL: llm.url,
     SHOP_URL: shop.url,
     TRACETAPE_DIR: storeDir,
     AGENT_STREAM: process.env.AGENT_STREAM ?? '1',
     OTEL_SERVICE_NAME: 'support-agent',
-  };
+  });
 
   stage(2, `Two plain runs without tracetape: \`${shownAgent}\``);
   const plain = [await run(agentArgs, env), await run(agentArgs, env)];
