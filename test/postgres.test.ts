@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { replayTape } from '@tracetape/replay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, queryRows, recordedTraceId, tempDir, tracetape } from './support/cli.js';
 import { startPostgres, type PostgresServer, type SqlDatabase } from './support/databases.js';
@@ -106,6 +107,29 @@ describe('PostgreSQL through pg', () => {
     expect(body.params).toEqual([1, '[REDACTED]', '[REDACTED]']);
     expect(everything).not.toContain(server.password);
     expect(everything).not.toContain(PAYMENT_TOKEN);
+  });
+
+  it('replays inside a test, from a fixture, with the pg module handed to replayTape', async () => {
+    const fixtures = path.join(store.dir, 'fixtures');
+    const frozen = await tracetape(['fixture', traceId, '-o', fixtures], env);
+    expect(frozen.code, frozen.stderr).toBe(0);
+    const [file] = fs.readdirSync(fixtures).filter((name) => name.endsWith('.tape.json'));
+    const connectionsBefore = await server.connectionCount();
+    // The app's first query, made by test code: answered from the fixture, as the app saw it.
+    const { result } = await replayTape(
+      path.join(fixtures, file!),
+      async () => {
+        const pool = new pg.Pool({ connectionString: database.url });
+        const { rows } = await pool.query('SELECT id, customer, total, paid_at, meta, receipt\n  FROM orders\n  WHERE customer = $1', ['ada']);
+        await pool.end();
+        return rows[0] as { total: string; paid_at: Date; receipt: Buffer };
+      },
+      { clients: { pg } },
+    );
+    expect(result.total).toBe('19.99');
+    expect(result.paid_at).toEqual(new Date('2026-11-30T10:00:00.123Z'));
+    expect(result.receipt).toEqual(Buffer.from([0x00, 0xff, 0x10]));
+    expect(await server.connectionCount()).toBe(connectionsBefore);
   });
 
   it('replays the same with the server stopped', async () => {

@@ -12,8 +12,21 @@ const SUPPORTED_VERSIONS = ['>=8.0.0 <9'];
  * PgInstrumentation's hooks.)
  */
 export class PostgresInstrumentation extends InstrumentationBase {
+  /** The package this door patches: what replayTape's `clients` option names it by. */
+  readonly moduleName = 'pg';
+
   constructor(private readonly playback: PostgresPlayback) {
     super(`${TRACER_NAME}/postgres`, '0.1.0', {});
+  }
+
+  /**
+   * Patches a `pg` module the app already holds, for code that did not load it through Node's
+   * `require`/`import` hooks (a test runner's own module loader). Returns the undo.
+   */
+  patchLoaded(moduleExports: unknown): () => void {
+    const pg = moduleExports as PgModule;
+    this.patch(pg);
+    return () => this.unpatch(pg);
   }
 
   protected init(): InstrumentationNodeModuleDefinition {
@@ -25,11 +38,13 @@ export class PostgresInstrumentation extends InstrumentationBase {
         return moduleExports;
       },
       (moduleExports: PgModule | undefined) => {
-        if (!moduleExports) return;
-        const proto = moduleExports.Client.prototype;
-        for (const name of ['query', 'connect', 'end'] as const) this._unwrap(proto, name);
+        if (moduleExports) this.unpatch(moduleExports);
       },
     );
+  }
+
+  private unpatch(pg: PgModule): void {
+    for (const name of ['query', 'connect', 'end'] as const) this._unwrap(pg.Client.prototype, name);
   }
 
   private patch(pg: PgModule): void {

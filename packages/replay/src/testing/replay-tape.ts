@@ -13,6 +13,12 @@ export interface ReplayTapeOptions {
   hashHeaders?: readonly string[];
   /** Replay a tape file whose checksum is missing or no longer matches (a fixture edited by hand on purpose). */
   allowModifiedTape?: boolean;
+  /**
+   * Database clients `fn` uses, by package name (`{ pg }`), to answer from the tape too. A test
+   * runner loads packages its own way, past the hooks the register hook uses, so the modules are
+   * handed over here; without them, a query's connection is blocked like any other socket.
+   */
+  clients?: Readonly<Record<string, unknown>>;
 }
 
 export interface ReplayTapeResult<T> {
@@ -47,6 +53,13 @@ export async function replayTape<T>(
   });
   let outcome: { ok: true; value: T } | { ok: false; error: unknown };
   let report: ReplayReport;
+  let unpatch: () => void;
+  try {
+    unpatch = patchClients(session, options.clients ?? {});
+  } catch (error) {
+    session.dispose();
+    throw error;
+  }
   const reads = replayReads(tape);
   try {
     outcome = { ok: true, value: await reads.run(fn) };
@@ -54,6 +67,7 @@ export async function replayTape<T>(
     outcome = { ok: false, error };
   } finally {
     reads.restore();
+    unpatch();
     const usage = reads.usage();
     report = { ...session.report(), ...(usage.length > 0 ? { nondeterminism: usage } : {}) };
     session.dispose();
@@ -88,6 +102,24 @@ function replayReads(tape: Tape): ReplayedReads {
     run: async (fn) => inFn.run(true, fn),
     restore,
     usage: () => player.usage(),
+  };
+}
+
+/** Each client module given to the door that knows it; the undo of all of them. */
+function patchClients(session: PlaybackSession, clients: Readonly<Record<string, unknown>>): () => void {
+  const doors = session.instrumentations() as Array<{ moduleName?: string; patchLoaded?: (module: unknown) => () => void }>;
+  const undo: Array<() => void> = [];
+  for (const [name, module] of Object.entries(clients)) {
+    const door = doors.find((candidate) => candidate.moduleName === name && candidate.patchLoaded);
+    if (!door?.patchLoaded) {
+      const known = doors.map((candidate) => candidate.moduleName).filter(Boolean);
+      for (const done of undo) done();
+      throw new TypeError(`replayTape: no door replays "${name}" clients; it knows ${known.join(', ')}`);
+    }
+    undo.push(door.patchLoaded(module));
+  }
+  return () => {
+    for (const done of undo.reverse()) done();
   };
 }
 
