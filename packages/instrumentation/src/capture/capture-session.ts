@@ -7,6 +7,7 @@ import { CaptureRegistry } from './capture-registry.js';
 import { CaptureSpanProcessor, type CaptureSpanProcessorOptions } from './capture-span-processor.js';
 import { ChannelTraffic } from '../http/channel-traffic.js';
 import { attachHttpCapture } from '../http/http-capture.js';
+import { MysqlCapture } from '../mysql/mysql-capture.js';
 import { PostgresCapture } from '../postgres/postgres-capture.js';
 import type { CaptureOptions } from '../types.js';
 
@@ -31,7 +32,8 @@ export class CaptureSession {
    */
   instrumentations(): Instrumentation[] {
     const postgres = new PostgresCapture(this.registry, this.redactor);
-    return [new PgInstrumentation({ requestHook: postgres.requestHook, responseHook: postgres.responseHook })];
+    const mysql = new MysqlCapture(this.registry, this.redactor);
+    return [new PgInstrumentation({ requestHook: postgres.requestHook, responseHook: postgres.responseHook }), ...mysql.instrumentations()];
   }
 
   /** The processor to put in front of the exporting processor. */

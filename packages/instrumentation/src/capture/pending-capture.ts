@@ -59,6 +59,21 @@ export class PendingCapture {
     if (isRecording(recording)) this.parts.push(recording.done);
   }
 
+  /**
+   * A response the door reads from the call's own outcome, which may come after the span ended
+   * (an instrumentation that ends its span before the app's callback runs): the span waits for
+   * it, bounded as for a body, and the span's own error does not replace it.
+   */
+  setResponseWhenDone(response: Promise<RecordedResponse>): void {
+    this.responseExpected = true;
+    this.parts.push(
+      response.then(
+        (value) => void (this.response = value),
+        (error: unknown) => void (this.failure = `response not captured: ${messageOf(error)}`),
+      ),
+    );
+  }
+
   /** The call failed before any response (the span says so, `message` redacted): nothing more will arrive. */
   failWithoutResponse(message: string, span: ReadableSpan): void {
     if (this.responseExpected || this.response) return;

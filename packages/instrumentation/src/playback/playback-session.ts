@@ -2,6 +2,8 @@ import { HttpRequestInterceptor } from '@mswjs/interceptors/http';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { Redactor, TapeMatcher, type BlockedConnection, type ReplayReport } from '@tracetape/core';
 import { attachHttpPlayback } from '../http/http-playback.js';
+import { MysqlInstrumentation } from '../mysql/mysql-instrumentation.js';
+import { MysqlPlayback } from '../mysql/mysql-playback.js';
 import { PostgresInstrumentation } from '../postgres/postgres-instrumentation.js';
 import { PostgresPlayback } from '../postgres/postgres-playback.js';
 import { CompletionOrder } from './completion-order.js';
@@ -50,7 +52,10 @@ export class PlaybackSession {
   /** The doors that hook a client library as the app loads it (databases): for the SDK to enable. */
   instrumentations(): Instrumentation[] {
     const redactor = new Redactor(this.options.redaction);
-    return [new PostgresInstrumentation(new PostgresPlayback(this.matcher, this.order, redactor, this.options))];
+    return [
+      new PostgresInstrumentation(new PostgresPlayback(this.matcher, this.order, redactor, this.options)),
+      new MysqlInstrumentation(new MysqlPlayback(this.matcher, this.order, redactor, this.options)),
+    ];
   }
 
   report(): ReplayReport {
