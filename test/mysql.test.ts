@@ -106,6 +106,12 @@ describe('MySQL / MariaDB through mysql2', () => {
     );
     const body = JSON.parse((JSON.parse(insert!.request) as { normalized: { body: { data: string } } }).normalized.body.data) as { params: unknown[] };
     expect(body.params).toEqual([1, '19.99', '[REDACTED]']);
+    // The official span's statement is as written: the values are not formatted into it.
+    const [span] = await queryRows<{ text: string }>(
+      "SELECT SpanAttributes['db.query.text'] AS text FROM otel_traces WHERE text LIKE '%INSERT INTO refunds (order_id%'",
+      env,
+    );
+    expect(span!.text).toBe('INSERT INTO refunds (order_id, amount, payment_token) VALUES (?, ?, ?)');
     expect(everything).not.toContain(server.password);
     expect(everything).not.toContain(PAYMENT_TOKEN);
   });

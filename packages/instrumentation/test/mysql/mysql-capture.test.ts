@@ -64,10 +64,18 @@ function connectionClass() {
   return { Connection, proto: BaseConnection.prototype as unknown as Record<'query' | 'execute', (...args: unknown[]) => unknown> };
 }
 
-function connectionFilePatch(instrumentation: InstrumentationBase): (exports: unknown) => unknown {
+/**
+ * The official patch of mysql2/lib/connection.js, after its patch of the main module (where it
+ * takes mysql2's format()). getModuleDefinitions() runs init() again on each call: one set of
+ * definitions, one closure, for both.
+ */
+function officialPatch(instrumentation: InstrumentationBase): (exports: unknown) => unknown {
   const definitions = instrumentation.getModuleDefinitions() as InstrumentationModuleDefinition[];
+  const main = definitions.find((definition) => definition.name === 'mysql2');
   const file = definitions.flatMap((definition) => definition.files).find((candidate) => candidate.name === 'mysql2/lib/connection.js');
-  if (!file) throw new Error(`${instrumentation.instrumentationName} patches no mysql2/lib/connection.js`);
+  if (!main?.patch || !file) throw new Error(`${instrumentation.instrumentationName} patches no mysql2/lib/connection.js`);
+  // mysql2's own format(), which the official instrumentation would use to put the values into db.query.text.
+  main.patch({ format: (sql: string, values: unknown[]) => `${sql} -- formatted with ${JSON.stringify(values)}` }, '3.24.6');
   return (exports) => file.patch(exports, '3.24.6');
 }
 
@@ -108,6 +116,7 @@ async function callEveryWay(connection: { query(...args: unknown[]): unknown; ex
 
 interface Recorded {
   name: string;
+  text: unknown;
   kind: unknown;
   sideEffect: unknown;
   statement: string;
@@ -124,6 +133,7 @@ async function recorded(): Promise<Recorded[]> {
     const body = JSON.parse(request.normalized.body!.data) as { statement: string; params: unknown };
     return {
       name: `${span.instrumentationScope.name} ${span.name}`,
+      text: span.attributes['db.query.text'],
       kind: span.attributes[ATTR_TRACETAPE_KIND],
       sideEffect: span.attributes[ATTR_TRACETAPE_SIDE_EFFECT],
       statement: body.statement,
@@ -139,10 +149,10 @@ describe('mysql2 capture beside the official instrumentation', () => {
   const orders = {
     'the door inside the official wrapper': (Connection: unknown) => {
       door.install(Object.getPrototypeOf((Connection as { prototype: object }).prototype) as never);
-      connectionFilePatch(official)(Connection);
+      officialPatch(official)(Connection);
     },
     'the door outside the official wrapper': (Connection: unknown) => {
-      connectionFilePatch(official)(Connection);
+      officialPatch(official)(Connection);
       door.install(Object.getPrototypeOf((Connection as { prototype: object }).prototype) as never);
     },
   };
@@ -172,6 +182,8 @@ describe('mysql2 capture beside the official instrumentation', () => {
       expect(calls[3]).toMatchObject({ statement: 'SELECT id, paid_at FROM orders ORDER BY id', response: EXPECTED_ROWS });
       expect(calls[4]).toMatchObject({ statement: 'SELECT id, paid_at FROM orders WHERE id = ?', params: [1], response: EXPECTED_ROWS });
       expect(calls[5]).toMatchObject({ statement: 'INSERT INTO refunds (token) VALUES (?)', params: ['[REDACTED]'], sideEffect: 'true', response: { header: HEADER } });
+      // The span's statement is as written: values go only into the door's redacted request.
+      expect(calls.map((call) => call.text)).toEqual(calls.map((call) => call.statement));
       expect(calls[6]).toMatchObject({
         statement: 'SELECT * FROM FAIL',
         response: { error: { name: 'Error', message: "Table 'shop.fail' doesn't exist", code: 'ER_NO_SUCH_TABLE', errno: 1146, sqlState: '42S02', sqlMessage: "Table 'shop.fail' doesn't exist", sql: true } },
@@ -182,7 +194,7 @@ describe('mysql2 capture beside the official instrumentation', () => {
   it('keeps recording when the official patch runs again over the door (it unwraps only its own shimmer wrapper)', async () => {
     const { Connection } = connectionClass();
     orders['the door inside the official wrapper'](Connection);
-    connectionFilePatch(official)(Connection);
+    officialPatch(official)(Connection);
     await callEveryWay(new Connection());
     expect((await recorded()).map((call) => call.statement)).toHaveLength(7);
   });
