@@ -186,22 +186,35 @@ class QueryOutcome {
     };
   }
 
-  /** A query run without a callback: 'fields' opens a result set, 'result' brings a row or a write's OK packet. */
+  /**
+   * A query run without a callback: 'fields' opens a result set, 'result' brings a row or a
+   * write's OK packet, 'error' or 'end' closes. Read as the command emits them, not with listeners:
+   * an 'error' listener would keep an error the app does not listen for from being thrown.
+   */
   listen(command: EventEmitter | MysqlCommandLike): void {
     const sets: Array<{ fields: unknown; rows: unknown[]; header?: unknown }> = [];
-    command.on('fields', (fields: unknown) => void sets.push({ fields, rows: [] }));
-    command.on('result', (row: unknown) => {
-      if (sets.length === 0) sets.push({ fields: undefined, rows: [] });
-      const set = sets.at(-1)!;
-      if (set.fields === undefined && !Array.isArray(row) && row !== null && typeof row === 'object' && 'affectedRows' in row) set.header = row;
-      else set.rows.push(row);
-    });
-    command.once('error', (error: Error) => this.finish(error, undefined, undefined));
-    command.once('end', () => {
-      const value = (set: (typeof sets)[number]): unknown => set.header ?? set.rows;
-      if (sets.length === 1) this.finish(null, value(sets[0]!), sets[0]!.fields);
-      else this.finish(null, sets.map(value), sets.map((set) => set.fields));
-    });
+    const seen = (event: string | symbol, args: unknown[]): void => {
+      if (event === 'fields') {
+        sets.push({ fields: args[0], rows: [] });
+      } else if (event === 'result') {
+        if (sets.length === 0) sets.push({ fields: undefined, rows: [] });
+        const set = sets.at(-1)!;
+        const row = args[0];
+        if (set.fields === undefined && !Array.isArray(row) && row !== null && typeof row === 'object' && 'affectedRows' in row) set.header = row;
+        else set.rows.push(row);
+      } else if (event === 'error') {
+        this.finish(args[0] as Error, undefined, undefined);
+      } else if (event === 'end') {
+        const value = (set: (typeof sets)[number]): unknown => set.header ?? set.rows;
+        if (sets.length === 1) this.finish(null, value(sets[0]!), sets[0]!.fields);
+        else this.finish(null, sets.map(value), sets.map((set) => set.fields));
+      }
+    };
+    const emit = command.emit;
+    command.emit = function observedEmit(this: EventEmitter, event: string | symbol, ...args: unknown[]): boolean {
+      seen(event, args);
+      return emit.call(this, event, ...args);
+    };
   }
 
   private finish(error: Error | null | undefined, rows: unknown, fields: unknown): void {

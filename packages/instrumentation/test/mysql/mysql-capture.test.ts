@@ -199,6 +199,15 @@ describe('mysql2 capture beside the official instrumentation', () => {
     expect((await recorded()).map((call) => call.statement)).toHaveLength(7);
   });
 
+  it('reads a command without a callback by its events, with no listener of its own (an unheard error still throws)', () => {
+    const { Connection } = connectionClass();
+    orders['the door outside the official wrapper'](Connection);
+    const command = new Connection().query('SELECT id FROM orders WHERE id > ?', [0]) as EventEmitter;
+    expect(command.listenerCount('error')).toBe(0);
+    expect(command.listenerCount('end')).toBe(0);
+    command.on('error', () => undefined);
+  });
+
   it('passes calls through, unrecorded, once disabled, wherever its wrapper is', async () => {
     for (const patch of Object.values(orders)) {
       const { Connection } = connectionClass();
