@@ -14,6 +14,18 @@ export class MysqlPlaybackUnsupportedError extends TracetapeError {
   }
 }
 
+/** A recorded query whose outcome the recording does not hold: it was still running when the recording was saved. */
+export class MysqlRecordingIncompleteError extends TracetapeError {
+  constructor(entry: TapeEntry) {
+    const { method, url } = entry.request.normalized;
+    super(
+      'TRACETAPE_RESPONSE_INCOMPLETE',
+      `tracetape: step ${entry.step} (${method} ${url}) was recorded without its outcome: the query was still running when the recording was saved ` +
+        '(a query read by its events whose rows took longer than capture waits). Record the run again, letting the query finish, or give it a callback.',
+    );
+  }
+}
+
 type Method = (this: MysqlConnectionLike, ...args: unknown[]) => unknown;
 
 /**
@@ -147,7 +159,8 @@ export class MysqlPlayback {
     const answered = entry;
     void this.order.turn(answered.step).then(() => {
       this.order.markAnswered(answered.step);
-      deliver(command, outcomeOf(answered.response, sql));
+      const { response } = answered;
+      deliver(command, response.complete && response.body ? outcomeOf(response, sql) : { error: new MysqlRecordingIncompleteError(answered) });
     });
   }
 }

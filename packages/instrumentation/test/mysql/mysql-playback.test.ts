@@ -64,6 +64,10 @@ const tape: Tape = {
     entry({ statement: 'COMMIT', params: [] }, resultResponse(readResult({ ...HEADER, affectedRows: 0 }, undefined), redactor)),
     entry({ statement: 'INSERT INTO refunds (id) VALUES (1)', params: [] }, errorResponse(DUPLICATE, redactor)),
     selectOrder(5),
+    entry(
+      { statement: 'SELECT id, paid_at FROM orders', params: [] },
+      { status: 0, statusText: '', headers: [], complete: false, error: 'the response was still being read when the recording was saved' },
+    ),
   ],
 };
 
@@ -156,6 +160,14 @@ describe('mysql2 playback', () => {
     // The next recorded query is still answered.
     const [rows] = await connection.query('SELECT id, paid_at FROM orders WHERE id = ?', [5]);
     expect(rows).toEqual([{ ...ORDER, id: 5 }]);
+    await connection.end();
+  });
+
+  it('fails a query recorded without its outcome, saying why and what to do', async () => {
+    const connection = await mysqlPromise.createConnection(CONFIG);
+    const failure = (await connection.query('SELECT id, paid_at FROM orders').catch((error: unknown) => error)) as Error & { code: string };
+    expect(failure.code).toBe('TRACETAPE_RESPONSE_INCOMPLETE');
+    expect(failure.message).toContain('Record the run again');
     await connection.end();
   });
 
