@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { Span, Tracer } from '@opentelemetry/api';
+import { SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
 import { requestKey, type RecordedResponse, type Redactor } from '@tracetape/core';
@@ -57,7 +57,10 @@ export class MysqlCapture {
       if (read && outcome) {
         // Without a callback the outcome comes as events of the command query() returns.
         if (read.callbackIndex === undefined && !read.command && isEmitter(result)) outcome.listen(result);
-        if (span?.isRecording()) capture.record(span, read, this.config, outcome.response);
+        if (span?.isRecording()) {
+          capture.record(span, read, this.config, outcome.response);
+          if (outcome.readsEvents) endWhenDone(span, outcome);
+        }
       }
       return result;
     };
@@ -167,6 +170,10 @@ class QueryOutcome {
   private resolve!: (response: RecordedResponse) => void;
   private reject!: (error: unknown) => void;
   private finished = false;
+  /** The query has no callback: its outcome is read from the command's events. */
+  readsEvents = false;
+  /** Called once the outcome is known, with the query's error if it failed. */
+  onFinish: ((error: Error | undefined) => void) | undefined;
 
   constructor(private readonly redactor: Redactor) {
     this.response = new Promise((resolve, reject) => {
@@ -192,6 +199,7 @@ class QueryOutcome {
    * an 'error' listener would keep an error the app does not listen for from being thrown.
    */
   listen(command: EventEmitter | MysqlCommandLike): void {
+    this.readsEvents = true;
     const sets: Array<{ fields: unknown; rows: unknown[]; header?: unknown }> = [];
     const seen = (event: string | symbol, args: unknown[]): void => {
       if (event === 'fields') {
@@ -220,12 +228,28 @@ class QueryOutcome {
   private finish(error: Error | null | undefined, rows: unknown, fields: unknown): void {
     if (this.finished) return;
     this.finished = true;
+    this.onFinish?.(error ?? undefined);
     try {
       this.resolve(error ? errorResponse(error, this.redactor) : resultResponse(readResult(rows, fields), this.redactor));
     } catch (failure) {
       this.reject(failure);
     }
   }
+}
+
+/**
+ * Ends the official span of a query read by its events, if the official instrumentation has not:
+ * it ends its span at the command's first row or error, but given `query(sql, values)` with no
+ * callback it listens to nothing and never ends it, and the query would not be recorded. Checked
+ * a turn after the command ended, so an instrumentation that does end it goes first.
+ */
+function endWhenDone(span: Span, outcome: QueryOutcome): void {
+  outcome.onFinish = (error) =>
+    setImmediate(() => {
+      if (!span.isRecording()) return;
+      if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      span.end();
+    });
 }
 
 function isEmitter(value: unknown): value is EventEmitter {
