@@ -1,4 +1,5 @@
-import { SpanStatusCode, type Context } from '@opentelemetry/api';
+import { SpanStatusCode, type Context, type HrTime } from '@opentelemetry/api';
+import { addHrTimes, hrTime } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Redactor } from '@tracetape/core';
 import type { CaptureRegistry } from './capture-registry.js';
@@ -37,7 +38,17 @@ export class CaptureSpanProcessor implements SpanProcessor {
     this.redactor = options.redactor;
   }
 
+  /**
+   * When each span started, on the high-resolution clock. The SDK starts a span at Date.now(), a
+   * whole millisecond, and a fast server (Redis, a local database) answers several calls within
+   * one: the tape, ordered by start time, could not tell their order (two INCRs of one key would
+   * swap replies), nor replay tell which of two calls finished first (CompletionOrder). A captured
+   * call's span goes out with this start instead; its duration is already measured on this clock.
+   */
+  private readonly starts = new WeakMap<object, HrTime>();
+
   onStart(span: Span, parentContext: Context): void {
+    this.starts.set(span, hrTime());
     this.next.onStart(span, parentContext);
   }
 
@@ -80,7 +91,9 @@ export class CaptureSpanProcessor implements SpanProcessor {
     const capture = this.waiting.get(span);
     if (!capture) return;
     this.waiting.delete(span);
-    this.next.onEnd(this.redacted(spanWithAttributes(span, capture.toAttributes())));
+    const start = this.starts.get(span);
+    const captured = spanWithAttributes(span, capture.toAttributes());
+    this.next.onEnd(this.redacted(start ? withStart(captured, start) : captured));
   }
 
   private redactText(text: string): string {
@@ -90,4 +103,17 @@ export class CaptureSpanProcessor implements SpanProcessor {
   private redacted(span: ReadableSpan): ReadableSpan {
     return this.redactor ? redactSpan(span, this.redactor) : span;
   }
+}
+
+/** The span with its start (and so its end, the duration kept) moved to `start`. */
+function withStart(span: ReadableSpan, start: HrTime): ReadableSpan {
+  const end = addHrTimes(start, span.duration);
+  return new Proxy(span, {
+    get(target, property) {
+      if (property === 'startTime') return start;
+      if (property === 'endTime') return end;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

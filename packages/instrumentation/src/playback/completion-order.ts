@@ -20,7 +20,7 @@ export class CompletionOrder {
     private readonly maxWaitMs = DEFAULT_MAX_WAIT_MS,
   ) {
     const spans = entries.map((entry) => {
-      const start = Date.parse(entry.startTime);
+      const start = preciseMs(entry.startTime);
       return { step: entry.step, start, end: start + entry.durationMs };
     });
     for (const span of spans) {
@@ -56,4 +56,10 @@ export class CompletionOrder {
       for (const check of [...this.waiters]) check();
     });
   }
+}
+
+/** Milliseconds since the epoch, with the sub-millisecond digits (capture records nanoseconds) that Date.parse drops. */
+function preciseMs(iso: string): number {
+  const beyondMillis = /\.\d{3}(\d+)/.exec(iso)?.[1];
+  return Date.parse(iso) + (beyondMillis ? Number(`0.${beyondMillis}`) : 0);
 }
