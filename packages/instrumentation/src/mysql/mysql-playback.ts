@@ -5,7 +5,7 @@ import type { CompletionOrder } from '../playback/completion-order.js';
 import { pauseBeforeStep } from '../playback/step-breakpoint.js';
 import type { PlaybackOptions } from '../types.js';
 import { callbackValues, mysqlKeyRules, outcomeOf, readQueryArgs, targetOf, type MysqlOutcome, type QueryArgs } from './mysql-call.js';
-import type { MysqlCallback, MysqlCommandLike, MysqlConnectionClass, MysqlConnectionConfigClass, MysqlConnectionLike } from './mysql-types.js';
+import type { MysqlCallback, MysqlCommandLike, MysqlConnectionClass, MysqlConnectionLike } from './mysql-types.js';
 
 /** A mysql2 command the door cannot answer from a tape. */
 export class MysqlPlaybackUnsupportedError extends TracetapeError {
@@ -28,6 +28,9 @@ export class MysqlRecordingIncompleteError extends TracetapeError {
 
 type Method = (this: MysqlConnectionLike, ...args: unknown[]) => unknown;
 
+/** The ConnectionConfig settings a replay decides: where the bytes go, and how long to wait for a server. */
+const SILENCED = ['stream', 'connectTimeout'] as const;
+
 /**
  * Playback for `mysql2`. Its own Connection, Pool and promise classes run as they are; only what
  * would reach the server is replaced. Every connection gets a stream that goes nowhere (no socket
@@ -46,17 +49,33 @@ export class MysqlPlayback {
   ) {}
 
   /**
-   * mysql2's ConnectionConfig, made to give every connection a silent stream in place of a socket,
-   * and no connect timeout (there is nothing to wait for). Every way to a connection goes through
-   * it: createConnection, pools, pool clusters, both APIs.
+   * Makes every connection configured through this ConnectionConfig prototype get a silent stream
+   * in place of a socket, and no connect timeout (there is nothing to wait for). Every way to a
+   * connection reads them from a ConnectionConfig: createConnection, pools (whose connections copy
+   * the pool's config), pool clusters, both APIs. Accessors on the prototype, so that they hold for
+   * configs made while they are there whatever the app passed (its own `stream` would reach the
+   * network), and can be taken off again; a server-side connection (mysql2's createServer) keeps
+   * its socket. Returns the undo.
    */
-  connectionConfig(Original: MysqlConnectionConfigClass, enabled: () => boolean): MysqlConnectionConfigClass {
-    return class ConnectionConfig extends Original {
-      constructor(options: unknown) {
-        super(options);
-        if (!enabled() || this.isServer) return;
-        this.stream = () => new SilentStream();
-        this.connectTimeout = 0;
+  silenceConnections(configPrototype: object): () => void {
+    const saved = SILENCED.map((name) => [name, Object.getOwnPropertyDescriptor(configPrototype, name)] as const);
+    for (const name of SILENCED) {
+      const given = Symbol.for(`tracetape.mysql.config.${name}`);
+      const silent = name === 'stream' ? () => new SilentStream() : 0;
+      Object.defineProperty(configPrototype, name, {
+        configurable: true,
+        get(this: Record<string | symbol, unknown>) {
+          return this.isServer ? this[given] : silent;
+        },
+        set(this: Record<string | symbol, unknown>, value: unknown) {
+          this[given] = value;
+        },
+      });
+    }
+    return () => {
+      for (const [name, descriptor] of saved) {
+        if (descriptor) Object.defineProperty(configPrototype, name, descriptor);
+        else delete (configPrototype as Record<string, unknown>)[name];
       }
     };
   }
