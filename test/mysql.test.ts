@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import mysql2 from 'mysql2';
 import mysql from 'mysql2/promise';
+import { replayTape } from '@tracetape/replay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, queryRows, recordedTraceId, tempDir, tracetape } from './support/cli.js';
 import { startMariaDb, type MariaDbServer, type SqlDatabase } from './support/databases.js';
@@ -40,7 +42,8 @@ beforeAll(async () => {
       ('grace', 5.00, '2026-11-29 08:30:00', '{"tier":"basic"}', NULL),
       ('linus', 7.50, NULL, NULL, NULL)`,
   );
-  env = { TRACETAPE_DIR: path.join(store.dir, 'store'), DATABASE_URL: database.url, PAYMENT_TOKEN, TZ: 'UTC' };
+  // A body path redacts a value by position in every query: the amount, here, beside the token the patterns catch.
+  env = { TRACETAPE_DIR: path.join(store.dir, 'store'), DATABASE_URL: database.url, PAYMENT_TOKEN, TRACETAPE_REDACT_BODY_PATHS: '$.params[1]', TZ: 'UTC' };
   const recorded = await tracetape(['record', '--', process.execPath, APP], env);
   expect(recorded.code, recorded.stderr).toBe(0);
   traceId = recordedTraceId(recorded.stderr);
@@ -105,7 +108,7 @@ describe('MySQL / MariaDB through mysql2', () => {
       env,
     );
     const body = JSON.parse((JSON.parse(insert!.request) as { normalized: { body: { data: string } } }).normalized.body.data) as { params: unknown[] };
-    expect(body.params).toEqual([1, '19.99', '[REDACTED]']);
+    expect(body.params).toEqual([1, '[REDACTED]', '[REDACTED]']);
     // The official span's statement is as written: the values are not formatted into it.
     const [span] = await queryRows<{ text: string }>(
       "SELECT SpanAttributes['db.query.text'] AS text FROM otel_traces WHERE text LIKE '%INSERT INTO refunds (order_id%'",
@@ -114,6 +117,30 @@ describe('MySQL / MariaDB through mysql2', () => {
     expect(span!.text).toBe('INSERT INTO refunds (order_id, amount, payment_token) VALUES (?, ?, ?)');
     expect(everything).not.toContain(server.password);
     expect(everything).not.toContain(PAYMENT_TOKEN);
+  });
+
+  it('replays inside a test, from a fixture, with the mysql2 module handed to replayTape', async () => {
+    const fixtures = path.join(store.dir, 'fixtures');
+    const frozen = await tracetape(['fixture', traceId, '-o', fixtures], env);
+    expect(frozen.code, frozen.stderr).toBe(0);
+    const [file] = fs.readdirSync(fixtures).filter((name) => name.endsWith('.tape.json'));
+    const connectionsBefore = await server.connectionCount();
+    // The app's first query, made by test code through the promise API: answered from the fixture, as the app saw it.
+    const { result } = await replayTape(
+      path.join(fixtures, file!),
+      async () => {
+        const pool = mysql.createPool({ uri: database.url });
+        const [rows] = await pool.query('SELECT id, customer, total, paid_at, meta, receipt\n  FROM orders\n  WHERE customer = ?', ['ada']);
+        await pool.end();
+        return (rows as Array<{ total: string; paid_at: Date; meta: unknown; receipt: Buffer }>)[0]!;
+      },
+      { clients: { mysql2 } },
+    );
+    expect(result.total).toBe('19.99');
+    expect(result.paid_at).toEqual(new Date('2026-11-30T10:00:00.123Z'));
+    expect(result.meta).toEqual({ tier: 'gold', tags: ['vip'] });
+    expect(result.receipt).toEqual(Buffer.from([0x00, 0xff, 0x10]));
+    expect(await server.connectionCount()).toBe(connectionsBefore);
   });
 
   it('replays the same with the server stopped', async () => {
