@@ -56,6 +56,7 @@ const tape: Tape = {
   entries: [
     selectOrder(1),
     selectOrder(1),
+    selectOrder(1),
     selectOrder(2),
     selectOrder(3),
     selectOrder(4),
@@ -64,6 +65,7 @@ const tape: Tape = {
     entry({ statement: 'COMMIT', params: [] }, resultResponse(readResult({ ...HEADER, affectedRows: 0 }, undefined), redactor)),
     entry({ statement: 'INSERT INTO refunds (id) VALUES (1)', params: [] }, errorResponse(DUPLICATE, redactor)),
     selectOrder(5),
+    entry({ statement: 'SELECT id, paid_at FROM orders WHERE id = :id', params: { id: 6 } }, rowsOf(6)),
     entry(
       { statement: 'SELECT id, paid_at FROM orders', params: [] },
       { status: 0, statusText: '', headers: [], complete: false, error: 'the response was still being read when the recording was saved' },
@@ -123,6 +125,11 @@ describe('mysql2 playback', () => {
         .on('end', resolve),
     );
     expect(events).toEqual(['fields 2', ORDER]);
+
+    // As a stream: mysql2's own, built on those events.
+    const streamed: unknown[] = [];
+    for await (const row of connection.query('SELECT id, paid_at FROM orders WHERE id = ?', [1]).stream()) streamed.push(row);
+    expect(streamed).toEqual([ORDER]);
     connection.destroy();
   });
 
@@ -161,6 +168,16 @@ describe('mysql2 playback', () => {
     const [rows] = await connection.query('SELECT id, paid_at FROM orders WHERE id = ?', [5]);
     expect(rows).toEqual([{ ...ORDER, id: 5 }]);
     await connection.end();
+  });
+
+  it('keys named placeholders by name, and formats the command as mysql2 does', async () => {
+    const connection = mysql.createConnection({ ...CONFIG, namedPlaceholders: true });
+    const { rows, sql } = await new Promise<{ rows: unknown; sql: string }>((resolve, reject) => {
+      const command = connection.query('SELECT id, paid_at FROM orders WHERE id = :id', { id: 6 }, (error, rows) => (error ? reject(error) : resolve({ rows, sql: command.sql })));
+    });
+    expect(rows).toEqual([{ ...ORDER, id: 6 }]);
+    expect(sql).toBe('SELECT id, paid_at FROM orders WHERE id = 6');
+    connection.destroy();
   });
 
   it('fails a query recorded without its outcome, saying why and what to do', async () => {
