@@ -55,11 +55,15 @@ export class MysqlCapture {
         () => original.apply(this, args),
       );
       if (read && outcome) {
-        // Without a callback the outcome comes as events of the command query() returns.
-        if (read.callbackIndex === undefined && !read.command && isEmitter(result)) outcome.listen(result);
-        if (span?.isRecording()) {
-          capture.record(span, read, this.config, outcome.response);
-          if (outcome.readsEvents) endWhenDone(span, outcome);
+        try {
+          // Without a callback the outcome comes as events of the command query() returns.
+          if (read.callbackIndex === undefined && !read.command && isEmitter(result)) outcome.listen(result);
+          if (span?.isRecording()) {
+            capture.record(span, read, this.config, outcome.response);
+            if (outcome.readsEvents) endWhenDone(span, outcome);
+          }
+        } catch {
+          // The query is on its way: a recording that fails must not fail it.
         }
       }
       return result;
