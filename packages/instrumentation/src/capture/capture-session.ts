@@ -9,6 +9,7 @@ import { ChannelTraffic } from '../http/channel-traffic.js';
 import { attachHttpCapture } from '../http/http-capture.js';
 import { MysqlCapture } from '../mysql/mysql-capture.js';
 import { PostgresCapture } from '../postgres/postgres-capture.js';
+import { redisCaptureInstrumentations } from '../redis/redis-capture.js';
 import type { CaptureOptions } from '../types.js';
 
 /** Capture mode for this process: reads every door's calls (HTTP, databases) and puts payloads on spans. */
@@ -33,7 +34,11 @@ export class CaptureSession {
   instrumentations(): Instrumentation[] {
     const postgres = new PostgresCapture(this.registry, this.redactor);
     const mysql = new MysqlCapture(this.registry, this.redactor);
-    return [new PgInstrumentation({ requestHook: postgres.requestHook, responseHook: postgres.responseHook }), ...mysql.instrumentations()];
+    return [
+      new PgInstrumentation({ requestHook: postgres.requestHook, responseHook: postgres.responseHook }),
+      ...mysql.instrumentations(),
+      ...redisCaptureInstrumentations(this.registry, this.redactor),
+    ];
   }
 
   /** The processor to put in front of the exporting processor. */

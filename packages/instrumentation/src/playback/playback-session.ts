@@ -6,6 +6,7 @@ import { MysqlInstrumentation } from '../mysql/mysql-instrumentation.js';
 import { MysqlPlayback } from '../mysql/mysql-playback.js';
 import { PostgresInstrumentation } from '../postgres/postgres-instrumentation.js';
 import { PostgresPlayback } from '../postgres/postgres-playback.js';
+import { redisPlaybackInstrumentation } from '../redis/redis-playback.js';
 import { CompletionOrder } from './completion-order.js';
 import { acquirePlaybackLock } from './playback-lock.js';
 import { attachSocketGuard } from './socket-guard.js';
@@ -55,6 +56,7 @@ export class PlaybackSession {
     return [
       new PostgresInstrumentation(new PostgresPlayback(this.matcher, this.order, redactor, this.options)),
       new MysqlInstrumentation(new MysqlPlayback(this.matcher, this.order, redactor, this.options)),
+      redisPlaybackInstrumentation(this.matcher, this.order, redactor, this.options),
     ];
   }
 
