@@ -1,5 +1,5 @@
 import type { TapeEntry } from '@tracetape/core';
-import { namedError, RedisPlaybackUnsupportedError, type RedisAnswers } from './redis-answers.js';
+import { namedError, RedisPlaybackUnsupportedError, STREAMING_ADVICE, type RedisAnswers } from './redis-answers.js';
 import { redisCall, redisTarget, type RecordedRedisError } from './redis-call.js';
 import type { IORedisClient, IORedisCommand, IORedisModule, IORedisPrototype, IORedisRespErrors } from './redis-types.js';
 import { decodeRedisValue } from './redis-value.js';
@@ -98,7 +98,7 @@ export class IORedisPlayback {
       const name = command.name.toLowerCase();
       const streaming = STREAMING.get(name);
       if (streaming) {
-        command.reject(new RedisPlaybackUnsupportedError(streaming, 'Replay the code that reads from a subscription against a live Redis.'));
+        command.reject(new RedisPlaybackUnsupportedError(streaming, STREAMING_ADVICE));
         return command.promise;
       }
       if (name === 'quit') {
@@ -154,7 +154,7 @@ function unsupportedConnection(client: IORedisClient): Error | undefined {
     return new RedisPlaybackUnsupportedError('an ioredis connection through Redis Sentinel', 'Record and replay with a direct connection (host and port).');
   }
   if (client.options.monitor) {
-    return new RedisPlaybackUnsupportedError('ioredis monitor()', 'Replay the code that reads from MONITOR against a live Redis.');
+    return new RedisPlaybackUnsupportedError('ioredis monitor() (the commands it streams are not recorded)', STREAMING_ADVICE);
   }
   if (client.options.Connector) {
     return new RedisPlaybackUnsupportedError('an ioredis connection made by a custom Connector', 'Record and replay with the standard connection (host and port).');

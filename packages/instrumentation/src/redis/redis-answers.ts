@@ -4,12 +4,15 @@ import { pauseBeforeStep } from '../playback/step-breakpoint.js';
 import type { PlaybackOptions } from '../types.js';
 import { recordedOutcome, redisKeyRules, type RecordedOutcome, type RedisCall } from './redis-call.js';
 
+/** What to do about a subscription or MONITOR in a replayed run. */
+export const STREAMING_ADVICE = 'A replay answers commands, not what the server pushes afterwards: keep the subscriber out of the replayed run.';
+
 /** A Redis feature a replay cannot answer from a tape: the command was not sent, and the app hears why. */
 export class RedisPlaybackUnsupportedError extends TracetapeError {
   constructor(what: string, instead: string) {
     super(
       'TRACETAPE_PLAYBACK_UNSUPPORTED',
-      `tracetape cannot replay ${what}: nothing was sent to Redis. ${instead} Or keep the Redis host live in the replay (--live-host host:port).`,
+      `tracetape cannot replay ${what}: nothing was sent to Redis. ${instead}`,
     );
     this.name = 'RedisPlaybackUnsupportedError';
   }

@@ -1,6 +1,6 @@
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import { TRACER_NAME } from '../tracer-name.js';
-import { RedisPlaybackUnsupportedError } from './redis-answers.js';
+import { RedisPlaybackUnsupportedError, STREAMING_ADVICE } from './redis-answers.js';
 import type { IORedisPlayback } from './ioredis-playback.js';
 import type { NodeRedisPlayback } from './node-redis-playback.js';
 import { IOREDIS_MAJOR, IOREDIS_VERSIONS, NODE_REDIS_MAJOR, NODE_REDIS_VERSIONS, supportedVersion } from './redis-versions.js';
@@ -10,7 +10,6 @@ import { commonJsExports, type IORedisModule, type IORedisRespErrors, type NodeR
 type Prototype = Record<string | symbol, unknown>;
 
 const UNPATCHED = 'in this replay its commands are neither answered from the tape nor sent, and its connection is refused.';
-const SUBSCRIBE_INSTEAD = 'Replay the code that reads from a subscription against a live Redis.';
 
 /**
  * Puts the Redis door's playback into `ioredis` and node-redis (`@redis/client`) as the app
@@ -121,9 +120,9 @@ export class RedisPlaybackInstrumentation extends InstrumentationBase {
     this.replace(NODE_REDIS, target, 'reset', playback.reset());
     this.replace(NODE_REDIS, target, 'SELECT', playback.select());
     for (const name of ['SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE']) {
-      this.replace(NODE_REDIS, target, name, playback.unsupportedAsync(`a node-redis ${name} (the messages it receives are not recorded)`, SUBSCRIBE_INSTEAD));
+      this.replace(NODE_REDIS, target, name, playback.unsupportedAsync(`a node-redis ${name} (the messages it receives are not recorded)`, STREAMING_ADVICE));
     }
-    this.replace(NODE_REDIS, target, 'MONITOR', playback.unsupportedAsync('a node-redis MONITOR (the commands it streams are not recorded)', SUBSCRIBE_INSTEAD));
+    this.replace(NODE_REDIS, target, 'MONITOR', playback.unsupportedAsync('a node-redis MONITOR (the commands it streams are not recorded)', STREAMING_ADVICE));
     this.replaceGetter(NODE_REDIS, target, 'isOpen', playback.isOpen());
     this.replaceGetter(NODE_REDIS, target, 'isReady', playback.isReady());
   }
