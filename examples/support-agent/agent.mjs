@@ -4,7 +4,9 @@
 // and draws no random numbers of its own, so a tracetape replay prints the same bytes.
 //
 //   OPENAI_BASE_URL  the chat completions endpoint (e.g. the demo's llm-server.mjs)
-//   SHOP_URL         the shop service (shop-service.mjs)
+//   SHOP_URL         the shop service (shop-service.mjs), or:
+//   DATABASE_URL     orders and refunds in PostgreSQL, with REDIS_URL for the customer's
+//                    session (shop-database.mjs; npm run demo:databases)
 //   AGENT_STREAM=1   stream every model turn (SSE) instead of plain JSON responses
 //   AGENT_MODEL      model name sent to the API (default gpt-4o-mini)
 
@@ -14,10 +16,14 @@ const CUSTOMER_MESSAGE = 'My order 1042 arrived broken (I paid $89.90), I want m
 const MAX_TURNS = 6;
 
 const shopUrl = process.env.SHOP_URL;
-if (!shopUrl) {
-  console.error('agent: set SHOP_URL (start one with: node examples/support-agent/shop-service.mjs)');
+const databaseUrl = process.env.DATABASE_URL;
+if (!shopUrl && !databaseUrl) {
+  console.error('agent: set SHOP_URL (start one with: node examples/support-agent/shop-service.mjs), or DATABASE_URL (see npm run demo:databases)');
   process.exit(2);
 }
+const database = databaseUrl
+  ? (await import('./shop-database.mjs')).openShop({ databaseUrl, redisUrl: process.env.REDIS_URL, customer: 'dana.whitfield' })
+  : undefined;
 const streaming = process.env.AGENT_STREAM === '1';
 const model = process.env.AGENT_MODEL ?? 'gpt-4o-mini';
 
@@ -73,6 +79,7 @@ async function shop(method, path, body) {
 }
 
 function runTool(name, args) {
+  if (database) return database.runTool(name, args);
   if (name === 'lookup_order') return shop('GET', `/orders/${encodeURIComponent(args.order_id)}`);
   if (name === 'issue_refund') {
     const { order_id, amount_cents, reason } = args;
@@ -152,8 +159,14 @@ async function converse() {
   return false;
 }
 
+const session = await database?.openSession();
+if (session) say(`session  · visit ${session.visits}${session.lastRefund ? `, last refund ${session.lastRefund}` : ''}\n`);
 say(`customer › ${CUSTOMER_MESSAGE}\n`);
-if (!(await converse())) {
-  say(`agent gave up after ${MAX_TURNS} model turns\n`);
-  process.exitCode = 1;
+try {
+  if (!(await converse())) {
+    say(`agent gave up after ${MAX_TURNS} model turns\n`);
+    process.exitCode = 1;
+  }
+} finally {
+  await database?.close();
 }

@@ -9,7 +9,7 @@ import type { PgCallback, PgClientLike, PgModule } from './pg-types.js';
 export class PostgresPlaybackUnsupportedError extends Error {
   readonly code = 'TRACETAPE_PLAYBACK_UNSUPPORTED';
   constructor(what: string) {
-    super(`tracetape cannot replay ${what} yet: the query was not sent. Record and replay it with client.query(text, values) instead, or keep this host live (--live-host).`);
+    super(`tracetape cannot replay ${what} yet: the query was not sent. Read the rows with client.query(text, values) in the code you record and replay.`);
     this.name = 'PostgresPlaybackUnsupportedError';
   }
 }
