@@ -1,8 +1,8 @@
-export { CaptureSession } from './capture/capture-session.js';
+export { CaptureSession } from './sessions/capture-session.js';
 export { ChannelTraffic, channelCaptureAvailable } from './http/channel-traffic.js';
 export type { OutboundRequestEvent, OutboundResponseEvent, OutboundTraffic } from './http/outbound-traffic.js';
 export { CaptureSpanProcessor, type CaptureSpanProcessorOptions } from './capture/capture-span-processor.js';
-export { PlaybackSession } from './playback/playback-session.js';
+export { PlaybackSession } from './sessions/playback-session.js';
 export { InboundCapture, type HttpServerHooks } from './inbound/inbound-capture.js';
 export { InboundReplay, type InboundReplayOptions } from './inbound/inbound-replay.js';
 export { InboundReplayError } from './inbound/inbound-errors.js';

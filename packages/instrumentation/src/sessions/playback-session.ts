@@ -7,9 +7,9 @@ import { MysqlPlayback } from '../mysql/mysql-playback.js';
 import { PostgresInstrumentation } from '../postgres/postgres-instrumentation.js';
 import { PostgresPlayback } from '../postgres/postgres-playback.js';
 import { redisPlaybackInstrumentation } from '../redis/redis-playback.js';
-import { CompletionOrder } from './completion-order.js';
-import { acquirePlaybackLock } from './playback-lock.js';
-import { attachSocketGuard } from './socket-guard.js';
+import { CompletionOrder } from '../playback/completion-order.js';
+import { acquirePlaybackLock } from '../playback/playback-lock.js';
+import { attachSocketGuard } from '../playback/socket-guard.js';
 import type { PlaybackOptions } from '../types.js';
 
 /** Playback mode for this process: every door's calls are answered from the tape, or blocked. */
