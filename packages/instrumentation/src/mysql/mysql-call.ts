@@ -1,11 +1,11 @@
 import {
   canonicalJson,
-  type EncodedBody,
   type NormalizedRequest,
   type RecordedResponse,
   type Redactor,
   type RequestKeyRules,
 } from '@tracetape/core';
+import { redactJsonDocument, utf8Body } from '../database/json-document.js';
 import { normalizeStatement, statementVerb } from '../database/sql-statement.js';
 import { decodeValue, encodeValue, type EncodedValue } from '../database/value-codec.js';
 import type { MysqlCommandLike, MysqlConfigLike } from './mysql-types.js';
@@ -101,7 +101,7 @@ export function targetOf(config: MysqlConfigLike | undefined): string {
  */
 export function mysqlKeyRules(target: string): RequestKeyRules<MysqlCall, MysqlCall, NormalizedRequest> {
   return {
-    redact: (call, redactor) => redactJson(call, redactor),
+    redact: (call, redactor) => redactJsonDocument(call, redactor),
     // query or execute, rowsAsArray, nestTables: they change how the answer is read, not the question.
     normalize: (call) => {
       const body = { statement: normalizeStatement(call.statement), params: call.params };
@@ -254,14 +254,4 @@ function rebuildSet(stored: StoredSet): ResultSet {
   const set: ResultSet = { rows: stored.rows.map(decodeValue) };
   if (stored.fields) set.fields = stored.fields.map((field) => Object.assign(new ColumnDefinition(), decodeValue(field) as object));
   return set;
-}
-
-function redactJson(call: MysqlCall, redactor: Redactor): MysqlCall {
-  const text = JSON.stringify(call);
-  const redacted = redactor.body(Buffer.from(text, 'utf8'), 'application/json');
-  return JSON.parse(Buffer.from(redacted).toString('utf8')) as MysqlCall;
-}
-
-function utf8Body(data: string): EncodedBody {
-  return { encoding: 'utf8', data, size: Buffer.byteLength(data, 'utf8') };
 }

@@ -1,11 +1,11 @@
 import {
   canonicalJson,
-  type EncodedBody,
   type NormalizedRequest,
   type RecordedResponse,
   type Redactor,
   type RequestKeyRules,
 } from '@tracetape/core';
+import { redactJsonDocument, utf8Body } from '../database/json-document.js';
 import { normalizeStatement, statementVerb } from '../database/sql-statement.js';
 import { decodeValue, encodeValue, type EncodedValue } from '../database/value-codec.js';
 import type { PgCallback, PgClientLike, PgModule, PgResultLike } from './pg-types.js';
@@ -70,7 +70,7 @@ export function targetOf(client: PgClientLike): string {
  */
 export function postgresKeyRules(target: string): RequestKeyRules<PostgresCall, PostgresCall, NormalizedRequest> {
   return {
-    redact: (call, redactor) => redactJson(call, redactor),
+    redact: (call, redactor) => redactJsonDocument(call, redactor),
     normalize: (call) => {
       // rowMode changes the shape of the answer, not the question: the recorded result carries it.
       const body: Record<string, unknown> = { statement: normalizeStatement(call.statement), params: call.params };
@@ -149,14 +149,4 @@ export function deliver(outcome: { error: Error } | { result: unknown }, callbac
     return undefined;
   }
   return 'error' in outcome ? Promise.reject(outcome.error) : Promise.resolve(outcome.result);
-}
-
-function redactJson(call: PostgresCall, redactor: Redactor): PostgresCall {
-  const text = JSON.stringify(call);
-  const redacted = redactor.body(Buffer.from(text, 'utf8'), 'application/json');
-  return JSON.parse(Buffer.from(redacted).toString('utf8')) as PostgresCall;
-}
-
-function utf8Body(data: string): EncodedBody {
-  return { encoding: 'utf8', data, size: Buffer.byteLength(data, 'utf8') };
 }

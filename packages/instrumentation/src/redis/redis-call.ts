@@ -1,11 +1,11 @@
 import {
   canonicalJson,
-  type EncodedBody,
   type NormalizedRequest,
   type RecordedResponse,
   type Redactor,
   type RequestKeyRules,
 } from '@tracetape/core';
+import { redactJsonDocument, utf8Body } from '../database/json-document.js';
 import type { EncodedValue } from '../database/value-codec.js';
 import { withoutCredentials } from './redis-commands.js';
 import { encodeRedisValue, errorName, type StoredRedisError } from './redis-value.js';
@@ -36,7 +36,7 @@ export function redisTarget(host: string, port: number | undefined, db: number):
  */
 export function redisKeyRules(target: string): RequestKeyRules<RedisCall, RedisCall, NormalizedRequest> {
   return {
-    redact: (call, redactor) => ({ command: call.command, args: redactArgs(withoutCredentials(call.command, call.args), redactor) }),
+    redact: (call, redactor) => ({ command: call.command, args: redactJsonDocument({ args: withoutCredentials(call.command, call.args) }, redactor).args }),
     normalize: (call) => ({ method: call.command, url: target, headers: {}, body: utf8Body(canonicalJson({ args: call.args })) }),
   };
 }
@@ -106,14 +106,4 @@ export function recordedOutcome(response: RecordedResponse): RecordedOutcome {
   if (document.error) return { error: document.error };
   if ('reply' in document && response.complete) return { reply: document.reply ?? null };
   return { error: describedError('Error', response.error ?? 'the recording holds no reply for this command (the process ended before it came)') };
-}
-
-function redactArgs(args: EncodedValue[], redactor: Redactor): EncodedValue[] {
-  const text = JSON.stringify({ args });
-  const redacted = redactor.body(Buffer.from(text, 'utf8'), 'application/json');
-  return (JSON.parse(Buffer.from(redacted).toString('utf8')) as { args: EncodedValue[] }).args;
-}
-
-function utf8Body(data: string): EncodedBody {
-  return { encoding: 'utf8', data, size: Buffer.byteLength(data, 'utf8') };
 }
