@@ -5,6 +5,7 @@ import {
   type Redactor,
   type RequestKeyRules,
 } from '@tracetape/core';
+import { databaseErrorResponse } from '../database/error-response.js';
 import { redactJsonDocument, utf8Body } from '../database/json-document.js';
 import { normalizeStatement, statementVerb } from '../database/sql-statement.js';
 import { decodeValue, encodeValue, type EncodedValue } from '../database/value-codec.js';
@@ -208,22 +209,11 @@ export function resultResponse(stored: StoredResult, redactor: Redactor): Record
 /** Fields of a mysql2 error worth keeping, in the order mysql2 sets them: what the app may branch on. */
 const ERROR_FIELDS = ['code', 'errno', 'sqlState', 'sqlMessage', 'fatal'] as const;
 
-/** A failed query as the tape keeps it: status 0, the error's message and fields, redacted. */
+/** A failed query as the tape keeps it, with mysql2's error fields. */
 export function errorResponse(error: unknown, redactor: Redactor): RecordedResponse {
-  const source = (error ?? {}) as Record<string, unknown>;
-  const message = error instanceof Error ? error.message : String(error);
-  const stored: Record<string, unknown> = { name: error instanceof Error ? error.name : 'Error', message };
-  for (const field of ERROR_FIELDS) if (source[field] !== undefined) stored[field] = source[field];
   // The formatted statement holds the values: it is not stored, a replay formats it again.
-  if (typeof source.sql === 'string') stored.sql = true;
-  return {
-    status: 0,
-    statusText: typeof source.code === 'string' ? source.code : '',
-    headers: [],
-    body: redactor.encodedBody(utf8Body(JSON.stringify({ error: stored })), 'application/json'),
-    complete: true,
-    error: redactor.text(message),
-  };
+  const hadSql = typeof (error as { sql?: unknown } | null)?.sql === 'string';
+  return databaseErrorResponse(error, ERROR_FIELDS, redactor, hadSql ? { sql: true } : {});
 }
 
 export type MysqlOutcome = { error: Error } | { result: MysqlResult };

@@ -5,6 +5,7 @@ import {
   type Redactor,
   type RequestKeyRules,
 } from '@tracetape/core';
+import { databaseErrorResponse } from '../database/error-response.js';
 import { redactJsonDocument, utf8Body } from '../database/json-document.js';
 import { normalizeStatement, statementVerb } from '../database/sql-statement.js';
 import { decodeValue, encodeValue, type EncodedValue } from '../database/value-codec.js';
@@ -105,20 +106,9 @@ export function resultResponse(result: PgResultLike | PgResultLike[], redactor: 
 /** Fields of pg's DatabaseError worth keeping: what the app may branch on (the SQLSTATE first). */
 const ERROR_FIELDS = ['code', 'severity', 'detail', 'hint', 'position', 'schema', 'table', 'column', 'dataType', 'constraint', 'routine'] as const;
 
-/** A failed query as the tape keeps it: status 0, the error's message and fields, redacted. */
+/** A failed query as the tape keeps it, with pg's error fields. */
 export function errorResponse(error: unknown, redactor: Redactor): RecordedResponse {
-  const source = (error ?? {}) as Record<string, unknown>;
-  const message = error instanceof Error ? error.message : String(error);
-  const stored: Record<string, unknown> = { name: error instanceof Error ? error.name : 'Error', message };
-  for (const field of ERROR_FIELDS) if (source[field] !== undefined) stored[field] = source[field];
-  return {
-    status: 0,
-    statusText: typeof source.code === 'string' ? source.code : '',
-    headers: [],
-    body: redactor.encodedBody(utf8Body(JSON.stringify({ error: stored })), 'application/json'),
-    complete: true,
-    error: redactor.text(message),
-  };
+  return databaseErrorResponse(error, ERROR_FIELDS, redactor);
 }
 
 /** What the app gets back in a replay: the recorded result, or the recorded error rebuilt as pg builds it. */
