@@ -2,7 +2,7 @@ import { DEFAULT_PAYLOAD_THRESHOLD_BYTES, offloadPayloads } from './payload-offl
 import { RowBinaryWriter, writePayloadRow, writeSpanRow } from './row-binary.js';
 import { toSpanRow, type SpanRowSource } from './span-rows.js';
 import type { PayloadRow } from './store.js';
-import { WrittenPayloads } from './written-payloads.js';
+import { payloadRowKey, WrittenPayloads } from './written-payloads.js';
 
 /** A batch of spans as the store inserts them: one RowBinary block per table. */
 export interface RowBatch {
@@ -20,7 +20,13 @@ export interface RowBatch {
  */
 export class RowBatchEncoder {
   private readonly handedOut = new WrittenPayloads();
+  /** Payload rows in the batch being built, or in the batch taken last until kept() says. */
   private pending: PayloadRow[] = [];
+  /** Keys of the payload rows already in the batch being built: each goes in once. */
+  private pendingKeys = new Set<string>();
+  private spanCount = 0;
+  /** The batch was handed out by take(): the next add() starts a new one. */
+  private taken = true;
   // Kept from batch to batch: a recording app encodes every second, and fresh buffers of megabytes
   // cost a page fault per page each time.
   private readonly spanRows = new RowBinaryWriter(256 * 1024);
@@ -28,25 +34,58 @@ export class RowBatchEncoder {
 
   constructor(private readonly payloadThresholdBytes = DEFAULT_PAYLOAD_THRESHOLD_BYTES) {}
 
-  /** The batch's blocks are views into this encoder's buffers: valid until the next encode(). */
-  encode(spans: readonly SpanRowSource[]): RowBatch {
-    this.spanRows.reset();
-    this.payloadRows.reset();
-    const payloads: PayloadRow[] = [];
-    for (const span of spans) {
-      const row = toSpanRow(span);
-      for (const payload of offloadPayloads(row, { thresholdBytes: this.payloadThresholdBytes })) payloads.push(payload);
-      writeSpanRow(this.spanRows, row);
-    }
-    const fresh = this.handedOut.unwritten(payloads);
-    for (const payload of fresh) writePayloadRow(this.payloadRows, payload);
-    this.pending = fresh;
-    return { spanRows: spans.length, spans: this.spanRows.view(), payloadRows: fresh.length, payloads: this.payloadRows.view() };
+  /** Spans added since the last take(). */
+  get size(): number {
+    return this.taken ? 0 : this.spanCount;
   }
 
-  /** The batch encode() returned last was kept: its payload rows need not be handed out again. */
+  /**
+   * Encodes spans into the batch being built. Cheap to call with a few spans at a time, so a
+   * recording app can spread the encoding over idle moments instead of pausing for a whole batch.
+   */
+  add(spans: readonly SpanRowSource[]): void {
+    if (this.taken) this.startBatch();
+    for (const span of spans) {
+      const row = toSpanRow(span);
+      const payloads = offloadPayloads(row, { thresholdBytes: this.payloadThresholdBytes });
+      writeSpanRow(this.spanRows, row);
+      for (const payload of this.handedOut.unwritten(payloads)) {
+        const key = payloadRowKey(payload);
+        if (this.pendingKeys.has(key)) continue;
+        this.pendingKeys.add(key);
+        this.pending.push(payload);
+        writePayloadRow(this.payloadRows, payload);
+      }
+    }
+    this.spanCount += spans.length;
+  }
+
+  /** The batch built since the last take(); its blocks are views into this encoder's buffers, valid until the next add(). */
+  take(): RowBatch {
+    if (this.taken) this.startBatch();
+    this.taken = true;
+    return { spanRows: this.spanCount, spans: this.spanRows.view(), payloadRows: this.pending.length, payloads: this.payloadRows.view() };
+  }
+
+  /** The whole batch at once: add() then take(). */
+  encode(spans: readonly SpanRowSource[]): RowBatch {
+    this.add(spans);
+    return this.take();
+  }
+
+  /** The batch take() returned last was kept: its payload rows need not be handed out again. */
   kept(): void {
     this.handedOut.markWritten(this.pending);
     this.pending = [];
+  }
+
+  private startBatch(): void {
+    this.spanRows.reset();
+    this.payloadRows.reset();
+    // A batch taken but never kept was lost: its payload rows are handed out again when needed.
+    this.pending = [];
+    this.pendingKeys = new Set();
+    this.spanCount = 0;
+    this.taken = false;
   }
 }

@@ -1,11 +1,25 @@
 import { TraceFlags, type Context } from '@opentelemetry/api';
-import { ExportResultCode } from '@opentelemetry/core';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 
 /** An exporter that can also write synchronously, for the process 'exit' event where nothing async runs. */
 export interface SyncCapableExporter extends SpanExporter {
   exportSync?(spans: ReadableSpan[]): void;
   shutdownSync?(): void;
+}
+
+/**
+ * An exporter that can build a batch a few spans at a time (stage) and write it later (commit),
+ * both synchronously: the processor then encodes in short slices when the app is idle.
+ */
+export interface StagingExporter extends SyncCapableExporter {
+  stage(spans: readonly ReadableSpan[]): ExportResult;
+  commit(): ExportResult;
+  readonly stagedSpans: number;
+}
+
+export function isStagingExporter(exporter: SyncCapableExporter): exporter is StagingExporter {
+  return typeof (exporter as Partial<StagingExporter>).stage === 'function' && typeof (exporter as Partial<StagingExporter>).commit === 'function';
 }
 
 export interface BufferedExportOptions {
@@ -15,12 +29,26 @@ export interface BufferedExportOptions {
   maxQueueSize?: number;
   /** Told of each span the full queue dropped, so the loss is known per trace. */
   onQueueDrop?: (span: ReadableSpan) => void;
+  /**
+   * With a staging exporter: the longest the app's thread encodes spans in one go while it keeps
+   * up (default 0.25 ms). A backlog of a whole batch is encoded at once, so the queue never grows
+   * without bound under load.
+   */
+  sliceBudgetMs?: number;
 }
+
+// One span at a time between clock checks: a span with a large payload can take 50 µs alone.
+const SPANS_PER_STEP = 1;
 
 /**
  * Batches ended spans like the SDK's BatchSpanProcessor, and can also hand what is left to the
  * exporter synchronously on exit, which the SDK's processor cannot: a script that calls
  * process.exit() right after its last call keeps its spans.
+ *
+ * With a staging exporter (the recording log), spans are encoded as they end, in slices of a
+ * fraction of a millisecond run from setImmediate, and the batch is written once full or after
+ * the delay. Encoding a whole batch at once paused the app for tens of milliseconds: the calls in
+ * flight at that moment were the slowest of the run (BENCHMARKS.md, databases).
  */
 export class BufferedExportProcessor implements SpanProcessor {
   private queue: ReadableSpan[] = [];
@@ -33,6 +61,9 @@ export class BufferedExportProcessor implements SpanProcessor {
   private readonly scheduledDelayMs: number;
   private readonly maxQueueSize: number;
   private readonly onQueueDrop: ((span: ReadableSpan) => void) | undefined;
+  private readonly staging: StagingExporter | undefined;
+  private readonly sliceBudgetMs: number;
+  private slice: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly exporter: SyncCapableExporter,
@@ -43,6 +74,8 @@ export class BufferedExportProcessor implements SpanProcessor {
     this.scheduledDelayMs = options.scheduledDelayMs ?? 1000;
     this.maxQueueSize = options.maxQueueSize ?? 50_000;
     this.onQueueDrop = options.onQueueDrop;
+    this.staging = isStagingExporter(exporter) ? exporter : undefined;
+    this.sliceBudgetMs = options.sliceBudgetMs ?? 0.25;
   }
 
   get droppedSpans(): number {
@@ -53,18 +86,20 @@ export class BufferedExportProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    if (this.queue.length + this.inFlight >= this.maxQueueSize) {
+    if (this.queue.length + this.inFlight + (this.staging?.stagedSpans ?? 0) >= this.maxQueueSize) {
       this.dropped++;
       this.onQueueDrop?.(span);
       return;
     }
     this.queue.push(span);
-    if (this.queue.length >= this.maxBatchSize) this.exportQueued();
+    if (this.staging) this.scheduleSlice();
+    else if (this.queue.length >= this.maxBatchSize) this.exportQueued();
     else this.schedule();
   }
 
   async forceFlush(): Promise<void> {
-    this.exportQueued();
+    if (this.staging) this.commitAll(this.staging);
+    else this.exportQueued();
     await this.exporting;
   }
 
@@ -75,6 +110,7 @@ export class BufferedExportProcessor implements SpanProcessor {
 
   /** Exports everything still queued synchronously and closes the exporter: the process is exiting. */
   flushAndCloseSync(): void {
+    if (this.staging) this.commitAll(this.staging);
     this.clearTimer();
     const spans = this.queue.splice(0);
     if (spans.length > 0) {
@@ -88,7 +124,8 @@ export class BufferedExportProcessor implements SpanProcessor {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.exportQueued();
+      if (this.staging) this.commitAll(this.staging);
+      else this.exportQueued();
     }, this.scheduledDelayMs);
     // Pending telemetry must not keep a finished app alive; exit hooks flush what is left.
     this.timer.unref();
@@ -97,6 +134,45 @@ export class BufferedExportProcessor implements SpanProcessor {
   private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  private scheduleSlice(): void {
+    if (this.slice) return;
+    this.slice = setImmediate(() => {
+      this.slice = undefined;
+      if (this.staging) this.encodeSlice(this.staging);
+    });
+    // Like the timer: exit hooks write what is left.
+    this.slice.unref();
+  }
+
+  /** Encodes queued spans for about the slice budget, or the whole backlog when it is a batch or more. */
+  private encodeSlice(staging: StagingExporter): void {
+    const backlog = this.queue.length >= this.maxBatchSize;
+    const started = performance.now();
+    do {
+      this.stage(staging, this.queue.splice(0, backlog ? this.maxBatchSize : SPANS_PER_STEP));
+      if (staging.stagedSpans >= this.maxBatchSize) this.commit(staging);
+    } while (this.queue.length > 0 && (backlog || performance.now() - started < this.sliceBudgetMs));
+    if (this.queue.length > 0) this.scheduleSlice();
+    else if (staging.stagedSpans > 0) this.schedule();
+  }
+
+  private commitAll(staging: StagingExporter): void {
+    if (this.slice) clearImmediate(this.slice);
+    this.slice = undefined;
+    this.clearTimer();
+    while (this.queue.length > 0) this.stage(staging, this.queue.splice(0, this.maxBatchSize));
+    this.commit(staging);
+  }
+
+  private stage(staging: StagingExporter, spans: ReadableSpan[]): void {
+    if (staging.stage(spans).code !== ExportResultCode.SUCCESS) this.dropped += spans.length;
+  }
+
+  private commit(staging: StagingExporter): void {
+    const count = staging.stagedSpans;
+    if (count > 0 && staging.commit().code !== ExportResultCode.SUCCESS) this.dropped += count;
   }
 
   private exportQueued(): void {

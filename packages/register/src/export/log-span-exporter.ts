@@ -1,7 +1,7 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { LogWriteError, type LogWriter } from '@tracetape/log';
-import type { SyncCapableExporter } from './buffered-export-processor.js';
+import type { StagingExporter } from './buffered-export-processor.js';
 import { OtlpJsonEncoder, type RecordEncoder } from './record-encoders.js';
 
 /** What this process could not write, per trace. */
@@ -16,12 +16,15 @@ export interface TraceLoss {
  * or a collector. Nothing here opens the store. A batch that cannot be written is a loss, counted per trace and said in the log
  * itself when it still takes a control record, and once per kind on stderr; never thrown.
  */
-export class LogSpanExporter implements SyncCapableExporter {
+export class LogSpanExporter implements StagingExporter {
   private readonly written = new Map<string, number>();
   private readonly losses = new Map<string, TraceLoss>();
   private readonly toldKinds = new Set<string>();
   private writtenSpans = 0;
   private lostSpans = 0;
+  // Counts by trace, not the spans: an encoded span is garbage at once, not held until the write.
+  private staged = new Map<string, number>();
+  private stagedCount = 0;
 
   constructor(
     private readonly writer: LogWriter,
@@ -33,19 +36,52 @@ export class LogSpanExporter implements SyncCapableExporter {
   }
 
   exportSync(spans: ReadableSpan[]): ExportResult {
+    const staged = this.stage(spans);
+    const committed = this.commit();
+    return staged.code === ExportResultCode.SUCCESS ? committed : staged;
+  }
+
+  /**
+   * Encodes spans into the record being built, without writing it: a few spans at a time, the
+   * encoding spreads over the app's idle moments instead of pausing it for a whole batch.
+   */
+  stage(spans: readonly ReadableSpan[]): ExportResult {
     if (spans.length === 0) return { code: ExportResultCode.SUCCESS };
     try {
-      this.writer.append(this.encoder.encode(spans));
-      this.encoder.appended();
+      this.encoder.add(spans);
     } catch (error) {
       this.lose(spans, error);
       return { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) };
     }
-    this.writtenSpans += spans.length;
     for (const span of spans) {
       const traceId = span.spanContext().traceId;
-      this.written.set(traceId, (this.written.get(traceId) ?? 0) + 1);
+      this.staged.set(traceId, (this.staged.get(traceId) ?? 0) + 1);
     }
+    this.stagedCount += spans.length;
+    return { code: ExportResultCode.SUCCESS };
+  }
+
+  /** Spans staged and not yet committed. */
+  get stagedSpans(): number {
+    return this.stagedCount;
+  }
+
+  /** Appends what was staged to the log as one record. */
+  commit(): ExportResult {
+    const traces = this.staged;
+    const count = this.stagedCount;
+    if (count === 0) return { code: ExportResultCode.SUCCESS };
+    this.staged = new Map();
+    this.stagedCount = 0;
+    try {
+      this.writer.append(this.encoder.take());
+      this.encoder.appended();
+    } catch (error) {
+      this.loseTraces(traces, count, error);
+      return { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) };
+    }
+    this.writtenSpans += count;
+    for (const [traceId, spans] of traces) this.written.set(traceId, (this.written.get(traceId) ?? 0) + spans);
     return { code: ExportResultCode.SUCCESS };
   }
 
@@ -88,6 +124,7 @@ export class LogSpanExporter implements SyncCapableExporter {
   }
 
   shutdownSync(): void {
+    this.commit();
     this.sayLosses();
     this.writer.close();
   }
@@ -98,16 +135,20 @@ export class LogSpanExporter implements SyncCapableExporter {
 
   async forceFlush(): Promise<void> {}
 
-  private lose(spans: ReadableSpan[], error: unknown): void {
-    const reason = error instanceof Error ? error.message : String(error);
-    const kind = error instanceof LogWriteError ? error.failure : 'serialize';
-    this.lostSpans += spans.length;
+  private lose(spans: readonly ReadableSpan[], error: unknown): void {
     const traces = new Map<string, number>();
     for (const span of spans) traces.set(span.spanContext().traceId, (traces.get(span.spanContext().traceId) ?? 0) + 1);
-    for (const [traceId, count] of traces) this.addLoss(traceId, count, reason);
+    this.loseTraces(traces, spans.length, error);
+  }
+
+  private loseTraces(traces: ReadonlyMap<string, number>, count: number, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    const kind = error instanceof LogWriteError ? error.failure : 'serialize';
+    this.lostSpans += count;
+    for (const [traceId, spans] of traces) this.addLoss(traceId, spans, reason);
     if (!this.toldKinds.has(kind)) {
       this.toldKinds.add(kind);
-      process.stderr.write(`tracetape: lost ${spans.length} span(s): ${reason} (further losses of this kind are counted, not printed; the recording of this run is incomplete)\n`);
+      process.stderr.write(`tracetape: lost ${count} span(s): ${reason} (further losses of this kind are counted, not printed; the recording of this run is incomplete)\n`);
     }
     // Said in the log now, while it may still take a control record (a full log does; a full disk may not).
     for (const traceId of traces.keys()) {

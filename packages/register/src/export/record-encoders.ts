@@ -3,11 +3,18 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { RowBatchEncoder } from '@tracetape/clickhouse';
 import { encodeRecord, encodeRowsRecord, RecordType, rowsRecordLength } from '@tracetape/log';
 
-/** Turns one batch of spans into one log record. */
+/**
+ * Turns batches of spans into log records, one record per batch. A batch is built by add(), a few
+ * spans at a time if need be, and closed by take().
+ */
 export interface RecordEncoder {
-  /** The record may be a view into the encoder's own buffer: append it before the next encode(). */
-  encode(spans: readonly ReadableSpan[]): Buffer;
-  /** The record encode() made last is in the log. */
+  /** Puts spans into the batch being built. */
+  add(spans: readonly ReadableSpan[]): void;
+  /** Spans in the batch being built. */
+  readonly size: number;
+  /** The batch built so far as one record; it may be a view into the encoder's own buffer: append it before the next add(). */
+  take(): Buffer;
+  /** The record take() made last is in the log. */
   appended(): void;
 }
 
@@ -16,8 +23,21 @@ export interface RecordEncoder {
  * for a log shipped to a ClickHouse server or an OTLP collector, which take OTLP as it is.
  */
 export class OtlpJsonEncoder implements RecordEncoder {
-  encode(spans: readonly ReadableSpan[]): Buffer {
-    const request = JsonTraceSerializer.serializeRequest([...spans]);
+  // The OTLP serializer takes a whole request: spans wait here until the batch is taken.
+  private spans: ReadableSpan[] = [];
+
+  add(spans: readonly ReadableSpan[]): void {
+    for (const span of spans) this.spans.push(span);
+  }
+
+  get size(): number {
+    return this.spans.length;
+  }
+
+  take(): Buffer {
+    const spans = this.spans;
+    this.spans = [];
+    const request = JsonTraceSerializer.serializeRequest(spans);
     if (!request) throw new Error('the OTLP serializer produced nothing');
     return encodeRecord(RecordType.Spans, request);
   }
@@ -39,9 +59,17 @@ export class RowsEncoder implements RecordEncoder {
     this.rows = new RowBatchEncoder(payloadThresholdBytes);
   }
 
-  /** The record is a view into this encoder's buffer: valid until the next encode(). */
-  encode(spans: readonly ReadableSpan[]): Buffer {
-    const batch = this.rows.encode(spans);
+  add(spans: readonly ReadableSpan[]): void {
+    this.rows.add(spans);
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  /** The record is a view into this encoder's buffer: valid until the next add(). */
+  take(): Buffer {
+    const batch = this.rows.take();
     const needed = rowsRecordLength(batch);
     if (this.scratch.length < needed) this.scratch = Buffer.allocUnsafeSlow(Math.max(needed, this.scratch.length * 2));
     return encodeRowsRecord(batch, this.scratch);

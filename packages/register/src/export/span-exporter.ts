@@ -1,6 +1,6 @@
 import { storeOptionsFromEnv } from '@tracetape/clickhouse';
 import { LogWriter } from '@tracetape/log';
-import type { SyncCapableExporter } from './buffered-export-processor.js';
+import type { StagingExporter, SyncCapableExporter } from './buffered-export-processor.js';
 import type { RegisterConfig } from '../config.js';
 import { ExportMetrics, type ExportCounts } from './export-metrics.js';
 import { outsideRuns } from './internal-context.js';
@@ -11,7 +11,7 @@ import type { ShippingTarget } from './shipping-target.js';
 import { otlpTargetFromEnv } from '../otlp-target.js';
 
 export interface SpanExport {
-  exporter: SyncCapableExporter;
+  exporter: StagingExporter;
   /** The counters, published as OpenTelemetry metrics. */
   metrics: ExportMetrics;
   /** The recording log every span goes to first: what it could not take, per trace. */
@@ -72,16 +72,26 @@ function shippingTarget(config: RegisterConfig): ShippingTarget | undefined {
  * append runs outside the app's runs (its clock reads are not the app's), and the shipper hears
  * there is something new.
  */
-function wrapped(exporter: SyncCapableExporter, metrics: ExportMetrics, shipping: LogShipping | undefined): SyncCapableExporter {
+function wrapped(exporter: LogSpanExporter, metrics: ExportMetrics, shipping: LogShipping | undefined): StagingExporter {
   return {
+    stage: (spans) => outsideRuns(() => exporter.stage(spans)),
+    commit: () => {
+      metrics.bind();
+      const result = outsideRuns(() => exporter.commit());
+      shipping?.nudge();
+      return result;
+    },
+    get stagedSpans() {
+      return exporter.stagedSpans;
+    },
     export: (spans, resultCallback) => {
       metrics.bind();
       outsideRuns(() => exporter.export(spans, resultCallback));
       shipping?.nudge();
     },
-    ...(exporter.exportSync ? { exportSync: exporter.exportSync.bind(exporter) } : {}),
-    ...(exporter.shutdownSync ? { shutdownSync: exporter.shutdownSync.bind(exporter) } : {}),
-    ...(exporter.forceFlush ? { forceFlush: exporter.forceFlush.bind(exporter) } : {}),
+    exportSync: exporter.exportSync.bind(exporter),
+    shutdownSync: exporter.shutdownSync.bind(exporter),
+    forceFlush: exporter.forceFlush.bind(exporter),
     shutdown: () => exporter.shutdown(),
   };
 }

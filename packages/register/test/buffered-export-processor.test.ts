@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
+import { decodeRowsRecord, listSegments, LogWriter, readSegment, RecordType } from '@tracetape/log';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BufferedExportProcessor } from '../src/export/buffered-export-processor.js';
+import { LogSpanExporter } from '../src/export/log-span-exporter.js';
+import { RowsEncoder } from '../src/export/record-encoders.js';
+
+// The processor in front of the recording log, with the real log writer and the embedded store's
+// row encoder: spans are encoded a few at a time as they end, and written a batch per record.
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function setUp(options: { maxBatchSize: number; logMaxBytes?: number }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracetape-buffered-export-'));
+  dirs.push(dir);
+  const log = new LogSpanExporter(new LogWriter({ dir, maxBytes: options.logMaxBytes ?? 64 << 20 }), new RowsEncoder());
+  // A delay no test waits for: records are written because a batch filled or a flush asked.
+  const processor = new BufferedExportProcessor(log, { maxBatchSize: options.maxBatchSize, scheduledDelayMs: 600_000 });
+  const tracer = new TracerProvider({ spanProcessors: [processor] }).getTracer('test');
+  const endSpans = (count: number) => {
+    for (let i = 0; i < count; i++) tracer.startSpan(`call ${i}`, { attributes: { 'tracetape.request': JSON.stringify({ i }) } }).end();
+  };
+  /** Spans per record in the log, in order. */
+  const records = () =>
+    listSegments(dir).flatMap((segment) => readSegment(segment.path, 0).records.filter((record) => record.type === RecordType.Rows).map((record) => decodeRowsRecord(record).spanRows));
+  return { dir, log, processor, endSpans, records };
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function turnsUntil(done: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 1000 && !done(); turn++) await nextTurn();
+  expect(done()).toBe(true);
+}
+
+describe('BufferedExportProcessor with the recording log', () => {
+  it('encodes spans in the turns after they end and writes one record per full batch', async () => {
+    const { log, processor, endSpans, records } = setUp({ maxBatchSize: 4 });
+    for (let i = 0; i < 10; i++) {
+      endSpans(1);
+      await nextTurn();
+    }
+    // Every span is encoded; two batches filled and were written, the rest waits for the delay.
+    await turnsUntil(() => log.stagedSpans === 2);
+    expect(records()).toEqual([4, 4]);
+    await processor.forceFlush();
+    expect(records()).toEqual([4, 4, 2]);
+    expect(log.stats()).toEqual({ written: 10, lost: 0 });
+  });
+
+  it('encodes a backlog of a batch or more at once, so the queue cannot outgrow the app', async () => {
+    const { log, endSpans, records } = setUp({ maxBatchSize: 4 });
+    endSpans(9);
+    await nextTurn();
+    expect(records()).toEqual([4, 4]);
+    expect(log.stagedSpans).toBe(1);
+  });
+
+  it('writes the spans still queued and those encoded but unwritten when the process exits', async () => {
+    const { log, processor, endSpans, records } = setUp({ maxBatchSize: 100 });
+    endSpans(3);
+    await turnsUntil(() => log.stagedSpans === 3);
+    endSpans(2);
+    processor.flushAndCloseSync();
+    expect(records()).toEqual([5]);
+    expect(log.stats()).toEqual({ written: 5, lost: 0 });
+  });
+
+  it('counts a batch the log cannot take as lost, per trace, and says so', async () => {
+    const { log, processor, endSpans, records } = setUp({ maxBatchSize: 4, logMaxBytes: 64 });
+    const stderr: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((text: string) => stderr.push(String(text)) > 0) as typeof process.stderr.write;
+    try {
+      endSpans(3);
+      await processor.forceFlush();
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(records()).toEqual([]);
+    expect(processor.droppedSpans).toBe(3);
+    expect(log.stats()).toEqual({ written: 0, lost: 3 });
+    expect(stderr.join('')).toMatch(/lost 3 span\(s\)/);
+  });
+});
