@@ -63,3 +63,16 @@ export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
 export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
 export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
 export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
+
+// OpenTelemetry semantic conventions for a CLI program run by the app (the caller's span of a
+// child process that is a boundary call).
+/** Base name of the executable the app started (`git`, `sh`): also the span's name. */
+export const ATTR_PROCESS_EXECUTABLE_NAME = 'process.executable.name';
+/** The command and its arguments as started, redacted with the recording's secret patterns. */
+export const ATTR_PROCESS_COMMAND_ARGS = 'process.command_args';
+/** The exit code of a child process that exited (absent when it was killed by a signal or never started). */
+export const ATTR_PROCESS_EXIT_CODE = 'process.exit.code';
+/** The child process's PID. */
+export const ATTR_PROCESS_PID = 'process.pid';
+/** Why the call failed: the exit code as text, the signal, or the spawn error's code (`ENOENT`). */
+export const ATTR_ERROR_TYPE = 'error.type';

@@ -40,6 +40,9 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
   // A child process or worker of a recorded app: part of its parent's run, in its parent's trace.
   const { processPath, parentContext } = inheritedRun();
   const contextManager = new RunContextManager();
+  // Before the sessions: their child-process door goes in front of it, and decides first which
+  // starts are boundary calls; the run's own Node children fall through to it.
+  installProcessPropagation({ hookUrl: HOOK_URL, processPath });
   // --then-live is playback and capture at once: the tape answers what it holds, the rest is recorded.
   const capture = config.mode === 'capture' || config.thenLive ? startCapture(config) : undefined;
   const playback = config.mode === 'playback' ? startPlayback(config, processPath, capture?.servedMarker) : undefined;
@@ -56,7 +59,6 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
     ...(hasServiceName() ? {} : { serviceName: serviceName(config) }),
   });
   sdk.start();
-  installProcessPropagation({ hookUrl: HOOK_URL, processPath });
 
   const runSpan: Span = trace
     .getTracer(TRACER_NAME)

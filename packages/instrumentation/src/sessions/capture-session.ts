@@ -5,6 +5,9 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { Redactor } from '@tracetape/core';
 import { CaptureRegistry } from '../capture/capture-registry.js';
 import { CaptureSpanProcessor, type CaptureSpanProcessorOptions } from '../capture/capture-span-processor.js';
+import { ChildProcessCapture } from '../child-process/child-process-capture.js';
+import { childProcessTracer } from '../child-process/child-span.js';
+import { installChildProcessDoor } from '../child-process/patch-starters.js';
 import { ChannelTraffic } from '../http/channel-traffic.js';
 import { attachHttpCapture } from '../http/http-capture.js';
 import { MysqlCapture } from '../mysql/mysql-capture.js';
@@ -17,6 +20,7 @@ export class CaptureSession {
   private readonly traffic: HttpRequestInterceptor | ChannelTraffic;
   private readonly registry = new CaptureRegistry();
   private readonly detach: () => void;
+  private readonly detachChildProcesses: () => void;
   private readonly redactor: Redactor;
 
   constructor(options: CaptureOptions = {}) {
@@ -24,6 +28,8 @@ export class CaptureSession {
     this.traffic = options.source === 'channels' ? new ChannelTraffic() : new HttpRequestInterceptor();
     this.traffic.apply();
     this.detach = attachHttpCapture(this.traffic, this.registry, options);
+    const childProcesses = new ChildProcessCapture(this.registry, this.redactor, childProcessTracer(), options.maxBodyBytes ? { maxOutputBytes: options.maxBodyBytes } : {});
+    this.detachChildProcesses = installChildProcessDoor(childProcesses);
   }
 
   /**
@@ -47,6 +53,7 @@ export class CaptureSession {
   }
 
   dispose(): void {
+    this.detachChildProcesses();
     this.detach();
     this.traffic.dispose();
   }

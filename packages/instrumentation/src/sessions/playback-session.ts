@@ -1,6 +1,9 @@
 import { HttpRequestInterceptor } from '@mswjs/interceptors/http';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { Redactor, TapeMatcher, type BlockedConnection, type ReplayReport } from '@tracetape/core';
+import { ChildProcessPlayback } from '../child-process/child-process-playback.js';
+import { childProcessTracer } from '../child-process/child-span.js';
+import { installChildProcessDoor } from '../child-process/patch-starters.js';
 import { attachHttpPlayback } from '../http/http-playback.js';
 import { MysqlInstrumentation } from '../mysql/mysql-instrumentation.js';
 import { MysqlPlayback } from '../mysql/mysql-playback.js';
@@ -21,6 +24,7 @@ export class PlaybackSession {
   private readonly options: PlaybackOptions;
   private readonly detach: () => void;
   private readonly detachGuard: () => void;
+  private readonly detachChildProcesses: () => void;
   private readonly blockedConnections: BlockedConnection[] = [];
   private readonly releaseLock: () => void;
 
@@ -43,6 +47,8 @@ export class PlaybackSession {
               options.onDivergence?.(error);
             },
           });
+      const childProcesses = new ChildProcessPlayback(this.matcher, this.order, new Redactor(options.redaction), childProcessTracer(), options);
+      this.detachChildProcesses = installChildProcessDoor(childProcesses);
     } catch (error) {
       this.interceptor.dispose();
       this.releaseLock();
@@ -66,6 +72,7 @@ export class PlaybackSession {
   }
 
   dispose(): void {
+    this.detachChildProcesses();
     this.detachGuard();
     this.detach();
     this.interceptor.dispose();

@@ -1,0 +1,191 @@
+import type { ChildProcess, SpawnSyncReturns } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { context, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { requestKey, type Redactor } from '@tracetape/core';
+import type { CaptureRegistry } from '../capture/capture-registry.js';
+import {
+  childProcessKeyRules,
+  outcomeResponse,
+  outputChunk,
+  recordedError,
+  type ChildOutcome,
+  type ChildProcessCall,
+  type StdinRecord,
+} from './child-process-call.js';
+import { endChildSpan, startChildSpan } from './child-span.js';
+import { bytesOf, environmentNames, stdioModes, workingDirectory, type AsyncStarter, type ChildStart, type SyncStarter } from './child-start.js';
+import { syncStarterResult } from './exec-semantics.js';
+import { nodeSpawnSync, type ChildProcessDoor, type StartRunners } from './patch-starters.js';
+
+const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+
+export interface ChildProcessCaptureOptions {
+  /** Output (stdout and stderr together) past this is not kept, and the call is marked truncated (default 16 MiB, as bodies). */
+  maxOutputBytes?: number;
+}
+
+/**
+ * Capture for child processes that are boundary calls: the child runs as the app asked, and the
+ * door watches it without holding anything back (stdout and stderr are read where the pipe pushes
+ * them, stdin where the app writes it; no listener is added that would change how the child's
+ * events or streams behave). The call is recorded when the child closes.
+ *
+ * Every such call is recorded as a side effect: the door cannot tell `git status` from `rm -rf`,
+ * and a replay that did not run a command that wrote should say so.
+ */
+export class ChildProcessCapture implements ChildProcessDoor {
+  private readonly maxOutputBytes: number;
+
+  constructor(
+    private readonly registry: CaptureRegistry,
+    private readonly redactor: Redactor,
+    private readonly tracer: Tracer,
+    options: ChildProcessCaptureOptions = {},
+  ) {
+    this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  }
+
+  async(start: ChildStart & { api: AsyncStarter }, run: StartRunners<ChildProcess>): ChildProcess {
+    const span = startChildSpan(this.tracer, start, this.redactor);
+    const began = performance.now();
+    let child: ChildProcess;
+    try {
+      child = context.with(trace.setSpan(context.active(), span), run.node);
+    } catch (error) {
+      // Node refused the arguments: no call was made.
+      span.end();
+      throw error;
+    }
+    const output = new OutputRecorder(this.redactor, this.maxOutputBytes, began);
+    output.tap(child.stdout, 1);
+    output.tap(child.stderr, 2);
+    const stdinMode = stdioModes(start.options)[0];
+    const stdin = stdinMode === 'pipe' && child.stdin ? watchStdin(child.stdin) : undefined;
+    const outcome: ChildOutcome = { spawned: false, exitCode: null, signal: null, output: output.chunks };
+    const emit = child.emit;
+    const capture = this;
+    let recorded = false;
+    const finish = (): void => {
+      if (recorded) return;
+      recorded = true;
+      if (output.truncated) outcome.truncated = true;
+      capture.record(span, start, stdin ? { written: stdin.written(), open: !stdin.ended() } : { from: stdinMode === 'pipe' ? 'other' : stdinMode }, outcome);
+    };
+    // Seen before the app's listeners run, and without adding any: an 'error' listener of ours
+    // would keep an unhandled spawn error from reaching the app as it would have.
+    child.emit = function (this: ChildProcess, event: string | symbol, ...args: unknown[]): boolean {
+      if (event === 'spawn') {
+        outcome.spawned = true;
+        if (child.pid !== undefined) outcome.pid = child.pid;
+      } else if (event === 'error') {
+        outcome.error ??= recordedError(args[0], capture.redactor);
+        // A start that failed (ENOENT) is over: the app may go on before its 'close' comes.
+        if (!outcome.spawned) finish();
+      } else if (event === 'exit') [outcome.exitCode, outcome.signal] = [args[0] as number | null, args[1] as string | null];
+      else if (event === 'close') {
+        if (outcome.exitCode === null && outcome.signal === null && outcome.spawned) [outcome.exitCode, outcome.signal] = [args[0] as number | null, args[1] as string | null];
+        finish();
+      }
+      return emit.apply(this, [event, ...args] as Parameters<typeof emit>);
+    } as typeof child.emit;
+    return child;
+  }
+
+  sync(start: ChildStart & { api: SyncStarter }, run: StartRunners<unknown>): unknown {
+    void run;
+    const span = startChildSpan(this.tracer, start, this.redactor);
+    const began = performance.now();
+    // Node's own spawnSync, as execSync and execFileSync call it, with the bytes as they came: the
+    // app's `encoding` is applied to them after they are recorded.
+    const { encoding: _encoding, ...options } = start.options;
+    const raw = context.with(trace.setSpan(context.active(), span), () =>
+      nodeSpawnSync(start.command, start.args, { ...options, ...(start.shell ? { shell: start.shell } : {}) } as never),
+    ) as unknown as SpawnSyncReturns<Buffer>;
+    const elapsed = performance.now() - began;
+    const output = new OutputRecorder(this.redactor, this.maxOutputBytes, began);
+    if (raw.stdout) output.add(1, raw.stdout, elapsed);
+    if (raw.stderr) output.add(2, raw.stderr, elapsed);
+    const outcome: ChildOutcome = { spawned: raw.pid !== 0, exitCode: raw.status, signal: raw.signal, output: output.chunks };
+    if (raw.pid) outcome.pid = raw.pid;
+    if (raw.error) outcome.error = recordedError(raw.error, this.redactor);
+    if (output.truncated) outcome.truncated = true;
+    const stdinMode = stdioModes(start.options)[0];
+    const stdin: StdinRecord = stdinMode === 'pipe' ? { written: bytesOf(start.options.input) ?? Buffer.alloc(0), open: false } : { from: stdinMode };
+    this.record(span, start, stdin, outcome);
+    return syncStarterResult(start, raw);
+  }
+
+  private record(span: Span, start: ChildStart, stdin: StdinRecord, outcome: ChildOutcome): void {
+    const call: ChildProcessCall = { api: start.api, command: start.command, args: start.args, cwd: workingDirectory(start.options.cwd), stdin };
+    if (start.shell !== undefined) call.shell = start.shell;
+    const capture = this.registry.track(span.spanContext().spanId, 'process');
+    try {
+      const key = requestKey(call, this.redactor, childProcessKeyRules());
+      // Names only: what the child could read, never what it read.
+      const names = environmentNames(start.options);
+      capture.setRequest(Promise.resolve({ inputHash: key.hash, request: { normalized: key.normalized, headers: [['env', names.join(' ')]] }, sideEffect: true }));
+      capture.setResponse(outcomeResponse(outcome));
+    } catch (error) {
+      capture.setRequest(Promise.reject(error instanceof Error ? error : new Error(String(error))));
+    }
+    endChildSpan(span, outcome);
+  }
+}
+
+/** stdout and stderr as they arrive, in one list (their interleaving is part of what happened), within the size limit. */
+class OutputRecorder {
+  readonly chunks: ChildOutcome['output'] = [];
+  truncated = false;
+  private bytes = 0;
+
+  constructor(
+    private readonly redactor: Redactor,
+    private readonly maxBytes: number,
+    private readonly began: number,
+  ) {}
+
+  /** Reads what the pipe pushes into the stream, whoever reads it and whenever: the app's flow is unchanged. */
+  tap(stream: Readable | null, fd: 1 | 2): void {
+    if (!stream) return;
+    const push = stream.push;
+    const recorder = this;
+    stream.push = function (this: Readable, chunk: unknown, encoding?: BufferEncoding): boolean {
+      const bytes = chunk === null || chunk === undefined ? undefined : bytesOf(chunk, encoding);
+      if (bytes && bytes.byteLength > 0) recorder.add(fd, bytes, performance.now() - recorder.began);
+      return push.call(this, chunk, encoding);
+    };
+  }
+
+  add(fd: 1 | 2, bytes: Uint8Array, offsetMs: number): void {
+    if (this.truncated) return;
+    if (this.bytes + bytes.byteLength > this.maxBytes) {
+      this.truncated = true;
+      return;
+    }
+    this.bytes += bytes.byteLength;
+    this.chunks.push(outputChunk(fd, offsetMs, bytes, this.redactor));
+  }
+}
+
+/** What the app writes to the child's stdin, read from its calls: write() and end(). */
+function watchStdin(stdin: Writable): { written(): Buffer; ended(): boolean } {
+  const parts: Buffer[] = [];
+  let ended = false;
+  const write = stdin.write;
+  const end = stdin.end;
+  stdin.write = function (this: Writable, chunk: unknown, ...rest: unknown[]): boolean {
+    const bytes = bytesOf(chunk, rest[0]);
+    if (bytes) parts.push(Buffer.from(bytes));
+    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof stdin.write;
+  stdin.end = function (this: Writable, ...args: unknown[]): Writable {
+    const [chunk, encoding] = args;
+    if (typeof chunk !== 'function') {
+      const bytes = bytesOf(chunk, encoding);
+      if (bytes) parts.push(Buffer.from(bytes));
+    }
+    ended = true;
+    return (end as (...args: unknown[]) => Writable).apply(this, args);
+  } as typeof stdin.end;
+  return { written: () => Buffer.concat(parts), ended: () => ended };
+}

@@ -1,0 +1,157 @@
+import { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { Readable, Writable } from 'node:stream';
+import { chunkBytes, type ChildOutcome, type RecordedChildError } from './child-process-call.js';
+import type { ChildStart, StdioMode } from './child-start.js';
+
+/** A long interval that keeps the event loop alive while the child is pending, as a real child's pipes do. */
+const KEEP_ALIVE_MS = 2 ** 30;
+
+/**
+ * A ChildProcess answered from the tape: nothing is spawned. It has the streams the app asked
+ * for (`stdio` pipes), takes what the app writes to stdin, and plays a recorded outcome back:
+ * 'spawn', the recorded stdout and stderr chunks in their order, 'exit' and 'close' with the
+ * recorded code or signal; or Node's 'error' then 'close' for a start that failed. It is an
+ * instance of ChildProcess, for code that checks.
+ */
+export class ReplayedChild extends EventEmitter {
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  readonly stdio: [Writable | null, Readable | null, Readable | null];
+  pid: number | undefined;
+  exitCode: number | null = null;
+  signalCode: NodeJS.Signals | null = null;
+  killed = false;
+  readonly connected = false;
+  readonly spawnfile: string;
+  readonly spawnargs: string[];
+  private readonly written: Buffer[] = [];
+  private stdinEnded = false;
+  private spawned = false;
+  private settled = false;
+  private keepAlive: NodeJS.Timeout | undefined = setInterval(() => undefined, KEEP_ALIVE_MS);
+
+  /** `onStdin` is told after each write to stdin and when the app ends (or destroys) it. */
+  constructor(start: ChildStart, modes: readonly StdioMode[], onStdin: () => void) {
+    super();
+    const shell = start.shell === true ? '/bin/sh' : start.shell;
+    this.spawnfile = shell ?? start.command;
+    this.spawnargs = shell ? [shell, '-c', [start.command, ...start.args].join(' ')] : [start.command, ...start.args];
+    const ended = (): void => {
+      if (this.stdinEnded) return;
+      this.stdinEnded = true;
+      onStdin();
+    };
+    this.stdin =
+      modes[0] === 'pipe'
+        ? new Writable({
+            write: (chunk: Buffer, _encoding, callback) => {
+              this.written.push(Buffer.from(chunk));
+              callback();
+              onStdin();
+            },
+            final: (callback) => {
+              callback();
+              ended();
+            },
+            destroy: (error, callback) => {
+              callback(error);
+              ended();
+            },
+          })
+        : null;
+    this.stdout = modes[1] === 'pipe' ? new Readable({ read: () => undefined }) : null;
+    this.stderr = modes[2] === 'pipe' ? new Readable({ read: () => undefined }) : null;
+    this.stdio = [this.stdin, this.stdout, this.stderr];
+  }
+
+  /** What the app has written to stdin so far, and whether it ended it. */
+  stdinSoFar(): { written: Buffer; ended: boolean } {
+    return { written: Buffer.concat(this.written), ended: this.stdinEnded };
+  }
+
+  /** 'spawn' for a child the tape says started, before its outcome is known (the app may wait for it to write stdin). */
+  announceSpawn(pid: number | undefined): void {
+    if (this.spawned || this.settled) return;
+    this.spawned = true;
+    this.pid = pid;
+    this.emit('spawn');
+  }
+
+  /** Plays the recorded outcome back. */
+  async play(outcome: ChildOutcome): Promise<void> {
+    if (this.settled) return;
+    if (!outcome.spawned) {
+      this.fail(rebuiltError(outcome.error, this), outcome.error?.errno ?? -2);
+      return;
+    }
+    this.announceSpawn(outcome.pid);
+    this.settled = true;
+    for (const chunk of outcome.output) (chunk.fd === 1 ? this.stdout : this.stderr)?.push(chunkBytes(chunk));
+    this.stdout?.push(null);
+    this.stderr?.push(null);
+    this.exitCode = outcome.exitCode;
+    this.signalCode = outcome.signal as NodeJS.Signals | null;
+    this.emit('exit', this.exitCode, this.signalCode);
+    await Promise.all([drained(this.stdout), drained(this.stderr)]);
+    this.close(this.exitCode, this.signalCode);
+  }
+
+  /** Fails as Node fails a start: 'error' (on a later turn), then 'close'. */
+  fail(error: Error, code: number | null = null): void {
+    if (this.settled) return;
+    this.settled = true;
+    process.nextTick(() => {
+      this.emit('error', error);
+      this.stdout?.push(null);
+      this.stderr?.push(null);
+      this.close(code, null);
+    });
+  }
+
+  /** The tape plays on whatever the app asks: the recorded outcome says how the child ended. */
+  kill(_signal?: NodeJS.Signals | number): boolean {
+    if (this.exitCode !== null || this.signalCode !== null || !this.spawned) return false;
+    this.killed = true;
+    return true;
+  }
+
+  ref(): void {
+    this.keepAlive?.ref();
+  }
+
+  unref(): void {
+    this.keepAlive?.unref();
+  }
+
+  disconnect(): void {
+    // No IPC channel: the door never answers fork().
+  }
+
+  private close(code: number | null, signal: NodeJS.Signals | null): void {
+    clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
+    this.emit('close', code, signal);
+  }
+}
+Object.setPrototypeOf(ReplayedChild.prototype, ChildProcess.prototype);
+
+/** Resolves once a stream the app reads has delivered everything, or at once for one nobody reads (Node closes those too). */
+function drained(stream: Readable | null): Promise<void> {
+  if (!stream || stream.readableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('end', () => resolve());
+    setImmediate(() => {
+      if (stream.readableFlowing !== true) resolve();
+    });
+  });
+}
+
+/** The error Node gave for a start that failed (ENOENT, EACCES), with its fields. */
+function rebuiltError(recorded: RecordedChildError | undefined, child: ReplayedChild): Error {
+  const error = new Error(recorded?.message ?? `spawn ${child.spawnfile} failed`);
+  const fields: Record<string, unknown> = { errno: recorded?.errno, code: recorded?.code, syscall: recorded?.syscall, path: recorded?.path, spawnargs: child.spawnargs.slice(1) };
+  for (const [name, value] of Object.entries(fields)) if (value !== undefined) (error as unknown as Record<string, unknown>)[name] = value;
+  return error;
+}
