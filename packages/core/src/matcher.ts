@@ -85,8 +85,11 @@ export interface ReplayReport {
 export interface BlockedConnection {
   host: string;
   port?: number;
-  /** `not-http`: it wrote bytes that are no HTTP request; `server-speaks-first`: it read before writing. */
-  reason: 'not-http' | 'server-speaks-first';
+  /**
+   * `not-http`: it wrote bytes that are no HTTP/1 request; `server-speaks-first`: it read before
+   * writing; `http2`: it opened an HTTP/2 connection; `udp`: a datagram (`port` is where it was sent).
+   */
+  reason: 'not-http' | 'server-speaks-first' | 'http2' | 'udp';
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -1,8 +1,15 @@
-import { originOf, renderDiffTable, type ReplayReport, type ServedStep } from '@tracetape/core';
+import { originOf, renderDiffTable, type BlockedConnection, type ReplayReport, type ServedStep } from '@tracetape/core';
 import { PLAIN, type Palette } from './colour.js';
 import { debuggerSummary, liveCallLines, overriddenStepLines } from './debugger-report.js';
 import { inboundLines } from './inbound-report.js';
 import { blockedDriftLines, servedDriftLines } from './model-drift-report.js';
+
+const BLOCKED_BECAUSE: Record<BlockedConnection['reason'], string> = {
+  'server-speaks-first': 'waited for the server to speak first',
+  'not-http': 'is a raw socket, not HTTP',
+  http2: 'is an HTTP/2 connection, which the tape cannot answer yet',
+  udp: 'is a UDP datagram',
+};
 
 /** How many kinds of suppressed side effect the summary names before saying "and N more". */
 const SIDE_EFFECT_KINDS_SHOWN = 5;
@@ -65,8 +72,7 @@ export function renderReport(report: ReplayReport, options: RenderReportOptions 
   lines.push(...inboundLines(report.inbound));
   for (const connection of report.blockedConnections ?? []) {
     const target = connection.port === undefined ? connection.host : `${connection.host}:${connection.port}`;
-    const why = connection.reason === 'server-speaks-first' ? 'waited for the server to speak first' : 'is a raw socket, not HTTP';
-    lines.push(`tracetape: connection blocked: ${target} ${why}; allow it with --live-host ${target}`);
+    lines.push(`tracetape: connection blocked: ${target} ${BLOCKED_BECAUSE[connection.reason]}; allow it with --live-host ${target}`);
   }
   lines.push(
     `tracetape: replay of ${report.traceId}: ${report.served.length} served, ${report.unconsumed.length} unconsumed, ` +

@@ -7,13 +7,10 @@ export class PlaybackConnectionBlockedError extends TracetapeError {
 
   constructor(host: string, port: number | undefined, reason: BlockedConnectionReason) {
     const target = port === undefined ? host : `${host}:${port}`;
-    const why =
-      reason === 'server-speaks-first'
-        ? 'waits for the server to speak first, so it is no HTTP call the tape could answer'
-        : 'is a raw socket, not an HTTP call the tape could answer';
+    const why = WHY[reason];
     super(
       'TRACETAPE_PLAYBACK_CONNECTION_BLOCKED',
-      `tracetape: playback blocked a connection to ${target}: it ${why}, and nothing leaves the process in a replay. ` +
+      `tracetape: playback blocked ${reason === 'udp' ? 'a datagram' : 'a connection'} to ${target}: it ${why}, and nothing leaves the process in a replay. ` +
         `To let it reach the network, mark the host live: \`tracetape replay --live-host ${target} …\` (or TRACETAPE_LIVE_HOSTS=${target}).`,
     );
     this.host = host;
@@ -22,3 +19,10 @@ export class PlaybackConnectionBlockedError extends TracetapeError {
 }
 
 export type BlockedConnectionReason = BlockedConnection['reason'];
+
+const WHY: Record<BlockedConnectionReason, string> = {
+  'server-speaks-first': 'waits for the server to speak first, so it is no HTTP call the tape could answer',
+  'not-http': 'is a raw socket, not an HTTP call the tape could answer',
+  http2: 'is an HTTP/2 connection, which the tape cannot answer yet',
+  udp: 'is a UDP datagram',
+};

@@ -3,6 +3,8 @@ import type { Socket } from 'node:net';
 import { Interceptor } from '@mswjs/interceptors';
 import { SocketInterceptor } from '@mswjs/interceptors/net';
 import type { BlockedConnection } from '@tracetape/core';
+import { onHttp2Connection } from '../http2/http2-connections.js';
+import { isLiveHost } from './live-hosts.js';
 import { PlaybackConnectionBlockedError, type BlockedConnectionReason } from './playback-connection-error.js';
 
 export interface SocketGuardOptions {
@@ -38,7 +40,7 @@ export function attachSocketGuard(options: SocketGuardOptions): () => void {
   const subscription = new AbortController();
   sockets.on('connection', ({ socket, connectionOptions, controller }) => {
     const { host, port } = target(connectionOptions);
-    if (isLive(host, port, liveHosts)) return;
+    if (isLiveHost(host, port, liveHosts)) return;
     const realPassthrough = controller.passthrough.bind(controller) as (...args: unknown[]) => unknown;
     controller.passthrough = ((...args: unknown[]) => {
       // What would go out first is what the client wrote so far. The HTTP source parses every write
@@ -56,7 +58,17 @@ export function attachSocketGuard(options: SocketGuardOptions): () => void {
     }) as typeof controller.passthrough;
   }, { signal: subscription.signal });
 
+  // The HTTP source never decides an HTTP/2 connection (http2-connections.ts): refuse it here, or
+  // the client would wait for ever instead of failing.
+  const stopHttp2 = onHttp2Connection((connection) => {
+    if (isLiveHost(connection.host, connection.port, liveHosts)) return connection.passthrough();
+    const error = new PlaybackConnectionBlockedError(connection.host, connection.port, 'http2');
+    options.onBlocked({ host: connection.host, ...(connection.port === undefined ? {} : { port: connection.port }), reason: 'http2' }, error);
+    connection.refuse(error);
+  });
+
   return () => {
+    stopHttp2();
     subscription.abort();
     sockets.dispose(owner);
   };
@@ -85,8 +97,3 @@ function target(options: ConnectionOptions): { host: string; port: number | unde
   return { host: (options.host || 'localhost').toLowerCase(), port: Number.isFinite(port) ? port : undefined };
 }
 
-function isLive(host: string, port: number | undefined, liveHosts: ReadonlySet<string>): boolean {
-  if (liveHosts.size === 0) return false;
-  const bare = host.startsWith('[') ? host : host.includes(':') ? `[${host}]` : host;
-  return liveHosts.has(host) || liveHosts.has(bare) || (port !== undefined && liveHosts.has(`${bare}:${port}`));
-}
