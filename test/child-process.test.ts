@@ -62,5 +62,12 @@ describe('child processes', () => {
     expect(extra.stderr).toContain('DIVERGED at call #8: spawn sh is not on the tape.');
     expect(extra.stderr).toContain('7 served, 0 unconsumed, 1 blocked');
     expect(fs.readFileSync(sideEffect, 'utf8')).toBe('appended\n');
+
+    // --then-live: what the tape holds is served, the extra program runs for real and is recorded.
+    const live = await tracetape(['replay', '--then-live', traceId, '--', ...command], { ...env, EXTRA_CALL: '1' });
+    expect(live.code, live.stderr).toBe(0);
+    expect(live.stderr).toContain('7 served, 0 unconsumed, 0 blocked, 7 side effect(s) suppressed, 1 live');
+    expect(live.stderr).toMatch(/recorded trace [0-9a-f]{32} \(child-process-app\.mjs, 1 call, 7 from the tape/);
+    expect(fs.readFileSync(sideEffect, 'utf8')).toBe('appended\nextra\n');
   }, 180_000);
 });
