@@ -8,8 +8,10 @@ import { CaptureSpanProcessor, type CaptureSpanProcessorOptions } from '../captu
 import { ChildProcessCapture } from '../child-process/child-process-capture.js';
 import { childProcessTracer } from '../child-process/child-span.js';
 import { installChildProcessDoor } from '../child-process/patch-starters.js';
+import { attachDnsCapture } from '../dns/dns-capture.js';
 import { ChannelTraffic } from '../http/channel-traffic.js';
 import { attachHttpCapture } from '../http/http-capture.js';
+import { onHttp2Connection } from '../http2/http2-connections.js';
 import { MysqlCapture } from '../mysql/mysql-capture.js';
 import { PostgresCapture } from '../postgres/postgres-capture.js';
 import { redisCaptureInstrumentations } from '../redis/redis-capture.js';
@@ -27,7 +29,15 @@ export class CaptureSession {
     this.redactor = new Redactor(options.redaction);
     this.traffic = options.source === 'channels' ? new ChannelTraffic() : new HttpRequestInterceptor();
     this.traffic.apply();
-    this.detach = attachHttpCapture(this.traffic, this.registry, options);
+    const detachHttp = attachHttpCapture(this.traffic, this.registry, options);
+    // The socket source holds an HTTP/2 connection for ever (http2-connections.ts): let it out.
+    const detachHttp2 = options.source === 'channels' ? () => undefined : onHttp2Connection((connection) => connection.passthrough());
+    const detachDns = attachDnsCapture(this.registry, this.redactor);
+    this.detach = () => {
+      detachDns();
+      detachHttp2();
+      detachHttp();
+    };
     const childProcesses = new ChildProcessCapture(this.registry, this.redactor, childProcessTracer(), options.maxBodyBytes ? { maxOutputBytes: options.maxBodyBytes } : {});
     this.detachChildProcesses = installChildProcessDoor(childProcesses);
   }

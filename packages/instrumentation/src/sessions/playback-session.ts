@@ -4,6 +4,7 @@ import { Redactor, TapeMatcher, type BlockedConnection, type ReplayReport } from
 import { ChildProcessPlayback } from '../child-process/child-process-playback.js';
 import { childProcessTracer } from '../child-process/child-span.js';
 import { installChildProcessDoor } from '../child-process/patch-starters.js';
+import { attachDnsPlayback } from '../dns/dns-playback.js';
 import { attachHttpPlayback } from '../http/http-playback.js';
 import { MysqlInstrumentation } from '../mysql/mysql-instrumentation.js';
 import { MysqlPlayback } from '../mysql/mysql-playback.js';
@@ -14,6 +15,7 @@ import { CompletionOrder } from '../playback/completion-order.js';
 import { acquirePlaybackLock } from '../playback/playback-lock.js';
 import { attachSocketGuard } from '../playback/socket-guard.js';
 import type { PlaybackOptions } from '../types.js';
+import { attachUdpGuard } from '../udp/udp-guard.js';
 
 /** Playback mode for this process: every door's calls are answered from the tape, or blocked. */
 export class PlaybackSession {
@@ -36,17 +38,22 @@ export class PlaybackSession {
     this.releaseLock = acquirePlaybackLock();
     try {
       this.interceptor.apply();
-      this.detach = attachHttpPlayback(this.interceptor, this.matcher, this.order, options);
-      // --then-live lets what the tape cannot answer go out; raw sockets included.
-      this.detachGuard = options.thenLive
-        ? () => undefined
-        : attachSocketGuard({
-            liveHosts: options.liveHosts ?? [],
-            onBlocked: (connection, error) => {
-              this.blockedConnections.push(connection);
-              options.onDivergence?.(error);
-            },
-          });
+      const detachHttp = attachHttpPlayback(this.interceptor, this.matcher, this.order, options);
+      const detachDns = attachDnsPlayback(this.matcher, this.order, new Redactor(options.redaction), options);
+      this.detach = () => {
+        detachDns();
+        detachHttp();
+      };
+      // --then-live lets what the tape cannot answer go out; raw sockets and datagrams included.
+      const guard = {
+        liveHosts: options.liveHosts ?? [],
+        onBlocked: (connection: BlockedConnection, error: Error) => {
+          this.blockedConnections.push(connection);
+          options.onDivergence?.(error);
+        },
+      };
+      const guards = options.thenLive ? [] : [attachSocketGuard(guard), attachUdpGuard(guard)];
+      this.detachGuard = () => guards.forEach((detach) => detach());
       const childProcesses = new ChildProcessPlayback(this.matcher, this.order, new Redactor(options.redaction), childProcessTracer(), options);
       this.detachChildProcesses = installChildProcessDoor(childProcesses);
     } catch (error) {
