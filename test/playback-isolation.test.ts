@@ -1,4 +1,6 @@
+import dgram from 'node:dgram';
 import fs from 'node:fs';
+import http2 from 'node:http2';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -54,6 +56,8 @@ let httpCanary: CountingServer;
 let httpsCanary: CountingServer;
 let tcpCanary: Canary;
 let tlsCanary: Canary;
+let udpCanary: { port: number; datagrams(): number; close(): Promise<void> };
+let h2Canary: Canary;
 let appEnv: Record<string, string>;
 
 beforeAll(async () => {
@@ -62,6 +66,10 @@ beforeAll(async () => {
   httpsCanary = await startCountingServer(() => ({ body: '{}' }), certs);
   tcpCanary = await startCanary(net.createServer(speak));
   tlsCanary = await startCanary(tls.createServer(certs, speak));
+  udpCanary = await startUdpCanary();
+  const h2 = http2.createServer();
+  h2.on('stream', (stream) => stream.respond({ ':status': 200 }, { endStream: true }));
+  h2Canary = await startCanary(h2);
   appEnv = {
     ...env,
     UPSTREAM_URL: upstream.url,
@@ -69,12 +77,16 @@ beforeAll(async () => {
     TLS_HTTP_PORT: new URL(httpsCanary.url).port,
     TCP_PORT: String(tcpCanary.port),
     TLS_PORT: String(tlsCanary.port),
+    // The UDP canary is the DNS resolver the app points a Resolver at as well: a query is a datagram to it.
+    UDP_PORT: String(udpCanary.port),
+    DNS_PORT: String(udpCanary.port),
+    H2_PORT: String(h2Canary.port),
     NODE_EXTRA_CA_CERTS: path.join(FIXTURES, 'tls/localhost-cert.pem'),
   };
 });
 
 afterAll(async () => {
-  await Promise.all([upstream.close(), httpCanary.close(), httpsCanary.close(), tcpCanary.close(), tlsCanary.close()]);
+  await Promise.all([upstream.close(), httpCanary.close(), httpsCanary.close(), tcpCanary.close(), tlsCanary.close(), udpCanary.close(), h2Canary.close()]);
   store.remove();
 });
 
@@ -90,7 +102,17 @@ async function record(): Promise<{ traceId: string; stdout: string }> {
   return { traceId: recordedTraceId(recorded.stderr), stdout: recorded.stdout };
 }
 
-const canaryHits = (): number => httpCanary.count() + httpsCanary.count() + tcpCanary.connections() + tlsCanary.connections();
+/** A loopback UDP socket that counts the datagrams it receives (DNS queries included). */
+async function startUdpCanary(): Promise<{ port: number; datagrams(): number; close(): Promise<void> }> {
+  let datagrams = 0;
+  const socket = dgram.createSocket('udp4');
+  socket.on('message', () => datagrams++);
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { port: socket.address().port, datagrams: () => datagrams, close: () => new Promise((resolve) => socket.close(() => resolve())) };
+}
+
+const canaryHits = (): number =>
+  httpCanary.count() + httpsCanary.count() + tcpCanary.connections() + tlsCanary.connections() + udpCanary.datagrams() + h2Canary.connections();
 
 function attemptLine(stdout: string, name: string): string {
   const line = stdout.split('\n').find((text) => text.startsWith(`${name}: `));
@@ -124,6 +146,16 @@ describe('playback isolation', () => {
     for (const name of ['net writes first', 'net waits for server', 'tls.connect']) {
       expect(attemptLine(out, name)).toMatch(/: error TRACETAPE_PLAYBACK_CONNECTION_BLOCKED: .*127\.0\.0\.1:\d+.*--live-host/);
     }
+    // Issue 15's doors: a datagram and an HTTP/2 connection are refused, a DNS question off the
+    // tape diverges without a query being sent, and a spawned binary is answered from the tape or
+    // (here, off it) diverges without being started.
+    expect(attemptLine(out, 'dgram send')).toMatch(/: error TRACETAPE_PLAYBACK_CONNECTION_BLOCKED: .*datagram to 127\.0\.0\.1:\d+.*--live-host/);
+    expect(attemptLine(out, 'http2')).toMatch(/: error TRACETAPE_PLAYBACK_CONNECTION_BLOCKED: .*127\.0\.0\.1:\d+: it is an HTTP\/2 connection/);
+    expect(attemptLine(out, 'dns.resolve4')).toMatch(/: error TRACETAPE_REPLAY_DIVERGENCE: .*resolve4 dns:canary\.example is not on the tape/);
+    expect(attemptLine(out, 'dns.promises.resolveTxt')).toMatch(/: error TRACETAPE_REPLAY_DIVERGENCE: .*resolveTxt dns:canary\.example is not on the tape/);
+    expect(attemptLine(out, 'spawned binary')).toMatch(/: error TRACETAPE_REPLAY_DIVERGENCE: .*bash/);
+    // A worker thread inherits playback: its fetch diverges instead of going out.
+    expect(attemptLine(out, 'worker fetch')).toMatch(/: error TRACETAPE_REPLAY_DIVERGENCE: .*\/worker is not on the tape/);
     // The child runs the hook in playback too: its fetch diverges instead of going out, and it exits 1.
     expect(attemptLine(out, 'child node')).toMatch(/: error TRACETAPE_REPLAY_DIVERGENCE: .*\/child is not on the tape/);
     expect(out).toMatch(/\(exit 1\)\n/);
@@ -141,12 +173,18 @@ describe('playback isolation', () => {
         { host: '127.0.0.1', port: tcpCanary.port, reason: 'not-http' },
         { host: '127.0.0.1', port: tcpCanary.port, reason: 'server-speaks-first' },
         { host: '127.0.0.1', port: tlsCanary.port, reason: expect.stringMatching(/not-http|server-speaks-first/) },
+        { host: '127.0.0.1', port: udpCanary.port, reason: 'udp' },
+        { host: '127.0.0.1', port: h2Canary.port, reason: 'http2' },
       ]),
     );
     // The child process's blocked fetch is in the merged report with the parent's.
-    expect(report.blocked.map((call) => new URL(call.url).pathname)).toEqual(
-      expect.arrayContaining(['/probe', '/child', '/probe-undici', '/probe-undici-fetch']),
+    // Every door's blocked call is in it: HTTP (the child's and the worker's too), DNS, the spawn.
+    const blockedUrls = report.blocked.map((call) => call.url);
+    expect(blockedUrls.filter((url) => url.startsWith('http')).map((url) => new URL(url).pathname)).toEqual(
+      expect.arrayContaining(['/probe', '/child', '/worker', '/probe-undici', '/probe-undici-fetch']),
     );
+    expect(blockedUrls).toEqual(expect.arrayContaining(['dns:canary.example']));
+    expect(blockedUrls.some((url) => url.includes('bash'))).toBe(true);
   });
 
   it('lets a raw connection to a --live-host through', async () => {
