@@ -14,7 +14,7 @@ const READABLE_VERSIONS: readonly unknown[] = [1, 2];
  * normalised request (an operation as `method`, what it is addressed to as `url`, its arguments as
  * `body`) and a recorded response, so matching, diffs, the timeline and reports need nothing per door.
  */
-export const BOUNDARY_KINDS = ['http', 'postgres', 'mysql', 'redis', 'dns', 'process'] as const;
+export const BOUNDARY_KINDS = ['http', 'postgres', 'mysql', 'redis', 'dns', 'process', 'mcp', 'websocket', 'grpc'] as const;
 export type BoundaryKind = (typeof BOUNDARY_KINDS)[number];
 
 /** The part of a request that identifies it: what is hashed, matched and diffed. */
