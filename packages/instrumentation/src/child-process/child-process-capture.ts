@@ -13,7 +13,8 @@ import {
   type StdinRecord,
 } from './child-process-call.js';
 import { endChildSpan, startChildSpan } from './child-span.js';
-import { bytesOf, environmentNames, stdioModes, workingDirectory, type AsyncStarter, type ChildStart, type SyncStarter } from './child-start.js';
+import { boundaryEnvironment } from './boundary-environment.js';
+import { bytesOf, environmentNames, startArguments, stdioModes, workingDirectory, type AsyncStarter, type ChildStart, type SyncStarter } from './child-start.js';
 import { syncStarterResult } from './exec-semantics.js';
 import { nodeSpawnSync, type ChildProcessDoor, type StartRunners } from './patch-starters.js';
 
@@ -50,7 +51,8 @@ export class ChildProcessCapture implements ChildProcessDoor {
     const began = performance.now();
     let child: ChildProcess;
     try {
-      child = context.with(trace.setSpan(context.active(), span), run.node);
+      const env = boundaryEnvironment(start.options.env);
+      child = context.with(trace.setSpan(context.active(), span), () => run.node(env ? startArguments(start, { ...start.options, env }) : undefined));
     } catch (error) {
       // Node refused the arguments: no call was made.
       span.end();
@@ -99,7 +101,7 @@ export class ChildProcessCapture implements ChildProcessDoor {
     // app's `encoding` is applied to them after they are recorded.
     const { encoding: _encoding, ...options } = start.options;
     const raw = context.with(trace.setSpan(context.active(), span), () =>
-      nodeSpawnSync(start.command, start.args, { ...options, ...(start.shell ? { shell: start.shell } : {}) } as never),
+      nodeSpawnSync(start.command, start.args, { ...options, ...(start.shell ? { shell: start.shell } : {}), env: boundaryEnvironment(options.env) ?? options.env } as never),
     ) as unknown as SpawnSyncReturns<Buffer>;
     const elapsed = performance.now() - began;
     const output = new OutputRecorder(this.redactor, this.maxOutputBytes, began);

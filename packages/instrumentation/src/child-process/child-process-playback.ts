@@ -92,7 +92,9 @@ export class ChildProcessPlayback implements ChildProcessDoor {
           if (!now.ended) attempt({ written: now.written, open: true }, false);
         });
     };
-    const child = new ReplayedChild(start, modes, onStdin);
+    // Killed before it was answered: the recording it matches, if any, is one the app killed with stdin still open.
+    const onKill = (): void => attempt({ written: child.stdinSoFar().written, open: !child.stdinSoFar().ended }, true);
+    const child = new ReplayedChild(start, modes, onStdin, onKill);
     if (start.callback) deliverExecResult(child as unknown as ChildProcess, start);
     if (modes[0] !== 'pipe' || !recordedStarts) {
       // Without a stdin pipe the key is whole now; with one, no recording starts this way whatever

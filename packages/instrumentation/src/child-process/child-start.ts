@@ -104,3 +104,9 @@ export function bytesOf(chunk: unknown, encoding?: unknown): Buffer | undefined 
   if (ArrayBuffer.isView(chunk)) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   return undefined;
 }
+
+/** The starter's arguments for this start, with `options` in place of the app's. */
+export function startArguments(start: ChildStart, options: StartOptions): unknown[] {
+  const head = start.api === 'exec' || start.api === 'execSync' ? [start.command] : [start.command, start.args];
+  return [...head, options, ...(start.callback ? [start.callback] : [])];
+}

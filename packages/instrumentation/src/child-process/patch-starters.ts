@@ -20,11 +20,11 @@ const NODE_STARTERS: Readonly<Record<Starter, AnyFunction>> = Object.fromEntries
 /** Ways to run a start as the app asked. */
 export interface StartRunners<T> {
   /**
-   * Node's own starter, below every patch. A boundary call runs there: it is no process of the run,
+   * Node's own starter, below every patch (with `args` in place of the app's, when given). A boundary call runs there: it is no process of the run,
    * so it takes no process path and no run variables, and the process paths of the run's Node
    * children come out the same whether the boundary calls before them ran (capture) or not (playback).
    */
-  node(): T;
+  node(args?: readonly unknown[]): T;
   /** The patch below this one (another door under --then-live, the process propagation), as if this door were not there. */
   next(): T;
 }
@@ -64,7 +64,7 @@ export function installChildProcessDoor(door: ChildProcessDoor): () => void {
     const wrapper = function (this: unknown, ...args: unknown[]): unknown {
       if (inside) return (inside === 'node' ? NODE_STARTERS[name] : next).apply(this, args);
       const run: StartRunners<unknown> = {
-        node: () => within('node', () => NODE_STARTERS[name].apply(this, args)),
+        node: (replaced) => within('node', () => NODE_STARTERS[name].apply(this, replaced ? [...replaced] : args)),
         next: () => within('next', () => next.apply(this, args)),
       };
       const start = readStart(name, args);

@@ -32,8 +32,16 @@ export class ReplayedChild extends EventEmitter {
   private settled = false;
   private keepAlive: NodeJS.Timeout | undefined = setInterval(() => undefined, KEEP_ALIVE_MS);
 
-  /** `onStdin` is told after each write to stdin and when the app ends (or destroys) it. */
-  constructor(start: ChildStart, modes: readonly StdioMode[], onStdin: () => void) {
+  /**
+   * `onStdin` is told after each write to stdin and when the app ends (or destroys) it; `onKill`
+   * when the app kills a child that has not been answered yet (what it wrote is then all it wrote).
+   */
+  constructor(
+    start: ChildStart,
+    modes: readonly StdioMode[],
+    onStdin: () => void,
+    private readonly onKill: () => void = () => undefined,
+  ) {
     super();
     const shell = start.shell === true ? '/bin/sh' : start.shell;
     this.spawnfile = shell ?? start.command;
@@ -112,8 +120,9 @@ export class ReplayedChild extends EventEmitter {
 
   /** The tape plays on whatever the app asks: the recorded outcome says how the child ended. */
   kill(_signal?: NodeJS.Signals | number): boolean {
-    if (this.exitCode !== null || this.signalCode !== null || !this.spawned) return false;
+    if (this.exitCode !== null || this.signalCode !== null) return false;
     this.killed = true;
+    if (!this.settled) this.onKill();
     return true;
   }
 
@@ -142,6 +151,8 @@ function drained(stream: Readable | null): Promise<void> {
   if (!stream || stream.readableEnded) return Promise.resolve();
   return new Promise((resolve) => {
     stream.once('end', () => resolve());
+    // An app that stops reading does not hold the child open either.
+    stream.once('pause', () => resolve());
     setImmediate(() => {
       if (stream.readableFlowing !== true) resolve();
     });

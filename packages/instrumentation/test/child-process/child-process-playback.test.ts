@@ -67,6 +67,13 @@ async function app(word = 'appended', input = 'from stdin'): Promise<unknown[]> 
   seen.push(await settled(childProcess.spawn('no-such-program-tracetape')).then((result) => [result.events, (result.error as NodeJS.ErrnoException).code]));
   // git status style: the app never ends stdin, and the child exits anyway.
   seen.push((await settled(childProcess.spawn('printf', ['%s', 'left open']))).out);
+  // Killed before the app ended its stdin: answered with what was written, ending as recorded.
+  const interrupted = childProcess.spawn('cat');
+  interrupted.stdin.on('error', () => undefined);
+  interrupted.stdin.write('never ended');
+  interrupted.kill();
+  const stopped = await settled(interrupted);
+  seen.push(stopped.code, stopped.signal);
   return seen;
 }
 
@@ -102,6 +109,7 @@ describe('child-process playback', () => {
       'spawn sh',
       'spawn no-such-program-tracetape',
       'spawn printf',
+      'spawn cat',
     ]);
     expect(fs.readFileSync(sideEffect, 'utf8')).toBe('appended\n');
     const { divergences, matcher, undo } = replaying();
@@ -112,7 +120,8 @@ describe('child-process playback', () => {
     }
     expect(divergences).toEqual([]);
     expect(matcher.report()).toMatchObject({ unconsumed: [], blocked: [] });
-    expect(matcher.report().sideEffectsSuppressed).toHaveLength(10);
+    expect(matcher.report().sideEffectsSuppressed).toHaveLength(11);
+    expect(recordedResult.slice(-2)).toEqual([null, 'SIGTERM']);
     // The recorded shell's PID came back, and the file was not appended to again.
     expect(recordedResult[0]).toMatch(/^appended by \d+\n$/);
     expect(fs.readFileSync(sideEffect, 'utf8')).toBe('appended\n');
