@@ -20,10 +20,10 @@ describe('child processes', () => {
     const recorded = await tracetape(['record', '--', ...command], env);
     expect(recorded.code, recorded.stderr).toBe(0);
     expect(recorded.stdout).toMatch(
-      /^sh: appended by (\d+) \(exit 0\)\ncat: hello from stdin\nexecSync: synced \d+\nexecSync failed: status 3, stderr failing\ngit: git version [^\n]+\nexecFile failed: code 2, stdout partial\nspawnSync: status 1, stdout sync \d+\n$/,
+      /^sh: appended by (\d+) \(exit 0\)\ncat: hello from stdin\nexecSync: synced \d+\nexecSync failed: status 3, stderr failing\ngit: git version [^\n]+\nexecFile failed: code 2, stdout partial\nspawnSync: status 1, stdout sync \d+\ndaemon: ready \d+\n$/,
     );
     expect(fs.readFileSync(sideEffect, 'utf8')).toBe('appended\n');
-    expect(recorded.stderr).toMatch(/recorded trace [0-9a-f]{32} \(child-process-app\.mjs, 7 calls\)/);
+    expect(recorded.stderr).toMatch(/recorded trace [0-9a-f]{32} \(child-process-app\.mjs, 8 calls\)/);
     const traceId = recordedTraceId(recorded.stderr);
 
     const built = await tracetape(['tape', traceId, '--json'], env);
@@ -37,7 +37,9 @@ describe('child processes', () => {
       ['process', 'execFile', 'git', true],
       ['process', 'execFile', 'sh', true],
       ['process', 'spawnSync', 'sh', true],
+      ['process', 'spawn', 'sh', true],
     ]);
+    expect(tape.entries[7]!.response).toMatchObject({ statusText: 'still running at exit', complete: false });
     expect(JSON.parse(tape.entries[1]!.request.normalized.body!.data)).toMatchObject({ stdin: 'hello from stdin' });
     // Variable names, never values.
     const names = tape.entries[0]!.request.headers.find(([name]) => name === 'env')?.[1].split(' ');
@@ -47,7 +49,7 @@ describe('child processes', () => {
     expect(replayed.code, replayed.stderr).toBe(0);
     // The same output, the shell's PID included: it is the recorded one.
     expect(replayed.stdout).toBe(recorded.stdout);
-    expect(replayed.stderr).toContain(`replay of ${traceId}: 7 served, 0 unconsumed, 0 blocked, 7 side effect(s) suppressed`);
+    expect(replayed.stderr).toContain(`replay of ${traceId}: 8 served, 0 unconsumed, 0 blocked, 8 side effect(s) suppressed`);
     expect(fs.readFileSync(sideEffect, 'utf8')).toBe('appended\n');
 
     const changed = await tracetape(['replay', traceId, '--', ...command], { ...env, WORD: 'changed' });
@@ -59,15 +61,15 @@ describe('child processes', () => {
     const extra = await tracetape(['replay', traceId, '--', ...command], { ...env, EXTRA_CALL: '1' });
     expect(extra.code).toBe(1);
     expect(extra.stdout).toContain('extra: {"error":"TRACETAPE_REPLAY_DIVERGENCE"}');
-    expect(extra.stderr).toContain('DIVERGED at call #8: spawn sh is not on the tape.');
-    expect(extra.stderr).toContain('7 served, 0 unconsumed, 1 blocked');
+    expect(extra.stderr).toContain('DIVERGED at call #9: spawn sh is not on the tape.');
+    expect(extra.stderr).toContain('8 served, 0 unconsumed, 1 blocked');
     expect(fs.readFileSync(sideEffect, 'utf8')).toBe('appended\n');
 
     // --then-live: what the tape holds is served, the extra program runs for real and is recorded.
     const live = await tracetape(['replay', '--then-live', traceId, '--', ...command], { ...env, EXTRA_CALL: '1' });
     expect(live.code, live.stderr).toBe(0);
-    expect(live.stderr).toContain('7 served, 0 unconsumed, 0 blocked, 7 side effect(s) suppressed, 1 live');
-    expect(live.stderr).toMatch(/recorded trace [0-9a-f]{32} \(child-process-app\.mjs, 1 call, 7 from the tape/);
+    expect(live.stderr).toContain('8 served, 0 unconsumed, 0 blocked, 8 side effect(s) suppressed, 1 live');
+    expect(live.stderr).toMatch(/recorded trace [0-9a-f]{32} \(child-process-app\.mjs, 1 call, 8 from the tape/);
     expect(fs.readFileSync(sideEffect, 'utf8')).toBe('appended\nextra\n');
   }, 180_000);
 });

@@ -53,6 +53,14 @@ export class PendingCapture {
     );
   }
 
+  /**
+   * A request the door knows whole when it hands it over: kept at once, for a call recorded at
+   * process exit, when no promise settles any more.
+   */
+  setRequestNow(part: CapturedRequestPart): void {
+    this.request = part;
+  }
+
   setResponse(recording: ResponseRecording | RecordedResponse): void {
     this.responseExpected = true;
     this.response = recording;

@@ -111,6 +111,8 @@ export interface ChildOutcome {
   error?: RecordedChildError;
   /** Output past the capture size limit was not kept: the call cannot be replayed faithfully. */
   truncated?: true;
+  /** The child was still running when the app's process exited: its output so far, and no end. */
+  running?: true;
 }
 
 /** A chunk of output as stored; the secret patterns apply to it as to any response body. */
@@ -143,7 +145,7 @@ export function outcomeResponse(outcome: ChildOutcome): RecordedResponse {
     statusText: describeOutcome(outcome),
     headers: [],
     body: utf8Body(JSON.stringify(outcome)),
-    complete: !outcome.truncated,
+    complete: !outcome.truncated && !outcome.running,
   };
   if (outcome.truncated) response.truncated = true;
   if (!outcome.spawned && outcome.error) response.error = outcome.error.message;
@@ -158,6 +160,7 @@ export function outcomeOf(response: RecordedResponse): ChildOutcome {
 /** `exit 0`, `signal SIGTERM`, `ENOENT`: the timeline's status text. */
 export function describeOutcome(outcome: ChildOutcome): string {
   if (!outcome.spawned) return outcome.error?.code ?? 'not started';
+  if (outcome.running) return 'still running at exit';
   if (outcome.signal) return `signal ${outcome.signal}`;
   return outcome.exitCode === null ? (outcome.error?.code ?? 'no exit') : `exit ${outcome.exitCode}`;
 }

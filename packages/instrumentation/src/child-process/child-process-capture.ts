@@ -36,6 +36,16 @@ export interface ChildProcessCaptureOptions {
  */
 export class ChildProcessCapture implements ChildProcessDoor {
   private readonly maxOutputBytes: number;
+  /** Children not closed yet, each with the way to record it as it stands. */
+  private readonly running = new Set<() => void>();
+  /**
+   * A child still running when the process exits (a server the app left behind, a tool it
+   * unref'd) is recorded as it stands: its output so far, and no end. Registered before the
+   * register hook's exit flush, which then writes the span out.
+   */
+  private readonly atExit = (): void => {
+    for (const record of [...this.running]) record();
+  };
 
   constructor(
     private readonly registry: CaptureRegistry,
@@ -44,6 +54,11 @@ export class ChildProcessCapture implements ChildProcessDoor {
     options: ChildProcessCaptureOptions = {},
   ) {
     this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    process.on('exit', this.atExit);
+  }
+
+  dispose(): void {
+    process.off('exit', this.atExit);
   }
 
   async(start: ChildStart & { api: AsyncStarter }, run: StartRunners<ChildProcess>): ChildProcess {
@@ -70,11 +85,17 @@ export class ChildProcessCapture implements ChildProcessDoor {
     const finish = (): void => {
       if (recorded) return;
       recorded = true;
+      capture.running.delete(stillRunning);
       if (output.truncated) outcome.truncated = true;
       capture.record(span, start, stdin ? { written: stdin.written(), open: !stdin.ended() } : { from: stdinMode === 'pipe' ? 'other' : stdinMode }, outcome);
     };
     // Seen before the app's listeners run, and without adding any: an 'error' listener of ours
     // would keep an unhandled spawn error from reaching the app as it would have.
+    const stillRunning = (): void => {
+      outcome.running = true;
+      finish();
+    };
+    this.running.add(stillRunning);
     child.emit = function (this: ChildProcess, event: string | symbol, ...args: unknown[]): boolean {
       if (event === 'spawn') {
         outcome.spawned = true;
@@ -125,7 +146,7 @@ export class ChildProcessCapture implements ChildProcessDoor {
       const key = requestKey(call, this.redactor, childProcessKeyRules());
       // Names only: what the child could read, never what it read.
       const names = environmentNames(start.options);
-      capture.setRequest(Promise.resolve({ inputHash: key.hash, request: { normalized: key.normalized, headers: [['env', names.join(' ')]] }, sideEffect: true }));
+      capture.setRequestNow({ inputHash: key.hash, request: { normalized: key.normalized, headers: [['env', names.join(' ')]] }, sideEffect: true });
       capture.setResponse(outcomeResponse(outcome));
     } catch (error) {
       capture.setRequest(Promise.reject(error instanceof Error ? error : new Error(String(error))));

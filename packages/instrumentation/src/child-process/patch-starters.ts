@@ -33,6 +33,8 @@ export interface StartRunners<T> {
 export interface ChildProcessDoor {
   async(start: ChildStart & { api: AsyncStarter }, run: StartRunners<ChildProcess>): ChildProcess;
   sync(start: ChildStart & { api: SyncStarter }, run: StartRunners<unknown>): unknown;
+  /** Called when the door is taken out. */
+  dispose?(): void;
 }
 
 /** Node's own spawnSync, for a door that runs a sync start itself. */
@@ -80,6 +82,7 @@ export function installChildProcessDoor(door: ChildProcessDoor): () => void {
   return () => {
     for (const [name, next] of below) exported[name] = next;
     syncBuiltinESMExports();
+    door.dispose?.();
   };
 }
 

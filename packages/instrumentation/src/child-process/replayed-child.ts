@@ -97,6 +97,12 @@ export class ReplayedChild extends EventEmitter {
     this.announceSpawn(outcome.pid);
     this.settled = true;
     for (const chunk of outcome.output) (chunk.fd === 1 ? this.stdout : this.stderr)?.push(chunkBytes(chunk));
+    if (outcome.running) {
+      // It outlived the recorded run: no end to play, and nothing of it held that process open.
+      clearInterval(this.keepAlive);
+      this.keepAlive = undefined;
+      return;
+    }
     this.stdout?.push(null);
     this.stderr?.push(null);
     this.exitCode = outcome.exitCode;
