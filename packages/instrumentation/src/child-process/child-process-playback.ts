@@ -157,17 +157,20 @@ export class ChildProcessPlayback implements ChildProcessDoor {
   }
 
   private async answer(child: ReplayedChild, entry: TapeEntry, span: Span): Promise<void> {
-    await this.order.turn(entry.step);
-    this.order.markAnswered(entry.step);
     const outcome = outcomeOf(entry.response);
     if (outcome.truncated) {
       const { method, url } = entry.request.normalized;
+      this.order.markAnswered(entry.step);
       child.fail(new TruncatedPayloadError(entry.step, method, url));
       endChildSpan(span, { ...outcome, error: { message: 'truncated', code: 'TRACETAPE_PAYLOAD_TRUNCATED' } });
       return;
     }
-    endChildSpan(span, outcome);
-    await child.play(outcome);
+    // The child ends in the order the recorded calls completed; its output need not wait.
+    await child.play(outcome, async () => {
+      await this.order.turn(entry.step);
+      this.order.markAnswered(entry.step);
+      endChildSpan(span, outcome);
+    });
   }
 }
 

@@ -30,6 +30,7 @@ export class ReplayedChild extends EventEmitter {
   private stdinEnded = false;
   private spawned = false;
   private settled = false;
+  private closed = false;
   private keepAlive: NodeJS.Timeout | undefined = setInterval(() => undefined, KEEP_ALIVE_MS);
 
   /**
@@ -87,10 +88,14 @@ export class ReplayedChild extends EventEmitter {
     this.emit('spawn');
   }
 
-  /** Plays the recorded outcome back. */
-  async play(outcome: ChildOutcome): Promise<void> {
+  /**
+   * Plays the recorded outcome back: its output at once (an app may wait for a line before making
+   * its next calls), its end once `ending` resolves (the end is what other calls may have to wait for).
+   */
+  async play(outcome: ChildOutcome, ending: () => Promise<void> = () => Promise.resolve()): Promise<void> {
     if (this.settled) return;
     if (!outcome.spawned) {
+      await ending();
       this.fail(rebuiltError(outcome.error, this), outcome.error?.errno ?? -2);
       return;
     }
@@ -101,8 +106,10 @@ export class ReplayedChild extends EventEmitter {
       // It outlived the recorded run: no end to play, and nothing of it held that process open.
       clearInterval(this.keepAlive);
       this.keepAlive = undefined;
+      void ending();
       return;
     }
+    await ending();
     this.stdout?.push(null);
     this.stderr?.push(null);
     this.exitCode = outcome.exitCode;
@@ -114,8 +121,9 @@ export class ReplayedChild extends EventEmitter {
 
   /** Fails as Node fails a start: 'error' (on a later turn), then 'close'. */
   fail(error: Error, code: number | null = null): void {
-    if (this.settled) return;
+    if (this.closed) return;
     this.settled = true;
+    this.closed = true;
     process.nextTick(() => {
       this.emit('error', error);
       this.stdout?.push(null);
