@@ -76,3 +76,24 @@ export const ATTR_PROCESS_EXIT_CODE = 'process.exit.code';
 export const ATTR_PROCESS_PID = 'process.pid';
 /** Why the call failed: the exit code as text, the signal, or the spawn error's code (`ENOENT`). */
 export const ATTR_ERROR_TYPE = 'error.type';
+
+// OpenTelemetry semantic conventions for Model Context Protocol client spans, and the GenAI ones
+// for tool execution that MCP tool calls share (the mcp door's spans).
+/** The JSON-RPC method of an MCP request (`initialize`, `tools/call`, `resources/read`). */
+export const ATTR_MCP_METHOD_NAME = 'mcp.method.name';
+/** The URI of the resource a `resources/read` (or subscribe) asks for. */
+export const ATTR_MCP_RESOURCE_URI = 'mcp.resource.uri';
+/** The MCP protocol version the client asked for in `initialize`. */
+export const ATTR_MCP_PROTOCOL_VERSION = 'mcp.protocol.version';
+/** The tool a `tools/call` runs; with `gen_ai.operation.name` = `execute_tool`. */
+export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
+/** The arguments of a tool call, as JSON, redacted with the recording's secret patterns and body paths. */
+export const ATTR_GEN_AI_TOOL_CALL_ARGUMENTS = 'gen_ai.tool.call.arguments';
+/** The prompt a `prompts/get` asks for. */
+export const ATTR_GEN_AI_PROMPT_NAME = 'gen_ai.prompt.name';
+/** The JSON-RPC `id` of the request and of its response, as text. */
+export const ATTR_JSONRPC_REQUEST_ID = 'jsonrpc.request.id';
+/** The JSON-RPC error code a request was answered with. */
+export const ATTR_RPC_RESPONSE_STATUS_CODE = 'rpc.response.status_code';
+/** `pipe` for a stdio transport. */
+export const ATTR_NETWORK_TRANSPORT = 'network.transport';
