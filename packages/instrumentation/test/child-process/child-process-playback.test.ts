@@ -46,8 +46,9 @@ function settled(child: childProcess.ChildProcess): Promise<Result> {
 /** What the app prints, whichever mode its children run in. */
 async function app(word = 'appended', input = 'from stdin'): Promise<unknown[]> {
   const seen: unknown[] = [];
-  const shell = await settled(childProcess.spawn('sh', ['-c', 'echo "$1" >> "$0"; echo "$1 by $$"; echo warn >&2', sideEffect, word]));
-  seen.push(shell.out, shell.err, shell.code, shell.events);
+  const started = childProcess.spawn('sh', ['-c', 'echo "$1" >> "$0"; echo "$1 by $$"; echo warn >&2', sideEffect, word]);
+  const shell = await settled(started);
+  seen.push(shell.out, shell.err, shell.code, shell.events, started instanceof childProcess.ChildProcess);
   const cat = childProcess.spawn('cat');
   cat.stdin.write('hello ');
   setTimeout(() => cat.stdin.end(input), 20);
@@ -124,6 +125,7 @@ describe('child-process playback', () => {
     expect(recordedResult.slice(-2)).toEqual([null, 'SIGTERM']);
     // The recorded shell's PID came back, and the file was not appended to again.
     expect(recordedResult[0]).toMatch(/^appended by \d+\n$/);
+    expect(recordedResult[4]).toBe(true);
     expect(fs.readFileSync(sideEffect, 'utf8')).toBe('appended\n');
   });
 
