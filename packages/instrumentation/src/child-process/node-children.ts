@@ -13,6 +13,9 @@ const SEPARATOR = /&&|\|\||[;|&\n]/;
 const PREFIXES = new Set(['exec', 'command', 'env', 'time', 'nohup', 'sudo']);
 /** A script Node runs: `#!/usr/bin/env node`, `#!/usr/local/bin/node --flags`. */
 const NODE_SHEBANG = /^#!.*\bnode(?:js)?\b/;
+/** A shell script that hands over to Node, as pnpm's `node_modules/.bin` shims do (`exec node "$basedir/…"`). */
+const SHELL_SHEBANG = /^#!\s*\S*\/(?:env\s+)?(?:sh|bash|dash)\b/;
+const EXECS_NODE = /\bexec\s+(?:"\$basedir\/node"|node)\b/;
 
 /**
  * Whether a start is one of the run's own processes rather than a boundary call: Node (the
@@ -42,7 +45,10 @@ function runsNodeLine(line: string, env: NodeJS.ProcessEnv): boolean {
 function isNodeProgram(program: string, env: NodeJS.ProcessEnv): boolean {
   if (program === process.execPath || NODE_BINARY.test(path.basename(program))) return true;
   const file = resolveProgram(program, env);
-  return file !== undefined && NODE_SHEBANG.test(firstLine(file));
+  if (file === undefined) return false;
+  const head = headOf(file);
+  const first = head.split('\n', 1)[0] ?? '';
+  return NODE_SHEBANG.test(first) || (SHELL_SHEBANG.test(first) && EXECS_NODE.test(head));
 }
 
 /** Where the shell would find a program: a path as given, else the first match on PATH. */
@@ -64,13 +70,14 @@ function isFile(file: string): boolean {
   }
 }
 
-function firstLine(file: string): string {
+/** The start of a file: enough for a shebang, and for a shim's few lines. */
+function headOf(file: string): string {
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');
-    const buffer = Buffer.alloc(256);
+    const buffer = Buffer.alloc(2048);
     const read = fs.readSync(fd, buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, read).toString('utf8').split('\n', 1)[0] ?? '';
+    return buffer.subarray(0, read).toString('latin1');
   } catch {
     return '';
   } finally {

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +26,19 @@ describe('the run\'s own processes', () => {
     expect(runProcess('spawn', 'sh', ['-c', 'node server.js'])).toBe(true);
     expect(runProcess('exec', 'cd app && NODE_ENV=test node server.js')).toBe(true);
     expect(runProcess('execSync', 'exec vitest run')).toBe(true);
+  });
+
+  it('include a pnpm-style shell shim that hands over to Node', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracetape-shim-'));
+    try {
+      const shim = path.join(dir, 'tool');
+      fs.writeFileSync(shim, '#!/bin/sh\nbasedir=$(dirname "$0")\nif [ -x "$basedir/node" ]; then\n  exec "$basedir/node" "$basedir/../tool/cli.js" "$@"\nelse\n  exec node "$basedir/../tool/cli.js" "$@"\nfi\n', { mode: 0o755 });
+      fs.writeFileSync(path.join(dir, 'other'), '#!/bin/sh\nexec git "$@"\n', { mode: 0o755 });
+      expect(isRunProcess(readStart('spawn', [shim, []])!, env)).toBe(true);
+      expect(isRunProcess(readStart('spawn', [path.join(dir, 'other'), []])!, env)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('are not other programs, nor shell lines of other programs', () => {
