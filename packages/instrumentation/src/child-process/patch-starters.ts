@@ -3,6 +3,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { promisify } from 'node:util';
 import { ASYNC_STARTERS, readStart, SYNC_STARTERS, type AsyncStarter, type ChildStart, type Starter, type SyncStarter } from './child-start.js';
 import { promisifiedExec } from './exec-semantics.js';
+import { takeChildStartClaim } from './claimed-starts.js';
 import { isRunProcess } from './node-children.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -69,6 +70,8 @@ export function installChildProcessDoor(door: ChildProcessDoor): () => void {
         node: (replaced) => within('node', () => NODE_STARTERS[name].apply(this, replaced ? [...replaced] : args)),
         next: () => within('next', () => next.apply(this, args)),
       };
+      // A start another door claimed (the MCP door's stdio server) is that door's call: Node's own, untouched.
+      if (takeChildStartClaim()) return run.node();
       const start = readStart(name, args);
       if (!start || isRunProcess(start)) return run.next();
       return isAsync(start) ? door.async(start, run as StartRunners<ChildProcess>) : door.sync(start as ChildStart & { api: SyncStarter }, run);
