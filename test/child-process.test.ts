@@ -20,10 +20,10 @@ describe('child processes', () => {
     const recorded = await tracetape(['record', '--', ...command], env);
     expect(recorded.code, recorded.stderr).toBe(0);
     expect(recorded.stdout).toMatch(
-      /^sh: appended by (\d+) \(exit 0\)\ncat: hello from stdin\nexecSync: synced \d+\nexecSync failed: status 3, stderr failing\ngit: git version [^\n]+\nexecFile failed: code 2, stdout partial\nspawnSync: status 1, stdout sync \d+\ndaemon: ready \d+\n$/,
+      /^sh: appended by (\d+) \(exit 0\)\ncat: hello from stdin\nexecSync: synced \d+\nexecSync failed: status 3, stderr failing\ngit: git version [^\n]+\nexecFile failed: code 2, stdout partial\nspawnSync: status 1, stdout sync \d+\ninherited by execSync \d+\ninherited by spawn \d+\ndaemon: ready \d+\n$/,
     );
     expect(fs.readFileSync(sideEffect, 'utf8')).toBe('appended\n');
-    expect(recorded.stderr).toMatch(/recorded trace [0-9a-f]{32} \(child-process-app\.mjs, 8 calls\)/);
+    expect(recorded.stderr).toMatch(/recorded trace [0-9a-f]{32} \(child-process-app\.mjs, 10 calls\)/);
     const traceId = recordedTraceId(recorded.stderr);
 
     const built = await tracetape(['tape', traceId, '--json'], env);
@@ -37,9 +37,11 @@ describe('child processes', () => {
       ['process', 'execFile', 'git', true],
       ['process', 'execFile', 'sh', true],
       ['process', 'spawnSync', 'sh', true],
+      ['process', 'execSync', 'echo "inherited by execSync $$"', true],
+      ['process', 'spawn', 'sh', true],
       ['process', 'spawn', 'sh', true],
     ]);
-    expect(tape.entries[7]!.response).toMatchObject({ statusText: 'still running at exit', complete: false });
+    expect(tape.entries[9]!.response).toMatchObject({ statusText: 'still running at exit', complete: false });
     expect(JSON.parse(tape.entries[1]!.request.normalized.body!.data)).toMatchObject({ stdin: 'hello from stdin' });
     // Variable names, never values.
     const names = tape.entries[0]!.request.headers.find(([name]) => name === 'env')?.[1].split(' ');
@@ -49,7 +51,7 @@ describe('child processes', () => {
     expect(replayed.code, replayed.stderr).toBe(0);
     // The same output, the shell's PID included: it is the recorded one.
     expect(replayed.stdout).toBe(recorded.stdout);
-    expect(replayed.stderr).toContain(`replay of ${traceId}: 8 served, 0 unconsumed, 0 blocked, 8 side effect(s) suppressed`);
+    expect(replayed.stderr).toContain(`replay of ${traceId}: 10 served, 0 unconsumed, 0 blocked, 10 side effect(s) suppressed`);
     expect(fs.readFileSync(sideEffect, 'utf8')).toBe('appended\n');
 
     const changed = await tracetape(['replay', traceId, '--', ...command], { ...env, WORD: 'changed' });
@@ -61,15 +63,15 @@ describe('child processes', () => {
     const extra = await tracetape(['replay', traceId, '--', ...command], { ...env, EXTRA_CALL: '1' });
     expect(extra.code).toBe(1);
     expect(extra.stdout).toContain('extra: {"error":"TRACETAPE_REPLAY_DIVERGENCE"}');
-    expect(extra.stderr).toContain('DIVERGED at call #9: spawn sh is not on the tape.');
-    expect(extra.stderr).toContain('8 served, 0 unconsumed, 1 blocked');
+    expect(extra.stderr).toContain('DIVERGED at call #11: spawn sh is not on the tape.');
+    expect(extra.stderr).toContain('10 served, 0 unconsumed, 1 blocked');
     expect(fs.readFileSync(sideEffect, 'utf8')).toBe('appended\n');
 
     // --then-live: what the tape holds is served, the extra program runs for real and is recorded.
     const live = await tracetape(['replay', '--then-live', traceId, '--', ...command], { ...env, EXTRA_CALL: '1' });
     expect(live.code, live.stderr).toBe(0);
-    expect(live.stderr).toContain('8 served, 0 unconsumed, 0 blocked, 8 side effect(s) suppressed, 1 live');
-    expect(live.stderr).toMatch(/recorded trace [0-9a-f]{32} \(child-process-app\.mjs, 1 call, 8 from the tape/);
+    expect(live.stderr).toContain('10 served, 0 unconsumed, 0 blocked, 10 side effect(s) suppressed, 1 live');
+    expect(live.stderr).toMatch(/recorded trace [0-9a-f]{32} \(child-process-app\.mjs, 1 call, 10 from the tape/);
     expect(fs.readFileSync(sideEffect, 'utf8')).toBe('appended\nextra\n');
   }, 180_000);
 });

@@ -14,7 +14,7 @@ import {
 } from './child-process-call.js';
 import { endChildSpan, startChildSpan } from './child-span.js';
 import { boundaryEnvironment } from './boundary-environment.js';
-import { bytesOf, environmentNames, startArguments, stdioModes, workingDirectory, type AsyncStarter, type ChildStart, type SyncStarter } from './child-start.js';
+import { bytesOf, environmentNames, ownStream, pipedInheritance, startArguments, stdioModes, workingDirectory, type AsyncStarter, type ChildStart, type SyncStarter } from './child-start.js';
 import { syncStarterResult } from './exec-semantics.js';
 import { nodeSpawnSync, type ChildProcessDoor, type StartRunners } from './patch-starters.js';
 
@@ -64,10 +64,12 @@ export class ChildProcessCapture implements ChildProcessDoor {
   async(start: ChildStart & { api: AsyncStarter }, run: StartRunners<ChildProcess>): ChildProcess {
     const span = startChildSpan(this.tracer, start, this.redactor);
     const began = performance.now();
+    const piped = pipedInheritance(start.options);
     let child: ChildProcess;
     try {
       const env = boundaryEnvironment(start.options.env);
-      child = context.with(trace.setSpan(context.active(), span), () => run.node(env ? startArguments(start, { ...start.options, env }) : undefined));
+      const options = { ...start.options, ...(env ? { env } : {}), ...(piped ? { stdio: piped.stdio } : {}) };
+      child = context.with(trace.setSpan(context.active(), span), () => run.node(env || piped ? startArguments(start, options) : undefined));
     } catch (error) {
       // Node refused the arguments: no call was made.
       span.end();
@@ -76,6 +78,7 @@ export class ChildProcessCapture implements ChildProcessDoor {
     const output = new OutputRecorder(this.redactor, this.maxOutputBytes, began);
     output.tap(child.stdout, 1);
     output.tap(child.stderr, 2);
+    for (const fd of piped?.fds ?? []) passOn(child, fd);
     const stdinMode = stdioModes(start.options)[0];
     const stdin = stdinMode === 'pipe' && child.stdin ? watchStdin(child.stdin) : undefined;
     const outcome: ChildOutcome = { spawned: false, exitCode: null, signal: null, output: output.chunks };
@@ -121,8 +124,14 @@ export class ChildProcessCapture implements ChildProcessDoor {
     // Node's own spawnSync, as execSync and execFileSync call it, with the bytes as they came: the
     // app's `encoding` is applied to them after they are recorded.
     const { encoding: _encoding, ...options } = start.options;
+    const piped = pipedInheritance(start.options);
     const raw = context.with(trace.setSpan(context.active(), span), () =>
-      nodeSpawnSync(start.command, start.args, { ...options, ...(start.shell ? { shell: start.shell } : {}), env: boundaryEnvironment(options.env) ?? options.env } as never),
+      nodeSpawnSync(start.command, start.args, {
+        ...options,
+        ...(start.shell ? { shell: start.shell } : {}),
+        ...(piped ? { stdio: piped.stdio } : {}),
+        env: boundaryEnvironment(options.env) ?? options.env,
+      } as never),
     ) as unknown as SpawnSyncReturns<Buffer>;
     const elapsed = performance.now() - began;
     const output = new OutputRecorder(this.redactor, this.maxOutputBytes, began);
@@ -135,6 +144,14 @@ export class ChildProcessCapture implements ChildProcessDoor {
     const stdinMode = stdioModes(start.options)[0];
     const stdin: StdinRecord = stdinMode === 'pipe' ? { written: bytesOf(start.options.input) ?? Buffer.alloc(0), open: false } : { from: stdinMode };
     this.record(span, start, stdin, outcome);
+    // What the child printed to an inherited stream goes where it would have, and is no part of the result.
+    for (const fd of piped?.fds ?? []) {
+      const printed = raw.output?.[fd];
+      if (printed) ownStream(fd).write(printed);
+      if (raw.output) raw.output[fd] = null;
+      if (fd === 1) (raw as { stdout: Buffer | null }).stdout = null;
+      else (raw as { stderr: Buffer | null }).stderr = null;
+    }
     return syncStarterResult(start, raw);
   }
 
@@ -211,4 +228,14 @@ function watchStdin(stdin: Writable): { written(): Buffer; ended(): boolean } {
     return (end as (...args: unknown[]) => Writable).apply(this, args);
   } as typeof stdin.end;
   return { written: () => Buffer.concat(parts), ended: () => ended };
+}
+
+/** A stream the app asked to inherit, piped by the door: passed on to this process's own, and hidden from the app as Node hides it. */
+function passOn(child: ChildProcess, fd: 1 | 2): void {
+  const stream = fd === 1 ? child.stdout : child.stderr;
+  stream?.on('data', (chunk: Buffer) => ownStream(fd).write(chunk));
+  const stdio = child.stdio as unknown as Array<unknown>;
+  stdio[fd] = null;
+  if (fd === 1) (child as { stdout: unknown }).stdout = null;
+  else (child as { stderr: unknown }).stderr = null;
 }

@@ -16,7 +16,7 @@ import { pauseBeforeStep } from '../playback/step-breakpoint.js';
 import type { PlaybackOptions } from '../types.js';
 import { chunkBytes, childProcessKeyRules, outcomeOf, startOf, type ChildOutcome, type ChildProcessCall, type StdinRecord } from './child-process-call.js';
 import { endChildSpan, startChildSpan } from './child-span.js';
-import { bytesOf, stdioModes, workingDirectory, type AsyncStarter, type ChildStart, type SyncStarter } from './child-start.js';
+import { bytesOf, ownStream, stdioModes, workingDirectory, type AsyncStarter, type ChildStart, type SyncStarter } from './child-start.js';
 import { deliverExecResult, syncStarterResult } from './exec-semantics.js';
 import type { ChildProcessDoor, StartRunners } from './patch-starters.js';
 import { ReplayedChild } from './replayed-child.js';
@@ -126,6 +126,8 @@ export class ChildProcessPlayback implements ChildProcessDoor {
     const outcome = outcomeOf(entry.response);
     endChildSpan(span, outcome);
     if (outcome.truncated) throw new TruncatedPayloadError(entry.step, key.normalized.method, key.normalized.url);
+    const modes = stdioModes(start.options);
+    for (const chunk of outcome.output) if (modes[chunk.fd] === 'inherit') ownStream(chunk.fd).write(chunkBytes(chunk));
     return syncStarterResult(start, syncReturnsOf(outcome, start));
   }
 

@@ -110,3 +110,24 @@ export function startArguments(start: ChildStart, options: StartOptions): unknow
   const head = start.api === 'exec' || start.api === 'execSync' ? [start.command] : [start.command, start.args];
   return [...head, options, ...(start.callback ? [start.callback] : [])];
 }
+
+/**
+ * The stdio of a start whose stdout or stderr is inherited while this process's own is no
+ * terminal, with a pipe there instead: the door reads what the child prints and passes it on, so
+ * it is recorded and a replay prints it. To a terminal the child keeps writing itself (it may
+ * colour or draw for one), unrecorded. Undefined when nothing is inherited that way.
+ */
+export function pipedInheritance(options: StartOptions): { stdio: unknown[]; fds: Array<1 | 2> } | undefined {
+  const modes = stdioModes(options);
+  const fds = ([1, 2] as const).filter((fd) => modes[fd] === 'inherit' && !(fd === 1 ? process.stdout : process.stderr).isTTY);
+  if (fds.length === 0) return undefined;
+  const given = options.stdio;
+  const stdio: unknown[] = typeof given === 'string' ? [given, given, given] : Array.isArray(given) ? [...(given as unknown[])] : ['pipe', 'pipe', 'pipe'];
+  for (const fd of fds) stdio[fd] = 'pipe';
+  return { stdio, fds };
+}
+
+/** This process's own stdout or stderr: where an inherited stream of a child writes. */
+export function ownStream(fd: 1 | 2): NodeJS.WriteStream {
+  return fd === 1 ? process.stdout : process.stderr;
+}

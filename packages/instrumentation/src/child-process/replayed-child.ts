@@ -2,7 +2,7 @@ import { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { Readable, Writable } from 'node:stream';
 import { chunkBytes, type ChildOutcome, type RecordedChildError } from './child-process-call.js';
-import type { ChildStart, StdioMode } from './child-start.js';
+import { ownStream, type ChildStart, type StdioMode } from './child-start.js';
 
 /** A long interval that keeps the event loop alive while the child is pending, as a real child's pipes do. */
 const KEEP_ALIVE_MS = 2 ** 30;
@@ -39,7 +39,7 @@ export class ReplayedChild extends EventEmitter {
    */
   constructor(
     start: ChildStart,
-    modes: readonly StdioMode[],
+    private readonly modes: readonly StdioMode[],
     onStdin: () => void,
     private readonly onKill: () => void = () => undefined,
   ) {
@@ -101,7 +101,12 @@ export class ReplayedChild extends EventEmitter {
     }
     this.announceSpawn(outcome.pid);
     this.settled = true;
-    for (const chunk of outcome.output) (chunk.fd === 1 ? this.stdout : this.stderr)?.push(chunkBytes(chunk));
+    for (const chunk of outcome.output) {
+      const stream = chunk.fd === 1 ? this.stdout : this.stderr;
+      if (stream) stream.push(chunkBytes(chunk));
+      // Recorded through the door's pipe: the child wrote to this process's own stream.
+      else if (this.modes[chunk.fd] === 'inherit') ownStream(chunk.fd).write(chunkBytes(chunk));
+    }
     if (outcome.running) {
       // It outlived the recorded run: no end to play, and nothing of it held that process open.
       clearInterval(this.keepAlive);

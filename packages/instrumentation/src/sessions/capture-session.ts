@@ -12,6 +12,9 @@ import { attachDnsCapture } from '../dns/dns-capture.js';
 import { ChannelTraffic } from '../http/channel-traffic.js';
 import { attachHttpCapture } from '../http/http-capture.js';
 import { onHttp2Connection } from '../http2/http2-connections.js';
+import { McpCapture } from '../mcp/mcp-capture.js';
+import { McpInstrumentation } from '../mcp/mcp-instrumentation.js';
+import { mcpTracer } from '../mcp/mcp-span.js';
 import { MysqlCapture } from '../mysql/mysql-capture.js';
 import { PostgresCapture } from '../postgres/postgres-capture.js';
 import { redisCaptureInstrumentations } from '../redis/redis-capture.js';
@@ -54,6 +57,7 @@ export class CaptureSession {
       new PgInstrumentation({ requestHook: postgres.requestHook, responseHook: postgres.responseHook }),
       ...mysql.instrumentations(),
       ...redisCaptureInstrumentations(this.registry, this.redactor),
+      new McpInstrumentation(new McpCapture(this.registry, this.redactor, mcpTracer())),
     ];
   }
 

@@ -6,6 +6,9 @@ import { childProcessTracer } from '../child-process/child-span.js';
 import { installChildProcessDoor } from '../child-process/patch-starters.js';
 import { attachDnsPlayback } from '../dns/dns-playback.js';
 import { attachHttpPlayback } from '../http/http-playback.js';
+import { McpInstrumentation } from '../mcp/mcp-instrumentation.js';
+import { McpPlayback } from '../mcp/mcp-playback.js';
+import { mcpTracer } from '../mcp/mcp-span.js';
 import { MysqlInstrumentation } from '../mysql/mysql-instrumentation.js';
 import { MysqlPlayback } from '../mysql/mysql-playback.js';
 import { PostgresInstrumentation } from '../postgres/postgres-instrumentation.js';
@@ -70,6 +73,7 @@ export class PlaybackSession {
       new PostgresInstrumentation(new PostgresPlayback(this.matcher, this.order, redactor, this.options)),
       new MysqlInstrumentation(new MysqlPlayback(this.matcher, this.order, redactor, this.options)),
       redisPlaybackInstrumentation(this.matcher, this.order, redactor, this.options),
+      new McpInstrumentation(new McpPlayback(this.matcher, this.order, redactor, mcpTracer(), this.options)),
     ];
   }
 

@@ -1,0 +1,129 @@
+import type { Span, Tracer } from '@opentelemetry/api';
+import { requestKey, type NormalizedRequest, type Redactor, type RequestKey } from '@tracetape/core';
+import type { CaptureRegistry } from '../capture/capture-registry.js';
+import { claimChildStart } from '../child-process/claimed-starts.js';
+import { observeHandler } from './handler-property.js';
+import { isRequest, isResponse, type JsonRpcId } from './json-rpc.js';
+import { answerResponse, isSideEffect, mcpCallOf, mcpKeyRules, type McpAnswer, type RedactedMcpCall } from './mcp-call.js';
+import type { McpTransportDoor } from './mcp-instrumentation.js';
+import { endMcpSpan, startMcpSpan } from './mcp-span.js';
+import { serverOf, type StdioTransport, type StdioTransportPrototype } from './stdio-transport.js';
+
+/** A request sent and not answered yet. */
+interface InFlight {
+  span: Span;
+  key: RequestKey<RedactedMcpCall, NormalizedRequest>;
+  method: string;
+}
+
+/** One transport's requests in flight, and whether the app asked it to close. */
+interface TransportState {
+  inFlight: Map<JsonRpcId, InFlight>;
+  closing: boolean;
+}
+
+/**
+ * Capture for the SDK's stdio client transport. The server runs as the app asked, started by the
+ * transport with a claim (claimed-starts.ts) so the child-process door leaves it alone: its
+ * traffic is recorded here, one step per request. A request is keyed when it is sent and recorded
+ * when the response with its id arrives; a request the server never answered is recorded when the
+ * transport closes. Notifications, either way, are no steps.
+ */
+export class McpCapture implements McpTransportDoor {
+  private readonly rules = mcpKeyRules();
+  private readonly transports = new WeakMap<object, TransportState>();
+
+  constructor(
+    private readonly registry: CaptureRegistry,
+    private readonly redactor: Redactor,
+    private readonly tracer: Tracer,
+  ) {}
+
+  patch(proto: StdioTransportPrototype): () => void {
+    const { start, send, close } = proto;
+    const capture = this;
+    proto.start = function (this: StdioTransport): Promise<void> {
+      return serverOf(this) ? claimChildStart('mcp', () => start.call(this)) : start.call(this);
+    };
+    proto.send = function (this: StdioTransport, message: unknown, options?: unknown): Promise<void> {
+      const sending = send.call(this, message, options);
+      if (isRequest(message)) {
+        const flight = capture.sent(this, message.id, message);
+        // Not written (the transport was not connected): no call was made.
+        if (flight) sending.then(undefined, () => capture.unsent(this, message.id));
+      }
+      return sending;
+    };
+    proto.close = function (this: StdioTransport): Promise<void> {
+      const state = capture.transports.get(this);
+      if (state) state.closing = true;
+      return close.call(this);
+    };
+    const undoMessages = observeHandler(proto, 'onmessage', (transport, message: unknown) => {
+      if (isResponse(message)) capture.answered(transport, message.id, 'result' in message ? { result: message.result } : { error: message.error });
+    });
+    const undoClose = observeHandler(proto, 'onclose', (transport) => capture.closed(transport));
+    return () => {
+      undoClose();
+      undoMessages();
+      Object.assign(proto, { start, send, close });
+    };
+  }
+
+  private sent(transport: StdioTransport, id: JsonRpcId, message: Parameters<typeof mcpCallOf>[1]): InFlight | undefined {
+    const server = serverOf(transport);
+    if (!server) return undefined;
+    let key: InFlight['key'];
+    try {
+      key = requestKey(mcpCallOf(server, message), this.redactor, this.rules);
+    } catch {
+      // A request that cannot be keyed (not JSON) cannot be replayed either: leave it unrecorded.
+      return undefined;
+    }
+    const flight: InFlight = { span: startMcpSpan(this.tracer, key.redacted, id), key, method: message.method };
+    this.stateOf(transport).inFlight.set(id, flight);
+    return flight;
+  }
+
+  private unsent(transport: object, id: JsonRpcId): void {
+    const flight = this.transports.get(transport)?.inFlight.get(id);
+    if (!flight) return;
+    this.transports.get(transport)?.inFlight.delete(id);
+    flight.span.end();
+  }
+
+  private answered(transport: object, id: JsonRpcId, answer: McpAnswer): void {
+    const state = this.transports.get(transport);
+    const flight = state?.inFlight.get(id);
+    if (!state || !flight) return;
+    state.inFlight.delete(id);
+    this.record(flight, answer);
+  }
+
+  /** The transport closed: what was in flight got no answer, because the server went away or the app closed first. */
+  private closed(transport: object): void {
+    const state = this.transports.get(transport);
+    if (!state) return;
+    const unanswered = state.closing ? 'unanswered' : 'closed';
+    for (const flight of state.inFlight.values()) this.record(flight, { unanswered });
+    state.inFlight.clear();
+  }
+
+  private record(flight: InFlight, answer: McpAnswer): void {
+    const capture = this.registry.track(flight.span.spanContext().spanId, 'mcp');
+    capture.setRequest(
+      Promise.resolve({ inputHash: flight.key.hash, request: { normalized: flight.key.normalized, headers: [] }, sideEffect: isSideEffect(flight.method) }),
+    );
+    capture.setResponse(answerResponse(answer, this.redactor));
+    endMcpSpan(flight.span, answer);
+  }
+
+  private stateOf(transport: object): TransportState {
+    let state = this.transports.get(transport);
+    if (!state) {
+      state = { inFlight: new Map(), closing: false };
+      this.transports.set(transport, state);
+    }
+    return state;
+  }
+}
