@@ -97,3 +97,16 @@ export const ATTR_JSONRPC_REQUEST_ID = 'jsonrpc.request.id';
 export const ATTR_RPC_RESPONSE_STATUS_CODE = 'rpc.response.status_code';
 /** `pipe` for a stdio transport. */
 export const ATTR_NETWORK_TRANSPORT = 'network.transport';
+
+// OpenTelemetry semantic conventions for the client span of a WebSocket step (the websocket door's
+// spans: `websocket open`, `websocket send`, `websocket close`); OpenTelemetry has none of WebSocket's own.
+/** The URL the connection was opened to, redacted (secret query parameters replaced). */
+export const ATTR_URL_FULL = 'url.full';
+/** The host the connection was opened to. */
+export const ATTR_SERVER_ADDRESS = 'server.address';
+/** The port the connection was opened to. */
+export const ATTR_SERVER_PORT = 'server.port';
+/** On the step span the connection closed in: the close code the app was told (1000, 1006…). */
+export const ATTR_TRACETAPE_WEBSOCKET_CLOSE_CODE = 'tracetape.websocket.close_code';
+/** On a step span: how many messages the server sent within the step. */
+export const ATTR_TRACETAPE_WEBSOCKET_MESSAGES = 'tracetape.websocket.messages';

@@ -19,6 +19,7 @@ import { MysqlCapture } from '../mysql/mysql-capture.js';
 import { PostgresCapture } from '../postgres/postgres-capture.js';
 import { redisCaptureInstrumentations } from '../redis/redis-capture.js';
 import type { CaptureOptions } from '../types.js';
+import { attachWebSocketCapture } from '../websocket/websocket-door.js';
 
 /** Capture mode for this process: reads every door's calls (HTTP, databases) and puts payloads on spans. */
 export class CaptureSession {
@@ -36,7 +37,9 @@ export class CaptureSession {
     // The socket source holds an HTTP/2 connection for ever (http2-connections.ts): let it out.
     const detachHttp2 = options.source === 'channels' ? () => undefined : onHttp2Connection((connection) => connection.passthrough());
     const detachDns = attachDnsCapture(this.registry, this.redactor);
+    const detachWebSockets = attachWebSocketCapture(this.registry, this.redactor);
     this.detach = () => {
+      detachWebSockets();
       detachDns();
       detachHttp2();
       detachHttp();

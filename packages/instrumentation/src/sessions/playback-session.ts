@@ -19,6 +19,7 @@ import { acquirePlaybackLock } from '../playback/playback-lock.js';
 import { attachSocketGuard } from '../playback/socket-guard.js';
 import type { PlaybackOptions } from '../types.js';
 import { attachUdpGuard } from '../udp/udp-guard.js';
+import { attachWebSocketPlayback } from '../websocket/websocket-door.js';
 
 /** Playback mode for this process: every door's calls are answered from the tape, or blocked. */
 export class PlaybackSession {
@@ -43,7 +44,9 @@ export class PlaybackSession {
       this.interceptor.apply();
       const detachHttp = attachHttpPlayback(this.interceptor, this.matcher, this.order, options);
       const detachDns = attachDnsPlayback(this.matcher, this.order, new Redactor(options.redaction), options);
+      const detachWebSockets = attachWebSocketPlayback(this.matcher, this.order, new Redactor(options.redaction), options);
       this.detach = () => {
+        detachWebSockets();
         detachDns();
         detachHttp();
       };

@@ -1,0 +1,72 @@
+import { WebSocketInterceptor, type WebSocketClientConnection, type WebSocketData } from '@mswjs/interceptors/WebSocket';
+import type { WebSocketMessage } from './websocket-call.js';
+import { protocolsOf } from './global-websocket-capture.js';
+import { DIVERGED_CLOSE_CODE, divergedReason, type ConnectionPlayer, type WebSocketPlayback } from './websocket-playback.js';
+
+/** The close code of a connection that never opened: "abnormal closure", as a refused connection gets. */
+const NOT_OPENED_CLOSE_CODE = 1006;
+
+/**
+ * Playback for the global `WebSocket`, through the @mswjs/interceptors WebSocket interceptor: the
+ * app's WebSocket is its mock, which opens without any connection, so nothing leaves the process.
+ * The door plays the server's side from the tape (see {@link WebSocketPlayback}). Returns the undo.
+ */
+export function attachGlobalWebSocketPlayback(door: WebSocketPlayback): () => void {
+  const interceptor = new WebSocketInterceptor();
+  interceptor.apply();
+  interceptor.on('connection', ({ client, server, info }) => {
+    const player = door.open(client.url.href, protocolsOf(info.protocols));
+    // --then-live: a connection the tape does not hold goes to its server for real.
+    if (player === 'live') return server.connect();
+    if (player instanceof Error) return fail(client, player, NOT_OPENED_CLOSE_CODE, divergedReason(player));
+    // The recorded connection did not open (refused, or an HTTP answer other than 101): nor does this one.
+    if (!player.opens) return fail(client, new Error(player.handshake.error ?? player.handshake.statusText), NOT_OPENED_CLOSE_CODE, '');
+    play(client, player);
+  });
+  return () => interceptor.dispose();
+}
+
+function play(client: WebSocketClientConnection, player: ConnectionPlayer): void {
+  const socket = client.socket;
+  // The mock answers with the first protocol asked for; the app gets the one the server chose.
+  const protocol = player.handshake.headers.find(([name]) => name === 'sec-websocket-protocol')?.[1];
+  if (protocol !== undefined) Object.assign(socket, { protocol });
+  let closingFromTape = false;
+  player.start({
+    deliver: (message) => client.send(asReceived(message, socket.binaryType)),
+    close: (code, reason) => {
+      closingFromTape = true;
+      client.close(code, reason);
+    },
+    fail: (error) => {
+      closingFromTape = true;
+      fail(client, error, DIVERGED_CLOSE_CODE, divergedReason(error));
+    },
+  });
+  client.addEventListener('message', (event) => player.send(sent(event.data)));
+  client.addEventListener('close', (event) => {
+    if (!closingFromTape) player.clientClose(event.code, event.reason);
+  });
+}
+
+/** The app's error and close events for a connection the replay cannot give it: the error carries the divergence. */
+function fail(client: WebSocketClientConnection, error: Error, code: number, reason: string): void {
+  const event = Object.assign(new Event('error'), { error, message: error.message });
+  client.socket.dispatchEvent(event);
+  client.close(code, reason);
+}
+
+/** A server message as the client would deliver it: text, or binary as the app's `binaryType` asks. */
+function asReceived(message: WebSocketMessage, binaryType: BinaryType): WebSocketData {
+  if (!message.binary) return message.text;
+  const bytes = message.bytes;
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return binaryType === 'blob' ? new Blob([buffer]) : buffer;
+}
+
+function sent(data: WebSocketData): WebSocketMessage | Promise<WebSocketMessage> {
+  if (typeof data === 'string') return { binary: false, text: data };
+  if (data instanceof Blob) return data.arrayBuffer().then((buffer) => ({ binary: true as const, bytes: new Uint8Array(buffer) }));
+  if (data instanceof ArrayBuffer) return { binary: true, bytes: new Uint8Array(data.slice(0)) };
+  return { binary: true, bytes: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) };
+}

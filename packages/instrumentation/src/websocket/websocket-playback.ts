@@ -1,0 +1,182 @@
+import type { Span } from '@opentelemetry/api';
+import { ModelDriftError, ReplayDivergenceError, requestKey, TracetapeError, type Redactor, type TapeEntry, type TapeMatcher } from '@tracetape/core';
+import type { CompletionOrder } from '../playback/completion-order.js';
+import { pauseBeforeStep } from '../playback/step-breakpoint.js';
+import type { PlaybackOptions } from '../types.js';
+import { exchangeOf, websocketKeyRules, websocketUrl, type StepExchange, type WebSocketCall, type WebSocketMessage } from './websocket-call.js';
+import { endStepSpan, startStepSpan } from './websocket-span.js';
+
+/** What a replayed connection does to the app, in the terms of its client (global WebSocket, ws). */
+export interface ReplayedConnectionSide {
+  /** A message from the server, as the client delivers one. */
+  deliver(message: WebSocketMessage): void;
+  /** The server closed the connection (1006: it dropped without a closing handshake). */
+  close(code: number, reason: string, wasClean: boolean): void;
+  /** The replay cannot go on: the app sent what the tape does not hold. */
+  fail(error: Error): void;
+}
+
+/** The close code of a connection a replay ended because the app diverged: "internal error", with the reason saying why. */
+export const DIVERGED_CLOSE_CODE = 1011;
+
+/**
+ * The WebSocket door's playback, for every client: no connection is made. Opening a connection
+ * takes its open step from the tape; then each message the app sends, and its close, is matched
+ * by its key (connection, place, content) and releases the server messages recorded after it, in
+ * order, each in its own turn of the event loop (as a socket delivers them), and the close when
+ * the recording closed there. A step the tape does not hold is a divergence: reported through
+ * `onDivergence` (the replay fails) and given to the app as the connection's error and close.
+ */
+export class WebSocketPlayback {
+  private readonly rules = websocketKeyRules();
+  private readonly opened = new Map<string, number>();
+
+  constructor(
+    private readonly matcher: TapeMatcher,
+    private readonly order: CompletionOrder,
+    private readonly redactor: Redactor,
+    private readonly options: PlaybackOptions,
+  ) {}
+
+  /**
+   * The open step for a connection the app opens: the player to drive it with, or, for a
+   * connection the tape does not hold, the divergence (already reported) for the client to fail
+   * with, or `live` under --then-live (the connection goes out for real, and capture records it).
+   */
+  open(url: string, protocols: string[]): ConnectionPlayer | Error | 'live' {
+    const normalizedUrl = websocketUrl(this.redactor.url(url));
+    const connection = (this.opened.get(normalizedUrl) ?? 0) + 1;
+    this.opened.set(normalizedUrl, connection);
+    const taken = this.take({ action: 'open', url, connection, protocols }, this.options.thenLive === true);
+    if (taken instanceof Error || taken === 'live') return taken;
+    return new ConnectionPlayer(this, url, connection, taken.entry, taken.span);
+  }
+
+  /**
+   * The entry that answers this step, or the divergence (reported) as the error to give the app;
+   * with `mayGoLive`, `live` when the tape holds no recording of it. Only a whole connection can go
+   * live: a message on a replayed connection has no server to go to.
+   */
+  take(call: WebSocketCall, mayGoLive = false): { entry: TapeEntry; span: Span } | Error | 'live' {
+    const key = requestKey(call, this.redactor, this.rules);
+    let entry: TapeEntry | undefined;
+    try {
+      entry = mayGoLive ? this.matcher.takeOrGoLive(key.normalized, key.hash) : this.matcher.take(key.normalized, key.hash);
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      if (failure instanceof ReplayDivergenceError || failure instanceof ModelDriftError) this.options.onDivergence?.(failure);
+      endStepSpan(startStepSpan(call.action, call.url, this.redactor), { error: failure.message }, 0);
+      return failure;
+    }
+    if (!entry) return 'live';
+    const span = startStepSpan(call.action, call.url, this.redactor);
+    this.options.onServed?.(entry, span.spanContext().spanId);
+    if (entry.step === this.options.breakAtStep) pauseBeforeStep(entry, key.normalized);
+    // A step's recording lasts until the app's next step: waiting for the calls that finished
+    // within it would wait for calls the app makes only once this step's messages arrive.
+    this.order.markAnswered(entry.step);
+    return { entry, span };
+  }
+}
+
+/**
+ * One replayed connection. Messages are released in recorded order through one queue, so a step's
+ * messages all reach the app before those of the step after it, whatever the app does in between.
+ */
+export class ConnectionPlayer {
+  private side: ReplayedConnectionSide | undefined;
+  private frame = 0;
+  private closed = false;
+  private queue: Promise<void> = Promise.resolve();
+  /** The open step's handshake, for the client to answer the app's handshake with. */
+  readonly handshake: StepExchange;
+
+  constructor(
+    private readonly door: WebSocketPlayback,
+    private readonly url: string,
+    private readonly connection: number,
+    entry: TapeEntry,
+    span: Span,
+  ) {
+    this.handshake = exchangeOf(entry.response);
+    this.pending = { exchange: this.handshake, span };
+  }
+
+  private pending: { exchange: StepExchange; span: Span } | undefined;
+
+  /** Whether the recorded connection opened; when it did not, `handshake` says how it failed. */
+  get opens(): boolean {
+    return this.handshake.status === 101;
+  }
+
+  /** Starts the exchange once the client is open: the messages the server sent before the app sent anything. */
+  start(side: ReplayedConnectionSide): void {
+    this.side = side;
+    if (this.pending) this.release(this.pending.exchange, this.pending.span);
+    this.pending = undefined;
+  }
+
+  send(message: WebSocketMessage | Promise<WebSocketMessage>): void {
+    if (this.closed) return;
+    const frame = ++this.frame;
+    // A Blob the app sent is read first; its place in the exchange is taken now.
+    this.queue = this.queue.then(async () => {
+      const call: WebSocketCall = { action: 'send', url: this.url, connection: this.connection, frame, message: await message };
+      this.step(call);
+    });
+  }
+
+  /** The app closed the connection: a step of its own, answered with the server's side of the closing handshake. */
+  clientClose(code: number | undefined, reason: string | undefined): void {
+    if (this.closed) return;
+    const call: WebSocketCall = { action: 'close', url: this.url, connection: this.connection, frame: ++this.frame };
+    if (code !== undefined) call.code = code;
+    if (reason !== undefined) call.reason = reason;
+    this.queue = this.queue.then(() => this.step(call));
+  }
+
+  private step(call: WebSocketCall): void {
+    if (this.closed) return;
+    const taken = this.door.take(call);
+    if (taken === 'live') return;
+    if (taken instanceof Error) {
+      this.closed = true;
+      this.side?.fail(taken);
+      return;
+    }
+    this.release(exchangeOf(taken.entry.response), taken.span);
+  }
+
+  private release(exchange: StepExchange, span: Span): void {
+    const side = this.side;
+    if (!side) return;
+    endStepSpan(span, exchange, exchange.messages.length);
+    for (const { message } of exchange.messages) {
+      this.queue = this.queue.then(async () => {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (!this.closed) side.deliver(message);
+      });
+    }
+    const close = exchange.close;
+    if (close) {
+      this.queue = this.queue.then(() => {
+        if (this.closed) return;
+        this.closed = true;
+        side.close(close.code, close.reason, close.wasClean);
+      });
+    }
+  }
+}
+
+/** The reason a diverged connection is closed with: the error's code and the start of its message, within the 123 bytes a close frame allows. */
+export function divergedReason(error: Error): string {
+  const code = error instanceof TracetapeError ? error.code : error.name;
+  const text = `tracetape: ${code}: ${error.message.split('\n')[0] ?? ''}`;
+  if (Buffer.byteLength(text, 'utf8') <= 123) return text;
+  let reason = '';
+  for (const char of text) {
+    if (Buffer.byteLength(reason + char, 'utf8') > 120) break;
+    reason += char;
+  }
+  return `${reason}…`;
+}
