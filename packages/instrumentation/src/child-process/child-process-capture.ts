@@ -117,8 +117,7 @@ export class ChildProcessCapture implements ChildProcessDoor {
     return child;
   }
 
-  sync(start: ChildStart & { api: SyncStarter }, run: StartRunners<unknown>): unknown {
-    void run;
+  sync(start: ChildStart & { api: SyncStarter }, _run: StartRunners<unknown>): unknown {
     const span = startChildSpan(this.tracer, start, this.redactor);
     const began = performance.now();
     // Node's own spawnSync, as execSync and execFileSync call it, with the bytes as they came: the
