@@ -26,7 +26,8 @@ export function attachHttpCapture(
   const ownSpans = new Map<string, Span>();
 
   const onRequest = ({ request, requestId }: OutboundRequestEvent): void => {
-    if (isInternalRequest(request)) return;
+    // A WebSocket handshake is the websocket door's: it records the connection, frames and all.
+    if (isInternalRequest(request) || request.headers.get('upgrade')?.toLowerCase() === 'websocket') return;
     const match = spanForRequest(request);
     if (match.kind === 'unsampled') return;
     let spanId: string;

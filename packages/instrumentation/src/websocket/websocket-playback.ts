@@ -144,13 +144,16 @@ export class ConnectionPlayer {
       this.side?.fail(taken);
       return;
     }
-    this.release(exchangeOf(taken.entry.response), taken.span);
+    const exchange = exchangeOf(taken.entry.response);
+    this.release(exchange, taken.span);
+    // The app closed, and the recording ended before the server's answer came: close as asked.
+    if (call.action === 'close' && !exchange.close) this.release({ ...exchange, messages: [], close: { code: call.code ?? 1005, reason: call.reason ?? '', wasClean: true, offsetMs: 0 } }, undefined);
   }
 
-  private release(exchange: StepExchange, span: Span): void {
+  private release(exchange: StepExchange, span: Span | undefined): void {
     const side = this.side;
     if (!side) return;
-    endStepSpan(span, exchange, exchange.messages.length);
+    if (span) endStepSpan(span, exchange, exchange.messages.length);
     for (const { message } of exchange.messages) {
       this.queue = this.queue.then(async () => {
         await new Promise<void>((resolve) => setImmediate(resolve));
