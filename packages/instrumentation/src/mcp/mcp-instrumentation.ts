@@ -1,11 +1,15 @@
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import { TRACER_NAME } from '../tracer-name.js';
+import { hookCommonJsTransport } from './commonjs-hook.js';
 import type { StdioTransportModule, StdioTransportPrototype } from './stdio-transport.js';
 
 const SDK = '@modelcontextprotocol/sdk';
 /** The SDK versions whose StdioClientTransport the door knows: 1.x. */
 const SUPPORTED_VERSIONS = ['>=1.0.0 <2'];
-/** The transport's module in the SDK's ESM and CommonJS builds: an app imports one or requires the other. */
+/**
+ * The transport's module in the SDK's ESM and CommonJS builds: an app imports one or requires the
+ * other. The CommonJS one is also hooked by name (commonjs-hook.ts), which is what patches it in 1.x.
+ */
 const TRANSPORT_FILES = [`${SDK}/dist/esm/client/stdio.js`, `${SDK}/dist/cjs/client/stdio.js`];
 
 /** Capture or playback of the stdio transport: patches its prototype, returns the undo. */
@@ -22,9 +26,20 @@ export class McpInstrumentation extends InstrumentationBase {
   /** The package this door patches. */
   readonly moduleName = SDK;
   private readonly restore = new Map<StdioTransportPrototype, () => void>();
+  private unhookCommonJs: (() => void) | undefined;
 
   constructor(private readonly door: McpTransportDoor) {
     super(`${TRACER_NAME}/mcp`, '0.1.0', {});
+    // Here rather than in enable(): the base class enables before this class's fields exist.
+    this.unhookCommonJs = hookCommonJsTransport((moduleExports) => this.patchModule(moduleExports as StdioTransportModule));
+  }
+
+  override disable(): void {
+    super.disable();
+    this.unhookCommonJs?.();
+    this.unhookCommonJs = undefined;
+    for (const undo of this.restore.values()) undo();
+    this.restore.clear();
   }
 
   /** Patches a transport module the app already holds (a test runner's own loader). Returns the undo. */
