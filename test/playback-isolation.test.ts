@@ -154,8 +154,8 @@ describe('playback isolation', () => {
     expect(attemptLine(out, 'dns.resolve4')).toMatch(/: error TRACETAPE_REPLAY_DIVERGENCE: .*resolve4 dns:canary\.example is not on the tape/);
     expect(attemptLine(out, 'dns.promises.resolveTxt')).toMatch(/: error TRACETAPE_REPLAY_DIVERGENCE: .*resolveTxt dns:canary\.example is not on the tape/);
     expect(attemptLine(out, 'spawned binary')).toMatch(/: error TRACETAPE_REPLAY_DIVERGENCE: .*bash/);
-    // The global WebSocket opens with an HTTP upgrade, which the HTTP playback refuses (the report names it).
-    expect(attemptLine(out, 'websocket')).toMatch(/: error /);
+    // The global WebSocket is the websocket door's: a connection the tape does not hold diverges (the report names it).
+    expect(attemptLine(out, 'websocket')).toMatch(/: error TRACETAPE_REPLAY_DIVERGENCE: .*OPEN ws:\/\/127\.0\.0\.1:\d+\/ws is not on the tape/);
     // A worker thread inherits playback: its fetch diverges instead of going out.
     expect(attemptLine(out, 'worker fetch')).toMatch(/: error TRACETAPE_REPLAY_DIVERGENCE: .*\/worker is not on the tape/);
     // The child runs the hook in playback too: its fetch diverges instead of going out, and it exits 1.
@@ -182,7 +182,7 @@ describe('playback isolation', () => {
     // The child process's blocked fetch is in the merged report with the parent's.
     // Every door's blocked call is in it: HTTP (the child's and the worker's too), DNS, the spawn.
     const blockedUrls = report.blocked.map((call) => call.url);
-    expect(blockedUrls.filter((url) => url.startsWith('http')).map((url) => new URL(url).pathname)).toEqual(
+    expect(blockedUrls.filter((url) => /^(http|ws)s?:/.test(url)).map((url) => new URL(url).pathname)).toEqual(
       expect.arrayContaining(['/probe', '/child', '/worker', '/ws', '/probe-undici', '/probe-undici-fetch']),
     );
     expect(blockedUrls).toEqual(expect.arrayContaining(['dns:canary.example']));
