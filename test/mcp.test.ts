@@ -26,7 +26,8 @@ describe('MCP over stdio', () => {
   it('records each request to the server and replays the run without starting it', async () => {
     const recorded = await tracetape(['record', '--', ...command], env);
     expect(recorded.code, recorded.stderr).toBe(0);
-    expect(recorded.stdout).toMatch(/^tools: append_note\nappend_note: appended "buy milk" \(server pid \d+\)\nnotes: "buy milk\\n"\n$/);
+    // The log notification the server sends during the call is replayed too, before the call's answer.
+    expect(recorded.stdout).toMatch(/^tools: append_note\nserver log: appending "buy milk"\nappend_note: appended "buy milk" \(server pid \d+\)\nnotes: "buy milk\\n"\n$/);
     expect(recorded.stderr).toMatch(/recorded trace [0-9a-f]{32} \(mcp-app\.mjs, 4 calls\)/);
     expect(lines(notes)).toEqual(['buy milk']);
     expect(lines(starts)).toHaveLength(1);

@@ -92,8 +92,13 @@ function withoutVolatileMeta(document: Record<string, unknown>): Record<string, 
 /** How a request ended without an answer: the transport closed, or the run ended first. */
 export type Unanswered = 'closed' | 'unanswered';
 
-/** What the tape keeps of an answer: the result or the JSON-RPC error, never the id (the replay's own is used). */
-export type McpAnswer = { result: unknown } | { error: JsonRpcError } | { unanswered: Unanswered };
+/**
+ * What the tape keeps of an answer: the result or the JSON-RPC error, never the id (the replay's own
+ * is used); and `before`, the messages the server sent on its own (log and progress notifications,
+ * its requests to the client: sampling, roots) after the previous answer, which a replay delivers
+ * again ahead of this one.
+ */
+export type McpAnswer = ({ result: unknown } | { error: JsonRpcError } | { unanswered: Unanswered }) & { before?: unknown[] };
 
 /**
  * An answer as a recorded response: a result is status 200 (`tool error` when a tool reported
@@ -113,14 +118,16 @@ export function answerResponse(answer: McpAnswer, redactor: Redactor): RecordedR
 }
 
 export function answerOf(response: RecordedResponse): McpAnswer {
-  const stored = JSON.parse(response.body?.data ?? '{}') as Partial<Record<'result' | 'error' | 'unanswered', unknown>>;
-  if ('error' in stored && isObject(stored.error)) return { error: stored.error as unknown as JsonRpcError };
-  if (stored.unanswered === 'closed' || stored.unanswered === 'unanswered') return { unanswered: stored.unanswered };
-  return { result: stored.result };
+  const stored = JSON.parse(response.body?.data ?? '{}') as Partial<Record<'result' | 'error' | 'unanswered' | 'before', unknown>>;
+  const before = Array.isArray(stored.before) && stored.before.length > 0 ? { before: stored.before as unknown[] } : {};
+  if ('error' in stored && isObject(stored.error)) return { error: stored.error as unknown as JsonRpcError, ...before };
+  if (stored.unanswered === 'closed' || stored.unanswered === 'unanswered') return { unanswered: stored.unanswered, ...before };
+  return { result: stored.result, ...before };
 }
 
 /** The answer as the message the client reads, under the id it sent now. */
 export function responseMessage(id: JsonRpcId, answer: { result: unknown } | { error: JsonRpcError }): JsonRpcResponse {
+  // Only the answer: `before` is delivered as its own messages.
   return 'result' in answer ? { jsonrpc: '2.0', id, result: answer.result } : { jsonrpc: '2.0', id, error: answer.error };
 }
 

@@ -16,9 +16,10 @@ interface InFlight {
   method: string;
 }
 
-/** One transport's requests in flight, and whether the app asked it to close. */
+/** One transport's requests in flight, what the server sent on its own since the last answer, and whether the app asked it to close. */
 interface TransportState {
   inFlight: Map<JsonRpcId, InFlight>;
+  heard: unknown[];
   closing: boolean;
 }
 
@@ -32,6 +33,8 @@ interface TransportState {
 export class McpCapture implements McpTransportDoor {
   private readonly rules = mcpKeyRules();
   private readonly transports = new WeakMap<object, TransportState>();
+  /** Messages already seen: a client that wraps the handler it reads makes the door see one message twice. */
+  private readonly seen = new WeakSet<object>();
 
   constructor(
     private readonly registry: CaptureRegistry,
@@ -59,9 +62,7 @@ export class McpCapture implements McpTransportDoor {
       if (state) state.closing = true;
       return close.call(this);
     };
-    const undoMessages = observeHandler(proto, 'onmessage', (transport, message: unknown) => {
-      if (isResponse(message)) capture.answered(transport, message.id, 'result' in message ? { result: message.result } : { error: message.error });
-    });
+    const undoMessages = observeHandler(proto, 'onmessage', (transport, message: unknown) => capture.heard(transport, message));
     const undoClose = observeHandler(proto, 'onclose', (transport) => capture.closed(transport));
     return () => {
       undoClose();
@@ -92,11 +93,20 @@ export class McpCapture implements McpTransportDoor {
     flight.span.end();
   }
 
-  private answered(transport: object, id: JsonRpcId, answer: McpAnswer): void {
+  /** A message from the server: the answer to a request in flight, or one it sent on its own, kept for the next answer. */
+  private heard(transport: object, message: unknown): void {
     const state = this.transports.get(transport);
-    const flight = state?.inFlight.get(id);
-    if (!state || !flight) return;
-    state.inFlight.delete(id);
+    if (!state || message === null || typeof message !== 'object' || this.seen.has(message)) return;
+    this.seen.add(message);
+    if (!isResponse(message)) {
+      state.heard.push(message);
+      return;
+    }
+    const flight = state.inFlight.get(message.id);
+    if (!flight) return;
+    state.inFlight.delete(message.id);
+    const answer: McpAnswer = 'result' in message ? { result: message.result } : { error: message.error };
+    if (state.heard.length > 0) answer.before = state.heard.splice(0);
     this.record(flight, answer);
   }
 
@@ -105,7 +115,11 @@ export class McpCapture implements McpTransportDoor {
     const state = this.transports.get(transport);
     if (!state) return;
     const unanswered = state.closing ? 'unanswered' : 'closed';
-    for (const flight of state.inFlight.values()) this.record(flight, { unanswered });
+    for (const flight of state.inFlight.values()) {
+      const answer: McpAnswer = { unanswered };
+      if (state.heard.length > 0) answer.before = state.heard.splice(0);
+      this.record(flight, answer);
+    }
     state.inFlight.clear();
   }
 
@@ -121,7 +135,7 @@ export class McpCapture implements McpTransportDoor {
   private stateOf(transport: object): TransportState {
     let state = this.transports.get(transport);
     if (!state) {
-      state = { inFlight: new Map(), closing: false };
+      state = { inFlight: new Map(), heard: [], closing: false };
       this.transports.set(transport, state);
     }
     return state;

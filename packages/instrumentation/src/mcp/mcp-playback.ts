@@ -106,6 +106,9 @@ export class McpPlayback implements McpTransportDoor {
     endMcpSpan(span, answer);
     const state = this.transports.get(transport);
     if (!state?.open) return;
+    // What the server sent on its own before this answer (logs, progress, its own requests), in order.
+    for (const message of answer.before ?? []) if (state.open) transport.onmessage?.(message);
+    if (!state.open) return;
     if ('unanswered' in answer) {
       // The server had gone away: the transport closes, as it did then.
       if (answer.unanswered === 'closed') {

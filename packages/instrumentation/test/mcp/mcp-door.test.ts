@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
@@ -60,9 +61,10 @@ async function app(text = 'buy milk', extra?: () => Promise<void>): Promise<stri
   // Roots, so the client may send a notification of its own (no step: nothing answers it).
   const client = new Client({ name: 'door-test', version: '1.0.0' }, { capabilities: { roots: { listChanged: true } } });
   let closed = false;
+  const seen: string[] = [];
+  client.setNotificationHandler(LoggingMessageNotificationSchema, ({ params }) => void seen.push(`log ${String(params.data)}`));
   await client.connect(transport);
   client.onclose = () => (closed = true);
-  const seen: string[] = [];
   seen.push((await client.listTools()).tools.map((tool) => tool.name).join(','));
   const appended = await client.callTool({ name: 'append_note', arguments: { text } });
   seen.push((appended.content as Array<{ text: string }>)[0]!.text);
@@ -135,7 +137,11 @@ async function replay<T>(run: () => Promise<T>): Promise<{ value: T; divergences
 
 describe('mcp door', () => {
   it('records each request with its response, one span each, and not the server as a child process', () => {
-    expect(recorded.seen).toEqual(['append_note', expect.stringMatching(/^appended "buy milk" \(server pid \d+\)$/), 'buy milk\n', 'closed true']);
+    expect(recorded.seen).toEqual(['append_note', 'log appending "buy milk"', expect.stringMatching(/^appended "buy milk" \(server pid \d+\)$/), 'buy milk\n', 'closed true']);
+    // The server's notification came during the call: kept with its answer, not a step of its own.
+    expect(JSON.parse(recorded.tape.entries[2]!.response.body!.data).before).toEqual([
+      { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'appending "buy milk"' } },
+    ]);
     expect(startCount()).toBe(1);
     expect(recorded.processSpans).toBe(0);
     const url = `sh -c "exec \\"$1\\" \\"$0\\"" ${SERVER} ${process.execPath}`;
