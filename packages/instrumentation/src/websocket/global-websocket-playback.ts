@@ -28,9 +28,9 @@ export function attachGlobalWebSocketPlayback(door: WebSocketPlayback): () => vo
 
 function play(client: WebSocketClientConnection, player: ConnectionPlayer): void {
   const socket = client.socket;
-  // The mock answers with the first protocol asked for; the app gets the one the server chose.
-  const protocol = player.handshake.headers.find(([name]) => name === 'sec-websocket-protocol')?.[1];
-  if (protocol !== undefined) Object.assign(socket, { protocol });
+  // The mock sets the first protocol asked for as it opens; the app gets the one the server chose.
+  const protocol = player.handshake.headers.find(([name]) => name === 'sec-websocket-protocol')?.[1] ?? '';
+  Object.defineProperty(socket, 'protocol', { get: () => protocol, set: () => undefined, configurable: true, enumerable: true });
   let closingFromTape = false;
   player.start({
     deliver: (message) => client.send(asReceived(message, socket.binaryType)),

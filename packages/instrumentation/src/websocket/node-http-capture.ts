@@ -1,7 +1,7 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import zlib from 'node:zlib';
 import { WireReader, type WireEvent } from './frame-codec.js';
+import { MessageInflater, isCompressed } from './message-inflater.js';
 import { patchUpgradeRequests } from './upgrade-requests.js';
 import type { ConnectionRecorder, ObservedMessage, WebSocketCapture } from './websocket-capture.js';
 
@@ -31,7 +31,7 @@ function watchHandshake(request: ClientRequest, recorder: ConnectionRecorder): v
         const [response, socket, head] = args as [IncomingMessage, Socket, Buffer];
         const headers = negotiated(response);
         recorder.opened(headers);
-        tapConnection(socket, head, recorder, headers.some(([name, value]) => name === 'sec-websocket-extensions' && /permessage-deflate/i.test(value)));
+        tapConnection(socket, head, recorder, isCompressed(headers));
       } else if (event === 'response') {
         const status = (args[0] as IncomingMessage).statusCode ?? 0;
         recorder.failed(status, `Unexpected server response: ${status}`);
@@ -87,39 +87,5 @@ function tapConnection(socket: Socket, head: Buffer, recorder: ConnectionRecorde
 }
 
 function message(event: Extract<WireEvent, { kind: 'message' }>, inflater: MessageInflater | undefined): ObservedMessage {
-  const decoded = (payload: Buffer): ObservedMessage => (event.binary ? { binary: true, bytes: payload } : { binary: false, text: payload.toString('utf8') });
-  if (!event.compressed || !inflater) return decoded(event.payload);
-  return inflater.inflate(event.payload).then(decoded) as Promise<Awaited<ObservedMessage>>;
+  return inflater ? inflater.message(event) : MessageInflater.plain(event);
 }
-
-/**
- * permessage-deflate (RFC 7692), one direction: messages are inflated in order through one raw
- * inflate stream, so a message that refers back to the ones before it (context takeover) reads right.
- */
-class MessageInflater {
-  private readonly stream = zlib.createInflateRaw({ windowBits: 15 });
-  private queue: Promise<unknown> = Promise.resolve();
-
-  inflate(payload: Buffer): Promise<Buffer> {
-    const done = this.queue.then(
-      () =>
-        new Promise<Buffer>((resolve, reject) => {
-          const parts: Buffer[] = [];
-          const onData = (part: Buffer): void => void parts.push(part);
-          this.stream.on('data', onData);
-          this.stream.once('error', reject);
-          this.stream.write(Buffer.concat([payload, TRAILER]));
-          this.stream.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-            this.stream.off('data', onData);
-            this.stream.off('error', reject);
-            resolve(Buffer.concat(parts));
-          });
-        }),
-    );
-    this.queue = done.catch(() => undefined);
-    return done;
-  }
-}
-
-/** The four bytes a sender strips from the end of each compressed message. */
-const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ClientRequest } from 'node:http';
 import { Readable } from 'node:stream';
+import { isCompressed, MessageInflater } from './message-inflater.js';
 import { ReplayedServerSocket } from './replayed-server-socket.js';
 import { patchUpgradeRequests, type UpgradeOpening } from './upgrade-requests.js';
 import type { ConnectionPlayer, WebSocketPlayback } from './websocket-playback.js';
@@ -115,11 +116,10 @@ class ReplayedHandshake extends EventEmitter {
   private upgrade(player: ConnectionPlayer): void {
     const headers: Record<string, string> = { upgrade: 'websocket', connection: 'Upgrade' };
     if (this.opening.key) headers['sec-websocket-accept'] = createHash('sha1').update(this.opening.key + WEBSOCKET_GUID).digest('base64');
-    // The subprotocol the server chose; no extension is negotiated again (the replayed frames are not compressed).
-    const protocol = player.handshake.headers.find(([name]) => name === 'sec-websocket-protocol')?.[1];
-    if (protocol !== undefined) headers['sec-websocket-protocol'] = protocol;
+    // What the server chose, as it chose it: the subprotocol, and the extensions (the same offer gets the same answer).
+    for (const [name, value] of player.handshake.headers) headers[name] = value;
     const response = { statusCode: 101, statusMessage: 'Switching Protocols', headers, rawHeaders: Object.entries(headers).flat(), httpVersion: '1.1' };
-    const socket = new ReplayedServerSocket(player);
+    const socket = new ReplayedServerSocket(player, isCompressed(player.handshake.headers) ? new MessageInflater() : undefined);
     if (!this.emit('upgrade', response, socket, Buffer.alloc(0))) {
       socket.destroy();
       return;

@@ -1,5 +1,6 @@
 import { Duplex } from 'node:stream';
 import { closePayload, encodeFrame, OPCODE, WireReader, type WireEvent } from './frame-codec.js';
+import { MessageInflater } from './message-inflater.js';
 import type { WebSocketMessage } from './websocket-call.js';
 import { DIVERGED_CLOSE_CODE, divergedReason, type ConnectionPlayer, type ReplayedConnectionSide } from './websocket-playback.js';
 
@@ -17,7 +18,15 @@ export class ReplayedServerSocket extends Duplex implements ReplayedConnectionSi
   readonly remoteAddress = undefined;
   readonly encrypted = false;
 
-  constructor(private readonly player: ConnectionPlayer) {
+  /**
+   * `compressed`: the handshake negotiated permessage-deflate again, as recorded, so the client may
+   * compress what it sends (read inflated); what is written to it goes uncompressed, which the
+   * extension allows message by message.
+   */
+  constructor(
+    private readonly player: ConnectionPlayer,
+    private readonly inflater: MessageInflater | undefined,
+  ) {
     super();
   }
 
@@ -70,7 +79,7 @@ export class ReplayedServerSocket extends Duplex implements ReplayedConnectionSi
 
   private fromClient(event: WireEvent): void {
     if (event.kind === 'message') {
-      this.player.send(event.binary ? { binary: true, bytes: event.payload } : { binary: false, text: event.payload.toString('utf8') });
+      this.player.send(this.inflater ? this.inflater.message(event) : MessageInflater.plain(event));
     } else if (event.kind === 'ping') {
       if (!this.closeSent) this.push(encodeFrame(OPCODE.pong, event.payload));
     } else if (event.kind === 'close') {
