@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import * as stdio from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Tape } from '@tracetape/core';
+import { replayTape } from '@tracetape/replay/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES, recordedTraceId, tempDir, tracetape } from './support/cli.js';
 import { startMcpHttpServer } from './support/mcp-http-server.js';
@@ -69,6 +72,27 @@ describe('MCP over stdio', () => {
     expect(extra.stdout).toContain(`extra: MCP error -32090: replay diverged at call #5: tools/call append_note ${server} is not on the tape.`);
     expect(extra.stderr).toContain('4 served, 0 unconsumed, 1 blocked');
     expect(lines(notes)).toEqual(['buy milk']);
+    expect(lines(starts)).toHaveLength(1);
+
+    // Inside a test, from a fixture, with the transport's module handed to replayTape.
+    const fixtures = path.join(tmp.dir, 'fixtures');
+    const frozen = await tracetape(['fixture', traceId, '-o', fixtures], env);
+    expect(frozen.code, frozen.stderr).toBe(0);
+    const [file] = fs.readdirSync(fixtures).filter((name) => name.endsWith('.tape.json'));
+    const { result, report } = await replayTape(
+      path.join(fixtures, file!),
+      async () => {
+        const client = new Client({ name: 'notes-agent', version: '1.0.0' });
+        await client.connect(new stdio.StdioClientTransport({ command: 'node', args: [path.join(FIXTURES, 'mcp-server.mjs')] }));
+        const { tools } = await client.listTools();
+        const appended = await client.callTool({ name: 'append_note', arguments: { text: 'buy milk' } });
+        await client.close();
+        return [tools.map((tool) => tool.name), (appended.content as Array<{ text: string }>)[0]!.text];
+      },
+      { clients: { '@modelcontextprotocol/sdk/client/stdio.js': stdio } },
+    );
+    expect(result).toEqual([['append_note'], expect.stringMatching(/^appended "buy milk" \(server pid \d+\)$/)]);
+    expect(report.served).toHaveLength(3);
     expect(lines(starts)).toHaveLength(1);
   }, 180_000);
   it('patches the SDK required as CommonJS too', async () => {

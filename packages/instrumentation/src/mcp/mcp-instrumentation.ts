@@ -23,15 +23,20 @@ export interface McpTransportDoor {
  * gets): the class's prototype is patched, so every transport the app makes is the door's.
  */
 export class McpInstrumentation extends InstrumentationBase {
-  /** The package this door patches. */
-  readonly moduleName = SDK;
+  /** The module this door patches, as replayTape's `clients` option names it: the transport's, which `patchLoaded` takes. */
+  readonly moduleName = `${SDK}/client/stdio.js`;
   private readonly restore = new Map<StdioTransportPrototype, () => void>();
   private unhookCommonJs: (() => void) | undefined;
 
   constructor(private readonly door: McpTransportDoor) {
     super(`${TRACER_NAME}/mcp`, '0.1.0', {});
-    // Here rather than in enable(): the base class enables before this class's fields exist.
-    this.unhookCommonJs = hookCommonJsTransport((moduleExports) => this.patchModule(moduleExports as StdioTransportModule));
+    // The base class enables before this class's fields exist: the first hook is put here.
+    this.hookCommonJs();
+  }
+
+  override enable(): void {
+    super.enable();
+    if (this.door) this.hookCommonJs();
   }
 
   override disable(): void {
@@ -64,6 +69,10 @@ export class McpInstrumentation extends InstrumentationBase {
         ),
     );
     return new InstrumentationNodeModuleDefinition(SDK, SUPPORTED_VERSIONS, undefined, undefined, files);
+  }
+
+  private hookCommonJs(): void {
+    this.unhookCommonJs ??= hookCommonJsTransport((moduleExports) => this.patchModule(moduleExports as StdioTransportModule));
   }
 
   private patchModule(moduleExports: StdioTransportModule): void {
