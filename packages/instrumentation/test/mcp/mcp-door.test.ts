@@ -80,18 +80,17 @@ function startCount(): number {
   return fs.existsSync(starts) ? fs.readFileSync(starts, 'utf8').split('\n').filter(Boolean).length : 0;
 }
 
-let recorded: { seen: string[]; spans: ReadableSpan[]; processSpans: number; tape: Tape };
-
-beforeAll(async () => {
+/** Runs `run` with the capture door in the transport (and the child-process door beside it); returns what it saw, its spans and their tape. */
+async function recordTape<T>(run: () => Promise<T>): Promise<{ value: T; spans: ReadableSpan[]; processSpans: number; tape: Tape }> {
   const exporter = new InMemorySpanExporter();
   const registry = new CaptureRegistry();
   const provider = new TracerProvider({ spanProcessors: [new CaptureSpanProcessor(registry, new SimpleSpanProcessor({ exporter }), { maxWaitMs: 1_000, redactor })] });
   const tracer = provider.getTracer(TRACER_NAME);
   const undoChildren = installChildProcessDoor(new ChildProcessCapture(registry, redactor, tracer));
   const undoMcp = new McpInstrumentation(new McpCapture(registry, redactor, tracer)).patchLoaded(stdioModule);
-  let seen: string[];
+  let value: T;
   try {
-    seen = await app();
+    value = await run();
   } finally {
     undoMcp();
     undoChildren();
@@ -116,15 +115,15 @@ beforeAll(async () => {
     }),
   );
   const tape: Tape = { format: TAPE_FORMAT, version: TAPE_VERSION, traceId: '0'.repeat(31) + '1', serviceName: 'test', rootName: 'test', recordedAt: new Date().toISOString(), entries };
-  recorded = { seen, spans, processSpans: finished.filter((span) => span.attributes[ATTR_TRACETAPE_KIND] === 'process').length, tape };
-}, 30_000);
+  return { value, spans, processSpans: finished.filter((span) => span.attributes[ATTR_TRACETAPE_KIND] === 'process').length, tape };
+}
 
 /** Runs `run` with the playback door in the transport; returns what it saw, and the divergences reported. */
-async function replay<T>(run: () => Promise<T>): Promise<{ value: T; divergences: Error[]; matcher: TapeMatcher }> {
+async function replayTapeOf<T>(tape: Tape, run: () => Promise<T>): Promise<{ value: T; divergences: Error[]; matcher: TapeMatcher }> {
   const divergences: Error[] = [];
-  const matcher = new TapeMatcher(recorded.tape);
-  const door = new McpPlayback(matcher, new CompletionOrder(recorded.tape.entries), redactor, new TracerProvider().getTracer(TRACER_NAME), {
-    tape: recorded.tape,
+  const matcher = new TapeMatcher(tape);
+  const door = new McpPlayback(matcher, new CompletionOrder(tape.entries), redactor, new TracerProvider().getTracer(TRACER_NAME), {
+    tape,
     onDivergence: (error) => divergences.push(error),
   });
   const undo = new McpInstrumentation(door).patchLoaded(stdioModule);
@@ -133,6 +132,17 @@ async function replay<T>(run: () => Promise<T>): Promise<{ value: T; divergences
   } finally {
     undo();
   }
+}
+
+let recorded: { seen: string[]; spans: ReadableSpan[]; processSpans: number; tape: Tape };
+
+beforeAll(async () => {
+  const { value, ...rest } = await recordTape(() => app());
+  recorded = { seen: value, ...rest };
+}, 30_000);
+
+function replay<T>(run: () => Promise<T>): ReturnType<typeof replayTapeOf<T>> {
+  return replayTapeOf(recorded.tape, run);
 }
 
 describe('mcp door', () => {
@@ -201,5 +211,28 @@ describe('mcp door', () => {
     expect(divergences).toHaveLength(1);
     expect(matcher.report().blocked).toHaveLength(1);
     expect(startCount()).toBe(1);
+  });
+
+  it('replays a server that went away mid-call as the transport closing', async () => {
+    const crashing = path.join(path.dirname(fileURLToPath(import.meta.url)), 'crashing-server.mjs');
+    const run = async (): Promise<string> => {
+      const client = new Client({ name: 'door-test', version: '1.0.0' });
+      await client.connect(new StdioClientTransport({ command: process.execPath, args: [crashing] }));
+      const outcome = await client.callTool({ name: 'crash', arguments: {} }).then(
+        () => 'answered',
+        (error: unknown) => (error as Error).message,
+      );
+      await client.close();
+      return outcome;
+    };
+    const tape = await recordTape(run);
+    expect(tape.value).toBe('MCP error -32000: Connection closed');
+    expect(tape.tape.entries.map((entry) => [entry.request.normalized.method, entry.response.statusText])).toEqual([
+      ['initialize', 'ok'],
+      ['tools/call crash', 'closed'],
+    ]);
+    const replayed = await replayTapeOf(tape.tape, run);
+    expect(replayed.value).toBe(tape.value);
+    expect(replayed.divergences).toEqual([]);
   });
 });
