@@ -3,7 +3,7 @@ import { requestKey, type NormalizedRequest, type Redactor, type RequestKey } fr
 import type { CaptureRegistry } from '../capture/capture-registry.js';
 import { claimChildStart } from '../child-process/claimed-starts.js';
 import { observeHandler } from './handler-property.js';
-import { isRequest, isResponse, type JsonRpcId } from './json-rpc.js';
+import { isRequest, isResponse, type JsonRpcId, type JsonRpcRequest } from './json-rpc.js';
 import { answerResponse, isSideEffect, mcpCallOf, mcpKeyRules, type McpAnswer, type RedactedMcpCall } from './mcp-call.js';
 import type { McpTransportDoor } from './mcp-instrumentation.js';
 import { endMcpSpan, startMcpSpan } from './mcp-span.js';
@@ -11,6 +11,7 @@ import { serverOf, type StdioTransport, type StdioTransportPrototype } from './s
 
 /** A request sent and not answered yet. */
 interface InFlight {
+  id: JsonRpcId;
   span: Span;
   key: RequestKey<RedactedMcpCall, NormalizedRequest>;
   method: string;
@@ -49,12 +50,11 @@ export class McpCapture implements McpTransportDoor {
       return serverOf(this) ? claimChildStart('mcp', () => start.call(this)) : start.call(this);
     };
     proto.send = function (this: StdioTransport, message: unknown, options?: unknown): Promise<void> {
+      // Keyed and its span started before it is written: the call starts here.
+      const flight = isRequest(message) ? capture.sent(this, message) : undefined;
       const sending = send.call(this, message, options);
-      if (isRequest(message)) {
-        const flight = capture.sent(this, message.id, message);
-        // Not written (the transport was not connected): no call was made.
-        if (flight) sending.then(undefined, () => capture.unsent(this, message.id));
-      }
+      // Not written (the transport was not connected): no call was made.
+      if (flight) sending.then(undefined, () => capture.unsent(this, flight.id));
       return sending;
     };
     proto.close = function (this: StdioTransport): Promise<void> {
@@ -71,7 +71,7 @@ export class McpCapture implements McpTransportDoor {
     };
   }
 
-  private sent(transport: StdioTransport, id: JsonRpcId, message: Parameters<typeof mcpCallOf>[1]): InFlight | undefined {
+  private sent(transport: StdioTransport, message: JsonRpcRequest): InFlight | undefined {
     const server = serverOf(transport);
     if (!server) return undefined;
     let key: InFlight['key'];
@@ -81,8 +81,8 @@ export class McpCapture implements McpTransportDoor {
       // A request that cannot be keyed (not JSON) cannot be replayed either: leave it unrecorded.
       return undefined;
     }
-    const flight: InFlight = { span: startMcpSpan(this.tracer, key.redacted, id), key, method: message.method };
-    this.stateOf(transport).inFlight.set(id, flight);
+    const flight: InFlight = { id: message.id, span: startMcpSpan(this.tracer, key.redacted, message.id), key, method: message.method };
+    this.stateOf(transport).inFlight.set(message.id, flight);
     return flight;
   }
 
