@@ -36,6 +36,8 @@ export function attachHttpPlayback(
     controller: { respondWith(response: Response): void; errorWith(error?: Error): void };
   }): Promise<void> => {
     if (isInternalRequest(request) || isLive(request.url, liveHosts)) return;
+    // Under --then-live the websocket door lets a connection the tape lacks go out: its handshake is no HTTP call.
+    if (options.thenLive && request.headers.get('upgrade')?.toLowerCase() === 'websocket') return;
     let entry;
     let normalized;
     try {

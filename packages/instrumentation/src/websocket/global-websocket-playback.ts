@@ -1,4 +1,5 @@
 import { WebSocketInterceptor, type WebSocketClientConnection, type WebSocketData } from '@mswjs/interceptors/WebSocket';
+import { connectLive } from './live-connections.js';
 import type { WebSocketMessage } from './websocket-call.js';
 import { protocolsOf } from './global-websocket-capture.js';
 import { DIVERGED_CLOSE_CODE, divergedReason, type ConnectionPlayer, type WebSocketPlayback } from './websocket-playback.js';
@@ -16,9 +17,9 @@ export function attachGlobalWebSocketPlayback(door: WebSocketPlayback): () => vo
   interceptor.apply();
   interceptor.on('connection', ({ client, server, info }) => {
     const player = door.open(client.url.href, protocolsOf(info.protocols));
-    // --then-live: a connection the tape does not hold goes to its server for real.
-    if (player === 'live') return server.connect();
     if (player instanceof Error) return fail(client, player, NOT_OPENED_CLOSE_CODE, divergedReason(player));
+    // --then-live: a connection the tape does not hold goes to its server for real.
+    if ('live' in player) return connectLive(player.live, () => server.connect());
     // The recorded connection did not open (refused, or an HTTP answer other than 101): nor does this one.
     if (!player.opens) return fail(client, new Error(player.handshake.error ?? player.handshake.statusText), NOT_OPENED_CLOSE_CODE, '');
     play(client, player);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ClientRequest } from 'node:http';
 import { Readable } from 'node:stream';
+import { connectLive } from './live-connections.js';
 import { isCompressed, MessageInflater } from './message-inflater.js';
 import { ReplayedServerSocket } from './replayed-server-socket.js';
 import { patchUpgradeRequests, type UpgradeOpening } from './upgrade-requests.js';
@@ -20,7 +21,7 @@ const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 export function attachNodeHttpWebSocketPlayback(door: WebSocketPlayback): () => void {
   return patchUpgradeRequests((opening, send) => {
     const player = door.open(opening.url, opening.protocols);
-    if (player === 'live') return send();
+    if ('live' in player) return connectLive(player.live, send);
     return new ReplayedHandshake(opening, player) as unknown as ClientRequest;
   });
 }

@@ -3,6 +3,7 @@ import { requestKey, type Redactor } from '@tracetape/core';
 import type { CaptureRegistry } from '../capture/capture-registry.js';
 import type { PendingCapture } from '../capture/pending-capture.js';
 import { describeExchange, exchangeResponse, websocketKeyRules, websocketUrl, type RecordedClose, type StepExchange, type WebSocketCall, type WebSocketMessage } from './websocket-call.js';
+import { takeHandedOverNumber } from './live-connections.js';
 import { endStepSpan, startStepSpan } from './websocket-span.js';
 
 /** A connection as the app opened it, whichever client it used. */
@@ -38,8 +39,8 @@ export class WebSocketCapture {
 
   connect(opening: OpeningConnection): ConnectionRecorder {
     const url = websocketUrl(this.redactor.url(opening.url));
-    const connection = (this.opened.get(url) ?? 0) + 1;
-    this.opened.set(url, connection);
+    const connection = takeHandedOverNumber() ?? (this.opened.get(url) ?? 0) + 1;
+    this.opened.set(url, Math.max(connection, this.opened.get(url) ?? 0));
     const recorder = new ConnectionRecorder(opening, connection, this.registry, this.redactor, this.rules, () => this.live.delete(recorder));
     this.live.add(recorder);
     return recorder;

@@ -41,14 +41,16 @@ export class WebSocketPlayback {
   /**
    * The open step for a connection the app opens: the player to drive it with, or, for a
    * connection the tape does not hold, the divergence (already reported) for the client to fail
-   * with, or `live` under --then-live (the connection goes out for real, and capture records it).
+   * with, or `live` under --then-live: the connection goes out for real, and capture records it
+   * (connect it through connectLive() with the number, so the recording keys it as numbered here).
    */
-  open(url: string, protocols: string[]): ConnectionPlayer | Error | 'live' {
+  open(url: string, protocols: string[]): ConnectionPlayer | Error | { live: number } {
     const normalizedUrl = websocketUrl(this.redactor.url(url));
     const connection = (this.opened.get(normalizedUrl) ?? 0) + 1;
     this.opened.set(normalizedUrl, connection);
     const taken = this.take({ action: 'open', url, connection, protocols }, this.options.thenLive === true);
-    if (taken instanceof Error || taken === 'live') return taken;
+    if (taken === 'live') return { live: connection };
+    if (taken instanceof Error) return taken;
     return new ConnectionPlayer(this, url, connection, taken.entry, taken.span);
   }
 
