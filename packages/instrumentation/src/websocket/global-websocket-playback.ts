@@ -21,7 +21,7 @@ export function attachGlobalWebSocketPlayback(door: WebSocketPlayback): () => vo
     // --then-live: a connection the tape does not hold goes to its server for real.
     if ('live' in player) return connectLive(player.live, () => server.connect());
     // The recorded connection did not open (refused, or an HTTP answer other than 101): nor does this one.
-    if (!player.opens) return fail(client, new Error(player.handshake.error ?? player.handshake.statusText), NOT_OPENED_CLOSE_CODE, '');
+    if (!player.opens) return fail(client, new Error(player.handshake.error ?? ''), NOT_OPENED_CLOSE_CODE, '');
     play(client, player);
   });
   return () => interceptor.dispose();
@@ -35,9 +35,11 @@ function play(client: WebSocketClientConnection, player: ConnectionPlayer): void
   let closingFromTape = false;
   player.start({
     deliver: (message) => client.send(asReceived(message, socket.binaryType)),
-    close: (code, reason) => {
+    close: (code, reason, wasClean) => {
       closingFromTape = true;
-      client.close(code, reason);
+      // A connection that closes uncleanly tells the app with an error first, as the WebSocket standard has it.
+      if (!wasClean) socket.dispatchEvent(new Event('error'));
+      close(client, code, reason, wasClean);
     },
     fail: (error) => {
       closingFromTape = true;
@@ -54,7 +56,20 @@ function play(client: WebSocketClientConnection, player: ConnectionPlayer): void
 function fail(client: WebSocketClientConnection, error: Error, code: number, reason: string): void {
   const event = Object.assign(new Event('error'), { error, message: error.message });
   client.socket.dispatchEvent(event);
-  client.close(code, reason);
+  close(client, code, reason, false);
+}
+
+/**
+ * Closes the mock as the server would have: `client.close()` always tells the app the close was
+ * clean, so a connection that failed or dropped is closed through the mock's own internal close,
+ * which takes `wasClean` (found by its symbol's name; without it, the close is said clean).
+ */
+function close(client: WebSocketClientConnection, code: number, reason: string, wasClean: boolean): void {
+  const socket = client.socket as unknown as Record<symbol, unknown>;
+  const internal = Object.getOwnPropertySymbols(Object.getPrototypeOf(socket) as object).find((symbol) => symbol.description === 'kClose');
+  const closeWith = internal === undefined ? undefined : socket[internal];
+  if (!wasClean && typeof closeWith === 'function') (closeWith as (code: number, reason: string, wasClean: boolean) => void).call(socket, code, reason, false);
+  else client.close(code, reason);
 }
 
 /** A server message as the client would deliver it: text, or binary as the app's `binaryType` asks. */

@@ -131,10 +131,11 @@ export function exchangeResponse(exchange: StepExchange, redactor: Redactor): Re
     chunks,
     complete: !exchange.stillOpen,
   };
-  if (exchange.close || exchange.error) {
+  if (exchange.close || exchange.error !== undefined) {
     const document: Record<string, unknown> = {};
     if (exchange.close) document.close = { ...exchange.close, reason: redactor.text(exchange.close.reason) };
-    if (exchange.error) document.error = redactor.text(exchange.error);
+    // Kept even when empty: the app was told of an error without a message, and is told so again.
+    if (exchange.error !== undefined) document.error = redactor.text(exchange.error);
     response.body = utf8Body(JSON.stringify(document));
   }
   if (exchange.error) response.error = redactor.text(exchange.error);
