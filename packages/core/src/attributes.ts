@@ -77,6 +77,20 @@ export const ATTR_PROCESS_PID = 'process.pid';
 /** Why the call failed: the exit code as text, the signal, or the spawn error's code (`ENOENT`). */
 export const ATTR_ERROR_TYPE = 'error.type';
 
+// OpenTelemetry semantic conventions for a DNS question the app asked (the dns door's spans).
+/** The name asked about. */
+export const ATTR_DNS_QUESTION_NAME = 'dns.question.name';
+
+// OpenTelemetry semantic conventions for RPC client spans (the grpc door's spans).
+/** `grpc`. */
+export const ATTR_RPC_SYSTEM = 'rpc.system';
+/** The full name of the service called (`vectors.VectorStore`). */
+export const ATTR_RPC_SERVICE = 'rpc.service';
+/** The method called (`Search`). */
+export const ATTR_RPC_METHOD = 'rpc.method';
+/** The gRPC status code the call ended with (0 is OK). */
+export const ATTR_RPC_GRPC_STATUS_CODE = 'rpc.grpc.status_code';
+
 // OpenTelemetry semantic conventions for Model Context Protocol client spans, and the GenAI ones
 // for tool execution that MCP tool calls share (the mcp door's spans).
 /** The JSON-RPC method of an MCP request (`initialize`, `tools/call`, `resources/read`). */

@@ -1,12 +1,9 @@
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
-import { requestKey, type Redactor } from '@tracetape/core';
+import { ATTR_DNS_QUESTION_NAME, requestKey, type Redactor } from '@tracetape/core';
 import type { CaptureRegistry } from '../capture/capture-registry.js';
 import { TRACER_NAME } from '../tracer-name.js';
 import { answerResponse, dnsKeyRules, errorResponse } from './dns-call.js';
 import { patchDns } from './dns-surfaces.js';
-
-/** The name a DNS question asks about (OpenTelemetry semantic conventions, `dns.*`). */
-export const ATTR_DNS_QUESTION_NAME = 'dns.question.name';
 
 /**
  * The DNS door's capture: each question the app asks (lookup, lookupService, resolve*, reverse,

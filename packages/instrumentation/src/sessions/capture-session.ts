@@ -1,4 +1,5 @@
 import { HttpRequestInterceptor } from '@mswjs/interceptors/http';
+import { trace } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -9,15 +10,18 @@ import { ChildProcessCapture } from '../child-process/child-process-capture.js';
 import { childProcessTracer } from '../child-process/child-span.js';
 import { installChildProcessDoor } from '../child-process/patch-starters.js';
 import { attachDnsCapture } from '../dns/dns-capture.js';
+import { GrpcCapture } from '../grpc/grpc-capture.js';
+import { GrpcInstrumentation } from '../grpc/grpc-instrumentation.js';
 import { ChannelTraffic } from '../http/channel-traffic.js';
 import { attachHttpCapture } from '../http/http-capture.js';
-import { onHttp2Connection } from '../http2/http2-connections.js';
+import { letHttp2Out } from '../http2/http2-connections.js';
 import { McpCapture } from '../mcp/mcp-capture.js';
 import { McpInstrumentation } from '../mcp/mcp-instrumentation.js';
 import { mcpTracer } from '../mcp/mcp-span.js';
 import { MysqlCapture } from '../mysql/mysql-capture.js';
 import { PostgresCapture } from '../postgres/postgres-capture.js';
 import { redisCaptureInstrumentations } from '../redis/redis-capture.js';
+import { TRACER_NAME } from '../tracer-name.js';
 import type { CaptureOptions } from '../types.js';
 import { attachWebSocketCapture } from '../websocket/websocket-door.js';
 
@@ -34,8 +38,8 @@ export class CaptureSession {
     this.traffic = options.source === 'channels' ? new ChannelTraffic() : new HttpRequestInterceptor();
     this.traffic.apply();
     const detachHttp = attachHttpCapture(this.traffic, this.registry, options);
-    // The socket source holds an HTTP/2 connection for ever (http2-connections.ts): let it out.
-    const detachHttp2 = options.source === 'channels' ? () => undefined : onHttp2Connection((connection) => connection.passthrough());
+    // The socket source would hold an HTTP/2 connection for ever (http2-connections.ts): let it out.
+    const detachHttp2 = options.source === 'channels' ? () => undefined : letHttp2Out();
     const detachDns = attachDnsCapture(this.registry, this.redactor);
     const detachWebSockets = attachWebSocketCapture(this.registry, this.redactor);
     this.detach = () => {
@@ -61,6 +65,7 @@ export class CaptureSession {
       ...mysql.instrumentations(),
       ...redisCaptureInstrumentations(this.registry, this.redactor),
       new McpInstrumentation(new McpCapture(this.registry, this.redactor, mcpTracer())),
+      new GrpcInstrumentation(new GrpcCapture(this.registry, this.redactor, trace.getTracer(TRACER_NAME)), { transportOutsideInterception: true }),
     ];
   }
 

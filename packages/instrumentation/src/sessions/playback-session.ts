@@ -5,6 +5,8 @@ import { ChildProcessPlayback } from '../child-process/child-process-playback.js
 import { childProcessTracer } from '../child-process/child-span.js';
 import { installChildProcessDoor } from '../child-process/patch-starters.js';
 import { attachDnsPlayback } from '../dns/dns-playback.js';
+import { GrpcInstrumentation } from '../grpc/grpc-instrumentation.js';
+import { GrpcPlayback } from '../grpc/grpc-playback.js';
 import { attachHttpPlayback } from '../http/http-playback.js';
 import { McpInstrumentation } from '../mcp/mcp-instrumentation.js';
 import { McpPlayback } from '../mcp/mcp-playback.js';
@@ -77,6 +79,7 @@ export class PlaybackSession {
       new MysqlInstrumentation(new MysqlPlayback(this.matcher, this.order, redactor, this.options)),
       redisPlaybackInstrumentation(this.matcher, this.order, redactor, this.options),
       new McpInstrumentation(new McpPlayback(this.matcher, this.order, redactor, mcpTracer(), this.options)),
+      new GrpcInstrumentation(new GrpcPlayback(this.matcher, this.order, redactor, this.options)),
     ];
   }
 

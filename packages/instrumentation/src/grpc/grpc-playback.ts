@@ -1,0 +1,50 @@
+import { ModelDriftError, ReplayDivergenceError, requestKey, type Redactor, type TapeMatcher } from '@tracetape/core';
+import type { CompletionOrder } from '../playback/completion-order.js';
+import { pauseBeforeStep } from '../playback/step-breakpoint.js';
+import type { PlaybackOptions } from '../types.js';
+import { callKind, grpcKeyRules, readOutcome } from './grpc-call.js';
+import type { GrpcCallHooks, GrpcDoor } from './grpc-door.js';
+import type { GrpcInterceptorsModule, GrpcMethodDefinition } from './grpc-types.js';
+import { ReplayedGrpcCall } from './replayed-grpc-call.js';
+
+/** gRPC's UNKNOWN: a divergence is no status the server chose. */
+const STATUS_UNKNOWN = 2;
+
+/**
+ * The gRPC door's playback: a client call is answered from the tape below the app's interceptors,
+ * and no channel connects. A call the tape does not hold ends with status UNKNOWN and the
+ * divergence as its details, and fails the replay.
+ */
+export class GrpcPlayback implements GrpcDoor {
+  constructor(
+    private readonly matcher: TapeMatcher,
+    private readonly order: CompletionOrder,
+    private readonly redactor: Redactor,
+    private readonly options: PlaybackOptions,
+  ) {}
+
+  forCall(definition: GrpcMethodDefinition, target: string, module: GrpcInterceptorsModule): GrpcCallHooks {
+    return {
+      definition,
+      interceptor: () =>
+        new module.InterceptingCall(
+          new ReplayedGrpcCall(definition, target, async (messages) => {
+            const key = requestKey({ target, path: definition.path, kind: callKind(definition), messages }, this.redactor, grpcKeyRules());
+            let entry;
+            try {
+              entry = this.matcher.take(key.normalized, key.hash);
+            } catch (error) {
+              if (!(error instanceof ReplayDivergenceError || error instanceof ModelDriftError)) throw error;
+              this.options.onDivergence?.(error);
+              return { code: STATUS_UNKNOWN, details: error.message };
+            }
+            this.options.onServed?.(entry, undefined);
+            if (entry.step === this.options.breakAtStep) pauseBeforeStep(entry, key.normalized);
+            await this.order.turn(entry.step);
+            this.order.markAnswered(entry.step);
+            return readOutcome(entry.response);
+          }),
+        ),
+    };
+  }
+}
