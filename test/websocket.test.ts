@@ -1,9 +1,11 @@
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Tape } from '@tracetape/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { FIXTURES, recordedTraceId, tempDir, tracetape } from './support/cli.js';
+import { freePort } from './support/free-port.js';
 
 // The WebSocket door through the real CLI, with both clients (the global WebSocket and the ws
 // package) against a real ws server on loopback: a conversation of several messages each way (text,
@@ -111,4 +113,46 @@ describe.each(['global', 'ws'])('WebSocket door, %s client', (client) => {
     expect(extra.stderr).toContain('5 served, 0 unconsumed, 1 blocked');
     expect(connections - before).toBe(1);
   }, 180_000);
+});
+
+describe('WebSocket door, connections that do not end in a close', () => {
+  it('replays a refused connection, an HTTP answer to the handshake and a connection left open at exit as recorded', async () => {
+    const notFound = http.createServer((_request, response) => {
+      response.statusCode = 404;
+      response.end('no WebSocket here');
+    });
+    await new Promise<void>((resolve) => notFound.listen(0, '127.0.0.1', resolve));
+    try {
+      const edgeEnv = {
+        ...env,
+        WS_URL: wsUrl,
+        REFUSED_URL: `ws://127.0.0.1:${await freePort()}/`,
+        HTTP_URL: `ws://127.0.0.1:${(notFound.address() as AddressInfo).port}/`,
+      };
+      const edgeApp = ['node', path.join(FIXTURES, 'websocket-edge-app.mjs')];
+      const recorded = await tracetape(['record', '--', ...edgeApp], edgeEnv);
+      expect(recorded.code, recorded.stderr).toBe(0);
+      expect(recorded.stdout).toMatch(
+        /^ws refused error connect ECONNREFUSED [^\n]+\nws refused close 1006\nglobal refused error \[[^\n]*\]\nglobal refused close 1006 clean=false\nws http error Unexpected server response: 404\nws http close 1006\nleft open got welcome\nleft open got you said left open\n$/,
+      );
+      const traceId = recordedTraceId(recorded.stderr);
+      const tape = JSON.parse((await tracetape(['tape', traceId, '--json'], env)).stdout) as Tape;
+      expect(tape.entries.map((entry) => [entry.request.normalized.method, entry.response.status, entry.response.complete])).toEqual([
+        ['OPEN', 0, true],
+        ['OPEN', 0, true],
+        ['OPEN', 404, true],
+        ['OPEN', 101, true],
+        ['SEND', 200, false],
+      ]);
+      expect(tape.entries[4]!.response.statusText).toBe('still open at exit');
+
+      const before = connections;
+      const replayed = await tracetape(['replay', traceId, '--', ...edgeApp], edgeEnv);
+      expect(replayed.code, replayed.stderr).toBe(0);
+      expect(replayed.stdout).toBe(recorded.stdout);
+      expect(connections - before).toBe(0);
+    } finally {
+      await new Promise<void>((resolve) => notFound.close(() => resolve()));
+    }
+  }, 120_000);
 });
