@@ -74,6 +74,14 @@ describe('MCP over stdio', () => {
     expect(lines(notes)).toEqual(['buy milk']);
     expect(lines(starts)).toHaveLength(1);
 
+    // --override answers a step with another result: what if the tool had refused?
+    const answer = path.join(tmp.dir, 'refused.json');
+    fs.writeFileSync(answer, JSON.stringify({ result: { content: [{ type: 'text', text: 'refused' }], isError: true } }));
+    const overridden = await tracetape(['replay', '--override', `3=${answer}`, traceId, '--', ...command], env);
+    expect(overridden.code, overridden.stderr).toBe(0);
+    expect(overridden.stdout).toContain('\nappend_note: refused\n');
+    expect(overridden.stderr).toContain('1 overridden');
+
     // Inside a test, from a fixture, with the transport's module handed to replayTape.
     const fixtures = path.join(tmp.dir, 'fixtures');
     const frozen = await tracetape(['fixture', traceId, '-o', fixtures], env);
