@@ -1,7 +1,8 @@
 import childProcess, { type ChildProcess } from 'node:child_process';
 import { syncBuiltinESMExports } from 'node:module';
 import { promisify } from 'node:util';
-import { ASYNC_STARTERS, readStart, SYNC_STARTERS, type AsyncStarter, type ChildStart, type Starter, type SyncStarter } from './child-start.js';
+import { boundaryEnvironment } from './boundary-environment.js';
+import { ASYNC_STARTERS, readStart, startArguments, SYNC_STARTERS, type AsyncStarter, type ChildStart, type Starter, type SyncStarter } from './child-start.js';
 import { promisifiedExec } from './exec-semantics.js';
 import { takeChildStartClaim } from './claimed-starts.js';
 import { isRunProcess } from './node-children.js';
@@ -70,9 +71,13 @@ export function installChildProcessDoor(door: ChildProcessDoor): () => void {
         node: (replaced) => within('node', () => NODE_STARTERS[name].apply(this, replaced ? [...replaced] : args)),
         next: () => within('next', () => next.apply(this, args)),
       };
-      // A start another door claimed (the MCP door's stdio server) is that door's call: Node's own, untouched.
-      if (takeChildStartClaim()) return run.node();
       const start = readStart(name, args);
+      // A start another door claimed (the MCP door's stdio server) is that door's call: Node's own,
+      // and like any boundary child it takes no place in the run (boundary-environment.ts).
+      if (takeChildStartClaim()) {
+        const env = start && boundaryEnvironment(start.options.env);
+        return run.node(start && env ? startArguments(start, { ...start.options, env }) : undefined);
+      }
       if (!start || isRunProcess(start)) return run.next();
       return isAsync(start) ? door.async(start, run as StartRunners<ChildProcess>) : door.sync(start as ChildStart & { api: SyncStarter }, run);
     } as AnyFunction & Custom;

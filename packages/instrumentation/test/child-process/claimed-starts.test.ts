@@ -19,4 +19,18 @@ describe('claimed child starts', () => {
     });
     expect(tape.entries.map((entry) => entry.response.statusText)).toEqual(['exit 1', 'exit 2']);
   });
+
+  it('starts a claimed child without the run variables this process inherited, as any boundary child', async () => {
+    let printed = '';
+    await recordChildren(async () => {
+      const child = claimChildStart('mcp', () =>
+        childProcess.spawn('sh', ['-c', 'echo "[$TRACETAPE_PROCESS_PATH][$TRACEPARENT][$KEPT]"'], {
+          env: { PATH: process.env.PATH, TRACETAPE_PROCESS_PATH: '0.3', TRACEPARENT: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', KEPT: 'yes' },
+        }),
+      );
+      child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+      await once(child, 'close');
+    });
+    expect(printed).toBe('[][][yes]\n');
+  });
 });
