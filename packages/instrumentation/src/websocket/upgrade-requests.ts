@@ -67,7 +67,8 @@ export function upgradeOf(scheme: 'ws:' | 'wss:', args: readonly unknown[]): Upg
   const [first, second] = args;
   const fromUrl = typeof first === 'string' || first instanceof URL ? new URL(first) : undefined;
   const options = ((fromUrl ? second : first) ?? {}) as RequestOptions;
-  if (typeof options !== 'object') return undefined;
+  // Every HTTP request of the app comes through here: look for the upgrade before reading anything else.
+  if (typeof options !== 'object' || !asksForUpgrade(options.headers)) return undefined;
   const headers = headerList(options.headers);
   const header = (name: string): string | undefined => headers.find(([key]) => key.toLowerCase() === name)?.[1];
   if (header('upgrade')?.toLowerCase() !== 'websocket') return undefined;
@@ -78,6 +79,13 @@ export function upgradeOf(scheme: 'ws:' | 'wss:', args: readonly unknown[]): Upg
   const url = `${scheme}//${authority}${port === '' || port === null ? '' : `:${port}`}${path}`;
   const protocols = (header('sec-websocket-protocol') ?? '').split(',').map((protocol) => protocol.trim()).filter(Boolean);
   return { url, protocols, headers, key: header('sec-websocket-key') };
+}
+
+function asksForUpgrade(headers: unknown): boolean {
+  if (!headers || typeof headers !== 'object') return false;
+  if (Array.isArray(headers)) return headers.some((name, i) => i % 2 === 0 && String(name).toLowerCase() === 'upgrade');
+  for (const name in headers) if (name.toLowerCase() === 'upgrade') return true;
+  return false;
 }
 
 function headerList(headers: unknown): Array<[string, string]> {
