@@ -29,7 +29,8 @@ interface TransportState {
  * transport with a claim (claimed-starts.ts) so the child-process door leaves it alone: its
  * traffic is recorded here, one step per request. A request is keyed when it is sent and recorded
  * when the response with its id arrives; a request the server never answered is recorded when the
- * transport closes. Notifications, either way, are no steps.
+ * transport closes. Notifications, either way, are no steps: what the server sends on its own is
+ * kept with the next answer (mcp-call.ts, McpAnswer.before).
  */
 export class McpCapture implements McpTransportDoor {
   private readonly rules = mcpKeyRules();
