@@ -146,11 +146,11 @@ describe('playback isolation', () => {
     for (const name of ['net writes first', 'net waits for server', 'tls.connect']) {
       expect(attemptLine(out, name)).toMatch(/: error TRACETAPE_PLAYBACK_CONNECTION_BLOCKED: .*127\.0\.0\.1:\d+.*--live-host/);
     }
-    // Issue 15's doors: a datagram and an HTTP/2 connection are refused, a DNS question off the
-    // tape diverges without a query being sent, and a spawned binary is answered from the tape or
-    // (here, off it) diverges without being started.
+    // Issue 15's doors: a datagram is refused; an HTTP/2 request and a DNS question off the tape
+    // diverge with nothing sent; a spawned binary is answered from the tape or (here, off it)
+    // diverges without being started.
     expect(attemptLine(out, 'dgram send')).toMatch(/: error TRACETAPE_PLAYBACK_CONNECTION_BLOCKED: .*datagram to 127\.0\.0\.1:\d+.*--live-host/);
-    expect(attemptLine(out, 'http2')).toMatch(/: error TRACETAPE_PLAYBACK_CONNECTION_BLOCKED: .*127\.0\.0\.1:\d+: it is an HTTP\/2 connection/);
+    expect(attemptLine(out, 'http2')).toMatch(/: error TRACETAPE_REPLAY_DIVERGENCE: .*GET http:\/\/127\.0\.0\.1:\d+\/probe-h2 is not on the tape/);
     expect(attemptLine(out, 'dns.resolve4')).toMatch(/: error TRACETAPE_REPLAY_DIVERGENCE: .*resolve4 dns:canary\.example is not on the tape/);
     expect(attemptLine(out, 'dns.promises.resolveTxt')).toMatch(/: error TRACETAPE_REPLAY_DIVERGENCE: .*resolveTxt dns:canary\.example is not on the tape/);
     expect(attemptLine(out, 'spawned binary')).toMatch(/: error TRACETAPE_REPLAY_DIVERGENCE: .*bash/);
@@ -176,14 +176,13 @@ describe('playback isolation', () => {
         { host: '127.0.0.1', port: tcpCanary.port, reason: 'server-speaks-first' },
         { host: '127.0.0.1', port: tlsCanary.port, reason: expect.stringMatching(/not-http|server-speaks-first/) },
         { host: '127.0.0.1', port: udpCanary.port, reason: 'udp' },
-        { host: '127.0.0.1', port: h2Canary.port, reason: 'http2' },
       ]),
     );
     // The child process's blocked fetch is in the merged report with the parent's.
     // Every door's blocked call is in it: HTTP (the child's and the worker's too), DNS, the spawn.
     const blockedUrls = report.blocked.map((call) => call.url);
     expect(blockedUrls.filter((url) => /^(http|ws)s?:/.test(url)).map((url) => new URL(url).pathname)).toEqual(
-      expect.arrayContaining(['/probe', '/child', '/worker', '/ws', '/probe-undici', '/probe-undici-fetch']),
+      expect.arrayContaining(['/probe', '/child', '/worker', '/ws', '/probe-h2', '/probe-undici', '/probe-undici-fetch']),
     );
     expect(blockedUrls).toEqual(expect.arrayContaining(['dns:canary.example']));
     expect(blockedUrls.some((url) => url.includes('bash'))).toBe(true);

@@ -3,7 +3,6 @@ import { syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
 import { Interceptor } from '@mswjs/interceptors';
 import { SocketInterceptor } from '@mswjs/interceptors/net';
-import { outsideInterception } from '../http/outside-interception.js';
 
 export interface Http2Connection {
   host: string;
@@ -102,20 +101,3 @@ export function onHttp2Connection(onConnection: (connection: Http2Connection) =>
   };
 }
 
-/**
- * Capture's answer to the same problem: every socket `http2.connect` opens goes straight out,
- * never held by the socket interceptor (a passthrough once the session owns the socket would
- * lose what the session writes through the native handle). Returns the undo.
- */
-export function letHttp2Out(): () => void {
-  const exported = http2 as { connect: Connect };
-  const originalConnect = exported.connect;
-  exported.connect = function connect(this: unknown, ...args: Parameters<Connect>) {
-    return outsideInterception(() => originalConnect.apply(this, args));
-  } as Connect;
-  syncBuiltinESMExports();
-  return () => {
-    exported.connect = originalConnect;
-    syncBuiltinESMExports();
-  };
-}

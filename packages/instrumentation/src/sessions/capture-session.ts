@@ -14,7 +14,7 @@ import { GrpcCapture } from '../grpc/grpc-capture.js';
 import { GrpcInstrumentation } from '../grpc/grpc-instrumentation.js';
 import { ChannelTraffic } from '../http/channel-traffic.js';
 import { attachHttpCapture } from '../http/http-capture.js';
-import { letHttp2Out } from '../http2/http2-connections.js';
+import { attachHttp2Capture } from '../http2/http2-capture.js';
 import { McpCapture } from '../mcp/mcp-capture.js';
 import { McpInstrumentation } from '../mcp/mcp-instrumentation.js';
 import { mcpTracer } from '../mcp/mcp-span.js';
@@ -38,8 +38,7 @@ export class CaptureSession {
     this.traffic = options.source === 'channels' ? new ChannelTraffic() : new HttpRequestInterceptor();
     this.traffic.apply();
     const detachHttp = attachHttpCapture(this.traffic, this.registry, options);
-    // The socket source would hold an HTTP/2 connection for ever (http2-connections.ts): let it out.
-    const detachHttp2 = options.source === 'channels' ? () => undefined : letHttp2Out();
+    const detachHttp2 = attachHttp2Capture(this.registry, options);
     const detachDns = attachDnsCapture(this.registry, this.redactor);
     const detachWebSockets = attachWebSocketCapture(this.registry, this.redactor);
     this.detach = () => {

@@ -8,6 +8,7 @@ import { attachDnsPlayback } from '../dns/dns-playback.js';
 import { GrpcInstrumentation } from '../grpc/grpc-instrumentation.js';
 import { GrpcPlayback } from '../grpc/grpc-playback.js';
 import { attachHttpPlayback } from '../http/http-playback.js';
+import { attachHttp2Playback } from '../http2/http2-playback.js';
 import { McpInstrumentation } from '../mcp/mcp-instrumentation.js';
 import { McpPlayback } from '../mcp/mcp-playback.js';
 import { mcpTracer } from '../mcp/mcp-span.js';
@@ -47,7 +48,9 @@ export class PlaybackSession {
       const detachHttp = attachHttpPlayback(this.interceptor, this.matcher, this.order, options);
       const detachDns = attachDnsPlayback(this.matcher, this.order, new Redactor(options.redaction), options);
       const detachWebSockets = attachWebSocketPlayback(this.matcher, this.order, new Redactor(options.redaction), options);
+      const detachHttp2 = attachHttp2Playback(this.matcher, this.order, options);
       this.detach = () => {
+        detachHttp2();
         detachWebSockets();
         detachDns();
         detachHttp();
