@@ -1,4 +1,5 @@
 import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
 import { ATTR_RPC_GRPC_STATUS_CODE, ATTR_RPC_METHOD, ATTR_RPC_SERVICE, ATTR_RPC_SYSTEM, requestKey, type Redactor } from '@tracetape/core';
 import type { CaptureRegistry } from '../capture/capture-registry.js';
 import type { EncodedValue } from '../database/value-codec.js';
@@ -32,6 +33,8 @@ export class GrpcCapture implements GrpcDoor {
     return {
       definition: recorded,
       interceptor: (options, nextCall) => {
+        // An OpenTelemetry exporter's own calls (OTLP over gRPC) run with tracing suppressed: not the app's.
+        if (isTracingSuppressed(context.active())) return nextCall(options);
         const [service = '', method = ''] = definition.path.replace(/^\//, '').split('/');
         const span = tracer.startSpan(
           definition.path.replace(/^\//, ''),

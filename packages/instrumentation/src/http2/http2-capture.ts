@@ -1,6 +1,7 @@
 import http2 from 'node:http2';
 import { syncBuiltinESMExports } from 'node:module';
 import { SpanKind, context, trace } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
 import { httpKeyRules, requestKey, Redactor } from '@tracetape/core';
 import type { CaptureRegistry } from '../capture/capture-registry.js';
 import { outsideInterception } from '../http/outside-interception.js';
@@ -96,8 +97,10 @@ export function attachHttp2Capture(registry: CaptureRegistry, options: CaptureOp
     const request = session.request.bind(session) as Request;
     session.request = ((headers?: http2.OutgoingHttpHeaders, requestOptions?: http2.ClientSessionRequestOptions) => {
       const stream = request(headers, requestOptions);
-      // gRPC runs over HTTP/2 and has a door of its own, which records its calls whole.
-      if (!String(headers?.['content-type'] ?? '').startsWith('application/grpc')) watch(stream, authority, { ':method': 'GET', ':path': '/', ...headers });
+      // gRPC runs over HTTP/2 and has a door of its own, which records its calls whole; an
+      // OpenTelemetry exporter's own requests run with tracing suppressed.
+      const grpc = String(headers?.['content-type'] ?? '').startsWith('application/grpc');
+      if (!grpc && !isTracingSuppressed(context.active())) watch(stream, authority, { ':method': 'GET', ':path': '/', ...headers });
       return stream;
     }) as Request;
     return session;
