@@ -113,7 +113,7 @@ describe('tape checksums', () => {
       [(f) => (f.entries[0].request.headers = [['a']]), 'entries[0].request.headers[0] must be a [name, value] pair'],
       [(f) => (f.entries[0].request.normalized.headers = { 'content-type': 1 }), 'entries[0].request.normalized.headers["content-type"] must be a string'],
       [(f) => (f.entries[0].response.complete = 'yes'), 'entries[0].response.complete must be true or false'],
-      [(f) => (f.entries[0].kind = 'grpc'), 'entries[0].kind must be "http"'],
+      [(f) => (f.entries[0].kind = 'smtp'), 'entries[0].kind must be "http"'],
       [(f) => (f.entries[0].llm = { provider: 'openai' }), 'entries[0].llm.operation must be a string'],
       [(f) => (f.nondeterminism.clock.deltas = [1, 'x']), 'nondeterminism.clock.deltas[1] must be a number'],
       [(f) => (f.nondeterminism.uuid = [1]), 'nondeterminism.uuid[0] must be a string'],
