@@ -68,7 +68,9 @@ function tapConnection(socket: Socket, head: Buffer, recorder: ConnectionRecorde
       if (!serverClose) recorder.clientClose(event.code, event.reason);
     }
   });
-  if (head.length > 0) server.push(head);
+  // The client reads what came with the handshake once its `open` listeners have run (and sent
+  // what they send): read it then too, so it falls in the step the app saw it in.
+  if (head.length > 0) process.nextTick(() => server.push(head));
   const push = socket.push;
   socket.push = function (this: Socket, chunk: unknown, encoding?: BufferEncoding): boolean {
     if (chunk !== null && chunk !== undefined) server.push(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : (chunk as Uint8Array));

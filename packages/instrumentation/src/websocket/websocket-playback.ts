@@ -88,8 +88,13 @@ export class WebSocketPlayback {
 export class ConnectionPlayer {
   private side: ReplayedConnectionSide | undefined;
   private frame = 0;
+  /** No more steps are taken: the connection closed, or the app diverged. */
+  private stopped = false;
+  /** Nothing more reaches the app: it was told the connection closed. */
   private closed = false;
   private queue: Promise<void> = Promise.resolve();
+  /** Steps the app made that are not taken yet (a Blob being read, and the steps after it). */
+  private stepsWaiting = 0;
   /** The open step's handshake, for the client to answer the app's handshake with. */
   readonly handshake: StepExchange;
 
@@ -101,49 +106,64 @@ export class ConnectionPlayer {
     span: Span,
   ) {
     this.handshake = exchangeOf(entry.response);
-    this.pending = { exchange: this.handshake, span };
+    // Queued now: a message the app sends from its `open` listener, before start(), comes after these.
+    this.release(this.handshake, span);
   }
-
-  private pending: { exchange: StepExchange; span: Span } | undefined;
 
   /** Whether the recorded connection opened; when it did not, `handshake` says how it failed. */
   get opens(): boolean {
     return this.handshake.status === 101;
   }
 
-  /** Starts the exchange once the client is open: the messages the server sent before the app sent anything. */
+  /** Starts the exchange once the client is open: the messages the server sent before the app sent anything come first. */
   start(side: ReplayedConnectionSide): void {
     this.side = side;
-    if (this.pending) this.release(this.pending.exchange, this.pending.span);
-    this.pending = undefined;
   }
 
   send(message: WebSocketMessage | Promise<WebSocketMessage>): void {
-    if (this.closed) return;
+    if (this.stopped) return;
     const frame = ++this.frame;
+    if (!(message instanceof Promise)) return this.stepInTurn({ action: 'send', url: this.url, connection: this.connection, frame, message });
     // A Blob the app sent is read first; its place in the exchange is taken now.
-    this.queue = this.queue.then(async () => {
-      const call: WebSocketCall = { action: 'send', url: this.url, connection: this.connection, frame, message: await message };
-      this.step(call);
+    this.stepsWaiting++;
+    this.enqueue(async () => {
+      const read = await message;
+      this.stepsWaiting--;
+      this.step({ action: 'send', url: this.url, connection: this.connection, frame, message: read });
     });
   }
 
   /** The app closed the connection: a step of its own, answered with the server's side of the closing handshake. */
   clientClose(code: number | undefined, reason: string | undefined): void {
-    if (this.closed) return;
+    if (this.stopped) return;
     const call: WebSocketCall = { action: 'close', url: this.url, connection: this.connection, frame: ++this.frame };
     if (code !== undefined) call.code = code;
     if (reason !== undefined) call.reason = reason;
-    this.queue = this.queue.then(() => this.step(call));
+    this.stepInTurn(call);
+  }
+
+  /**
+   * Takes the step now, as the app makes it (a divergence is reported before the app goes on, and
+   * a step is served even if the app exits right after), unless a step before it still waits for
+   * its message to be read: then after that one.
+   */
+  private stepInTurn(call: WebSocketCall): void {
+    if (this.stepsWaiting === 0) return this.step(call);
+    this.stepsWaiting++;
+    this.enqueue(() => {
+      this.stepsWaiting--;
+      this.step(call);
+    });
   }
 
   private step(call: WebSocketCall): void {
-    if (this.closed) return;
+    if (this.stopped) return;
     const taken = this.door.take(call);
     if (taken === 'live') return;
     if (taken instanceof Error) {
-      this.closed = true;
-      this.side?.fail(taken);
+      this.stopped = true;
+      // After what the steps before it released: the app got those before it diverged.
+      this.enqueue(() => this.finish((side) => side.fail(taken)));
       return;
     }
     const exchange = exchangeOf(taken.entry.response);
@@ -153,23 +173,37 @@ export class ConnectionPlayer {
   }
 
   private release(exchange: StepExchange, span: Span | undefined): void {
-    const side = this.side;
-    if (!side) return;
     if (span) endStepSpan(span, exchange, exchange.messages.length);
     for (const { message } of exchange.messages) {
-      this.queue = this.queue.then(async () => {
+      this.enqueue(async () => {
         await new Promise<void>((resolve) => setImmediate(resolve));
-        if (!this.closed) side.deliver(message);
+        if (!this.closed) this.side?.deliver(message);
       });
     }
     const close = exchange.close;
     if (close) {
-      this.queue = this.queue.then(() => {
-        if (this.closed) return;
-        this.closed = true;
-        side.close(close.code, close.reason, close.wasClean);
-      });
+      this.stopped = true;
+      this.enqueue(() => this.finish((side) => side.close(close.code, close.reason, close.wasClean)));
     }
+  }
+
+  private finish(tell: (side: ReplayedConnectionSide) => void): void {
+    if (this.closed || !this.side) return;
+    this.closed = true;
+    tell(this.side);
+  }
+
+  /**
+   * Runs after everything queued before. What the app's own handlers throw while a message is
+   * delivered is thrown again outside the queue, as an uncaught exception, where a real socket's
+   * delivery would have thrown it; the queue goes on.
+   */
+  private enqueue(action: () => void | Promise<void>): void {
+    this.queue = this.queue.then(action).catch((error: unknown) => {
+      process.nextTick(() => {
+        throw error;
+      });
+    });
   }
 }
 
