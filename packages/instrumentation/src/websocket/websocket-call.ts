@@ -36,7 +36,7 @@ const METHODS = { open: 'OPEN', send: 'SEND', close: 'CLOSE' } as const;
 
 /**
  * The door's rules for requestKey(): the URL redacted (secret query parameters, credentials) and
- * normalised (`ws:`/`wss:`, default port dropped, query sorted); a text message redacted as a body
+ * the protocols (secret patterns), the URL normalised (`ws:`/`wss:`, default port dropped, query sorted); a text message redacted as a body
  * (JSON paths and secret patterns apply) and, when it is JSON, keyed as JSON so key order does not
  * count and a divergence names the field (`body.json.session.voice`). Binary messages are keyed
  * by their bytes.
@@ -45,6 +45,8 @@ export function websocketKeyRules(): RequestKeyRules<WebSocketCall, WebSocketCal
   return {
     redact: (call, redactor) => {
       const url = redactor.url(call.url);
+      // A subprotocol can carry a credential (`openai-insecure-api-key.sk-…`, for clients that cannot set headers).
+      if (call.action === 'open') return { ...call, url, protocols: call.protocols.map((protocol) => redactor.text(protocol)) };
       if (call.action === 'send' && !call.message.binary) return { ...call, url, message: { binary: false, text: redactText(call.message.text, redactor) } };
       if (call.action === 'close' && call.reason !== undefined) return { ...call, url, reason: redactor.text(call.reason) };
       return { ...call, url };
@@ -127,7 +129,7 @@ export function exchangeResponse(exchange: StepExchange, redactor: Redactor): Re
   const response: RecordedResponse = {
     status: exchange.status,
     statusText: exchange.statusText,
-    headers: exchange.headers,
+    headers: redactor.headers(exchange.headers),
     chunks,
     complete: !exchange.stillOpen,
   };

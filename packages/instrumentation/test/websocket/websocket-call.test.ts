@@ -35,6 +35,13 @@ describe('websocketKeyRules', () => {
     expect(key.normalized.body!.data).not.toContain(secret);
   });
 
+  it('redacts a credential passed as a subprotocol', () => {
+    const secret = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123456789';
+    const key = requestKey({ action: 'open', url: 'wss://a.test/', connection: 1, protocols: ['realtime', `openai-insecure-api-key.${secret}`] }, redactor, rules);
+    expect(key.normalized.body!.data).not.toContain(secret);
+    expect(JSON.parse(key.normalized.body!.data).protocols[0]).toBe('realtime');
+  });
+
   it('keys a close by its code and reason', () => {
     const key = requestKey({ action: 'close', url: 'wss://a.test/', connection: 2, frame: 3, code: 1000, reason: 'done' }, redactor, rules);
     expect(key.normalized.method).toBe('CLOSE');
