@@ -29,9 +29,11 @@ export function attachGlobalWebSocketPlayback(door: WebSocketPlayback): () => vo
 
 function play(client: WebSocketClientConnection, player: ConnectionPlayer): void {
   const socket = client.socket;
-  // The mock sets the first protocol asked for as it opens; the app gets the one the server chose.
-  const protocol = player.handshake.headers.find(([name]) => name === 'sec-websocket-protocol')?.[1] ?? '';
-  Object.defineProperty(socket, 'protocol', { get: () => protocol, set: () => undefined, configurable: true, enumerable: true });
+  // The mock sets the first protocol asked for as it opens, and no extensions; the app gets what the server chose.
+  for (const [property, header] of [['protocol', 'sec-websocket-protocol'], ['extensions', 'sec-websocket-extensions']] as const) {
+    const value = player.handshake.headers.find(([name]) => name === header)?.[1] ?? '';
+    Object.defineProperty(socket, property, { get: () => value, set: () => undefined, configurable: true, enumerable: true });
+  }
   let closingFromTape = false;
   player.start({
     deliver: (message) => client.send(asReceived(message, socket.binaryType)),
