@@ -1,6 +1,6 @@
-import { ModelDriftError, ReplayDivergenceError, requestKey, type Redactor, type TapeMatcher } from '@tracetape/core';
+import { ReplayDivergenceError, requestKey, type Redactor, type TapeMatcher } from '@tracetape/core';
 import type { CompletionOrder } from '../playback/completion-order.js';
-import { pauseBeforeStep } from '../playback/step-breakpoint.js';
+import { answerInTurn, takeStep } from '../playback/take-step.js';
 import type { PlaybackOptions } from '../types.js';
 import { dnsKeyRules, outcomeOf } from './dns-call.js';
 import { patchDns } from './dns-surfaces.js';
@@ -11,22 +11,17 @@ import { patchDns } from './dns-surfaces.js';
  * resolver is asked (unless `--then-live`). Returns the undo.
  */
 export function attachDnsPlayback(matcher: TapeMatcher, order: CompletionOrder, redactor: Redactor, options: PlaybackOptions): () => void {
+  // --then-live: what the tape cannot answer is asked for real, and is no divergence.
+  const served = options.thenLive ? { ...options, onDivergence: undefined } : options;
   return patchDns(async (call, ask) => {
     const key = requestKey(call, redactor, dnsKeyRules());
-    let entry;
-    try {
-      entry = matcher.take(key.normalized, key.hash);
-    } catch (error) {
-      // --then-live: what the tape cannot answer is asked for real.
-      if (options.thenLive && error instanceof ReplayDivergenceError) return ask();
-      if (error instanceof ReplayDivergenceError || error instanceof ModelDriftError) options.onDivergence?.(error);
-      throw error;
+    const taken = takeStep(matcher, served, key);
+    if ('error' in taken) {
+      if (options.thenLive && taken.error instanceof ReplayDivergenceError) return ask();
+      throw taken.error;
     }
-    options.onServed?.(entry, undefined);
-    if (entry.step === options.breakAtStep) pauseBeforeStep(entry, key.normalized);
-    await order.turn(entry.step);
-    order.markAnswered(entry.step);
-    const outcome = outcomeOf(entry.response);
+    await answerInTurn(order, taken.entry);
+    const outcome = outcomeOf(taken.entry.response);
     if ('error' in outcome) throw outcome.error;
     return outcome.answer;
   });

@@ -1,6 +1,6 @@
-import { ModelDriftError, ReplayDivergenceError, requestKey, type Redactor, type TapeMatcher } from '@tracetape/core';
+import { requestKey, type Redactor, type TapeMatcher } from '@tracetape/core';
 import type { CompletionOrder } from '../playback/completion-order.js';
-import { pauseBeforeStep } from '../playback/step-breakpoint.js';
+import { answerInTurn, takeStep } from '../playback/take-step.js';
 import type { PlaybackOptions } from '../types.js';
 import { callKind, grpcKeyRules, readOutcome } from './grpc-call.js';
 import type { GrpcCallHooks, GrpcDoor } from './grpc-door.js';
@@ -30,19 +30,10 @@ export class GrpcPlayback implements GrpcDoor {
         new module.InterceptingCall(
           new ReplayedGrpcCall(definition, target, async (messages) => {
             const key = requestKey({ target, path: definition.path, kind: callKind(definition), messages }, this.redactor, grpcKeyRules());
-            let entry;
-            try {
-              entry = this.matcher.take(key.normalized, key.hash);
-            } catch (error) {
-              if (!(error instanceof ReplayDivergenceError || error instanceof ModelDriftError)) throw error;
-              this.options.onDivergence?.(error);
-              return { code: STATUS_UNKNOWN, details: error.message };
-            }
-            this.options.onServed?.(entry, undefined);
-            if (entry.step === this.options.breakAtStep) pauseBeforeStep(entry, key.normalized);
-            await this.order.turn(entry.step);
-            this.order.markAnswered(entry.step);
-            return readOutcome(entry.response);
+            const taken = takeStep(this.matcher, this.options, key);
+            if ('error' in taken) return { code: STATUS_UNKNOWN, details: taken.error.message };
+            await answerInTurn(this.order, taken.entry);
+            return readOutcome(taken.entry.response);
           }),
         ),
     };

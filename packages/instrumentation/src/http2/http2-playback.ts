@@ -1,10 +1,10 @@
 import http2 from 'node:http2';
 import { syncBuiltinESMExports } from 'node:module';
-import { httpKeyRules, ModelDriftError, Redactor, ReplayDivergenceError, requestKey, type TapeMatcher } from '@tracetape/core';
+import { httpKeyRules, Redactor, requestKey, type TapeMatcher } from '@tracetape/core';
 import { toFetchResponse } from '../http/playback-response.js';
 import type { CompletionOrder } from '../playback/completion-order.js';
 import { isLiveHost } from '../playback/live-hosts.js';
-import { pauseBeforeStep } from '../playback/step-breakpoint.js';
+import { answerInTurn, takeStep } from '../playback/take-step.js';
 import type { PlaybackOptions } from '../types.js';
 import { authorityOf } from './http2-request.js';
 import { ReplayedHttp2Session } from './replayed-http2-session.js';
@@ -28,19 +28,12 @@ export function attachHttp2Playback(matcher: TapeMatcher, order: CompletionOrder
     const listener = args.find((arg): arg is (session: http2.ClientHttp2Session) => void => typeof arg === 'function');
     const session = new ReplayedHttp2Session(authority, async (raw) => {
       const { normalized, hash } = requestKey(raw, redactor, keyRules);
-      let entry;
-      try {
-        entry = matcher.take(normalized, hash);
-      } catch (error) {
-        if (error instanceof ReplayDivergenceError || error instanceof ModelDriftError) options.onDivergence?.(error);
-        return error instanceof Error ? error : new Error(String(error));
-      }
-      options.onServed?.(entry, undefined);
-      if (entry.step === options.breakAtStep) pauseBeforeStep(entry, normalized);
-      await order.turn(entry.step);
-      order.markAnswered(entry.step);
-      if (entry.response.status === 0) return new Error(entry.response.error ?? 'the recorded HTTP/2 request failed');
-      return toFetchResponse(entry.response);
+      const taken = takeStep(matcher, options, { normalized, hash });
+      if ('error' in taken) return taken.error;
+      await answerInTurn(order, taken.entry);
+      const { response } = taken.entry;
+      if (response.status === 0) return new Error(response.error ?? 'the recorded HTTP/2 request failed');
+      return toFetchResponse(response);
     }, listener as ((session: ReplayedHttp2Session) => void) | undefined);
     return session as unknown as http2.ClientHttp2Session;
   } as Connect;
