@@ -3,7 +3,6 @@ import type { Socket } from 'node:net';
 import { Interceptor } from '@mswjs/interceptors';
 import { SocketInterceptor } from '@mswjs/interceptors/net';
 import type { BlockedConnection } from '@tracetape/core';
-import { onHttp2Connection } from '../http2/http2-connections.js';
 import { isLiveHost } from './live-hosts.js';
 import { PlaybackConnectionBlockedError, type BlockedConnectionReason } from './playback-connection-error.js';
 
@@ -58,17 +57,7 @@ export function attachSocketGuard(options: SocketGuardOptions): () => void {
     }) as typeof controller.passthrough;
   }, { signal: subscription.signal });
 
-  // The HTTP source never decides an HTTP/2 connection (http2-connections.ts): refuse it here, or
-  // the client would wait for ever instead of failing.
-  const stopHttp2 = onHttp2Connection((connection) => {
-    if (isLiveHost(connection.host, connection.port, liveHosts)) return connection.passthrough();
-    const error = new PlaybackConnectionBlockedError(connection.host, connection.port, 'http2');
-    options.onBlocked({ host: connection.host, ...(connection.port === undefined ? {} : { port: connection.port }), reason: 'http2' }, error);
-    connection.refuse(error);
-  });
-
   return () => {
-    stopHttp2();
     subscription.abort();
     sockets.dispose(owner);
   };

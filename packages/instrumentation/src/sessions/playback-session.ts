@@ -8,6 +8,7 @@ import { attachDnsPlayback } from '../dns/dns-playback.js';
 import { GrpcInstrumentation } from '../grpc/grpc-instrumentation.js';
 import { GrpcPlayback } from '../grpc/grpc-playback.js';
 import { attachHttpPlayback } from '../http/http-playback.js';
+import { attachHttp2Guard } from '../http2/http2-guard.js';
 import { attachHttp2Playback } from '../http2/http2-playback.js';
 import { McpInstrumentation } from '../mcp/mcp-instrumentation.js';
 import { McpPlayback } from '../mcp/mcp-playback.js';
@@ -63,7 +64,7 @@ export class PlaybackSession {
           options.onDivergence?.(error);
         },
       };
-      const guards = options.thenLive ? [] : [attachSocketGuard(guard), attachUdpGuard(guard)];
+      const guards = options.thenLive ? [] : [attachSocketGuard(guard), attachHttp2Guard(guard), attachUdpGuard(guard)];
       this.detachGuard = () => guards.forEach((detach) => detach());
       const childProcesses = new ChildProcessPlayback(this.matcher, this.order, new Redactor(options.redaction), childProcessTracer(), options);
       this.detachChildProcesses = installChildProcessDoor(childProcesses);
