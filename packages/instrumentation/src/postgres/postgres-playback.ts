@@ -1,6 +1,6 @@
-import { ModelDriftError, ReplayDivergenceError, requestKey, type Redactor, type TapeMatcher } from '@tracetape/core';
+import { requestKey, type Redactor, type TapeMatcher } from '@tracetape/core';
 import type { CompletionOrder } from '../playback/completion-order.js';
-import { pauseBeforeStep } from '../playback/step-breakpoint.js';
+import { answerInTurn, takeStep } from '../playback/take-step.js';
 import type { PlaybackOptions } from '../types.js';
 import { deliver, outcomeOf, postgresKeyRules, readQueryArgs, targetOf } from './postgres-call.js';
 import type { PgCallback, PgClientLike, PgModule } from './pg-types.js';
@@ -60,21 +60,12 @@ export class PostgresPlayback {
       const callback = read?.callbackIndex !== undefined ? (args[read.callbackIndex] as PgCallback) : read?.configCallback ? (args[0] as { callback: PgCallback }).callback : undefined;
       if (!read) return deliver({ error: new PostgresPlaybackUnsupportedError('a pg Submittable (a cursor or a query stream)') }, lastCallback(args));
       const key = requestKey(read.call, playback.redactor, postgresKeyRules(targetOf(this)));
-      let entry;
-      try {
-        entry = playback.matcher.take(key.normalized, key.hash);
-      } catch (error) {
-        const failure = error instanceof Error ? error : new Error(String(error));
-        if (failure instanceof ReplayDivergenceError || failure instanceof ModelDriftError) playback.options.onDivergence?.(failure);
-        return deliver({ error: failure }, callback);
-      }
-      playback.options.onServed?.(entry, undefined);
-      if (entry.step === playback.options.breakAtStep) pauseBeforeStep(entry, key.normalized);
-      const answered = entry;
+      const taken = takeStep(playback.matcher, playback.options, key);
+      if ('error' in taken) return deliver({ error: taken.error }, callback);
+      const { entry } = taken;
       const outcome = (async () => {
-        await playback.order.turn(answered.step);
-        playback.order.markAnswered(answered.step);
-        return outcomeOf(answered.response, pg);
+        await answerInTurn(playback.order, entry);
+        return outcomeOf(entry.response, pg);
       })();
       if (callback) {
         void outcome.then((result) => deliver(result, callback));
