@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
-import { ModelDriftError, ReplayDivergenceError, requestKey, TracetapeError, type Redactor, type TapeEntry, type TapeMatcher } from '@tracetape/core';
+import { requestKey, TracetapeError, type Redactor, type TapeEntry, type TapeMatcher } from '@tracetape/core';
 import type { CompletionOrder } from '../playback/completion-order.js';
-import { pauseBeforeStep } from '../playback/step-breakpoint.js';
+import { answerInTurn, takeStep } from '../playback/take-step.js';
 import type { PlaybackOptions } from '../types.js';
 import { callbackValues, mysqlKeyRules, outcomeOf, readQueryArgs, targetOf, type MysqlOutcome, type QueryArgs } from './mysql-call.js';
 import type { MysqlCallback, MysqlCommandLike, MysqlConnectionClass, MysqlConnectionLike } from './mysql-types.js';
@@ -164,22 +164,16 @@ export class MysqlPlayback {
   /** The recorded answer to the query, or the divergence as its error; `sql` is the statement mysql2 puts on an error. */
   private answer(connection: MysqlConnectionLike, read: QueryArgs, command: MysqlCommandLike, sql: string | undefined): void {
     const key = requestKey(read.call, this.redactor, mysqlKeyRules(targetOf(connection.config)));
-    let entry: TapeEntry;
-    try {
-      entry = this.matcher.take(key.normalized, key.hash);
-    } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      if (failure instanceof ReplayDivergenceError || failure instanceof ModelDriftError) this.options.onDivergence?.(failure);
+    const taken = takeStep(this.matcher, this.options, key);
+    if ('error' in taken) {
+      const failure = taken.error;
       setImmediate(() => deliver(command, { error: failure }));
       return;
     }
-    this.options.onServed?.(entry, undefined);
-    if (entry.step === this.options.breakAtStep) pauseBeforeStep(entry, key.normalized);
-    const answered = entry;
-    void this.order.turn(answered.step).then(() => {
-      this.order.markAnswered(answered.step);
-      const { response } = answered;
-      deliver(command, response.complete && response.body ? outcomeOf(response, sql) : { error: new MysqlRecordingIncompleteError(answered) });
+    const { entry } = taken;
+    void answerInTurn(this.order, entry).then(() => {
+      const { response } = entry;
+      deliver(command, response.complete && response.body ? outcomeOf(response, sql) : { error: new MysqlRecordingIncompleteError(entry) });
     });
   }
 }
