@@ -1,6 +1,6 @@
-import { ModelDriftError, ReplayDivergenceError, requestKey, TracetapeError, type Redactor, type TapeEntry, type TapeMatcher } from '@tracetape/core';
+import { requestKey, TracetapeError, type Redactor, type TapeEntry, type TapeMatcher } from '@tracetape/core';
 import type { CompletionOrder } from '../playback/completion-order.js';
-import { pauseBeforeStep } from '../playback/step-breakpoint.js';
+import { answerInTurn, takeStep } from '../playback/take-step.js';
 import type { PlaybackOptions } from '../types.js';
 import { recordedOutcome, redisKeyRules, type RecordedOutcome, type RedisCall } from './redis-call.js';
 
@@ -35,22 +35,14 @@ export class RedisAnswers {
   /** The recorded entry for the command; throws the divergence (reported first) when the tape has none. */
   take(call: RedisCall, target: string): TapeEntry {
     const key = requestKey(call, this.redactor, redisKeyRules(target));
-    let entry: TapeEntry;
-    try {
-      entry = this.matcher.take(key.normalized, key.hash);
-    } catch (error) {
-      if (error instanceof ReplayDivergenceError || error instanceof ModelDriftError) this.options.onDivergence?.(error);
-      throw error;
-    }
-    this.options.onServed?.(entry, undefined);
-    if (entry.step === this.options.breakAtStep) pauseBeforeStep(entry, key.normalized);
-    return entry;
+    const taken = takeStep(this.matcher, this.options, key);
+    if ('error' in taken) throw taken.error;
+    return taken.entry;
   }
 
   /** The entry's recorded outcome, once the calls that finished before it in the recording have theirs. */
   async outcome(entry: TapeEntry): Promise<RecordedOutcome> {
-    await this.order.turn(entry.step);
-    this.order.markAnswered(entry.step);
+    await answerInTurn(this.order, entry);
     return recordedOutcome(entry.response);
   }
 }
