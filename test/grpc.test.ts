@@ -79,4 +79,15 @@ describe('the gRPC door', () => {
     expect(extra.stdout).toMatch(/extra: 2 replay diverged at call #\d+: unary .*Search is not on the tape/);
     expect(served).toBe(atReplay);
   });
+
+  it('a --live-host replay sends the calls to the server for real', async () => {
+    const { traceId, stdout } = await record();
+    const atReplay = served;
+    const live = await tracetape(['replay', traceId, '--live-host', env.GRPC_TARGET!, '--', ...app], env);
+    expect(live.code, live.stderr).toBe(0);
+    expect(served - atReplay).toBe(5);
+    // The server's fresh nonces, not the recorded ones.
+    expect(live.stdout).not.toBe(stdout);
+    expect(live.stdout).toMatch(/search: .*"nonce":"[0-9a-f-]{36}"/);
+  });
 });

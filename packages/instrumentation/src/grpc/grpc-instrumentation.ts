@@ -18,9 +18,9 @@ interface GrpcTransportModule {
 
 export interface GrpcInstrumentationOptions {
   /**
-   * Capture: the channel's own sockets go straight out, not through the socket interceptor (the
-   * calls are recorded above them, and an HTTP/2 session cannot be passed through once it owns
-   * its socket).
+   * The channel's own sockets go straight out, not through the socket interceptor: the door
+   * records and answers calls above them (in playback only a live host's calls reach a socket),
+   * and an HTTP/2 session cannot be passed through once it owns its socket.
    */
   transportOutsideInterception?: boolean;
 }

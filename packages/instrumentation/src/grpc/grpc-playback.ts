@@ -1,5 +1,6 @@
 import { requestKey, type Redactor, type TapeMatcher } from '@tracetape/core';
 import type { CompletionOrder } from '../playback/completion-order.js';
+import { isLiveHost } from '../playback/live-hosts.js';
 import { answerInTurn, takeStep } from '../playback/take-step.js';
 import type { PlaybackOptions } from '../types.js';
 import { callKind, grpcKeyRules, readOutcome } from './grpc-call.js';
@@ -13,7 +14,8 @@ const STATUS_UNKNOWN = 2;
 /**
  * The gRPC door's playback: a client call is answered from the tape below the app's interceptors,
  * and no channel connects. A call the tape does not hold ends with status UNKNOWN and the
- * divergence as its details, and fails the replay.
+ * divergence as its details, and fails the replay. A call to a live host (`--live-host`) goes out;
+ * `--then-live` does not send an off-tape call out (it is a divergence).
  */
 export class GrpcPlayback implements GrpcDoor {
   constructor(
@@ -24,6 +26,9 @@ export class GrpcPlayback implements GrpcDoor {
   ) {}
 
   forCall(definition: GrpcMethodDefinition, target: string, module: GrpcInterceptorsModule): GrpcCallHooks {
+    // A live host's calls go out as they are (the channel's sockets are made outside the socket
+    // interceptor, see grpc-instrumentation.ts).
+    if (this.isLive(target)) return { definition, interceptor: (options, nextCall) => nextCall(options) };
     return {
       definition,
       interceptor: () =>
@@ -37,5 +42,12 @@ export class GrpcPlayback implements GrpcDoor {
           }),
         ),
     };
+  }
+
+  private isLive(target: string): boolean {
+    const at = target.lastIndexOf(':');
+    const port = Number(target.slice(at + 1));
+    const host = at > 0 && Number.isInteger(port) ? target.slice(0, at) : target;
+    return isLiveHost(host.replace(/^\[|\]$/g, ''), Number.isInteger(port) ? port : undefined, this.options.liveHosts ?? []);
   }
 }

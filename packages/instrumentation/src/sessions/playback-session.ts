@@ -83,7 +83,7 @@ export class PlaybackSession {
       new MysqlInstrumentation(new MysqlPlayback(this.matcher, this.order, redactor, this.options)),
       redisPlaybackInstrumentation(this.matcher, this.order, redactor, this.options),
       new McpInstrumentation(new McpPlayback(this.matcher, this.order, redactor, mcpTracer(), this.options)),
-      new GrpcInstrumentation(new GrpcPlayback(this.matcher, this.order, redactor, this.options)),
+      new GrpcInstrumentation(new GrpcPlayback(this.matcher, this.order, redactor, this.options), { transportOutsideInterception: true }),
     ];
   }
 
