@@ -1,7 +1,7 @@
 import type { Span, Tracer } from '@opentelemetry/api';
-import { ModelDriftError, ReplayDivergenceError, requestKey, TracetapeError, type Redactor, type TapeEntry, type TapeMatcher } from '@tracetape/core';
+import { requestKey, TracetapeError, type Redactor, type TapeEntry, type TapeMatcher } from '@tracetape/core';
 import type { CompletionOrder } from '../playback/completion-order.js';
-import { pauseBeforeStep } from '../playback/step-breakpoint.js';
+import { answerInTurn, takeStep } from '../playback/take-step.js';
 import type { PlaybackOptions } from '../types.js';
 import { isRequest, type JsonRpcRequest } from './json-rpc.js';
 import { answerOf, mcpCallOf, mcpKeyRules, responseMessage } from './mcp-call.js';
@@ -85,23 +85,16 @@ export class McpPlayback implements McpTransportDoor {
     }
     const key = requestKey(mcpCallOf(server, request), this.redactor, this.rules);
     const span = startMcpSpan(this.tracer, key.redacted, request.id);
-    let entry: TapeEntry;
-    try {
-      entry = this.matcher.take(key.normalized, key.hash);
-    } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      if (failure instanceof ReplayDivergenceError || failure instanceof ModelDriftError) this.options.onDivergence?.(failure);
-      this.deliver(transport, request, failure, span);
+    const taken = takeStep(this.matcher, this.options, key, span.spanContext().spanId);
+    if ('error' in taken) {
+      this.deliver(transport, request, taken.error, span);
       return;
     }
-    this.options.onServed?.(entry, span.spanContext().spanId);
-    if (entry.step === this.options.breakAtStep) pauseBeforeStep(entry, key.normalized);
-    void this.play(transport, request, entry, span);
+    void this.play(transport, request, taken.entry, span);
   }
 
   private async play(transport: StdioTransport, request: JsonRpcRequest, entry: TapeEntry, span: Span): Promise<void> {
-    await this.order.turn(entry.step);
-    this.order.markAnswered(entry.step);
+    await answerInTurn(this.order, entry);
     const answer = answerOf(entry.response);
     endMcpSpan(span, answer);
     const state = this.transports.get(transport);

@@ -6,12 +6,14 @@ import { pauseBeforeStep } from './step-breakpoint.js';
 /**
  * A door's call taken from the tape, the same way for every door: the matched step (reported
  * served, paused at under `--break-at`), or the divergence (reported, so the replay fails) for the
- * door to hand the app in its own form.
+ * door to hand the app in its own form. `spanId` is the call's client span, when the door has one,
+ * passed on to `onServed`.
  */
 export function takeStep(
   matcher: TapeMatcher,
   options: PlaybackOptions,
   key: { normalized: NormalizedRequest; hash: string },
+  spanId?: string,
 ): { entry: TapeEntry } | { error: Error } {
   let entry: TapeEntry;
   try {
@@ -21,7 +23,7 @@ export function takeStep(
     if (failure instanceof ReplayDivergenceError || failure instanceof ModelDriftError) options.onDivergence?.(failure);
     return { error: failure };
   }
-  options.onServed?.(entry, undefined);
+  options.onServed?.(entry, spanId);
   if (entry.step === options.breakAtStep) pauseBeforeStep(entry, key.normalized);
   return { entry };
 }
