@@ -1,18 +1,8 @@
 import type { ChildProcess, SpawnSyncReturns } from 'node:child_process';
 import type { Span, Tracer } from '@opentelemetry/api';
-import {
-  ModelDriftError,
-  ReplayDivergenceError,
-  requestKey,
-  TruncatedPayloadError,
-  type NormalizedRequest,
-  type RequestKey,
-  type Redactor,
-  type TapeEntry,
-  type TapeMatcher,
-} from '@tracetape/core';
+import { requestKey, TruncatedPayloadError, type NormalizedRequest, type RequestKey, type Redactor, type TapeEntry, type TapeMatcher } from '@tracetape/core';
 import type { CompletionOrder } from '../playback/completion-order.js';
-import { pauseBeforeStep } from '../playback/step-breakpoint.js';
+import { answerInTurn, takeStep } from '../playback/take-step.js';
 import type { PlaybackOptions } from '../types.js';
 import { chunkBytes, childProcessKeyRules, outcomeOf, startOf, type ChildOutcome, type ChildProcessCall, type StdinRecord } from './child-process-call.js';
 import { endChildSpan, startChildSpan } from './child-span.js';
@@ -144,18 +134,10 @@ export class ChildProcessPlayback implements ChildProcessDoor {
 
   /** The entry for this call, or the divergence (reported, so the replay fails) as the error to give the app. */
   private take(normalized: NormalizedRequest, hash: string, span: Span): TapeEntry | Error {
-    let entry: TapeEntry;
-    try {
-      entry = this.matcher.take(normalized, hash);
-    } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      if (failure instanceof ReplayDivergenceError || failure instanceof ModelDriftError) this.options.onDivergence?.(failure);
-      return failure;
-    }
+    const taken = takeStep(this.matcher, this.options, { normalized, hash }, span.spanContext().spanId);
+    if ('error' in taken) return taken.error;
     this.unserved.set(hash, (this.unserved.get(hash) ?? 1) - 1);
-    this.options.onServed?.(entry, span.spanContext().spanId);
-    if (entry.step === this.options.breakAtStep) pauseBeforeStep(entry, normalized);
-    return entry;
+    return taken.entry;
   }
 
   private async answer(child: ReplayedChild, entry: TapeEntry, span: Span): Promise<void> {
@@ -169,8 +151,7 @@ export class ChildProcessPlayback implements ChildProcessDoor {
     }
     // The child ends in the order the recorded calls completed; its output need not wait.
     await child.play(outcome, async () => {
-      await this.order.turn(entry.step);
-      this.order.markAnswered(entry.step);
+      await answerInTurn(this.order, entry);
       endChildSpan(span, outcome);
     });
   }
