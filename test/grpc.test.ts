@@ -41,7 +41,8 @@ describe('the gRPC door', () => {
   it('records every kind of call and replays them with the server seeing nothing', async () => {
     const before = served;
     const { traceId, stdout } = await record();
-    expect(served - before).toBe(5);
+    expect(served - before).toBe(6);
+    expect(stdout).toMatch(/chat: c1:[0-9a-f]{8} c2:[0-9a-f]{8} c3:[0-9a-f]{8}\n/);
     expect(stdout).toMatch(/search: .*"nonce":"[0-9a-f-]{36}"/);
     expect(stdout).toContain('denied: 7 query not allowed');
     expect(stdout).toContain('search trailer: eu-1');
@@ -55,6 +56,7 @@ describe('the gRPC door', () => {
       'grpc unary /vectors.VectorStore/Search',
       'grpc server_stream /vectors.VectorStore/Neighbours',
       'grpc client_stream /vectors.VectorStore/Upsert',
+      'grpc bidi_stream /vectors.VectorStore/Converse',
       'grpc bidi_stream /vectors.VectorStore/Converse',
     ]);
 
@@ -74,6 +76,12 @@ describe('the gRPC door', () => {
     expect(changed.stderr).toMatch(/DIVERGED at call #1: unary grpc:\/\/127\.0\.0\.1:\d+\/vectors\.VectorStore\/Search is not on the tape/);
     expect(changed.stderr).toMatch(/body\.messages\[0\]\.query\s+"refund policy"\s+"cancel order"/);
 
+    // Mid-conversation on a bidirectional stream: the changed question diverges at once, no waiting for the end.
+    const chat = await tracetape(['replay', traceId, '--', ...app], { ...env, CHAT_QUESTION: 'cancel my order' });
+    expect(chat.code).toBe(1);
+    expect(chat.stdout).toMatch(/chat: c1:[0-9a-f]{8} error 2\n/);
+    expect(chat.stderr).toMatch(/body\.messages\[1\]\.text\s+"refund status\?"\s+"cancel my order"/);
+
     const extra = await tracetape(['replay', traceId, '--', ...app], { ...env, EXTRA_CALL: '1' });
     expect(extra.code).toBe(1);
     expect(extra.stdout).toMatch(/extra: 2 replay diverged at call #\d+: unary .*Search is not on the tape/);
@@ -85,7 +93,7 @@ describe('the gRPC door', () => {
     const atReplay = served;
     const live = await tracetape(['replay', traceId, '--live-host', env.GRPC_TARGET!, '--', ...app], env);
     expect(live.code, live.stderr).toBe(0);
-    expect(served - atReplay).toBe(5);
+    expect(served - atReplay).toBe(6);
     // The server's fresh nonces, not the recorded ones.
     expect(live.stdout).not.toBe(stdout);
     expect(live.stdout).toMatch(/search: .*"nonce":"[0-9a-f-]{36}"/);

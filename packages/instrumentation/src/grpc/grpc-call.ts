@@ -62,13 +62,25 @@ export interface GrpcOutcome {
   messages: string[];
   /** The same messages as the app got them, for reading the tape and diffs. */
   decoded: EncodedValue[];
+  /**
+   * For each response message, how many messages the app had sent when it came: what lets a
+   * bidirectional stream be replayed as the conversation it was. Absent: after all of them.
+   */
+  afterSent?: number[];
   code: number;
   details: string;
   trailers: Array<[string, string]>;
 }
 
 export function outcomeResponse(outcome: GrpcOutcome, redactor: Redactor): RecordedResponse {
-  const body = { messages: outcome.messages, decoded: redactJsonDocument(outcome.decoded, redactor), code: outcome.code, details: redactor.text(outcome.details), trailers: outcome.trailers };
+  const body = {
+    messages: outcome.messages,
+    decoded: redactJsonDocument(outcome.decoded, redactor),
+    ...(outcome.afterSent ? { afterSent: outcome.afterSent } : {}),
+    code: outcome.code,
+    details: redactor.text(outcome.details),
+    trailers: outcome.trailers,
+  };
   // OK reads as success wherever a status is shown (the timeline, reports); an error keeps its gRPC code.
   return {
     status: outcome.code === 0 ? 200 : outcome.code,
@@ -87,6 +99,7 @@ export function readOutcome(response: RecordedResponse): GrpcOutcome {
     headers: response.headers,
     messages: body.messages ?? [],
     decoded: body.decoded ?? [],
+    ...(body.afterSent ? { afterSent: body.afterSent } : {}),
     code: body.code ?? (response.status === 200 ? 0 : response.status),
     details: body.details ?? response.statusText,
     trailers: body.trailers ?? [],
@@ -101,4 +114,10 @@ export function toMetadata(pairs: ReadonlyArray<[string, string]>, Metadata: new
     metadata.add(key, typed);
   }
   return metadata;
+}
+
+/** The messages a recorded or current call sent, from its normalised request. */
+export function sentMessages(normalized: NormalizedRequest): unknown[] {
+  const body = JSON.parse(normalized.body?.data ?? '{}') as { messages?: unknown[] };
+  return body.messages ?? [];
 }

@@ -44,6 +44,7 @@ export class GrpcCapture implements GrpcDoor {
         const capture = registry.track(span.spanContext().spanId, 'grpc');
         const sent: EncodedValue[] = [];
         const decoded: EncodedValue[] = [];
+        const afterSent: number[] = [];
         let requestMetadata: GrpcMetadata | undefined;
         let headers: Array<[string, string]> = [];
         let ended = false;
@@ -54,7 +55,7 @@ export class GrpcCapture implements GrpcDoor {
           capture.setRequest(Promise.resolve({ inputHash: key.hash, request: { normalized: key.normalized, headers: metadataPairs(requestMetadata, redactor) }, sideEffect: true }));
           capture.setResponse(
             outcomeResponse(
-              { headers, messages: received.map((bytes) => bytes.toString('base64')), decoded, code: status.code, details: status.details, trailers: metadataPairs(status.metadata, redactor) },
+              { headers, messages: received.map((bytes) => bytes.toString('base64')), decoded, afterSent, code: status.code, details: status.details, trailers: metadataPairs(status.metadata, redactor) },
               redactor,
             ),
           );
@@ -73,6 +74,7 @@ export class GrpcCapture implements GrpcDoor {
               },
               onReceiveMessage(message, pass) {
                 decoded.push(encodeMessage(message));
+                afterSent.push(sent.length);
                 pass(message);
               },
               onReceiveStatus(status, pass) {
