@@ -121,3 +121,14 @@ export function sentMessages(normalized: NormalizedRequest): unknown[] {
   const body = JSON.parse(normalized.body?.data ?? '{}') as { messages?: unknown[] };
   return body.messages ?? [];
 }
+
+/**
+ * Methods named as reads by the API design conventions most gRPC services follow (Google's AIP:
+ * Get, List, and the like): not side effects. Any other method may change something, so it counts
+ * as one.
+ */
+const READ_METHOD = /^(Get|List|Search|Find|Query|Read|Lookup|Describe|Check|Count|Watch)(?![a-z])/;
+
+export function isReadMethod(path: string): boolean {
+  return READ_METHOD.test(path.slice(path.lastIndexOf('/') + 1));
+}

@@ -3,15 +3,15 @@ import { isTracingSuppressed } from '@opentelemetry/core';
 import { ATTR_RPC_GRPC_STATUS_CODE, ATTR_RPC_METHOD, ATTR_RPC_SERVICE, ATTR_RPC_SYSTEM, requestKey, type Redactor } from '@tracetape/core';
 import type { CaptureRegistry } from '../capture/capture-registry.js';
 import type { EncodedValue } from '../database/value-codec.js';
-import { callKind, encodeMessage, grpcKeyRules, metadataPairs, outcomeResponse } from './grpc-call.js';
+import { callKind, encodeMessage, grpcKeyRules, isReadMethod, metadataPairs, outcomeResponse } from './grpc-call.js';
 import type { GrpcCallHooks, GrpcDoor } from './grpc-door.js';
 import type { GrpcInterceptorsModule, GrpcMetadata, GrpcMethodDefinition, GrpcStatus } from './grpc-types.js';
 
 /**
  * The gRPC door's capture: each client call (unary or streaming) is a client span (RPC semantic
  * conventions) with the messages the app sent, the response messages' bytes as they came off the
- * wire (and as the app got them), the metadata (redacted) and the status. A call may change
- * anything on the server: it counts as a side effect.
+ * wire (and as the app got them), the metadata (redacted) and the status. A call counts as a
+ * side effect unless its method is named as a read (isReadMethod).
  */
 export class GrpcCapture implements GrpcDoor {
   constructor(
@@ -52,7 +52,9 @@ export class GrpcCapture implements GrpcDoor {
           if (ended) return;
           ended = true;
           const key = requestKey({ target, path: definition.path, kind: callKind(definition), messages: sent }, redactor, grpcKeyRules());
-          capture.setRequest(Promise.resolve({ inputHash: key.hash, request: { normalized: key.normalized, headers: metadataPairs(requestMetadata, redactor) }, sideEffect: true }));
+          capture.setRequest(
+            Promise.resolve({ inputHash: key.hash, request: { normalized: key.normalized, headers: metadataPairs(requestMetadata, redactor) }, sideEffect: !isReadMethod(definition.path) }),
+          );
           capture.setResponse(
             outcomeResponse(
               { headers, messages: received.map((bytes) => bytes.toString('base64')), decoded, afterSent, code: status.code, details: status.details, trailers: metadataPairs(status.metadata, redactor) },

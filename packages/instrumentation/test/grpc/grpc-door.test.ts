@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { targetName } from '../../src/grpc/grpc-call.js';
+import { isReadMethod, targetName } from '../../src/grpc/grpc-call.js';
 import { withInnermost } from '../../src/grpc/grpc-door.js';
 import type { GrpcInterceptor, GrpcInterceptorArgs } from '../../src/grpc/grpc-types.js';
 
@@ -27,5 +27,12 @@ describe('targetName', () => {
     expect(targetName('dns:localhost:50051')).toBe('localhost:50051');
     expect(targetName('dns:///vectors.internal:443')).toBe('vectors.internal:443');
     expect(targetName('unix:/run/grpc.sock')).toBe('unix:/run/grpc.sock');
+  });
+});
+
+describe('isReadMethod', () => {
+  it('takes the methods named as reads for reads, and anything else for a possible change', () => {
+    for (const path of ['/vectors.VectorStore/Search', '/library.v1.Shelves/GetShelf', '/library.v1.Shelves/ListBooks', '/x.Y/Get']) expect(isReadMethod(path), path).toBe(true);
+    for (const path of ['/vectors.VectorStore/Upsert', '/billing.Refunds/CreateRefund', '/x.Y/Getaway', '/x.Y/Listen', '/vectors.VectorStore/Neighbours']) expect(isReadMethod(path), path).toBe(false);
   });
 });
