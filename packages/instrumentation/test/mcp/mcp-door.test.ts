@@ -7,24 +7,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import {
-  ATTR_TRACETAPE_INPUT_HASH,
-  ATTR_TRACETAPE_KIND,
-  ATTR_TRACETAPE_REQUEST,
-  ATTR_TRACETAPE_RESPONSE,
-  ATTR_TRACETAPE_SIDE_EFFECT,
-  Redactor,
-  ReplayDivergenceError,
-  TAPE_FORMAT,
-  TAPE_VERSION,
-  TapeMatcher,
-  type CapturedRequest,
-  type RecordedResponse,
-  type Tape,
-  type TapeEntry,
-} from '@tracetape/core';
+import { ATTR_TRACETAPE_KIND, Redactor, ReplayDivergenceError, TapeMatcher, type Tape } from '@tracetape/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureRegistry } from '../../src/capture/capture-registry.js';
 import { CaptureSpanProcessor } from '../../src/capture/capture-span-processor.js';
@@ -35,6 +19,7 @@ import { McpInstrumentation } from '../../src/mcp/mcp-instrumentation.js';
 import { McpPlayback } from '../../src/mcp/mcp-playback.js';
 import { CompletionOrder } from '../../src/playback/completion-order.js';
 import { TRACER_NAME } from '../../src/tracer-name.js';
+import { tapeFromSpans } from '../tape-from-spans.js';
 
 // The door with the real SDK and a real stdio server (test/fixtures/mcp-server.mjs): capture
 // records each request and its response on its own span, and the server's process is not also a
@@ -97,24 +82,8 @@ async function recordTape<T>(run: () => Promise<T>): Promise<{ value: T; spans: 
   }
   await provider.forceFlush();
   const finished = exporter.getFinishedSpans();
-  const spans = finished.filter((span) => span.attributes[ATTR_TRACETAPE_KIND] === 'mcp');
-  spans.sort((a, b) => hrTimeToMilliseconds(a.startTime) - hrTimeToMilliseconds(b.startTime));
+  const { spans, tape } = tapeFromSpans(finished, 'mcp');
   await provider.shutdown();
-  const entries = spans.map(
-    (span, index): TapeEntry => ({
-      step: index + 1,
-      kind: 'mcp',
-      spanId: span.spanContext().spanId,
-      spanName: span.name,
-      startTime: new Date(hrTimeToMilliseconds(span.startTime)).toISOString(),
-      durationMs: hrTimeToMilliseconds(span.duration),
-      inputHash: String(span.attributes[ATTR_TRACETAPE_INPUT_HASH]),
-      request: JSON.parse(String(span.attributes[ATTR_TRACETAPE_REQUEST])) as CapturedRequest,
-      response: JSON.parse(String(span.attributes[ATTR_TRACETAPE_RESPONSE])) as RecordedResponse,
-      sideEffect: span.attributes[ATTR_TRACETAPE_SIDE_EFFECT] === 'true',
-    }),
-  );
-  const tape: Tape = { format: TAPE_FORMAT, version: TAPE_VERSION, traceId: '0'.repeat(31) + '1', serviceName: 'test', rootName: 'test', recordedAt: new Date().toISOString(), entries };
   return { value, spans, processSpans: finished.filter((span) => span.attributes[ATTR_TRACETAPE_KIND] === 'process').length, tape };
 }
 
