@@ -43,13 +43,13 @@ export class ReplayedGrpcCall implements GrpcCall {
     this.listener = listener ?? {};
     // The app's own Metadata class, so what it gets back is what grpc-js would give it.
     this.Metadata = metadata.constructor as new () => GrpcMetadata;
-    setImmediate(() => this.releaseEarly());
+    if (this.preview) setImmediate(() => this.releaseEarly());
   }
 
   sendMessageWithContext(context: GrpcMessageContext, message: unknown): void {
     this.sent.push(encodeMessage(message));
     if (context.callback) setImmediate(context.callback);
-    setImmediate(() => this.releaseEarly());
+    if (this.preview) setImmediate(() => this.releaseEarly());
   }
 
   sendMessage(message: unknown): void {

@@ -65,10 +65,11 @@ interface RequestOptions {
 /** The handshake in a request's arguments (`(url, options?, cb?)` or `(options, cb?)`); undefined when it is no WebSocket upgrade. */
 export function upgradeOf(scheme: 'ws:' | 'wss:', args: readonly unknown[]): UpgradeOpening | undefined {
   const [first, second] = args;
-  const fromUrl = typeof first === 'string' || first instanceof URL ? new URL(first) : undefined;
-  const options = ((fromUrl ? second : first) ?? {}) as RequestOptions;
+  const urlGiven = typeof first === 'string' || first instanceof URL;
+  const options = ((urlGiven ? second : first) ?? {}) as RequestOptions;
   // Every HTTP request of the app comes through here: look for the upgrade before reading anything else.
   if (typeof options !== 'object' || !asksForUpgrade(options.headers)) return undefined;
+  const fromUrl = urlGiven ? new URL(first) : undefined;
   const headers = headerList(options.headers);
   const header = (name: string): string | undefined => headers.find(([key]) => key.toLowerCase() === name)?.[1];
   if (header('upgrade')?.toLowerCase() !== 'websocket') return undefined;
