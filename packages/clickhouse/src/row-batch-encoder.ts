@@ -34,11 +34,6 @@ export class RowBatchEncoder {
 
   constructor(private readonly payloadThresholdBytes = DEFAULT_PAYLOAD_THRESHOLD_BYTES) {}
 
-  /** Spans added since the last take(). */
-  get size(): number {
-    return this.taken ? 0 : this.spanCount;
-  }
-
   /**
    * Encodes spans into the batch being built. Cheap to call with a few spans at a time, so a
    * recording app can spread the encoding over idle moments instead of pausing for a whole batch.

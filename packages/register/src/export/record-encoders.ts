@@ -10,8 +10,6 @@ import { encodeRecord, encodeRowsRecord, RecordType, rowsRecordLength } from '@t
 export interface RecordEncoder {
   /** Puts spans into the batch being built. */
   add(spans: readonly ReadableSpan[]): void;
-  /** Spans in the batch being built. */
-  readonly size: number;
   /** The batch built so far as one record; it may be a view into the encoder's own buffer: append it before the next add(). */
   take(): Buffer;
   /** The record take() made last is in the log. */
@@ -28,10 +26,6 @@ export class OtlpJsonEncoder implements RecordEncoder {
 
   add(spans: readonly ReadableSpan[]): void {
     for (const span of spans) this.spans.push(span);
-  }
-
-  get size(): number {
-    return this.spans.length;
   }
 
   take(): Buffer {
@@ -61,10 +55,6 @@ export class RowsEncoder implements RecordEncoder {
 
   add(spans: readonly ReadableSpan[]): void {
     this.rows.add(spans);
-  }
-
-  get size(): number {
-    return this.rows.size;
   }
 
   /** The record is a view into this encoder's buffer: valid until the next add(). */
