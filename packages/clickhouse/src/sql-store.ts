@@ -1,4 +1,11 @@
-import { ATTR_TRACETAPE_INPUT_HASH, sha256Hex } from '@tracetape/core';
+import {
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_TRACETAPE_INPUT_HASH,
+  ATTR_TRACETAPE_REPLAY_OF,
+  ATTR_TRACETAPE_REPLAY_OUTCOME,
+  ATTR_TRACETAPE_RUN_TYPE,
+  sha256Hex,
+} from '@tracetape/core';
 import { schemaNames, schemaStatements, type SchemaNames, type SchemaOptions } from './schema.js';
 import type { ListTracesOptions, PayloadRow, RunRow, SpanRow, SpanStore, TraceRunState, TraceSummary, UserQueryOptions } from './store.js';
 import { currentStatusSpelling, withCurrentSpellings } from './legacy-spellings.js';
@@ -72,6 +79,14 @@ function listFilters(options: ListTracesOptions): QueryParams {
     // 'YYYY-MM-DD hh:mm:ss.sss': both stores run their sessions in UTC.
     params.since = since.toISOString().replace('T', ' ').replace('Z', '');
   }
+  if (options.until !== undefined) {
+    const until = new Date(Math.min(Math.max(options.until.getTime(), SINCE_MIN_MS), SINCE_MAX_MS));
+    params.until = until.toISOString().replace('T', ' ').replace('Z', '');
+  }
+  (options.attributes ?? []).forEach(({ key, value }, i) => {
+    params[`attrKey${i}`] = key;
+    params[`attrValue${i}`] = value;
+  });
   return params;
 }
 
@@ -264,8 +279,18 @@ export abstract class SqlSpanStore implements SpanStore {
       options.status === 'error' ? `countIf(StatusCode IN ('Error', 'STATUS_CODE_ERROR')) > 0` : '',
       options.status === 'ok' ? `countIf(StatusCode IN ('Error', 'STATUS_CODE_ERROR')) = 0` : '',
       options.since !== undefined ? 'min(Timestamp) >= {since:DateTime64(3)}' : '',
+      options.until !== undefined ? 'min(Timestamp) <= {until:DateTime64(3)}' : '',
+      // Any span of the trace may carry it: the model is on the LLM call's span, the host on the HTTP one.
+      ...(options.attributes ?? []).map(
+        (_, i) => `countIf(SpanAttributes[{attrKey${i}:String}] = {attrValue${i}:String} OR ResourceAttributes[{attrKey${i}:String}] = {attrValue${i}:String}) > 0`,
+      ),
     ].filter(Boolean);
-    const needsSpans = options.service !== undefined || options.name !== undefined || options.status !== undefined;
+    const needsSpans =
+      options.service !== undefined ||
+      options.name !== undefined ||
+      options.status !== undefined ||
+      options.until !== undefined ||
+      (options.attributes?.length ?? 0) > 0;
     const prefix = options.traceIdPrefix !== undefined ? 'startsWith(TraceId, {prefix:String})' : '';
     // Without a lookup table (Collector deployments that manage their own DDL), the span table
     // itself gives each trace's time range; so it does when a filter needs the root span or the status.
@@ -277,7 +302,7 @@ export abstract class SqlSpanStore implements SpanStore {
         : `SELECT TraceId, toDateTime(min(Timestamp)) AS s, toDateTime(max(Timestamp)) AS e FROM ${this.names.traces}
            WHERE TraceId != '' ${prefix ? `AND ${prefix}` : ''}
            GROUP BY TraceId ${byRootSpan.length > 0 ? `HAVING ${byRootSpan.join(' AND ')}` : ''}`;
-    const rows = await this.select<Record<keyof TraceSummary, string | number>>(
+    const rows = await this.select<Record<keyof TraceSummary, string | number | string[]>>(
       `WITH recent AS (
          ${ranges}
          -- Second precision: every trace in the boundary second is a candidate; the exact start decides below.
@@ -291,7 +316,11 @@ export abstract class SqlSpanStore implements SpanStore {
          (max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration)) - min(toUnixTimestamp64Nano(Timestamp))) / 1000000 AS durationMs,
          if(countIf(StatusCode IN ('Error', 'STATUS_CODE_ERROR')) > 0, 'Error', argMin(StatusCode, ${ROOT_FIRST})) AS status,
          count() AS spanCount,
-         countIf(mapContains(SpanAttributes, {inputHashAttribute:String})) AS recordedCalls
+         countIf(mapContains(SpanAttributes, {inputHashAttribute:String})) AS recordedCalls,
+         arraySort(groupUniqArrayIf(SpanAttributes[{modelAttribute:String}], mapContains(SpanAttributes, {modelAttribute:String}))) AS models,
+         argMin(SpanAttributes[{runTypeAttribute:String}], ${ROOT_FIRST}) AS runType,
+         argMin(SpanAttributes[{replayOfAttribute:String}], ${ROOT_FIRST}) AS replayOf,
+         argMin(SpanAttributes[{replayOutcomeAttribute:String}], ${ROOT_FIRST}) AS replayOutcome
        FROM ${this.names.traces}
        WHERE TraceId ${this.schemaOptions.cluster === undefined ? 'IN' : 'GLOBAL IN'} (SELECT TraceId FROM recent)
          AND Timestamp >= (SELECT min(s) FROM recent)
@@ -299,7 +328,15 @@ export abstract class SqlSpanStore implements SpanStore {
        GROUP BY TraceId
        ORDER BY start DESC, traceId
        LIMIT {limit:UInt32}`,
-      { limit, inputHashAttribute: ATTR_TRACETAPE_INPUT_HASH, ...filters },
+      {
+        limit,
+        inputHashAttribute: ATTR_TRACETAPE_INPUT_HASH,
+        modelAttribute: ATTR_GEN_AI_REQUEST_MODEL,
+        runTypeAttribute: ATTR_TRACETAPE_RUN_TYPE,
+        replayOfAttribute: ATTR_TRACETAPE_REPLAY_OF,
+        replayOutcomeAttribute: ATTR_TRACETAPE_REPLAY_OUTCOME,
+        ...filters,
+      },
     );
     const states = foldRunStates(await this.runRows({ traceIds: rows.map((r) => String(r.traceId)) }));
     const listed = rows.map((r) => {
@@ -312,7 +349,11 @@ export abstract class SqlSpanStore implements SpanStore {
         status: currentStatusSpelling(String(r.status)),
         spanCount: Number(r.spanCount),
         recordedCalls: Number(r.recordedCalls),
+        models: Array.isArray(r.models) ? r.models.map(String) : [],
       };
+      if (r.runType) summary.runType = String(r.runType);
+      if (r.replayOf) summary.replayOf = String(r.replayOf);
+      if (r.replayOutcome) summary.replayOutcome = String(r.replayOutcome);
       const run = states.get(summary.traceId);
       if (run && run.state !== 'complete') {
         summary.state = run.state;
@@ -321,8 +362,8 @@ export abstract class SqlSpanStore implements SpanStore {
       }
       return summary;
     });
-    // A run with no span stored has no status: it is neither ok nor an error yet.
-    const spanless = options.status ? [] : await this.runsWithoutSpans(limit, listed.map((t) => t.traceId), options);
+    // A run with no span stored has no status and no attributes: it is neither ok nor an error yet, nor matches any.
+    const spanless = options.status || options.attributes?.length || options.until ? [] : await this.runsWithoutSpans(limit, listed.map((t) => t.traceId), options);
     if (spanless.length === 0) return listed;
     return [...listed, ...spanless].sort((x, y) => (x.start < y.start ? 1 : x.start > y.start ? -1 : x.traceId < y.traceId ? -1 : 1)).slice(0, limit);
   }
@@ -371,6 +412,7 @@ export abstract class SqlSpanStore implements SpanStore {
         status: 'Unset',
         spanCount: 0,
         recordedCalls: 0,
+        models: [],
       };
       if (run && run.state !== 'complete') {
         summary.state = run.state;

@@ -94,6 +94,14 @@ export interface TraceSummary {
   lostSpans?: number;
   /** Why it is incomplete, when it is. */
   reason?: string;
+  /** Models the run's LLM calls asked for (`gen_ai.request.model`), each once. */
+  models: string[];
+  /** The root span's `tracetape.run.type`: `replay` for a replay that `tracetape replay` stored. Absent: a recording. */
+  runType?: string;
+  /** The root span's `tracetape.replay.of`: the trace a replay replayed. */
+  replayOf?: string;
+  /** The root span's `tracetape.replay.outcome`, for a stored replay: `passed` or `diverged`. */
+  replayOutcome?: string;
 }
 
 /** What the recording processes of one trace said of it, folded: the worst state wins. */
@@ -113,8 +121,15 @@ export interface ListTracesOptions {
   name?: string;
   /** Only traces that started at or after this instant. */
   since?: Date;
+  /** Only traces that started at or before this instant. */
+  until?: Date;
   /** `error`: any span errored; `ok`: none did. */
   status?: 'ok' | 'error';
+  /**
+   * Only traces with, for each of these, a span whose attribute (span or resource) `key` equals
+   * `value`: a model, a tool name, an input hash, a host.
+   */
+  attributes?: ReadonlyArray<{ key: string; value: string }>;
 }
 
 /** How `tracetape query` runs a user's SQL. */

@@ -23,8 +23,14 @@ export const ATTR_TRACETAPE_CAPTURE_ERROR = 'tracetape.capture.error';
 export const ATTR_TRACETAPE_RUN = 'tracetape.run';
 /** On a root span: JSON of the run's clock, random and ID reads ({@link NondeterminismRecord}). */
 export const ATTR_TRACETAPE_NONDETERMINISM = 'tracetape.nondeterminism';
-/** On the root span of a replay continued live (`--then-live`): the trace ID of the run it replayed. */
+/** On the root span of a replay continued live (`--then-live`), or of a stored replay: the trace ID of the run it replayed. */
 export const ATTR_TRACETAPE_REPLAY_OF = 'tracetape.replay.of';
+/** On the root span of a run: what made it. `replay` for a replay that `tracetape replay` stored; absent: a recording. */
+export const ATTR_TRACETAPE_RUN_TYPE = 'tracetape.run.type';
+/** On a stored replay's span: `passed`, or `diverged` when a call was blocked or the command failed. */
+export const ATTR_TRACETAPE_REPLAY_OUTCOME = 'tracetape.replay.outcome';
+/** On a stored replay's span: JSON of what the replay observed ({@link StoredReplay}: the report, the command, its exit code). */
+export const ATTR_TRACETAPE_REPLAY_REPORT = 'tracetape.replay.report';
 /** On a call span of a replay continued live: the step of the original tape that answered it (absent: it went live). */
 export const ATTR_TRACETAPE_REPLAY_STEP = 'tracetape.replay.step';
 /** On a server span: JSON of the inbound request ({@link InboundRequest}), headers redacted. */
