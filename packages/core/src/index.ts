@@ -16,3 +16,4 @@ export * from './trace-id.js';
 export * from './redact-config.js';
 export * from './tape-process.js';
 export * from './tape-size.js';
+export * from './stored-replay.js';

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, parseModelDriftAllowances, parseTape, serializeTape, type ReplayReport, type Tape } from '@tracetape/core';
+import type { SpanRow } from '@tracetape/clickhouse';
+import { ConfigError, parseModelDriftAllowances, parseTape, serializeTape, type ReplayReport, type StoredReplay, type Tape } from '@tracetape/core';
 import { checkTapeSize, TracetapeError } from '@tracetape/core';
 import { runHooked } from '../child-process.js';
 import { paletteFor } from '../colour.js';
@@ -11,7 +12,8 @@ import { readReplayReport } from '../replay-report-lines.js';
 import { buildTape } from '../tape-builder.js';
 import { makeScratchDir } from '../temp-files.js';
 import { splitAtDoubleDash, type Command } from './command.js';
-import { withStore } from './store-access.js';
+import { storeExists, withStore } from './store-access.js';
+import { storedReplaySpan } from '../stored-replay.js';
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -50,7 +52,11 @@ Options:
                          answer step <step> with the response in <file>: a JSON envelope
                          {"status"?, "headers"?, "body"?} or a raw body; repeatable
   --then-live            serve what the tape holds, let every other call go to the network, and
-                         record the run as a new trace linked to the replayed one`,
+                         record the run as a new trace linked to the replayed one
+  --no-store             do not keep this replay in the store. By default what it observed (the
+                         report, the command, its exit code) is stored as a trace of its own, linked
+                         to the replayed one, for \`tracetape ui\` and SQL; a replay of a tape file
+                         is stored when a store exists`,
   async run(args) {
     const { options, command } = splitAtDoubleDash(args);
     const { values, positionals } = parseArgs({
@@ -67,7 +73,9 @@ Options:
         override: { type: 'string', multiple: true },
         'then-live': { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
+        store: { type: 'boolean', default: true },
       },
+      allowNegative: true,
       strict: true,
     });
     const traceId = positionals[0];
@@ -105,7 +113,9 @@ Options:
         // Added to what the environment already allows, which the child inherits too.
         env.TRACETAPE_ALLOW_MODEL_DRIFT = [process.env.TRACETAPE_ALLOW_MODEL_DRIFT, ...allowDrift].filter(Boolean).join(',');
       }
+      const startedMs = Date.now();
       const outcome = await runHooked({ command, env });
+      const endedMs = Date.now();
       const report = readReplayReport(reportFile, debugging.tape);
       if (!report) {
         process.stderr.write('tracetape: the command started no Node process with the hook, so nothing was replayed.\n');
@@ -114,16 +124,39 @@ Options:
       if (values.report) fs.writeFileSync(values.report, JSON.stringify(report, null, 2));
       process.stderr.write(`${renderReport(report, { verbose: values.verbose, colour: paletteFor(process.stderr) })}\n`);
       for (const line of debugging.describeRecording(report)) process.stderr.write(`${line}\n`);
-      if (outcome.exitCode !== 0) return outcome.exitCode;
-      if (report.blocked.length > 0 || report.blockedConnections?.length) return 1;
-      if (inboundFailed(report.inbound)) return 1;
-      if (values.strict && (report.unconsumed.length > 0 || hasExtraRandomReads(report))) return 1;
-      return 0;
+      const exitCode = replayExitCode(report, outcome.exitCode, values.strict);
+      if (values.store && (!values.tape || storeExists())) {
+        const replay: StoredReplay = { report, command, exitCode: outcome.exitCode, outcome: exitCode === 0 ? 'passed' : 'diverged' };
+        await keepReplay(storedReplaySpan(debugging.tape, replay, startedMs, endedMs));
+      }
+      return exitCode;
     } finally {
       scratch.dispose();
     }
   },
 };
+
+/** The command's own failure first; then 1 for anything the replay could not answer as recorded. */
+function replayExitCode(report: ReplayReport, commandExitCode: number, strict: boolean): number {
+  if (commandExitCode !== 0) return commandExitCode;
+  if (report.blocked.length > 0 || report.blockedConnections?.length) return 1;
+  if (inboundFailed(report.inbound)) return 1;
+  if (strict && (report.unconsumed.length > 0 || hasExtraRandomReads(report))) return 1;
+  return 0;
+}
+
+/**
+ * Stores the replay's span. A store that refuses it costs the user the stored copy, not the
+ * replay: its verdict is already printed and is still the exit code, so this only warns.
+ */
+async function keepReplay(span: SpanRow): Promise<void> {
+  try {
+    await withStore((store) => store.insert([span], []));
+    process.stderr.write(`tracetape: replay stored as trace ${span.TraceId} (\`tracetape ui\` shows it against its recording)\n`);
+  } catch (error) {
+    process.stderr.write(`tracetape: warning: this replay was not stored (${(error as Error).message}); its report above is all there is of it.\n`);
+  }
+}
 
 /** Reads of random sources past the recording: the code asked for randomness the run did not use. */
 function hasExtraRandomReads(report: ReplayReport): boolean {

@@ -45,6 +45,13 @@ export async function withStore<T>(work: (store: SpanStore) => Promise<T>): Prom
   }
 }
 
+/** Whether the configured store is there to write to: a server always is; an embedded one once something was recorded. */
+export function storeExists(): boolean {
+  const access = storeAccessFromEnv();
+  if (access.options.url) return true;
+  return fs.existsSync(path.join(path.resolve(access.options.dir ?? DEFAULT_STORE_DIR), 'metadata')) || fs.existsSync(access.logDir);
+}
+
 /**
  * Refuses to read a directory that holds no store: opening one would create an empty store there,
  * so a mistyped TRACETAPE_DIR would list nothing instead of saying so. The engine's `metadata`
