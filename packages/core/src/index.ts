@@ -17,3 +17,4 @@ export * from './redact-config.js';
 export * from './tape-process.js';
 export * from './tape-size.js';
 export * from './stored-replay.js';
+export * from './iso-time.js';

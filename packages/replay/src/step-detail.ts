@@ -1,7 +1,7 @@
-import { decodeBody, llmConversation, type EncodedBody, type LlmCallInfo, type RecordedResponse, type Tape, type TapeEntry } from '@tracetape/core';
+import { decodeBody, isoToMs, llmConversation, type EncodedBody, type LlmCallInfo, type RecordedResponse, type Tape, type TapeEntry } from '@tracetape/core';
 import { PLAIN, type Palette } from './colour.js';
 import { formatDuration, formatOffset } from './human-format.js';
-import { formatBytes, isoToMs } from './timeline.js';
+import { formatBytes } from './timeline.js';
 
 /**
  * One step of a tape in full, for `tracetape tape <traceId> --step N`: what was asked and answered,

@@ -1,4 +1,4 @@
-import { lastUserText, llmConversation, type InboundExchange, type LlmCallInfo, type NondeterminismRecord, type Tape, type TapeEntry } from '@tracetape/core';
+import { isoToMs, lastUserText, llmConversation, type InboundExchange, type LlmCallInfo, type NondeterminismRecord, type Tape, type TapeEntry } from '@tracetape/core';
 import { PLAIN, type Palette } from './colour.js';
 import { formatDuration, formatOffset } from './human-format.js';
 
@@ -99,18 +99,6 @@ function snippet(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   // Whitespace folded, so a multi-line prompt keeps its step on one line.
   return flat.length <= PROMPT_SNIPPET_CHARS ? flat : `${flat.slice(0, PROMPT_SNIPPET_CHARS - 1).trimEnd()}…`;
-}
-
-/**
- * Milliseconds since the epoch of an ISO time, keeping the digits past the millisecond that Date
- * drops (stored times carry nanoseconds, and calls a few microseconds apart are common).
- */
-export function isoToMs(iso: string): number {
-  const match = /^(.*?)(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/.exec(iso);
-  if (!match) return Number.NaN;
-  const whole = Date.parse(`${match[1]}${match[3] ?? 'Z'}`);
-  const fraction = match[2] ? Number(`0.${match[2]}`) * 1000 : 0;
-  return whole + fraction;
 }
 
 export function formatBytes(size: number): string {

@@ -1,10 +1,9 @@
-import type { ServedStep } from '@tracetape/core';
+import { isoToMs, type ServedStep } from '@tracetape/core';
 import { describe, expect, it } from 'vitest';
 import { colourWanted, palette } from '../src/colour.js';
 import { replayHintCommand } from '../src/commands/record.js';
 import { formatDuration, formatOffset, parseSince, shellQuote } from '../src/human-format.js';
 import { sideEffectSummary } from '../src/report.js';
-import { isoToMs } from '../src/timeline.js';
 
 describe('formatDuration', () => {
   it('reads as a person would say it', () => {
