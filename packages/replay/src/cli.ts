@@ -10,8 +10,9 @@ import { replayCommand } from './commands/replay.js';
 import { schemaCommand } from './commands/schema.js';
 import { tapeCommand } from './commands/tape.js';
 import { tracesCommand } from './commands/traces.js';
+import { uiCommand } from './commands/ui.js';
 
-const COMMANDS: Command[] = [recordCommand, tracesCommand, tapeCommand, fixtureCommand, replayCommand, queryCommand, ingestCommand, collectorCommand, schemaCommand];
+const COMMANDS: Command[] = [recordCommand, tracesCommand, tapeCommand, fixtureCommand, replayCommand, uiCommand, queryCommand, ingestCommand, collectorCommand, schemaCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
