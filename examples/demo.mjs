@@ -48,7 +48,11 @@ if (!fs.existsSync(cli)) {
   process.exit(1);
 }
 
-const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracetape-demo-'));
+// `--keep <dir>`: record into <dir> and keep it, to look at the runs afterwards with `tracetape ui`.
+const keepAt = process.argv.indexOf('--keep');
+const keptDir = keepAt === -1 ? undefined : path.resolve(process.argv[keepAt + 1] ?? '.tracetape-demo');
+if (keptDir) fs.mkdirSync(keptDir, { recursive: true });
+const storeDir = keptDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tracetape-demo-'));
 let llm;
 let shop;
 let cleanedUp = false;
@@ -56,7 +60,8 @@ async function cleanup() {
   if (cleanedUp) return;
   cleanedUp = true;
   await Promise.all([llm?.close(), shop?.close()]);
-  fs.rmSync(storeDir, { recursive: true, force: true });
+  if (keptDir) console.log(`\nThe store is kept at ${keptDir}. See its runs: TRACETAPE_DIR=${path.relative(process.cwd(), keptDir) || '.'} npx tracetape ui`);
+  else fs.rmSync(storeDir, { recursive: true, force: true });
 }
 process.once('SIGINT', () => cleanup().finally(() => process.exit(130)));
 
@@ -69,7 +74,7 @@ async function main() {
   const width = Math.max(llm.url.length, shop.url.length, storeDir.length);
   console.log(`    model   ${llm.url.padEnd(width)}   ${dim('answers differently on every call, like a sampled LLM')}`);
   console.log(`    shop    ${shop.url.padEnd(width)}   ${dim('POST /refunds moves money: a side effect')}`);
-  console.log(`    store   ${storeDir.padEnd(width)}   ${dim('temporary; your own .tracetape/ is untouched')}`);
+  console.log(`    store   ${storeDir.padEnd(width)}   ${dim(keptDir ? 'kept (--keep)' : 'temporary; your own .tracetape/ is untouched')}`);
 
   const env = demoEnvironment({
     OPENAI_BASE_URL: llm.url,

@@ -75,7 +75,7 @@ export interface StepSummary {
 export interface RunDetail {
   run: RunListItem & {
     rootKind: 'process' | 'run' | 'server';
-    /** The command line of the run's first process, when recorded (for the override command). */
+    /** The command that ran it, from its latest stored replay (the recording does not keep it): for the override command. */
     command?: string[];
     /** Why the recording is incomplete. */
     incomplete?: string;
@@ -162,13 +162,13 @@ export interface ReplaySummary {
   start: string;
   outcome: 'passed' | 'diverged';
   exitCode: number;
+  /** The replayed command, as given after `--`. */
+  command: string[];
   counts: { served: number; blocked: number; unconsumed: number; sideEffectsSuppressed: number };
 }
 
 /** `GET /api/replays/:replayTraceId`: a replay against its recording. */
 export interface ReplayDetail extends ReplaySummary {
-  /** The replayed command. */
-  command: string[];
   /** Per recorded step, what the replay did with it. */
   steps: Array<{ step: number; outcome: ReplayStepOutcome }>;
   /** Calls the tape could not answer, in the order made, each with the closest recorded step and the field diff. */

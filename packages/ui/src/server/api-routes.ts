@@ -23,11 +23,16 @@ export async function answerApi(source: RunSource, url: URL): Promise<unknown> {
 async function runDetail(source: RunSource, traceId: string): Promise<RunDetail> {
   const { run, tape } = await source.loadRun(traceId);
   const reads = tape.nondeterminism;
+  const replays = await source.replaysOf(tape.traceId);
+  // The recording does not keep its command line; the latest replay of it does, and is what
+  // `--override` needs to run again.
+  const command = replays.find((replay) => replay.command.length > 0)?.command;
   return {
     run: {
       ...run,
       rootKind: tape.rootKind ?? 'process',
       ...(tape.incomplete ? { incomplete: tape.incomplete.reason } : {}),
+      ...(command ? { command } : {}),
     },
     steps: stepSummaries(tape),
     reads: {
@@ -36,7 +41,7 @@ async function runDetail(source: RunSource, traceId: string): Promise<RunDetail>
       uuid: reads?.uuid?.length ?? 0,
       bytes: reads?.bytes?.length ?? 0,
     },
-    replays: await source.replaysOf(tape.traceId),
+    replays,
   };
 }
 

@@ -10,6 +10,7 @@ export function replaySummary(traceId: string, start: string, stored: StoredRepl
     start,
     outcome: stored.outcome,
     exitCode: stored.exitCode,
+    command: stored.command,
     counts: {
       served: report.served.length,
       blocked: report.blocked.length,
@@ -32,7 +33,6 @@ export function replayDetail(traceId: string, start: string, stored: StoredRepla
   const steps = recording ? recording.entries.map((entry) => entry.step) : [...outcomes.keys()].sort((x, y) => x - y);
   return {
     ...replaySummary(traceId, start, stored),
-    command: stored.command,
     steps: steps.map((step) => ({ step, outcome: outcomes.get(step) ?? 'unconsumed' })),
     blockedCalls: report.blocked.map((call) => ({
       callIndex: call.callIndex,

@@ -39,7 +39,7 @@ export function stepDetail(tape: Tape, entry: TapeEntry): StepDetail {
 function previousSideEffect(tape: Tape, step: number): number | undefined {
   for (let i = tape.entries.length - 1; i >= 0; i--) {
     const entry = tape.entries[i]!;
-    if (entry.step < step && isSideEffect(entry)) return entry.step;
+    if (entry.step < step && !entry.llm && isSideEffect(entry)) return entry.step;
   }
   return undefined;
 }

@@ -13,7 +13,9 @@ export function stepSummary(entry: TapeEntry, runStartMs: number): StepSummary {
     startOffsetMs: isoToMs(entry.startTime) - runStartMs,
     durationMs: entry.durationMs,
     status: entry.response.status,
-    sideEffect: isSideEffect(entry),
+    // A model call is a POST but changes nothing outside: "rewind to before the side effect" should
+    // stop at the refund, not at every turn of the conversation.
+    sideEffect: entry.llm ? false : isSideEffect(entry),
   };
   if (entry.response.error) summary.error = entry.response.error;
   if (entry.llm?.requestModel) summary.model = entry.llm.requestModel;
