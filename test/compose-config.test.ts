@@ -156,12 +156,35 @@ describe('collector-config', () => {
 
 const DASHBOARD_FILES = fs.readdirSync(path.join(REPO_ROOT, 'grafana/dashboards')).filter((f) => f.endsWith('.json'));
 
+interface DataLink {
+  title: string;
+  url: string;
+  targetBlank?: boolean;
+  internal?: unknown;
+}
+interface FieldConfig {
+  links?: DataLink[];
+}
 interface Panel {
   title: string;
+  type: string;
   datasource?: { uid?: string };
   targets?: { rawSql?: string; datasource?: { uid?: string } }[];
+  fieldConfig?: {
+    defaults?: FieldConfig;
+    overrides?: { matcher: { id: string; options: unknown }; properties: { id: string; value: unknown }[] }[];
+  };
 }
-const dashboards = DASHBOARD_FILES.map((file) => ({ file, json: JSON.parse(read(`grafana/dashboards/${file}`)) as { uid: string; panels: Panel[] } }));
+interface Variable {
+  type: string;
+  name: string;
+  query?: string;
+  current?: { text?: string; value?: string };
+}
+const dashboards = DASHBOARD_FILES.map((file) => ({
+  file,
+  json: JSON.parse(read(`grafana/dashboards/${file}`)) as { uid: string; panels: Panel[]; templating?: { list?: Variable[] } },
+}));
 
 describe('grafana', () => {
   const datasources = (readYaml('grafana/provisioning/datasources/clickhouse.yaml').datasources as Yaml[]).map((d) => obj(d, 'datasource'));
@@ -198,6 +221,104 @@ describe('grafana', () => {
       }
     }
   });
+});
+
+/*
+ * Links to `tracetape ui`: every table column holding a trace ID links to
+ * ${tracetape_ui}/runs/<trace ID>, `tracetape_ui` being a dashboard variable (a textbox, so a
+ * viewer can point it elsewhere) whose default is where `tracetape ui` serves by default.
+ *
+ * How Grafana (>= 10) puts a field's links together, which effectiveLinks() below replays:
+ * the links the datasource put on the field come first; the panel's fieldConfig.defaults.links
+ * are appended to them (or, on a field without any, become its links); then every override whose
+ * matcher takes the field sets its links outright. The ClickHouse plugin (4.x) puts "View trace"
+ * and "View logs" links on the first field named trace_id or traceid in every response: that is
+ * why the tracetape ui link is a panel default (it joins them) and an override takes it off the
+ * other columns, instead of an override on trace_id (which would drop the trace view's link).
+ */
+const TRACETAPE_UI_DEFAULT = 'http://127.0.0.1:8273';
+const TRACETAPE_UI_URL = '${tracetape_ui}/runs/${__value.raw}';
+
+/** The columns of each table panel that hold trace IDs, by dashboard file and panel title. */
+const TRACE_ID_COLUMNS: Record<string, Record<string, string[]>> = {
+  'tracetape-runs.json': {
+    'Error runs': ['trace_id'],
+    'Recorded runs': ['trace_id'],
+    'Replays continued live (--then-live)': ['replay_trace_id', 'replay_of'],
+  },
+  'tracetape-llm.json': {
+    'Recent LLM calls': ['trace_id'],
+  },
+};
+
+/** The plugin's own links on a column of a response (transformQueryResponseWithTraceAndLogLinks). */
+function pluginLinks(columns: string[], column: string): DataLink[] | undefined {
+  const traceField = columns.find((name) => ['trace_id', 'traceid'].includes(name.toLowerCase()));
+  return column === traceField ? [{ title: 'View trace', url: '', internal: {} }, { title: 'View logs', url: '', internal: {} }] : undefined;
+}
+
+/** Whether an override's matcher takes the column (the matchers these dashboards use). */
+function matches(matcher: { id: string; options: unknown }, column: string): boolean {
+  if (matcher.id === 'byName') return matcher.options === column;
+  if (matcher.id === 'byNames') {
+    const { mode = 'include', names = [] } = matcher.options as { mode?: string; names?: string[] };
+    return names.includes(column) === (mode === 'include');
+  }
+  throw new Error(`effectiveLinks() does not know the matcher ${matcher.id}`);
+}
+
+/** The links Grafana shows on a column of a table panel, given the columns its query returns. */
+function effectiveLinks(panel: Panel, columns: string[], column: string): DataLink[] {
+  let links = pluginLinks(columns, column);
+  const defaults = panel.fieldConfig?.defaults?.links;
+  if (defaults) links = links ? [...links, ...defaults] : defaults;
+  for (const override of panel.fieldConfig?.overrides ?? []) {
+    if (!matches(override.matcher, column)) continue;
+    for (const property of override.properties) if (property.id === 'links') links = property.value as DataLink[];
+  }
+  return links ?? [];
+}
+
+/** A link's URL as Grafana interpolates it, with the variable at its default and `value` under the cursor. */
+const interpolate = (url: string, value: string): string =>
+  url.replaceAll('${tracetape_ui}', TRACETAPE_UI_DEFAULT).replaceAll('${__value.raw}', value);
+
+describe('grafana links to tracetape ui', () => {
+  it('every dashboard has the tracetape_ui variable, a textbox defaulting to where tracetape ui serves', () => {
+    for (const { file, json } of dashboards) {
+      const variable = (json.templating?.list ?? []).find((v) => v.name === 'tracetape_ui');
+      expect(variable, file).toMatchObject({ type: 'textbox', query: TRACETAPE_UI_DEFAULT, current: { value: TRACETAPE_UI_DEFAULT } });
+    }
+  });
+
+  it('the trace ID columns listed are every table column named like one', () => {
+    for (const { file, json } of dashboards) {
+      for (const panel of json.panels.filter((p) => p.type === 'table')) {
+        const named = EXPECTED_COLUMNS[file]![panel.title]!.filter((c) => /trace_?id|replay_of/i.test(c));
+        expect(named, `${file}: ${panel.title}`).toEqual(TRACE_ID_COLUMNS[file]?.[panel.title] ?? []);
+      }
+    }
+  });
+
+  for (const { file, json } of dashboards) {
+    for (const panel of json.panels.filter((p) => p.type === 'table')) {
+      it(`${file}: ${panel.title}: trace IDs link to their run in tracetape ui, no other column does`, () => {
+        const columns = EXPECTED_COLUMNS[file]![panel.title]!;
+        const traceColumns = TRACE_ID_COLUMNS[file]?.[panel.title] ?? [];
+        for (const column of columns) {
+          const links = effectiveLinks(panel, columns, column);
+          const ours = links.filter((link) => link.url.includes('${tracetape_ui}'));
+          if (traceColumns.includes(column)) {
+            expect(ours, column).toEqual([{ title: 'Open the run in tracetape ui', url: TRACETAPE_UI_URL, targetBlank: true }]);
+            // The plugin's link to Grafana's own trace view stays.
+            if (pluginLinks(columns, column)) expect(links.map((link) => link.title), column).toContain('View trace');
+          } else {
+            expect(links, column).toEqual(pluginLinks(columns, column) ?? []);
+          }
+        }
+      });
+    }
+  }
 });
 
 /*
@@ -267,6 +388,26 @@ describe('dashboard queries against the schema (chDB)', () => {
       });
     }
   }
+
+  it('the columns that link to tracetape ui are those holding the trace IDs of the runs', async () => {
+    const traceIds = new Set(data.rows.map((row) => row.TraceId));
+    for (const { file, json } of dashboards) {
+      for (const panel of json.panels.filter((p) => p.type === 'table')) {
+        const sql = expandGrafanaMacros(panel.targets![0]!.rawSql!);
+        const result = JSON.parse(await store.query(sql, 'JSON')) as { meta: { name: string }[]; data: Record<string, unknown>[] };
+        expect(result.data.length, `${file}: ${panel.title}`).toBeGreaterThan(0);
+        const columns = result.meta.map((m) => m.name);
+        const holdingTraceIds = columns.filter((c) => result.data.every((row) => traceIds.has(String(row[c]))));
+        expect(holdingTraceIds, `${file}: ${panel.title}`).toEqual(TRACE_ID_COLUMNS[file]?.[panel.title] ?? []);
+        for (const column of holdingTraceIds) {
+          const [link] = effectiveLinks(panel, columns, column).filter((l) => l.url.includes('${tracetape_ui}'));
+          for (const row of result.data) {
+            expect(interpolate(link!.url, String(row[column]))).toBe(`${TRACETAPE_UI_DEFAULT}/runs/${String(row[column])}`);
+          }
+        }
+      }
+    }
+  });
 
   it('reads the numbers the spans carry', async () => {
     const llm = dashboards.find((d) => d.file === 'tracetape-llm.json')!.json.panels.find((p) => p.title === 'LLM calls by model')!;
