@@ -1,5 +1,7 @@
 import { render } from 'preact';
 import { ErrorBox } from './components/error-box.js';
+import { ComparePage } from './pages/compare-page.js';
+import { ReplayPage } from './pages/replay-page.js';
 import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
 import { interceptLinks, useRoute } from './router.js';
@@ -14,6 +16,7 @@ function App() {
         </a>
         <nav>
           <a href="/">Runs</a>
+          <a href="/compare">Compare</a>
         </nav>
       </header>
       <main>
@@ -21,8 +24,12 @@ function App() {
           <RunsPage key={route.query.toString()} query={route.query} />
         ) : route.page === 'run' ? (
           <RunPage key={route.traceId} traceId={route.traceId} step={route.step} />
+        ) : route.page === 'replay' ? (
+          <ReplayPage key={route.replayTraceId} replayTraceId={route.replayTraceId} />
+        ) : route.page === 'compare' ? (
+          <ComparePage key={`${route.a}/${route.b}`} a={route.a} b={route.b} />
         ) : (
-          <ErrorBox title="Not found" error={`This page (${location.pathname}) is not built yet.`} />
+          <ErrorBox title="Not found" error={`There is no page at ${route.path}.`} />
         )}
       </main>
     </>

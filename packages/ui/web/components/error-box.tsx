@@ -1,7 +1,7 @@
 export function ErrorBox({ error, title }: { error: Error | string; title?: string }) {
   return (
     <div class="error-box" role="alert" data-testid="error">
-      <strong>{title ?? 'Error'}</strong>
+      <strong>{title ?? 'Error'}:</strong>
       <span>{typeof error === 'string' ? error : error.message}</span>
     </div>
   );
