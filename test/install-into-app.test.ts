@@ -51,7 +51,7 @@ beforeAll(async () => {
   }
   const tarballs = fs.readdirSync(packed.dir).filter((name) => name.endsWith('.tgz'));
   expect(tarballs.sort()).toEqual(
-    ['clickhouse', 'collector', 'core', 'instrumentation', 'log', 'register', 'replay'].map((name) => `tracetape-${name}-0.1.0.tgz`).concat('tracetape-0.1.0.tgz').sort(),
+    ['clickhouse', 'collector', 'core', 'instrumentation', 'log', 'register', 'replay', 'ui'].map((name) => `tracetape-${name}-0.1.0.tgz`).concat('tracetape-0.1.0.tgz').sort(),
   );
 
   fs.writeFileSync(path.join(app.dir, 'package.json'), `${JSON.stringify({ name: 'my-agent', private: true, type: 'module' }, null, 2)}\n`);
@@ -88,6 +88,8 @@ describe('tracetape installed into a fresh app from its tarballs', () => {
     for (const url of resolved.stdout.trim().split('\n')) expect(url.startsWith(`${own}/`), `${url} is not under ${own}`).toBe(true);
     const api = await runAsUser('node', ['--input-type=module', '-e', `const { run } = await import('tracetape'); console.log(typeof run);`], app.dir);
     expect(api.stdout.trim(), api.stderr).toBe('function');
+    // tracetape ui serves its page from the installed package: built into the tarball, nothing fetched.
+    for (const file of ['index.html', 'app.js', 'app.css']) expect(fs.existsSync(path.join(app.dir, 'node_modules/@tracetape/ui/dist/web', file)), file).toBe(true);
   });
 
   it('records a real openai-SDK app with npx tracetape record, and replays it with the model stopped: same output, no call out', async () => {
