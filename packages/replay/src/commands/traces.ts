@@ -64,7 +64,7 @@ Options:
     const rows = traces.map((t) => [
       t.traceId,
       t.serviceName,
-      t.name,
+      runName(t),
       t.start.slice(0, 23),
       t.spanCount === 0 ? '-' : formatDuration(t.durationMs),
       statusText(t),
@@ -84,6 +84,12 @@ Options:
     return 0;
   },
 };
+
+/** A stored replay is named by what it replayed, so it reads apart from the recordings. */
+function runName(t: TraceSummary): string {
+  if (t.runType !== 'replay' || !t.replayOf) return t.name;
+  return `replay of ${t.replayOf.slice(0, 8)}${t.replayOutcome ? ` (${t.replayOutcome})` : ''}`;
+}
 
 /** `ok` or `error`, as a person asks "did it work?"; OpenTelemetry's Unset is no error, so ok. */
 export function statusWord(status: string): 'ok' | 'error' {
