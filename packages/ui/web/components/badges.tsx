@@ -2,7 +2,9 @@ import type { ReplaySummary, RunListItem } from '../../src/api.js';
 
 export function StatusBadge({ status }: { status: RunListItem['status'] }) {
   if (status === 'Error') return <span class="badge badge-error">● error</span>;
-  return <span class={`badge badge-${status === 'Ok' ? 'ok' : 'unset'}`}>{status === 'Ok' ? 'ok' : 'unset'}</span>;
+  // Unset is OpenTelemetry's default: nothing errored, and nothing declared the run ok either.
+  if (status === 'Unset') return <span class="badge badge-unset" title="no span errored (status unset)">no error</span>;
+  return <span class="badge badge-ok">ok</span>;
 }
 
 export function OutcomeBadge({ outcome }: { outcome: ReplaySummary['outcome'] }) {

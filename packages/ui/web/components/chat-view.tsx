@@ -45,9 +45,9 @@ function Message({ message }: { message: ChatMessage }) {
   const role = /^[a-z_-]+$/i.test(message.role) ? message.role.toLowerCase() : 'other';
   return (
     <div class={`msg role-${role}`} data-testid="chat-message" data-role={message.role}>
-      <div class="msg-role">
-        {message.role}
-        {message.toolCallId && <span class="muted"> · answers call {message.toolCallId}</span>}
+      <div>
+        <span class="msg-role">{message.role}</span>
+        {message.toolCallId && <span class="muted"> · answers call <span class="mono">{message.toolCallId}</span></span>}
       </div>
       {message.text && <div class="msg-text">{message.text}</div>}
       {message.toolCalls?.map((call, i) => <ToolCall key={i} call={call} />)}

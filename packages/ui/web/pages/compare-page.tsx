@@ -99,7 +99,7 @@ function ComparisonView({ comparison }: { comparison: Comparison }) {
                 data-first-difference={first ? 'true' : undefined}
               >
                 <td>{row.a ? <StepCell traceId={a.traceId} step={row.a} /> : <span class="empty-cell">—</span>}</td>
-                <td class="nowrap">
+                <td class="relation">
                   {first && <span class="first-label">first difference</span>} {RELATION_TEXT[row.relation]}
                 </td>
                 <td>{row.b ? <StepCell traceId={b.traceId} step={row.b} /> : <span class="empty-cell">—</span>}</td>
