@@ -43,6 +43,13 @@ it('pairs a step whose ID in the path changed, and leaves a step only one run ma
   expect(comparison.rows[0]!.diff?.map((d) => d.path)).toEqual(['url.path']);
 });
 
+it('pairs the same service on another port, as in two runs on fresh ports', () => {
+  const a = makeTape([makeEntry({ step: 1, method: 'GET', url: 'http://127.0.0.1:4001/orders/41' })]);
+  const b = makeTape([makeEntry({ step: 1, method: 'GET', url: 'http://127.0.0.1:5002/orders/41' })]);
+  const comparison = compareRuns({ run: run('a'.repeat(32)), tape: a }, { run: run('b'.repeat(32)), tape: b });
+  expect(comparison.rows.map((row) => row.relation)).toEqual(['changed']);
+});
+
 it('finds no difference between a run and itself', () => {
   const tape = makeTape([makeEntry({ step: 1, method: 'GET', url: 'http://shop/orders/41' })]);
   const comparison = compareRuns({ run: run('a'.repeat(32)), tape }, { run: run('a'.repeat(32)), tape });

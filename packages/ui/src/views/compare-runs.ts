@@ -42,9 +42,12 @@ export function alignmentKey(entry: TapeEntry): string {
   return `${stepKind(entry)} ${entry.request.normalized.method} ${targetTemplate(entry.request.normalized.url)}`;
 }
 
-/** The URL without its query, numbers and hex or UUID IDs in the path collapsed: `/orders/{id}`. */
+/**
+ * The URL without its query and port, numbers and hex or UUID IDs in the path collapsed:
+ * `http://shop/orders/{id}`. The port goes too: a service on a fresh port each run is still the same one.
+ */
 function targetTemplate(url: string): string {
-  const path = url.replace(/[?#].*$/, '');
+  const path = url.replace(/[?#].*$/, '').replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:]+):\d+/i, '$1');
   return path
     .split('/')
     .map((segment) => (/^(\d+|[0-9a-f]{16,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.test(segment) ? '{id}' : segment))
