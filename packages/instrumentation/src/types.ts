@@ -24,6 +24,11 @@ export interface PlaybackOptions extends HashingOptions {
   tape: Tape;
   /** Hosts (`host` or `host:port`) whose calls go to the network instead of the tape. */
   liveHosts?: readonly string[];
+  /**
+   * Hosts whose reads (HTTP GET, HEAD, OPTIONS) go to the network, fresh, while every other call to
+   * them is answered from the tape or blocked as usual (`tracetape check --mode live-read`).
+   */
+  liveReadHosts?: readonly string[];
   /** Called once per blocked call, before the call fails in the app. */
   onDivergence?: (error: Error) => void;
   /** LLM calls to serve although they ask for another model (`--allow-model-drift recorded=current`). */

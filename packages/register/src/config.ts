@@ -34,6 +34,8 @@ export interface RegisterConfig {
   /** Capture: where outbound calls are read (TRACETAPE_CAPTURE_SOURCE; default the interceptor). */
   captureSource?: CaptureSource;
   liveHosts: string[];
+  /** TRACETAPE_LIVE_READ_HOSTS: hosts whose HTTP reads go to the network in playback (`tracetape check --mode live-read`). */
+  liveReadHosts: string[];
   /** Playback: LLM model drifts to serve anyway (TRACETAPE_ALLOW_MODEL_DRIFT, `recorded=current,…`). */
   allowModelDrift: ModelDriftAllowance[];
   /** Upper bound for flushing on exit and on signals. */
@@ -64,6 +66,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readon
     runName: env.TRACETAPE_RUN_NAME || defaultRunName(argv),
     redaction: redactionOptionsFromEnv(env),
     liveHosts: list(env.TRACETAPE_LIVE_HOSTS),
+    liveReadHosts: list(env.TRACETAPE_LIVE_READ_HOSTS),
     allowModelDrift: parseModelDriftAllowances(list(env.TRACETAPE_ALLOW_MODEL_DRIFT), 'TRACETAPE_ALLOW_MODEL_DRIFT'),
     flushTimeoutMs: positiveInt(env, 'TRACETAPE_FLUSH_TIMEOUT_MS') ?? 5000,
     exporter: exporterKind(env),

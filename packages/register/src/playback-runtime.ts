@@ -33,6 +33,7 @@ export function startPlayback(config: RegisterConfig, processPath: string, serve
   const session = new PlaybackSession({
     tape,
     liveHosts: config.liveHosts,
+    liveReadHosts: config.liveReadHosts,
     allowModelDrift: config.allowModelDrift,
     ...(config.breakAt ? { breakAtStep: config.breakAt } : {}),
     ...(servedMarker ? { thenLive: true, onServed: servedMarker.noteServed } : {}),

@@ -25,6 +25,7 @@ export function attachHttpPlayback(
 ): () => void {
   const keyRules = httpKeyRules(options.hashHeaders ? { hashHeaders: options.hashHeaders } : {});
   const liveHosts = new Set((options.liveHosts ?? []).map((host) => host.toLowerCase()));
+  const liveReadHosts = new Set((options.liveReadHosts ?? []).map((host) => host.toLowerCase()));
   // The capture's redaction, applied before hashing: a rotated key still finds its recording.
   const redactor = new Redactor(options.redaction);
 
@@ -36,6 +37,7 @@ export function attachHttpPlayback(
     controller: { respondWith(response: Response): void; errorWith(error?: Error): void };
   }): Promise<void> => {
     if (isInternalRequest(request) || isLive(request.url, liveHosts)) return;
+    if (READ_METHODS.has(request.method) && isLive(request.url, liveReadHosts)) return;
     // Under --then-live the websocket door lets a connection the tape lacks go out: its handshake is no HTTP call.
     if (options.thenLive && request.headers.get('upgrade')?.toLowerCase() === 'websocket') return;
     let entry;
@@ -74,6 +76,9 @@ export function attachHttpPlayback(
   interceptor.on('request', onRequest);
   return () => interceptor.removeListener('request', onRequest);
 }
+
+/** What a live-read host is sent for real: requests that read, by HTTP's own definition of safe. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function isLive(url: string, liveHosts: ReadonlySet<string>): boolean {
   if (liveHosts.size === 0) return false;

@@ -57,8 +57,9 @@ export class PlaybackSession {
         detachHttp();
       };
       // --then-live lets what the tape cannot answer go out; raw sockets and datagrams included.
+      // A live-read host's reads pass the HTTP door as they would for a live host; its sockets must open.
       const guard = {
-        liveHosts: options.liveHosts ?? [],
+        liveHosts: [...(options.liveHosts ?? []), ...(options.liveReadHosts ?? [])],
         onBlocked: (connection: BlockedConnection, error: Error) => {
           this.blockedConnections.push(connection);
           options.onDivergence?.(error);
