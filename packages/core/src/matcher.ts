@@ -16,6 +16,14 @@ export interface ServedStep {
   overridden?: boolean;
   /** Served although the call asked for another model or other sampling parameters: the user allowed it. */
   modelDrift?: ModelDrift;
+  /** The `Idempotency-Key` the call carried now (not part of its hash): retries with one key are one effect. */
+  idempotencyKey?: string;
+}
+
+/** What a door knows of a call beyond its normalised request, told to the matcher for the report only. */
+export interface CallFacts {
+  /** The `Idempotency-Key` header of an HTTP call. Never hashed: it does not change which step answers. */
+  idempotencyKey?: string;
 }
 
 /** With `--then-live`: a call the tape did not hold, let through to the network (and recorded anew). */
@@ -25,6 +33,8 @@ export interface LiveCall {
   url: string;
   reason: DivergenceDetails['reason'];
   closestStep?: number;
+  /** The `Idempotency-Key` the call carried. */
+  idempotencyKey?: string;
 }
 
 export interface BlockedCall {
@@ -39,6 +49,8 @@ export interface BlockedCall {
   diff: FieldDiff[];
   /** The call came after the last step of an incomplete recording. */
   tapeEnded?: DivergenceDetails['tapeEnded'];
+  /** The `Idempotency-Key` the call carried. */
+  idempotencyKey?: string;
 }
 
 export interface UnconsumedStep {
@@ -139,12 +151,13 @@ export class TapeMatcher {
   }
 
   /** The entry that answers this request, or a {@link ReplayDivergenceError} naming the closest one. */
-  take(request: NormalizedRequest, hash: string): TapeEntry {
+  take(request: NormalizedRequest, hash: string, call: CallFacts = {}): TapeEntry {
     const queue = this.queues.get(hash);
     const entry = queue?.shift();
-    if (entry) return this.serve(entry, request, ++this.calls, entry.override ? { overridden: true } : {});
+    const key = keyOf(call);
+    if (entry) return this.serve(entry, request, ++this.calls, { ...(entry.override ? { overridden: true } : {}), ...key });
     const drifted = this.driftedFrom(request);
-    if (drifted) return this.takeDrifted(request, hash, drifted.entry, drifted.drift);
+    if (drifted) return this.takeDrifted(request, hash, drifted.entry, drifted.drift, key);
     const callIndex = this.blockedCallIndex(hash);
     const reason: DivergenceDetails['reason'] = queue ? 'exhausted' : 'not-recorded';
     const closest = this.closestTo(request);
@@ -160,6 +173,7 @@ export class TapeMatcher {
     const blocked: BlockedCall = { callIndex, method: request.method, url: request.url, reason, diff };
     if (closest) blocked.closestStep = closest.step;
     if (details.tapeEnded) blocked.tapeEnded = details.tapeEnded;
+    Object.assign(blocked, key);
     this.blocked.push(blocked);
     return throwDivergence(details);
   }
@@ -168,13 +182,14 @@ export class TapeMatcher {
    * For `--then-live`: like {@link take}, but a request the tape holds no (remaining) recording for
    * is noted as live and answered with undefined, so the caller lets it through to the network.
    */
-  takeOrGoLive(request: NormalizedRequest, hash: string): TapeEntry | undefined {
-    if ((this.queues.get(hash)?.length ?? 0) > 0) return this.take(request, hash);
+  takeOrGoLive(request: NormalizedRequest, hash: string, call: CallFacts = {}): TapeEntry | undefined {
+    if ((this.queues.get(hash)?.length ?? 0) > 0) return this.take(request, hash, call);
     const live: LiveCall = {
       callIndex: ++this.calls,
       method: request.method,
       url: request.url,
       reason: this.queues.has(hash) ? 'exhausted' : 'not-recorded',
+      ...keyOf(call),
     };
     const closest = this.closestTo(request);
     if (closest) live.closestStep = closest.step;
@@ -211,7 +226,7 @@ export class TapeMatcher {
     return callIndex;
   }
 
-  private serve(entry: TapeEntry, request: NormalizedRequest, callIndex: number, note: Pick<ServedStep, 'overridden' | 'modelDrift'>): TapeEntry {
+  private serve(entry: TapeEntry, request: NormalizedRequest, callIndex: number, note: Pick<ServedStep, 'overridden' | 'modelDrift' | 'idempotencyKey'>): TapeEntry {
     this.consumed.add(entry.step);
     this.served.push({
       step: entry.step,
@@ -236,15 +251,15 @@ export class TapeMatcher {
   }
 
   /** Serves a drifted call if the user allowed that drift, else blocks it with a {@link ModelDriftError}. */
-  private takeDrifted(request: NormalizedRequest, hash: string, entry: TapeEntry, drift: ModelDrift): TapeEntry {
+  private takeDrifted(request: NormalizedRequest, hash: string, entry: TapeEntry, drift: ModelDrift, key: CallFacts): TapeEntry {
     if (isModelDriftAllowed(drift, this.allowModelDrift)) {
       const queue = this.queues.get(entry.inputHash);
       queue?.splice(queue.indexOf(entry), 1);
-      return this.serve(entry, request, ++this.calls, { modelDrift: drift });
+      return this.serve(entry, request, ++this.calls, { modelDrift: drift, ...key });
     }
     const callIndex = this.blockedCallIndex(hash);
     const diff = diffRequests(entry.request.normalized, request);
-    this.blocked.push({ callIndex, method: request.method, url: request.url, reason: 'model-drift', closestStep: entry.step, diff, modelDrift: drift });
+    this.blocked.push({ callIndex, method: request.method, url: request.url, reason: 'model-drift', closestStep: entry.step, diff, modelDrift: drift, ...key });
     const details: ModelDriftDetails = {
       callIndex,
       current: request,
@@ -270,6 +285,11 @@ export class TapeMatcher {
     }
     return best?.entry;
   }
+}
+
+/** The call's idempotency key as a report field, or nothing: reports of calls without one keep their shape. */
+function keyOf(call: CallFacts): { idempotencyKey?: string } {
+  return call.idempotencyKey !== undefined ? { idempotencyKey: call.idempotencyKey } : {};
 }
 
 function pathOf(url: string): string {

@@ -46,7 +46,10 @@ export function attachHttpPlayback(
       const key = requestKey(await readRequest(request), redactor, keyRules);
       normalized = key.normalized;
       const hash = key.hash;
-      entry = options.thenLive ? matcher.takeOrGoLive(normalized, hash) : matcher.take(normalized, hash);
+      // The Idempotency-Key goes into the report, never into the hash: it does not change which step answers.
+      const idempotencyKey = request.headers.get('idempotency-key');
+      const facts = idempotencyKey !== null ? { idempotencyKey } : {};
+      entry = options.thenLive ? matcher.takeOrGoLive(normalized, hash, facts) : matcher.take(normalized, hash, facts);
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
       if (failure instanceof ReplayDivergenceError || failure instanceof ModelDriftError) options.onDivergence?.(failure);
