@@ -168,3 +168,16 @@ export class RedactionConfigError extends TracetapeError {
     super('TRACETAPE_REDACTION_CONFIG', `${setting}: "${value}" ${problem}.`);
   }
 }
+
+/**
+ * A contract file (`*.contract.json`) that does not hold together: the message names the file, the
+ * JSON path of the first thing wrong (`expect.sideEffects.allowed[0].max`) and what was expected.
+ */
+export class ContractFormatError extends TracetapeError {
+  /** The JSON path of the offending value; empty for the file as a whole. */
+  readonly path: string;
+  constructor(where: string, path: string, problem: string) {
+    super('TRACETAPE_CONTRACT_FORMAT', `${where}: ${path ? `${path} ` : ''}${problem}`);
+    this.path = path;
+  }
+}

@@ -18,3 +18,4 @@ export * from './tape-process.js';
 export * from './tape-size.js';
 export * from './stored-replay.js';
 export * from './iso-time.js';
+export * from './contract/index.js';
