@@ -5,19 +5,25 @@ export interface HookedCommand {
   command: string[];
   /** TRACETAPE_* variables for the child; the register hook reads them. */
   env: Record<string, string>;
+  /** Working directory of the command; default this process's. */
+  cwd?: string;
+  /** Keep the command's stdout (returned in the outcome) instead of passing it through. */
+  captureStdout?: boolean;
 }
 
 export interface ChildOutcome {
   /** The child's exit code, or 128 + the signal number if a signal ended it. */
   exitCode: number;
   signal: NodeJS.Signals | null;
+  /** What the command printed on stdout, when it was captured. */
+  stdout?: string;
 }
 
 /**
  * Runs a command with the register hook preloaded through NODE_OPTIONS, so that every Node process
  * it starts (the app, and any node child of a wrapper such as npm) records or replays.
  */
-export function runHooked({ command, env }: HookedCommand): Promise<ChildOutcome> {
+export function runHooked({ command, env, cwd, captureStdout }: HookedCommand): Promise<ChildOutcome> {
   const [program, ...args] = command;
   if (!program) throw new ConfigError('No command given: put the command to run after `--`, e.g. `tracetape record -- node app.js`.');
   const hook = import.meta.resolve('@tracetape/register');
@@ -25,9 +31,12 @@ export function runHooked({ command, env }: HookedCommand): Promise<ChildOutcome
   // `node` means the Node running tracetape: the one the hook was built and tested for.
   const executable = program === 'node' ? process.execPath : program;
   const child = spawn(executable, args, {
-    stdio: 'inherit',
+    stdio: captureStdout ? ['inherit', 'pipe', 'inherit'] : 'inherit',
     env: { ...process.env, ...env, NODE_OPTIONS: nodeOptions },
+    ...(cwd !== undefined ? { cwd } : {}),
   });
+  const stdout: Buffer[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   const onInt = forward('SIGINT');
   const onTerm = forward('SIGTERM');
@@ -38,9 +47,12 @@ export function runHooked({ command, env }: HookedCommand): Promise<ChildOutcome
       cleanup();
       reject(new ConfigError(`Could not start \`${command.join(' ')}\`: ${error.message}`));
     });
-    child.once('exit', (code, signal) => {
+    // With stdout piped, 'close' comes once the pipe is drained too: nothing it printed is lost.
+    child.once(captureStdout ? 'close' : 'exit', (code: number | null, signal: NodeJS.Signals | null) => {
       cleanup();
-      resolve({ exitCode: code ?? 128 + signalNumber(signal), signal });
+      const outcome: ChildOutcome = { exitCode: code ?? 128 + signalNumber(signal), signal };
+      if (captureStdout) outcome.stdout = Buffer.concat(stdout).toString('utf8');
+      resolve(outcome);
     });
   });
   function cleanup(): void {

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { SpanRow } from '@tracetape/clickhouse';
-import { ConfigError, parseModelDriftAllowances, parseTape, serializeTape, type ReplayReport, type StoredReplay, type Tape } from '@tracetape/core';
-import { checkTapeSize, TracetapeError } from '@tracetape/core';
+import { ConfigError, parseModelDriftAllowances, serializeTape, type ReplayReport, type StoredReplay, type Tape } from '@tracetape/core';
 import { runHooked } from '../child-process.js';
 import { paletteFor } from '../colour.js';
 import { prepareDebugging } from '../replay-debugging.js';
@@ -10,6 +9,7 @@ import { inboundFailed } from '../inbound-report.js';
 import { renderReport } from '../report.js';
 import { readReplayReport } from '../replay-report-lines.js';
 import { buildTape } from '../tape-builder.js';
+import { readTapeFile } from '../tape-file.js';
 import { makeScratchDir } from '../temp-files.js';
 import { splitAtDoubleDash, type Command } from './command.js';
 import { storeExists, withStore } from './store-access.js';
@@ -85,10 +85,7 @@ Options:
     if (command.length === 0) throw new ConfigError('Nothing to run: put the command after `--`, e.g. `tracetape replay <traceId> -- node app.js`.');
 
     const tape: Tape = values.tape
-      ? parseTape(readTapeFile(values.tape), values.tape, {
-          allowModified: values['allow-modified-tape'],
-          onWarning: (message) => process.stderr.write(`tracetape: warning: ${message}\n`),
-        })
+      ? readTapeFile(values.tape, { allowModified: values['allow-modified-tape'] })
       : await withStore((store) => buildTape(store, traceId!));
 
     const scratch = makeScratchDir();
@@ -161,14 +158,4 @@ async function keepReplay(span: SpanRow): Promise<void> {
 /** Reads of random sources past the recording: the code asked for randomness the run did not use. */
 function hasExtraRandomReads(report: ReplayReport): boolean {
   return (report.nondeterminism ?? []).some((usage) => usage.source !== 'clock' && usage.extra > 0);
-}
-
-function readTapeFile(file: string): string {
-  try {
-    checkTapeSize(fs.statSync(file).size, file);
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if (error instanceof TracetapeError) throw error; // the size check's own answer
-    throw new ConfigError(`Cannot read the tape file ${file}: ${(error as Error).message}. Write one with \`tracetape tape <traceId> -o <file>\`.`);
-  }
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { checkTapeSize, ConfigError, parseTape, TracetapeError } from '@tracetape/core';
+import { ConfigError } from '@tracetape/core';
 import { DEFAULT_UI_PORT, startUiServer, StoreRunSource, TapeRunSource, type RunSource } from '@tracetape/ui';
 import { buildTape } from '../tape-builder.js';
+import { readTapeFile } from '../tape-file.js';
 import type { Command } from './command.js';
 import { LentStore } from './lent-store.js';
 import { storeAccessFromEnv } from './store-access.js';
@@ -65,13 +65,5 @@ function isLoopback(host: string): boolean {
 }
 
 function tapeSource(file: string): TapeRunSource {
-  let text: string;
-  try {
-    checkTapeSize(fs.statSync(file).size, file);
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if (error instanceof TracetapeError) throw error;
-    throw new ConfigError(`Cannot read the tape file ${file}: ${(error as Error).message}. Write one with \`tracetape tape <traceId> -o <file>\`.`);
-  }
-  return new TapeRunSource(parseTape(text, file, { onWarning: (message) => process.stderr.write(`tracetape: warning: ${message}\n`) }), file);
+  return new TapeRunSource(readTapeFile(file), file);
 }
