@@ -1,3 +1,4 @@
 export * from './contract.js';
 export * from './parse-contract.js';
+export * from './observed-side-effects.js';
 export { parseJsonCheckPath, valueAtPath, type JsonCheckStep, type ParsedJsonCheckPath } from './json-path.js';
