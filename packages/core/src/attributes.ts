@@ -31,6 +31,14 @@ export const ATTR_TRACETAPE_RUN_TYPE = 'tracetape.run.type';
 export const ATTR_TRACETAPE_REPLAY_OUTCOME = 'tracetape.replay.outcome';
 /** On a stored replay's span: JSON of what the replay observed ({@link StoredReplay}: the report, the command, its exit code). */
 export const ATTR_TRACETAPE_REPLAY_REPORT = 'tracetape.replay.report';
+/** On a stored `tracetape check` run: the ID of the fixture checked (its contract's `fixture`). */
+export const ATTR_TRACETAPE_FIXTURE_ID = 'tracetape.fixture.id';
+/** On a stored `tracetape check` run: `pass`, `fail` or `inconclusive`. */
+export const ATTR_TRACETAPE_CHECK_VERDICT = 'tracetape.check.verdict';
+/** On a stored `tracetape check` run: `cassette`, `strict` or `live-read`. */
+export const ATTR_TRACETAPE_CHECK_MODE = 'tracetape.check.mode';
+/** On a stored `tracetape check` run: the fixture's interval in seconds; a fixture not passed within it is stale. */
+export const ATTR_TRACETAPE_CHECK_INTERVAL_S = 'tracetape.check.interval_s';
 /** On a call span of a replay continued live: the step of the original tape that answered it (absent: it went live). */
 export const ATTR_TRACETAPE_REPLAY_STEP = 'tracetape.replay.step';
 /** On a server span: JSON of the inbound request ({@link InboundRequest}), headers redacted. */

@@ -1,4 +1,6 @@
 import { ATTR_TRACETAPE_REPLAY_REPORT, ATTR_TRACETAPE_RUN_TYPE } from './attributes.js';
+import type { CheckMode } from './contract/check-contract.js';
+import type { ClauseResult, Verdict } from './contract/contract.js';
 import type { ReplayReport } from './matcher.js';
 
 /**
@@ -12,6 +14,18 @@ export interface StoredReplay {
   exitCode: number;
   /** What `tracetape replay` exits with: a blocked call or a failed command diverged. */
   outcome: 'passed' | 'diverged';
+  /** For a `tracetape check` run: the fixture, its verdict and why. */
+  check?: StoredCheck;
+}
+
+export interface StoredCheck {
+  fixture: string;
+  mode: CheckMode;
+  verdict: Verdict;
+  reasons: string[];
+  clauses: ClauseResult[];
+  /** The fixture's interval: not passed within it, it is stale. */
+  intervalSeconds: number;
 }
 
 /** A stored replay read back from its span's attributes; undefined when the span is not one, or its JSON is damaged. */

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { TracetapeError } from '@tracetape/core';
+import { checkCommand } from './commands/check.js';
 import { collectorCommand } from './commands/collector.js';
 import type { Command } from './commands/command.js';
 import { fixtureCommand } from './commands/fixture.js';
@@ -12,7 +13,7 @@ import { tapeCommand } from './commands/tape.js';
 import { tracesCommand } from './commands/traces.js';
 import { uiCommand } from './commands/ui.js';
 
-const COMMANDS: Command[] = [recordCommand, tracesCommand, tapeCommand, fixtureCommand, replayCommand, uiCommand, queryCommand, ingestCommand, collectorCommand, schemaCommand];
+const COMMANDS: Command[] = [recordCommand, tracesCommand, tapeCommand, fixtureCommand, checkCommand, replayCommand, uiCommand, queryCommand, ingestCommand, collectorCommand, schemaCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { formatNanos, type SpanRow } from '@tracetape/clickhouse';
 import {
+  ATTR_TRACETAPE_CHECK_INTERVAL_S,
+  ATTR_TRACETAPE_CHECK_MODE,
+  ATTR_TRACETAPE_CHECK_VERDICT,
+  ATTR_TRACETAPE_FIXTURE_ID,
   ATTR_TRACETAPE_REPLAY_OF,
   ATTR_TRACETAPE_REPLAY_OUTCOME,
   ATTR_TRACETAPE_REPLAY_REPORT,
@@ -11,6 +15,9 @@ import {
 
 /** The name of a stored replay's span: what Grafana and the runs list show as the run's name. */
 export const STORED_REPLAY_SPAN_NAME = 'tracetape replay';
+
+/** The name of a stored check run's span. */
+export const STORED_CHECK_SPAN_NAME = 'tracetape check';
 
 /**
  * One span for a whole replay: its own trace, linked to the root of the run it replayed, in the
@@ -28,7 +35,7 @@ export function storedReplaySpan(tape: Tape, replay: StoredReplay, startedMs: nu
     SpanId: randomBytes(8).toString('hex'),
     ParentSpanId: '',
     TraceState: '',
-    SpanName: STORED_REPLAY_SPAN_NAME,
+    SpanName: replay.check ? `${STORED_CHECK_SPAN_NAME} ${replay.check.fixture}` : STORED_REPLAY_SPAN_NAME,
     SpanKind: 'Internal',
     ServiceName: tape.serviceName,
     ResourceAttributes: { 'service.name': tape.serviceName },
@@ -39,6 +46,15 @@ export function storedReplaySpan(tape: Tape, replay: StoredReplay, startedMs: nu
       [ATTR_TRACETAPE_REPLAY_OF]: tape.traceId,
       [ATTR_TRACETAPE_REPLAY_OUTCOME]: replay.outcome,
       [ATTR_TRACETAPE_REPLAY_REPORT]: JSON.stringify(replay),
+      // A check's verdict as attributes of their own, for SQL and the fixture-health panel.
+      ...(replay.check
+        ? {
+            [ATTR_TRACETAPE_FIXTURE_ID]: replay.check.fixture,
+            [ATTR_TRACETAPE_CHECK_VERDICT]: replay.check.verdict,
+            [ATTR_TRACETAPE_CHECK_MODE]: replay.check.mode,
+            [ATTR_TRACETAPE_CHECK_INTERVAL_S]: String(replay.check.intervalSeconds),
+          }
+        : {}),
     },
     Duration: durationNanos.toString(),
     // A diverged replay is a failed run of the code under replay: it shows with the error runs.

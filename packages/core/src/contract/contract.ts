@@ -43,6 +43,8 @@ export interface Contract {
   env?: Record<string, string>;
   /** How often the fixture must pass to count as fresh (`30m`, `12h`, `1d`, `1w`); absent: `1d`. */
   interval?: string;
+  /** Hosts (`host` or `host:port`) whose HTTP reads go to the network in live-read mode. */
+  safeHosts?: string[];
   expect: ContractExpectations;
 }
 

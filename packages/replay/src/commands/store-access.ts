@@ -28,12 +28,14 @@ export function storeAccessFromEnv(env: NodeJS.ProcessEnv = process.env): StoreA
  * holds, and always closes it. The embedded engine serves one process at a time: a second
  * reading command waits for the first (saying so) instead of meeting the engine's lock error.
  */
-export async function withStore<T>(work: (store: SpanStore) => Promise<T>): Promise<T> {
+export async function withStore<T>(work: (store: SpanStore) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
   const access = storeAccessFromEnv();
-  if (!access.options.url) requireEmbeddedStore(access.options.dir ?? DEFAULT_STORE_DIR, access.logDir);
+  if (!access.options.url && !options.create) requireEmbeddedStore(access.options.dir ?? DEFAULT_STORE_DIR, access.logDir);
   const release = await holdStore(access);
   const store = openStore(access.options);
   try {
+    // A command that writes results (tracetape check) may be the store's first writer.
+    if (options.create) await store.init();
     await ingestLog(store, access.logDir);
     return await work(store);
   } finally {
