@@ -115,6 +115,15 @@ describe('parseContract', () => {
     expect(() => parseContract('[]', WHERE)).toThrow(ContractFormatError);
   });
 
+  it('reads safeHosts, refusing a URL in place of a host', () => {
+    const contract = valid();
+    contract.safeHosts = ['api.example.com', '127.0.0.1:4020', '[::1]:8080'];
+    expect(parseContract(JSON.stringify(contract), WHERE).safeHosts).toEqual(['api.example.com', '127.0.0.1:4020', '[::1]:8080']);
+    expect(refusal((c) => (c.safeHosts = ['https://api.example.com'])).message).toBe(
+      'fixtures/x.contract.json: safeHosts[0] must be a host or host:port such as "api.example.com" or "127.0.0.1:4020", not "https://api.example.com"',
+    );
+  });
+
   it('refuses exists: false beside a check that needs the value', () => {
     expect(refusal((c) => (c.expect.outputs[1].json[0].exists = false)).path).toBe('expect.outputs[1].json[0].exists');
   });

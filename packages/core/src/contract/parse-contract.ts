@@ -26,8 +26,10 @@ type JsonObject = Record<string, unknown>;
 const INTERVAL = /^([1-9]\d*)([smhdw])$/;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 export const DEFAULT_INTERVAL = '1d';
+/** `api.example.com`, `127.0.0.1:4020`, `[::1]:8080`: no scheme, no path. */
+const SAFE_HOST = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
-const TOP_KEYS = ['format', 'version', 'fixture', 'tape', 'command', 'cwd', 'env', 'interval', 'expect'];
+const TOP_KEYS = ['format', 'version', 'fixture', 'tape', 'command', 'cwd', 'env', 'interval', 'safeHosts', 'expect'];
 const EXPECT_KEYS = ['exitCode', 'outputs', 'sideEffects'];
 const OUTPUT_KEYS = ['from', 'contains', 'matches', 'json'];
 const JSON_CHECK_KEYS = ['path', 'exists', 'equals', 'matches', 'hasKeys'];
@@ -152,6 +154,13 @@ export function parseContract(text: string, where: string): Contract {
       c.fail('interval', `must be a duration such as "30m", "12h", "1d", "1w" or whole seconds "90s", not ${describe(top.interval)}`);
     }
     contract.interval = top.interval;
+  }
+  if (top.safeHosts !== undefined) {
+    contract.safeHosts = c.array(top.safeHosts, 'safeHosts').map((host, i) => {
+      // Compared with a URL's host or hostname (http-playback.ts): a scheme or a path never matches.
+      if (typeof host !== 'string' || !SAFE_HOST.test(host)) c.fail(`safeHosts[${i}]`, `must be a host or host:port such as "api.example.com" or "127.0.0.1:4020", not ${describe(host)}`);
+      return host;
+    });
   }
   return contract;
 }
