@@ -9,6 +9,10 @@
 //                    session (shop-database.mjs; npm run demo:databases)
 //   AGENT_STREAM=1   stream every model turn (SSE) instead of plain JSON responses
 //   AGENT_MODEL      model name sent to the API (default gpt-4o-mini)
+//   AGENT_SHOP_TIMEOUT_MS   give up on a shop call after this long, and try a refund once more
+//                    (the double-refund bug: a refund that timed out may have been made)
+//   AGENT_IDEMPOTENCY_KEYS=1   the fix: every refund carries an Idempotency-Key, the same on the
+//                    retry, so the shop makes it once
 
 import OpenAI from 'openai';
 
@@ -69,13 +73,30 @@ const tools = [
 
 const say = (text) => process.stdout.write(text);
 
-async function shop(method, path, body) {
+const shopTimeoutMs = Number(process.env.AGENT_SHOP_TIMEOUT_MS ?? 0);
+const idempotencyKeys = process.env.AGENT_IDEMPOTENCY_KEYS === '1';
+
+async function shop(method, path, body, headers = {}) {
   const res = await fetch(new URL(path, shopUrl), {
     method,
-    headers: body ? { 'content-type': 'application/json' } : undefined,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
+    ...(shopTimeoutMs > 0 ? { signal: AbortSignal.timeout(shopTimeoutMs) } : {}),
   });
   return { status: res.status, text: await res.text() };
+}
+
+// A refund that timed out is tried once more. Without an idempotency key that is the bug: the
+// first one may have been made, and the retry refunds the customer again.
+async function refund(order_id, amount_cents, reason) {
+  const headers = idempotencyKeys ? { 'idempotency-key': `refund-${order_id}-${amount_cents}` } : {};
+  try {
+    return await shop('POST', '/refunds', { order_id, amount_cents, reason }, headers);
+  } catch (error) {
+    if (error?.name !== 'TimeoutError') throw error;
+    say(`tool     · refund timed out after ${shopTimeoutMs} ms; trying once more\n`);
+    return shop('POST', '/refunds', { order_id, amount_cents, reason }, headers);
+  }
 }
 
 function runTool(name, args) {
@@ -83,7 +104,7 @@ function runTool(name, args) {
   if (name === 'lookup_order') return shop('GET', `/orders/${encodeURIComponent(args.order_id)}`);
   if (name === 'issue_refund') {
     const { order_id, amount_cents, reason } = args;
-    return shop('POST', '/refunds', { order_id, amount_cents, reason });
+    return refund(order_id, amount_cents, reason);
   }
   return Promise.resolve({ status: 0, text: JSON.stringify({ error: `unknown tool ${name}` }) });
 }

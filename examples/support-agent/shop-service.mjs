@@ -39,9 +39,14 @@ async function readJson(req) {
   }
 }
 
-export function startShopService({ port = 0 } = {}) {
+// slowFirstRefundMs: the first refund is issued at once but answered only after this long, as a
+// payment API under load does: a client that gives up sooner sees a timeout for a refund that was
+// made. Refunds carrying an Idempotency-Key are made once per key, as payment APIs do.
+export function startShopService({ port = 0, slowFirstRefundMs = 0 } = {}) {
   const refunds = [];
+  const byIdempotencyKey = new Map();
   let requests = 0;
+  let refundsAnswered = 0;
 
   async function handle(req, res) {
     requests += 1;
@@ -61,7 +66,9 @@ export function startShopService({ port = 0 } = {}) {
       if (!Number.isInteger(amount) || amount <= 0 || amount > order.total_cents) {
         return sendJson(res, 422, { error: `amount_cents must be an integer between 1 and ${order.total_cents}` });
       }
-      // Deliberately no de-duplication: it makes a repeated side effect visible in the demo.
+      const key = req.headers['idempotency-key'];
+      if (key && byIdempotencyKey.has(key)) return sendJson(res, 200, byIdempotencyKey.get(key));
+      // Without a key, deliberately no de-duplication: it makes a repeated side effect visible in the demo.
       const refund = {
         refund_id: `rf_${randomBytes(6).toString('hex')}`,
         order_id: order.order_id,
@@ -70,6 +77,8 @@ export function startShopService({ port = 0 } = {}) {
         status: 'issued',
       };
       refunds.push(refund);
+      if (key) byIdempotencyKey.set(key, refund);
+      if (refundsAnswered++ === 0 && slowFirstRefundMs > 0) await new Promise((resolve) => setTimeout(resolve, slowFirstRefundMs));
       return sendJson(res, 201, refund);
     }
     sendJson(res, 404, { error: `no route for ${req.method} ${pathname}` });
@@ -92,7 +101,7 @@ export function startShopService({ port = 0 } = {}) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { url } = await startShopService({ port: Number(process.env.PORT ?? 4020) });
+  const { url } = await startShopService({ port: Number(process.env.PORT ?? 4020), slowFirstRefundMs: Number(process.env.SHOP_SLOW_FIRST_REFUND_MS ?? 0) });
   console.log(`shop service listening on ${url}`);
   console.log(`export SHOP_URL=${url}`);
 }

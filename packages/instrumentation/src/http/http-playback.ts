@@ -69,6 +69,9 @@ export function attachHttpPlayback(
     if (response.truncated) {
       controller.errorWith(new TruncatedPayloadError(step, recorded.normalized.method, recorded.normalized.url));
     } else if (response.status === 0) {
+      // The app gave up on this call itself (its AbortSignal, a timeout): let its own signal end it
+      // again, so it fails with the very error it did (a TimeoutError, not a network error).
+      if (abortedByCaller(response.error)) await callerAbort(request.signal, entry.durationMs + CALLER_ABORT_GRACE_MS);
       // The recorded call failed on the network; fail the same way.
       controller.errorWith(new Error(response.error ?? 'the recorded call failed before any response'));
     } else {
@@ -78,6 +81,28 @@ export function attachHttpPlayback(
 
   interceptor.on('request', onRequest);
   return () => interceptor.removeListener('request', onRequest);
+}
+
+/** How long past the recorded duration a caller's own abort is waited for before failing as recorded. */
+const CALLER_ABORT_GRACE_MS = 1000;
+
+/** The messages of an abort by the caller's own signal: fetch's for a timeout signal, and for abort(). */
+function abortedByCaller(error: string | undefined): boolean {
+  return error !== undefined && /^(The operation was aborted due to timeout|This operation was aborted|The operation was aborted\.?)$/.test(error);
+}
+
+/** Resolves when the request's signal aborts, or after `fallbackMs` should it not (a client that passes no signal). */
+function callerAbort(signal: AbortSignal, fallbackMs: number): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, fallbackMs);
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 /** What a live-read host is sent for real: requests that read, by HTTP's own definition of safe. */
