@@ -24,7 +24,7 @@ interface Section {
 }
 
 const BENCH = path.join(REPO_ROOT, 'bench/run.mjs');
-const SECTIONS = ['capture', 'sse', 'databases', 'replay', 'exporter', 'ingest', 'tape', 'storage', 'startup'];
+const SECTIONS = ['capture', 'sse', 'databases', 'replay', 'exporter', 'ingest', 'tape', 'storage', 'startup', 'ui'];
 const OWN_FIGURES = [
   'capture: throughput',
   'capture: latency p50 at 60 req/s',
@@ -112,7 +112,7 @@ describe('npm run bench', () => {
   it('refuses an unknown figure name before measuring anything', async () => {
     const result = await runProcess(process.execPath, [BENCH, '--only', 'capture,speed']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('unknown figure(s) speed; choose from capture, sse, databases, replay, exporter, ingest, tape, storage, startup');
+    expect(result.stderr).toContain('unknown figure(s) speed; choose from capture, sse, databases, replay, exporter, ingest, tape, storage, startup, ui');
     expect(result.stdout).toBe('');
   });
 });
