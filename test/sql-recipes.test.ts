@@ -8,12 +8,13 @@ import { startPostgres, type PostgresServer } from './support/databases.js';
 /*
  * Runs every ```sql block of docs/sql-recipes.md through `tracetape query` against runs recorded
  * through the CLI: an LLM call whose answer is large enough to move to the payload table, a run
- * whose upstream failed, and a run's queries against a real PostgreSQL server. Each recipe must
- * return rows with the columns it documents.
+ * whose upstream failed, a run's queries against a real PostgreSQL server, and a fixture made from
+ * the LLM run and checked with `tracetape check`. Each recipe (a ## or ### heading with its sql
+ * block) must return rows with the columns it documents.
  */
 
 const RECIPES_FILE = path.join(REPO_ROOT, 'docs/sql-recipes.md');
-const recipes = [...fs.readFileSync(RECIPES_FILE, 'utf8').matchAll(/^## (.+)$|^```sql\n([\s\S]*?)^```$/gm)].reduce<{ title: string; sql: string }[]>(
+const recipes = [...fs.readFileSync(RECIPES_FILE, 'utf8').matchAll(/^###? (.+)$|^```sql\n([\s\S]*?)^```$/gm)].reduce<{ title: string; sql: string }[]>(
   (found, match) => {
     if (match[1]) found.push({ title: match[1], sql: '' });
     else if (match[2] && found.length > 0) found[found.length - 1]!.sql = match[2].trim();
@@ -29,6 +30,8 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   'Token use by model': ['day', 'model', 'calls', 'input_tokens', 'output_tokens', 'p95_latency_ms'],
   'All runs that made a given call': ['trace_id', 'service', 'first_call', 'times_called', 'status_codes'],
   'Which calls were recorded most': ['input_hash', 'method', 'url', 'calls', 'runs'],
+  "Each fixture's health": ['fixture', 'health', 'last_verdict', 'last_run', 'last_pass', 'seconds_since_last_pass', 'runs_in_interval', 'interval_s', 'replay_of'],
+  'How many fixtures pass, fail or are stale': ['passing', 'failing', 'stale'],
 };
 
 // Long enough to be stored as deduplicated chunks, which the recipes read through the text view.
@@ -42,6 +45,7 @@ let failedTrace = '';
 let llmInputHash = '';
 let postgres: PostgresServer;
 let queriesTrace = '';
+let fixtureId = '';
 
 beforeAll(async () => {
   llm = await startCountingServer(({ body }) => {
@@ -74,7 +78,16 @@ beforeAll(async () => {
   queriesTrace = recordedTraceId(recordedQueries.stderr);
   const tape = await tracetape(['tape', llmTrace, '--json'], env);
   llmInputHash = JSON.parse(tape.stdout).entries[0].inputHash as string;
-});
+
+  // A fixture of the LLM run, checked once: the check run the fixture-health recipes read.
+  const fixtures = path.join(store.dir, 'fixtures');
+  const written = await tracetape(['fixture', llmTrace, '-o', fixtures, '--', 'node', path.join(FIXTURES, 'openai-app.mjs')], env);
+  expect(written.code, written.stderr).toBe(0);
+  const [contract] = fs.readdirSync(fixtures).filter((file) => file.endsWith('.contract.json'));
+  fixtureId = (JSON.parse(fs.readFileSync(path.join(fixtures, contract!), 'utf8')) as { fixture: string }).fixture;
+  const checked = await tracetape(['check', fixtures], { ...env, OPENAI_BASE_URL: `${llm.url}/v1`, STREAM: '0' });
+  expect(checked.code, checked.stdout + checked.stderr).toBe(0);
+}, 120_000);
 
 afterAll(async () => {
   await postgres?.stop();
@@ -148,6 +161,16 @@ describe('docs/sql-recipes.md', () => {
       'INSERT INTO refunds (id, order_id, amount) VALUES (1, 1, 0)',
     ]);
     expect(queries.filter((q) => q.error !== '').map((q) => q.error)).toEqual([expect.stringContaining('duplicate key value violates unique constraint')]);
+
+    // The one fixture, checked a moment ago and passed: passing, within its (default, one-day) interval.
+    const [fixture, ...noOther] = await run(byTitle("Each fixture's health"));
+    expect(noOther).toEqual([]);
+    expect(fixture).toMatchObject({ fixture: fixtureId, health: 'passing', last_verdict: 'pass', replay_of: llmTrace });
+    expect([fixture!.runs_in_interval, fixture!.interval_s].map(Number)).toEqual([1, 86_400]);
+    expect(Number(fixture!.seconds_since_last_pass)).toBeGreaterThanOrEqual(0);
+    expect(Number(fixture!.seconds_since_last_pass)).toBeLessThan(600);
+    const [counts] = await run(byTitle('How many fixtures pass, fail or are stale'));
+    expect([counts!.passing, counts!.failing, counts!.stale].map(Number)).toEqual([1, 0, 0]);
 
     const same = await run(byTitle('All runs that made a given call'));
     expect(same.map((r) => r.trace_id)).toEqual([llmTrace]);
