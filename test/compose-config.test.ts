@@ -181,10 +181,29 @@ interface Variable {
   query?: string;
   current?: { text?: string; value?: string };
 }
-const dashboards = DASHBOARD_FILES.map((file) => ({
-  file,
-  json: JSON.parse(read(`grafana/dashboards/${file}`)) as { uid: string; panels: Panel[]; templating?: { list?: Variable[] } },
-}));
+interface GridPos {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+interface RowPanel {
+  title: string;
+  type: 'row';
+  collapsed?: boolean;
+  panels?: unknown[];
+  targets?: unknown[];
+  gridPos: GridPos;
+}
+/**
+ * Each dashboard, its query panels as `json.panels` and its row headers (type "row": a title over
+ * the panels below it, no query of its own) as `rows`.
+ */
+const dashboards = DASHBOARD_FILES.map((file) => {
+  const json = JSON.parse(read(`grafana/dashboards/${file}`)) as { uid: string; panels: (Panel & { gridPos?: GridPos })[]; templating?: { list?: Variable[] } };
+  const rows = json.panels.filter((p) => p.type === 'row') as unknown as RowPanel[];
+  return { file, json: { ...json, panels: json.panels.filter((p) => p.type !== 'row') }, rows, layout: json.panels };
+});
 
 describe('grafana', () => {
   const datasources = (readYaml('grafana/provisioning/datasources/clickhouse.yaml').datasources as Yaml[]).map((d) => obj(d, 'datasource'));
@@ -221,6 +240,23 @@ describe('grafana', () => {
       }
     }
   });
+
+  it('lays panels out without overlapping; row headers are open and hold no query', () => {
+    for (const { file, rows, layout } of dashboards) {
+      for (const row of rows) {
+        expect(row, `${file}: ${row.title}`).toMatchObject({ collapsed: false, panels: [] });
+        expect(row.targets, `${file}: ${row.title}`).toBeUndefined();
+      }
+      const boxes = layout.map((p) => ({ title: p.title, ...p.gridPos! }));
+      for (const [i, a] of boxes.entries()) {
+        expect(a.x + a.w, `${file}: ${a.title}`).toBeLessThanOrEqual(24);
+        for (const b of boxes.slice(i + 1)) {
+          const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+          expect(overlap, `${file}: ${a.title} / ${b.title}`).toBe(false);
+        }
+      }
+    }
+  });
 });
 
 /*
@@ -245,6 +281,7 @@ const TRACE_ID_COLUMNS: Record<string, Record<string, string[]>> = {
     'Error runs': ['trace_id'],
     'Recorded runs': ['trace_id'],
     'Replays continued live (--then-live)': ['replay_trace_id', 'replay_of'],
+    "Each fixture's health": ['replay_of'],
   },
   'tracetape-llm.json': {
     'Recent LLM calls': ['trace_id'],
@@ -348,6 +385,8 @@ const EXPECTED_COLUMNS: Record<string, Record<string, string[]>> = {
     'Error runs': ['trace_id', 'service', 'run', 'started', 'error_spans', 'first_error', 'recorded_calls'],
     'Recorded runs': ['trace_id', 'service', 'run', 'started', 'duration_ms', 'recorded_calls', 'llm_calls', 'status'],
     'Replays continued live (--then-live)': ['replay_trace_id', 'replay_of', 'run', 'started', 'served_from_tape', 'went_live', 'status'],
+    'Fixtures by health': ['passing', 'failing', 'stale'],
+    "Each fixture's health": ['fixture', 'health', 'last_verdict', 'last_run', 'last_pass', 'seconds_since_last_pass', 'runs_in_interval', 'interval_s', 'replay_of'],
   },
   'tracetape-llm.json': {
     'LLM calls by model': ['model', 'provider', 'calls', 'errors', 'avg_latency_ms', 'p95_latency_ms', 'input_tokens', 'output_tokens'],
@@ -419,10 +458,17 @@ describe('dashboard queries against the schema (chDB)', () => {
     const replays = JSON.parse(await store.query(expandGrafanaMacros(runs.targets![0]!.rawSql!), 'JSON')) as { data: Record<string, unknown>[] };
     expect(replays.data).toEqual([expect.objectContaining({ replay_trace_id: data.replayTraceId, replay_of: data.runTraceId })]);
     expect([replays.data[0]!.served_from_tape, replays.data[0]!.went_live].map(Number)).toEqual([1, 1]);
+    // The check is a replay of the run too, but not one continued live: the fixture-health panels show it.
+    const runsPanels = dashboards.find((d) => d.file === 'tracetape-runs.json')!.json.panels;
+    const panel = (title: string) => runsPanels.find((p) => p.title === title)!;
+    const health = JSON.parse(await store.query(expandGrafanaMacros(panel("Each fixture's health").targets![0]!.rawSql!), 'JSON')) as { data: Record<string, unknown>[] };
+    expect(health.data).toEqual([expect.objectContaining({ fixture: 'refund-once', health: 'passing', last_verdict: 'pass', replay_of: data.runTraceId })]);
+    const counts = JSON.parse(await store.query(expandGrafanaMacros(panel('Fixtures by health').targets![0]!.rawSql!), 'JSON')) as { data: Record<string, unknown>[] };
+    expect(counts.data.map((row) => [row.passing, row.failing, row.stale].map(Number))).toEqual([[1, 0, 0]]);
   });
 });
 
-/* A recorded run with an LLM call and a failed call, and a replay of it continued live. */
+/* A recorded run with an LLM call and a failed call, a replay of it continued live, and a passing check of a fixture made from it. */
 function dashboardData(now = Date.now()): { rows: SpanRow[]; runTraceId: string; replayTraceId: string } {
   const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
   const timestamp = (ms: number): string => {
@@ -446,6 +492,14 @@ function dashboardData(now = Date.now()): { rows: SpanRow[]; runTraceId: string;
   const replayTraceId = hex(16);
   const run = span(runTraceId, '', now - 60_000, { 'tracetape.run': 'process' });
   const replay = span(replayTraceId, '', now - 30_000, { 'tracetape.run': 'process', 'tracetape.replay.of': runTraceId });
+  // A check of a fixture made from the run, as tracetape check stores it: one span, a run of its own.
+  const check = {
+    ...span(hex(16), '', now - 20_000, {
+      'tracetape.run.type': 'replay', 'tracetape.replay.of': runTraceId, 'tracetape.replay.outcome': 'passed',
+      'tracetape.fixture.id': 'refund-once', 'tracetape.check.verdict': 'pass', 'tracetape.check.mode': 'cassette', 'tracetape.check.interval_s': '86400',
+    }),
+    SpanName: 'tracetape check refund-once', ScopeName: '@tracetape/replay',
+  };
   return {
     runTraceId,
     replayTraceId,
@@ -456,6 +510,7 @@ function dashboardData(now = Date.now()): { rows: SpanRow[]; runTraceId: string;
       replay,
       span(replayTraceId, replay.SpanId, now - 29_000, { ...llm, 'tracetape.replay.step': '1' }),
       span(replayTraceId, replay.SpanId, now - 28_000, { 'tracetape.input.hash': 'c'.repeat(64) }),
+      check,
     ],
   };
 }
