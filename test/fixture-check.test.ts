@@ -6,6 +6,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseContract, serializeContract, type Contract } from '@tracetape/core';
 import type { TraceSummary } from '@tracetape/clickhouse';
@@ -23,7 +24,8 @@ let traceId: string;
 let contractFile: string;
 
 beforeAll(async () => {
-  llm = await startLlmServer();
+  // The first turn looks the order up (a GET the live-read mode can send for real).
+  llm = await startLlmServer({ plan: 'lookup' });
   // The first refund is made at once and answered after 1.5 s; the agent gives up after 0.5 s.
   shop = await startShopService({ slowFirstRefundMs: 1500 });
   env = {
@@ -92,4 +94,85 @@ describe('a fixture with its contract', () => {
     // Checks replay: the shop, still listening, was never asked for a refund again.
     expect(shop.refunds.length).toBe(refundsBefore);
   }, 120_000);
+});
+
+/** A second contract beside the first, on the same tape: another command, or another mode's needs. */
+function variant(name: string, change: (contract: Contract) => void): string {
+  const contract = readContract();
+  contract.fixture = name;
+  change(contract);
+  const file = path.join(fixtures, `${name}.contract.json`);
+  fs.writeFileSync(file, serializeContract(contract));
+  return file;
+}
+
+describe('tracetape check', () => {
+  it('cassette passes a run that asked for less than was recorded; strict fails it, naming the steps never asked for', async () => {
+    const idle = variant('idle', (contract) => {
+      contract.command = ['node', '-e', 'console.log("nothing to do")'];
+      contract.expect.outputs = [];
+    });
+    const cassette = await tracetape(['check', idle], env);
+    expect(cassette.code, cassette.stdout).toBe(0);
+    const strict = await tracetape(['check', idle, '--mode', 'strict'], env);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/^FAIL idle .*strict/m);
+    expect(strict.stdout).toMatch(/never asked for: step 1 \(POST .*\/v1\/chat\/completions\)/);
+  }, 60_000);
+
+  it('live-read sends the reads to a safe host for real, and keeps every write on the tape', async () => {
+    const host = new URL(shop.url).host;
+    const liveRead = variant('live-read', (contract) => {
+      contract.safeHosts = [host];
+    });
+    const before = { requests: shop.requestCount(), refunds: shop.refunds.length };
+    const cassette = await tracetape(['check', liveRead], { ...env, AGENT_IDEMPOTENCY_KEYS: '1' });
+    expect(cassette.code, cassette.stdout).toBe(0);
+    expect(shop.requestCount()).toBe(before.requests);
+    const live = await tracetape(['check', liveRead, '--mode', 'live-read'], { ...env, AGENT_IDEMPOTENCY_KEYS: '1' });
+    expect(live.code, live.stdout + live.stderr).toBe(0);
+    // The order lookup (GET) reached the shop; the refunds (POST) did not.
+    expect(shop.requestCount()).toBe(before.requests + 1);
+    expect(shop.refunds.length).toBe(before.refunds);
+  }, 60_000);
+
+  it('writes JUnit XML that parses back: a failure with its reason, a pass', async () => {
+    const junit = path.join(scratch.dir, 'junit.xml');
+    const result = await tracetape(['check', contractFile, path.join(fixtures, 'idle.contract.json'), '--junit', junit], env);
+    expect(result.code).toBe(1);
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(fs.readFileSync(junit, 'utf8')) as {
+      testsuite: { tests: string; failures: string; errors: string; testcase: Array<{ name: string; failure?: { message: string; '#text': string } }> };
+    };
+    expect(parsed.testsuite).toMatchObject({ tests: '2', failures: '1', errors: '0' });
+    const [failed, passed] = parsed.testsuite.testcase;
+    expect(failed!.name).toBe(`${readContract().fixture} (cassette)`);
+    expect(failed!.failure!.message).toMatch(/POST \*\/refunds at most once: 2 distinct effects/);
+    expect(passed).toMatchObject({ name: 'idle (cassette)' });
+    expect(passed!.failure).toBeUndefined();
+  }, 60_000);
+
+  it('stores every check as a run of its fixture, linked to the recording, with its verdict', async () => {
+    const traces = await tracetape(['traces', '--json', '--limit', '100'], env);
+    expect(traces.code, traces.stderr).toBe(0);
+    const runs = traces.stdout.trim().split('\n').map((line) => JSON.parse(line) as TraceSummary);
+    const checks = runs.filter((run) => run.name.startsWith('tracetape check '));
+    expect(checks.length).toBeGreaterThanOrEqual(6);
+    expect(checks.every((run) => run.runType === 'replay' && run.replayOf === traceId)).toBe(true);
+    const verdicts = await tracetape(
+      [
+        'query',
+        `SELECT SpanAttributes['tracetape.fixture.id'] AS fixture, SpanAttributes['tracetape.check.verdict'] AS verdict, SpanAttributes['tracetape.check.mode'] AS mode, ` +
+          `Links.TraceId[1] AS linked FROM otel_traces WHERE SpanName = 'tracetape check idle' ORDER BY Timestamp`,
+        '--format',
+        'json',
+      ],
+      env,
+    );
+    expect(verdicts.code, verdicts.stderr).toBe(0);
+    const rows = verdicts.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, string>);
+    expect(rows.slice(0, 2)).toEqual([
+      { fixture: 'idle', verdict: 'pass', mode: 'cassette', linked: traceId },
+      { fixture: 'idle', verdict: 'fail', mode: 'strict', linked: traceId },
+    ]);
+  }, 60_000);
 });

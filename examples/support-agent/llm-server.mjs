@@ -60,7 +60,7 @@ const REASONS = [
 ];
 
 // The "model": returns { content, tool_calls } for the next assistant turn.
-function decide(messages, tools) {
+function decide(messages, tools, fixedPlan) {
   const userText = textOf([...messages].reverse().find((m) => m.role === 'user')?.content);
   const orderId = userText.match(/\b(\d{3,8})\b/)?.[1];
   const paid = userText.match(/\$(\d+(?:\.\d{1,2})?)/);
@@ -113,8 +113,8 @@ function decide(messages, tools) {
   const refundNow = () =>
     toolCall('issue_refund', { order_id: orderId, amount_cents: paidCents, reason: pick(REASONS) });
   const lookup = () => toolCall('lookup_order', { order_id: orderId });
-  const plan = paidCents && canCall.has('lookup_order') ? pick(['lookup', 'lookup', 'refund', 'both']) :
-    paidCents ? 'refund' : 'lookup';
+  const plan = fixedPlan ?? (paidCents && canCall.has('lookup_order') ? pick(['lookup', 'lookup', 'refund', 'both']) :
+    paidCents ? 'refund' : 'lookup');
   if (plan === 'refund') return { content: null, tool_calls: [refundNow()] };
   if (plan === 'both') {
     return { content: pick([null, 'Checking your order and starting the refund.']), tool_calls: [lookup(), refundNow()] };
@@ -215,7 +215,7 @@ async function readBody(req) {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function handle(req, res) {
+async function handle(req, res, plan) {
   const { pathname } = new URL(req.url, 'http://localhost');
   if (req.method === 'GET' && pathname === '/v1/models') {
     return sendJson(res, 200, { object: 'list', data: [{ id: 'support-desk-1', object: 'model', created: 0, owned_by: 'tracetape-demo' }] });
@@ -227,14 +227,16 @@ async function handle(req, res) {
   if (!request || !Array.isArray(request.messages)) {
     return sendJson(res, 400, openAiError('Body must be JSON with a messages array'));
   }
-  const reply = decide(request.messages, request.tools);
+  const reply = decide(request.messages, request.tools, plan);
   if (request.stream) return stream(res, request, reply);
   sendJson(res, 200, completion(request, reply));
 }
 
-export function startLlmServer({ port = 0 } = {}) {
+// plan: 'lookup', 'refund' or 'both' fixes the first turn's plan, for a test that needs one; the
+// wording and IDs still vary.
+export function startLlmServer({ port = 0, plan } = {}) {
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((err) => {
+    handle(req, res, plan).catch((err) => {
       if (!res.headersSent) sendJson(res, 500, openAiError(String(err?.message ?? err), 'server_error'));
       else res.destroy(err);
     });

@@ -37,7 +37,7 @@ export const ATTR_TRACETAPE_FIXTURE_ID = 'tracetape.fixture.id';
 export const ATTR_TRACETAPE_CHECK_VERDICT = 'tracetape.check.verdict';
 /** On a stored `tracetape check` run: `cassette`, `strict` or `live-read`. */
 export const ATTR_TRACETAPE_CHECK_MODE = 'tracetape.check.mode';
-/** On a stored `tracetape check` run: the fixture's interval in seconds; a fixture not passed within it is stale. */
+/** On a stored `tracetape check` run: the fixture's interval in seconds; a fixture not checked within it is stale. */
 export const ATTR_TRACETAPE_CHECK_INTERVAL_S = 'tracetape.check.interval_s';
 /** On a call span of a replay continued live: the step of the original tape that answered it (absent: it went live). */
 export const ATTR_TRACETAPE_REPLAY_STEP = 'tracetape.replay.step';

@@ -31,7 +31,8 @@ export interface LiveCall {
   callIndex: number;
   method: string;
   url: string;
-  reason: DivergenceDetails['reason'];
+  /** Why it went out: the tape lacked it (`--then-live`), or it is a read of a live-read host. */
+  reason: DivergenceDetails['reason'] | 'live-read';
   closestStep?: number;
   /** The `Idempotency-Key` the call carried. */
   idempotencyKey?: string;
@@ -195,6 +196,24 @@ export class TapeMatcher {
     if (closest) live.closestStep = closest.step;
     this.live.push(live);
     return undefined;
+  }
+
+  /**
+   * A read sent for real to a live-read host. Its recording, if the tape holds one, is used up
+   * (and returned) so the steps recorded after it are not held back waiting for its answer.
+   */
+  goLive(request: NormalizedRequest, hash: string, call: CallFacts = {}): TapeEntry | undefined {
+    const entry = this.queues.get(hash)?.shift();
+    if (entry) this.consumed.add(entry.step);
+    this.live.push({
+      callIndex: ++this.calls,
+      method: request.method,
+      url: request.url,
+      reason: 'live-read',
+      ...(entry ? { closestStep: entry.step } : {}),
+      ...keyOf(call),
+    });
+    return entry;
   }
 
   report(): ReplayReport {

@@ -24,7 +24,7 @@ export interface StoredCheck {
   verdict: Verdict;
   reasons: string[];
   clauses: ClauseResult[];
-  /** The fixture's interval: not passed within it, it is stale. */
+  /** The fixture's interval: not checked within it, it is stale. */
   intervalSeconds: number;
 }
 

@@ -10,7 +10,7 @@ export function overriddenStepLines(served: readonly ServedStep[]): string[] {
 /** Report lines for calls `--then-live` let through to the network because the tape did not hold them. */
 export function liveCallLines(live: readonly LiveCall[] | undefined): string[] {
   return (live ?? []).map((call) => {
-    const why = call.reason === 'exhausted' ? 'all its recordings were already served' : 'not on the tape';
+    const why = call.reason === 'live-read' ? 'a read of a live-read host' : call.reason === 'exhausted' ? 'all its recordings were already served' : 'not on the tape';
     const closest = call.closestStep !== undefined ? `; closest recorded request: step ${call.closestStep}` : '';
     return `tracetape: live: call #${call.callIndex} ${call.method} ${call.url} went to the network (${why}${closest})`;
   });

@@ -37,7 +37,12 @@ export function attachHttpPlayback(
     controller: { respondWith(response: Response): void; errorWith(error?: Error): void };
   }): Promise<void> => {
     if (isInternalRequest(request) || isLive(request.url, liveHosts)) return;
-    if (READ_METHODS.has(request.method) && isLive(request.url, liveReadHosts)) return;
+    if (READ_METHODS.has(request.method) && isLive(request.url, liveReadHosts)) {
+      const key = requestKey(await readRequest(request), redactor, keyRules);
+      const recorded = matcher.goLive(key.normalized, key.hash);
+      if (recorded) order.markAnswered(recorded.step);
+      return;
+    }
     // Under --then-live the websocket door lets a connection the tape lacks go out: its handshake is no HTTP call.
     if (options.thenLive && request.headers.get('upgrade')?.toLowerCase() === 'websocket') return;
     let entry;
