@@ -12,6 +12,7 @@ import { parseContract, serializeContract, type Contract } from '@tracetape/core
 import type { TraceSummary } from '@tracetape/clickhouse';
 import { startLlmServer } from '../examples/support-agent/llm-server.mjs';
 import { startShopService } from '../examples/support-agent/shop-service.mjs';
+import { replayTapeCommand } from '@tracetape/replay/testing';
 import { recordedTraceId, REPO_ROOT, tempDir, tracetape } from './support/cli.js';
 
 const AGENT = 'examples/support-agent/agent.mjs';
@@ -174,5 +175,19 @@ describe('tracetape check', () => {
       { fixture: 'idle', verdict: 'pass', mode: 'cassette', linked: traceId },
       { fixture: 'idle', verdict: 'fail', mode: 'strict', linked: traceId },
     ]);
+  }, 60_000);
+});
+
+describe('the same fixture in a test suite', () => {
+  it('replayTapeCommand() with the contract judges as tracetape check does', async () => {
+    const contract = readContract();
+    const tape = path.join(fixtures, contract.tape);
+    const command = ['node', AGENT];
+    await expect(replayTapeCommand(tape, command, { contract: contractFile, env, cwd: REPO_ROOT })).rejects.toThrow(
+      /contract .*: FAIL.*POST \*\/refunds at most once: 2 distinct effects/s,
+    );
+    const fixed = await replayTapeCommand(tape, command, { contract: contractFile, env: { ...env, AGENT_IDEMPOTENCY_KEYS: '1' }, cwd: REPO_ROOT });
+    expect(fixed.judgement?.verdict).toBe('pass');
+    expect(fixed.judgement?.clauses.find((clause) => clause.kind === 'allowed-side-effect')?.passed).toBe(true);
   }, 60_000);
 });

@@ -4,3 +4,4 @@ export { replayTapeCommand, type ReplayTapeCommandOptions, type ReplayTapeComman
 export { ReplayFailedError, type CommandOutcome } from './replay-failed-error.js';
 export { PlaybackAlreadyActiveError } from '@tracetape/instrumentation';
 export type { TapeSource } from './tape-source.js';
+export { loadContract, type ContractJudgement, type ContractSource } from './contract-source.js';

@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, serializeTape, type ReplayReport } from '@tracetape/core';
+import path from 'node:path';
 import { makeScratchDir } from '../temp-files.js';
+import { judgeByContract, loadContract, type ContractJudgement, type ContractSource } from './contract-source.js';
 import { ReplayFailedError, reportFailures, type CommandOutcome } from './replay-failed-error.js';
 import { loadTape, type TapeSource } from './tape-source.js';
 
@@ -16,10 +18,17 @@ export interface ReplayTapeCommandOptions {
   cwd?: string;
   /** Replay a tape file whose checksum is missing or no longer matches (a fixture edited by hand on purpose). */
   allowModifiedTape?: boolean;
+  /**
+   * Judge the run by this fixture contract exactly as `tracetape check` does (exit status, stdout
+   * and files, side effects); the contract then decides, in strict mode when `strict`.
+   */
+  contract?: ContractSource;
 }
 
 export interface ReplayTapeCommandResult extends CommandOutcome {
   report: ReplayReport;
+  /** With a contract: its verdict (always `pass` when this returns) and each clause. */
+  judgement?: ContractJudgement;
 }
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
@@ -36,6 +45,7 @@ export async function replayTapeCommand(
 ): Promise<ReplayTapeCommandResult> {
   if (command.length === 0) throw new ConfigError('replayTapeCommand needs a command to run, e.g. [\'node\', \'agent.mjs\'].');
   const { tape, label, file } = loadTape(tapeSource, { allowModified: options.allowModifiedTape });
+  const contract = options.contract === undefined ? undefined : loadContract(options.contract);
   const scratch = makeScratchDir();
   try {
     const tapeFile = file ?? scratch.file('tape.json');
@@ -48,6 +58,16 @@ export async function replayTapeCommand(
     args.push('--', ...command);
     const outcome = await run(args, options);
     const report = fs.existsSync(reportFile) ? (JSON.parse(fs.readFileSync(reportFile, 'utf8')) as ReplayReport) : undefined;
+    if (contract) {
+      const cwd = options.cwd ?? process.cwd();
+      const readFile = (name: string) => (fs.existsSync(path.resolve(cwd, name)) ? fs.readFileSync(path.resolve(cwd, name), 'utf8') : undefined);
+      const judgement = judgeByContract(contract, { exitCode: outcome.exitCode, stdout: outcome.stdout, readFile }, report, tape, options.strict ? 'strict' : 'cassette');
+      if (judgement.verdict === 'pass') return { ...outcome, report: report!, judgement };
+      throw new ReplayFailedError(
+        { tape: label, ...(report ? { report } : {}), reasons: [`contract ${contract.fixture}: ${judgement.verdict.toUpperCase()}`, ...judgement.reasons], outcome },
+        `stderr of the replay:\n${tail(outcome.stderr)}`,
+      );
+    }
     if (outcome.exitCode === 0 && report) return { ...outcome, report };
 
     const reasons = report ? reportFailures(report, options.strict ?? false) : [];

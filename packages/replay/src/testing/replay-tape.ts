@@ -1,6 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import fs from 'node:fs';
+import path from 'node:path';
 import { ROOT_PROCESS_PATH, tapeOfProcess, type NondeterminismUsage, type ReplayReport, type Tape } from '@tracetape/core';
 import { installSources, NondeterminismPlayer, PlaybackSession } from '@tracetape/instrumentation';
+import { judgeByContract, loadContract, type ContractJudgement, type ContractSource } from './contract-source.js';
 import { ReplayFailedError, reportFailures } from './replay-failed-error.js';
 import { loadTape, type TapeSource } from './tape-source.js';
 
@@ -19,11 +22,23 @@ export interface ReplayTapeOptions {
    * handed over here; without them, a query's connection is blocked like any other socket.
    */
   clients?: Readonly<Record<string, unknown>>;
+  /**
+   * Judge the run by this fixture contract, as `tracetape check` does: its side-effect rules and
+   * file outputs as they are; `exitCode` as 0 when fn returned and 1 when it threw; a `stdout`
+   * output against fn's result (a string as it is, anything else as JSON). With a contract, the
+   * contract decides (in strict mode when `strict`), and a failed one throws a ReplayFailedError
+   * naming its clauses.
+   */
+  contract?: ContractSource;
+  /** Where file outputs of the contract are read from (default: the working directory). */
+  cwd?: string;
 }
 
 export interface ReplayTapeResult<T> {
   result: T;
   report: ReplayReport;
+  /** With a contract: its verdict (always `pass` when replayTape returns) and each clause. */
+  judgement?: ContractJudgement;
 }
 
 /**
@@ -41,6 +56,8 @@ export async function replayTape<T>(
   options: ReplayTapeOptions = {},
 ): Promise<ReplayTapeResult<T>> {
   const loaded = loadTape(tapeSource, { allowModified: options.allowModifiedTape });
+  // Read before anything runs: a malformed contract is refused without replaying.
+  const contract = options.contract === undefined ? undefined : loadContract(options.contract);
   const { label } = loaded;
   // fn runs in this process, which is the recorded run's first process: the calls and reads that
   // child processes or workers made are theirs, and nothing here starts them under the hook.
@@ -71,6 +88,20 @@ export async function replayTape<T>(
     const usage = reads.usage();
     report = { ...session.report(), ...(usage.length > 0 ? { nondeterminism: usage } : {}) };
     session.dispose();
+  }
+  if (contract) {
+    const cwd = options.cwd ?? process.cwd();
+    const stdout = !outcome.ok ? '' : typeof outcome.value === 'string' ? outcome.value : (JSON.stringify(outcome.value) ?? '');
+    const judgement = judgeByContract(contract, { exitCode: outcome.ok ? 0 : 1, stdout, readFile: (file) => readIfThere(path.resolve(cwd, file)) }, report, tape, options.strict ? 'strict' : 'cassette');
+    if (judgement.verdict !== 'pass') {
+      const detail = outcome.ok ? undefined : `The code under test threw: ${describe(outcome.error)}`;
+      throw new ReplayFailedError(
+        { tape: label, report, reasons: [`contract ${contract.fixture}: ${judgement.verdict.toUpperCase()}`, ...judgement.reasons], ...(outcome.ok ? {} : { cause: outcome.error }) },
+        detail,
+      );
+    }
+    // A contract that expects a failure (a non-zero exit) has it: fn's error is the expected outcome.
+    return { result: outcome.ok ? outcome.value : (undefined as T), report, judgement };
   }
   const reasons = reportFailures(report, options.strict ?? false);
   if (reasons.length > 0) {
@@ -133,4 +164,12 @@ function hashHeadersFromEnv(): string[] | undefined {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function readIfThere(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
