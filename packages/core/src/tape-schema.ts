@@ -1,3 +1,4 @@
+import { describeJsonValue, JsonShapeChecker, type JsonObject } from './json-shape.js';
 import { TapeFormatError } from './errors.js';
 import { isProcessPath } from './tape-process.js';
 import { BOUNDARY_KINDS } from './tape.js';
@@ -9,8 +10,6 @@ import { BOUNDARY_KINDS } from './tape.js';
  * Playback trusts the shapes checked here, so a field it reads must be checked here.
  */
 
-type JsonObject = Record<string, unknown>;
-
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const ROOT_KINDS = ['process', 'run', 'server'];
@@ -21,42 +20,29 @@ const ROOT_KINDS = ['process', 'run', 'server'];
  */
 const MAX_DEPTH = 64;
 
-class Checker {
-  constructor(private readonly where: string) {}
+class Checker extends JsonShapeChecker {
+  constructor(private readonly where: string) {
+    super();
+  }
 
   fail(path: string, problem: string): never {
     throw new TapeFormatError(this.where, `${path} ${problem}`);
   }
 
   object(value: unknown, path: string): JsonObject {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) this.fail(path, `must be an object, not ${describe(value)}`);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) this.fail(path, `must be an object, not ${describeJsonValue(value)}`);
     return value as JsonObject;
   }
 
-  array(value: unknown, path: string): unknown[] {
-    if (!Array.isArray(value)) this.fail(path, `must be an array, not ${describe(value)}`);
-    return value;
-  }
-
-  string(value: unknown, path: string): string {
-    if (typeof value !== 'string') this.fail(path, `must be a string, not ${describe(value)}`);
-    return value;
-  }
-
   number(value: unknown, path: string): number {
-    if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(path, `must be a number, not ${describe(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(path, `must be a number, not ${describeJsonValue(value)}`);
     return value;
   }
 
   integer(value: unknown, path: string, min: number): number {
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-      this.fail(path, `must be an integer of at least ${min}, not ${describe(value)}`);
+      this.fail(path, `must be an integer of at least ${min}, not ${describeJsonValue(value)}`);
     }
-    return value;
-  }
-
-  boolean(value: unknown, path: string): boolean {
-    if (typeof value !== 'boolean') this.fail(path, `must be true or false, not ${describe(value)}`);
     return value;
   }
 
@@ -66,18 +52,9 @@ class Checker {
 
   oneOf(value: unknown, path: string, allowed: readonly string[]): void {
     if (typeof value !== 'string' || !allowed.includes(value)) {
-      this.fail(path, `must be ${allowed.map((a) => `"${a}"`).join(' or ')}, not ${describe(value)}`);
+      this.fail(path, `must be ${allowed.map((a) => `"${a}"`).join(' or ')}, not ${describeJsonValue(value)}`);
     }
   }
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'missing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  const text = JSON.stringify(value);
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 /** Checks everything but `format`, `version` and the checksum fields, which parseTape reads first. */
@@ -85,7 +62,7 @@ export function checkTapeStructure(tape: JsonObject, where: string): void {
   const c = new Checker(where);
   checkDepth(c, tape);
   if (typeof tape.traceId !== 'string' || !/^[0-9a-f]{32}$/.test(tape.traceId)) {
-    c.fail('traceId', `must be 32 lower-case hex characters, not ${describe(tape.traceId)}`);
+    c.fail('traceId', `must be 32 lower-case hex characters, not ${describeJsonValue(tape.traceId)}`);
   }
   c.string(tape.serviceName, 'serviceName');
   c.string(tape.rootName, 'rootName');
@@ -100,7 +77,7 @@ export function checkTapeStructure(tape: JsonObject, where: string): void {
     const incomplete = c.object(tape.incomplete, 'incomplete');
     c.string(incomplete.reason, 'incomplete.reason');
     if (incomplete.lostSpans !== undefined && (typeof incomplete.lostSpans !== 'number' || !Number.isInteger(incomplete.lostSpans) || incomplete.lostSpans < 0)) {
-      c.fail('incomplete.lostSpans', `must be a whole number, not ${describe(incomplete.lostSpans)}`);
+      c.fail('incomplete.lostSpans', `must be a whole number, not ${describeJsonValue(incomplete.lostSpans)}`);
     }
   }
 }
@@ -132,13 +109,13 @@ function checkEntry(c: Checker, value: unknown, path: string): void {
   const entry = c.object(value, path);
   c.integer(entry.step, `${path}.step`, 1);
   c.oneOf(entry.kind, `${path}.kind`, BOUNDARY_KINDS);
-  if (entry.sideEffect !== undefined && typeof entry.sideEffect !== 'boolean') c.fail(`${path}.sideEffect`, `must be true or false, not ${describe(entry.sideEffect)}`);
+  if (entry.sideEffect !== undefined && typeof entry.sideEffect !== 'boolean') c.fail(`${path}.sideEffect`, `must be true or false, not ${describeJsonValue(entry.sideEffect)}`);
   c.string(entry.spanId, `${path}.spanId`);
   c.string(entry.spanName, `${path}.spanName`);
   c.string(entry.startTime, `${path}.startTime`);
   c.number(entry.durationMs, `${path}.durationMs`);
   if (typeof entry.inputHash !== 'string' || !HEX_SHA256.test(entry.inputHash)) {
-    c.fail(`${path}.inputHash`, `must be a hex SHA-256 (64 lower-case hex characters), not ${describe(entry.inputHash)}`);
+    c.fail(`${path}.inputHash`, `must be a hex SHA-256 (64 lower-case hex characters), not ${describeJsonValue(entry.inputHash)}`);
   }
   checkCapturedRequest(c, entry.request, `${path}.request`);
   checkResponse(c, entry.response, `${path}.response`);
@@ -191,7 +168,7 @@ function checkResponse(c: Checker, value: unknown, path: string): void {
 function checkHeaderPairs(c: Checker, value: unknown, path: string): void {
   c.array(value, path).forEach((pair, index) => {
     const pairPath = `${path}[${index}]`;
-    if (!Array.isArray(pair) || pair.length !== 2) c.fail(pairPath, `must be a [name, value] pair, not ${describe(pair)}`);
+    if (!Array.isArray(pair) || pair.length !== 2) c.fail(pairPath, `must be a [name, value] pair, not ${describeJsonValue(pair)}`);
     c.string(pair[0], `${pairPath}[0]`);
     c.string(pair[1], `${pairPath}[1]`);
   });
@@ -233,7 +210,7 @@ function checkProcesses(c: Checker, value: unknown, path: string): void {
 
 /** `0`, then one dot-separated step per generation: a child's number, or `w` and a worker's. */
 function checkProcessPath(c: Checker, value: unknown, path: string): void {
-  if (!isProcessPath(c.string(value, path))) c.fail(path, `must be a process path such as "0", "0.1" or "0.w2", not ${describe(value)}`);
+  if (!isProcessPath(c.string(value, path))) c.fail(path, `must be a process path such as "0", "0.1" or "0.w2", not ${describeJsonValue(value)}`);
 }
 
 function checkInbound(c: Checker, value: unknown, path: string): void {

@@ -1,3 +1,4 @@
+import { describeJsonValue, JsonShapeChecker, type JsonObject } from '../json-shape.js';
 import { ContractFormatError } from '../errors.js';
 import { BOUNDARY_KINDS } from '../tape.js';
 import { parseJsonCheckPath } from './json-path.js';
@@ -20,8 +21,6 @@ import {
  * misspelt `forbiden` silently ignored would be a contract that forbids nothing.
  */
 
-type JsonObject = Record<string, unknown>;
-
 /** `30m`, `12h`, `1d`, `1w`, or whole seconds `90s`: a positive whole number and a unit. */
 const INTERVAL = /^([1-9]\d*)([smhdw])$/;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -37,15 +36,17 @@ const SIDE_EFFECT_KEYS = ['allowed', 'forbidden', 'others'];
 const PATTERN_KEYS = ['door', 'method', 'url', 'table'];
 const ALLOWED_KEYS = [...PATTERN_KEYS, 'max'];
 
-class Checker {
-  constructor(private readonly where: string) {}
+class Checker extends JsonShapeChecker {
+  constructor(private readonly where: string) {
+    super();
+  }
 
   fail(path: string, problem: string): never {
     throw new ContractFormatError(this.where, path, problem);
   }
 
   object(value: unknown, path: string, keys: readonly string[]): JsonObject {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) this.fail(path, `must be an object, not ${describe(value)}`);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) this.fail(path, `must be an object, not ${describeJsonValue(value)}`);
     for (const key of Object.keys(value)) {
       if (!keys.includes(key)) {
         const near = closest(key, keys);
@@ -58,18 +59,8 @@ class Checker {
     return value as JsonObject;
   }
 
-  array(value: unknown, path: string): unknown[] {
-    if (!Array.isArray(value)) this.fail(path, `must be an array, not ${describe(value)}`);
-    return value;
-  }
-
-  string(value: unknown, path: string): string {
-    if (typeof value !== 'string') this.fail(path, `must be a string, not ${describe(value)}`);
-    return value;
-  }
-
   nonEmpty(value: unknown, path: string): string {
-    if (typeof value !== 'string' || value === '') this.fail(path, `must be a non-empty string, not ${describe(value)}`);
+    if (typeof value !== 'string' || value === '') this.fail(path, `must be a non-empty string, not ${describeJsonValue(value)}`);
     return value;
   }
 
@@ -79,18 +70,13 @@ class Checker {
 
   whole(value: unknown, path: string, min: number, max?: number): number {
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || (max !== undefined && value > max)) {
-      this.fail(path, `must be a whole number of at least ${min}${max !== undefined ? ` and at most ${max}` : ''}, not ${describe(value)}`);
+      this.fail(path, `must be a whole number of at least ${min}${max !== undefined ? ` and at most ${max}` : ''}, not ${describeJsonValue(value)}`);
     }
     return value;
   }
 
-  boolean(value: unknown, path: string): boolean {
-    if (typeof value !== 'boolean') this.fail(path, `must be true or false, not ${describe(value)}`);
-    return value;
-  }
-
   oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
-    if (typeof value !== 'string' || !allowed.includes(value as T)) this.fail(path, `must be one of ${list(allowed.map((a) => `"${a}"`))}, not ${describe(value)}`);
+    if (typeof value !== 'string' || !allowed.includes(value as T)) this.fail(path, `must be one of ${list(allowed.map((a) => `"${a}"`))}, not ${describeJsonValue(value)}`);
     return value as T;
   }
 
@@ -118,19 +104,19 @@ export function parseContract(text: string, where: string): Contract {
     throw new ContractFormatError(where, '', `is not JSON (${(error as Error).message})`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ContractFormatError(where, '', `must hold a JSON object (a tracetape contract), not ${describe(value)}`);
+    throw new ContractFormatError(where, '', `must hold a JSON object (a tracetape contract), not ${describeJsonValue(value)}`);
   }
   // Typed out so that TypeScript narrows after its never-returning fail().
   const c: Checker = new Checker(where);
   const top = value as JsonObject;
   // Format and version first: a file of another kind or a newer tracetape gets that said, not a
   // complaint about some field of it.
-  if (top.format !== CONTRACT_FORMAT) c.fail('format', `must be "${CONTRACT_FORMAT}", not ${describe(top.format)}: is this a contract file?`);
+  if (top.format !== CONTRACT_FORMAT) c.fail('format', `must be "${CONTRACT_FORMAT}", not ${describeJsonValue(top.format)}: is this a contract file?`);
   if (top.version !== CONTRACT_VERSION) {
     if (typeof top.version === 'number' && top.version > CONTRACT_VERSION) {
       c.fail('version', `${top.version} is not supported (this tracetape reads version ${CONTRACT_VERSION}): a newer tracetape wrote it, upgrade tracetape`);
     }
-    c.fail('version', `must be ${CONTRACT_VERSION}, not ${describe(top.version)}`);
+    c.fail('version', `must be ${CONTRACT_VERSION}, not ${describeJsonValue(top.version)}`);
   }
   c.object(top, '', TOP_KEYS);
   const contract: Contract = {
@@ -144,21 +130,21 @@ export function parseContract(text: string, where: string): Contract {
   if (top.cwd !== undefined) contract.cwd = c.nonEmpty(top.cwd, 'cwd');
   if (top.env !== undefined) {
     const env = top.env;
-    if (env === null || typeof env !== 'object' || Array.isArray(env)) c.fail('env', `must be an object of names to string values, not ${describe(env)}`);
+    if (env === null || typeof env !== 'object' || Array.isArray(env)) c.fail('env', `must be an object of names to string values, not ${describeJsonValue(env)}`);
     const out: Record<string, string> = {};
     for (const [name, v] of Object.entries(env)) out[name] = c.string(v, `env[${JSON.stringify(name)}]`);
     contract.env = out;
   }
   if (top.interval !== undefined) {
     if (typeof top.interval !== 'string' || !INTERVAL.test(top.interval)) {
-      c.fail('interval', `must be a duration such as "30m", "12h", "1d", "1w" or whole seconds "90s", not ${describe(top.interval)}`);
+      c.fail('interval', `must be a duration such as "30m", "12h", "1d", "1w" or whole seconds "90s", not ${describeJsonValue(top.interval)}`);
     }
     contract.interval = top.interval;
   }
   if (top.safeHosts !== undefined) {
     contract.safeHosts = c.array(top.safeHosts, 'safeHosts').map((host, i) => {
       // Compared with a URL's host or hostname (http-playback.ts): a scheme or a path never matches.
-      if (typeof host !== 'string' || !SAFE_HOST.test(host)) c.fail(`safeHosts[${i}]`, `must be a host or host:port such as "api.example.com" or "127.0.0.1:4020", not ${describe(host)}`);
+      if (typeof host !== 'string' || !SAFE_HOST.test(host)) c.fail(`safeHosts[${i}]`, `must be a host or host:port such as "api.example.com" or "127.0.0.1:4020", not ${describeJsonValue(host)}`);
       return host;
     });
   }
@@ -316,15 +302,6 @@ function join(path: string, key: string): string {
 
 function list(items: readonly string[], conjunction = 'or'): string {
   return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} ${conjunction} ${items.at(-1)}`;
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'missing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  const text = JSON.stringify(value);
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 function regexProblem(error: unknown): string {
