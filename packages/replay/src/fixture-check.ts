@@ -1,10 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  checkContract,
   ConfigError,
-  contractVerdict,
-  observedSideEffects,
   parseContract,
   serializeTape,
   TracetapeError,
@@ -16,6 +13,7 @@ import {
   type Verdict,
 } from '@tracetape/core';
 import { runHooked } from './child-process.js';
+import { judgeByContract } from './contract-judgement.js';
 import { readReplayReport } from './replay-report-lines.js';
 import { readTapeFile } from './tape-file.js';
 import { makeScratchDir } from './temp-files.js';
@@ -85,13 +83,13 @@ export async function checkFixture(contractFile: string, options: FixtureCheckOp
     const endedMs = Date.now();
     const report = readReplayReport(reportFile, tape);
     const stdout = outcome.stdout ?? '';
-    const clauses = checkContract(contract, {
-      exitCode: outcome.exitCode,
-      stdout,
-      readFile: (file) => readIfThere(path.resolve(cwd, file)),
-      sideEffects: report ? observedSideEffects(report, tape) : [],
-    });
-    const { verdict, reasons } = contractVerdict(clauses, report, options.mode);
+    const { verdict, reasons, clauses } = judgeByContract(
+      contract,
+      { exitCode: outcome.exitCode, stdout, readFile: (file) => readIfThere(path.resolve(cwd, file)) },
+      report,
+      tape,
+      options.mode,
+    );
     const check: FixtureCheck = { contractFile, contract, tape, mode: options.mode, command, verdict, reasons, clauses, exitCode: outcome.exitCode, stdout, startedMs, endedMs };
     if (report) check.report = report;
     return check;

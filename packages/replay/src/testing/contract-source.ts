@@ -1,18 +1,8 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  checkContract,
-  ConfigError,
-  contractVerdict,
-  observedSideEffects,
-  parseContract,
-  type CheckMode,
-  type ClauseResult,
-  type Contract,
-  type ReplayReport,
-  type Tape,
-  type Verdict,
-} from '@tracetape/core';
+import { ConfigError, parseContract, type Contract } from '@tracetape/core';
+
+export { judgeByContract, type ContractJudgement } from '../contract-judgement.js';
 
 /** A contract file (path or file URL, as `tracetape fixture` writes it), or a contract object. */
 export type ContractSource = string | URL | Contract;
@@ -28,22 +18,4 @@ export function loadContract(source: ContractSource): Contract {
     throw new ConfigError(`Cannot read the contract ${file}: ${(error as Error).message}.`);
   }
   return parseContract(text, file);
-}
-
-export interface ContractJudgement {
-  verdict: Verdict;
-  reasons: string[];
-  clauses: ClauseResult[];
-}
-
-/** The same judgement `tracetape check` makes, from what a replay in a test observed. */
-export function judgeByContract(
-  contract: Contract,
-  run: { exitCode: number; stdout: string; readFile(path: string): string | undefined },
-  report: ReplayReport | undefined,
-  tape: Tape,
-  mode: CheckMode,
-): ContractJudgement {
-  const clauses = checkContract(contract, { ...run, sideEffects: report ? observedSideEffects(report, tape) : [] });
-  return { ...contractVerdict(clauses, report, mode), clauses };
 }
