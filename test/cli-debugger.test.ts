@@ -143,7 +143,7 @@ describe('trace ID prefixes', () => {
     const fixture = await tracetape(['fixture', prefix, '-o', fixtures], env);
     expect(fixture.code, fixture.stderr).toBe(0);
     expect(fixture.stderr).toContain(`of trace ${agent.traceId})`);
-    expect(fs.readdirSync(fixtures)).toEqual([`case-triage-${prefix}.tape.json`]);
+    expect(fs.readdirSync(fixtures)).toEqual([`case-triage-${prefix}.contract.json`, `case-triage-${prefix}.tape.json`]);
   });
 
   it('an ambiguous prefix lists its matches with their run names; an unknown one is an unknown trace', async () => {
@@ -277,11 +277,16 @@ describe('tracetape traces', () => {
     expect(row(failed.traceId)).toMatch(/\s+error\s+\d+$/);
     expect(listed.stdout).not.toMatch(/\b(Unset|Ok|Error)\b/);
 
-    const ids = async (...filters: string[]) => {
+    // Recordings only: the replays this file made are stored and listed too (see below).
+    const runsOf = async (...filters: string[]) => {
       const result = await tracetape(['traces', '--json', '--limit', '50', ...filters], env);
       expect(result.code, result.stderr).toBe(0);
-      return result.stdout.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { traceId: string }).traceId);
+      return result.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { traceId: string; runType?: string; replayOf?: string });
     };
+    const ids = async (...filters: string[]) => (await runsOf(...filters)).filter((run) => run.runType !== 'replay').map((run) => run.traceId);
+    expect((await runsOf('--service', 'support-agent')).some((run) => run.runType === 'replay' && run.replayOf === agent.traceId)).toBe(true);
+    expect(row(agent.traceId)).not.toBe('');
+    expect(listed.stdout).toContain(`replay of ${agent.traceId.slice(0, 8)}`);
     expect(await ids('--status', 'error')).toEqual([failed.traceId]);
     expect(await ids('--status', 'ok')).toContain(agent.traceId);
     expect(await ids('--status', 'ok')).not.toContain(failed.traceId);
