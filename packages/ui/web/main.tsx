@@ -1,10 +1,13 @@
 import { render } from 'preact';
+import type { RunDetail } from '../src/api.js';
+import { api } from './api-client.js';
 import { ErrorBox } from './components/error-box.js';
 import { ComparePage } from './pages/compare-page.js';
 import { ReplayPage } from './pages/replay-page.js';
 import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
-import { interceptLinks, useRoute } from './router.js';
+import { prefetch } from './prefetch.js';
+import { interceptLinks, parseRoute, useRoute } from './router.js';
 
 function App() {
   const route = useRoute();
@@ -33,6 +36,20 @@ function App() {
         )}
       </main>
     </>
+  );
+}
+
+// A run's page asks for the run before the app's first render (whose effects run only after it
+// has painted), and for the detail of the step it opens on as soon as the run's steps are in.
+const opening = parseRoute(location.pathname, location.search);
+if (opening.page === 'run') {
+  const { traceId, step } = opening;
+  prefetch<RunDetail>(api.run(traceId)).then(
+    ({ steps }) => {
+      const first = step !== undefined && steps.some((s) => s.step === step) ? step : steps[0]?.step;
+      if (first !== undefined) prefetch(api.step(traceId, first));
+    },
+    () => {},
   );
 }
 

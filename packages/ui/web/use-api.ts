@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getJson } from './api-client.js';
+import { takePrefetched } from './prefetch.js';
 
 export interface ApiState<T> {
   data?: T;
@@ -7,7 +8,7 @@ export interface ApiState<T> {
   loading: boolean;
 }
 
-/** GETs `url` whenever it changes; an answer to a URL no longer wanted is dropped. */
+/** GETs `url` whenever it changes (or takes its prefetched answer); an answer to a URL no longer wanted is dropped. */
 export function useApi<T>(url: string | null): ApiState<T> {
   const [state, setState] = useState<ApiState<T>>({ loading: url !== null });
   useEffect(() => {
@@ -17,7 +18,7 @@ export function useApi<T>(url: string | null): ApiState<T> {
     }
     const controller = new AbortController();
     setState((previous) => ({ ...previous, loading: true }));
-    getJson<T>(url, controller.signal).then(
+    (takePrefetched<T>(url) ?? getJson<T>(url, controller.signal)).then(
       (data) => {
         if (!controller.signal.aborted) setState({ data, loading: false });
       },

@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { StepDetail } from '../src/api.js';
 import { api, getJson } from './api-client.js';
+import { takePrefetched } from './prefetch.js';
 
 // Enough to scrub back and forth around a step without asking again; small, since bodies can be large.
 const CACHE_SIZE = 24;
@@ -24,8 +25,12 @@ export interface StepDetailState {
 
 export function useStepDetail(traceId: string, step: number | undefined): StepDetailState {
   const [state, setState] = useState<StepDetailState>({ loading: step !== undefined });
+  // The step shown when the panel opens is asked for at once: only moves away from it settle.
+  const opened = useRef(false);
   useEffect(() => {
     if (step === undefined) return;
+    const first = !opened.current;
+    opened.current = true;
     const key = `${traceId}/${step}`;
     const cached = cache.get(key);
     if (cached) {
@@ -33,10 +38,14 @@ export function useStepDetail(traceId: string, step: number | undefined): StepDe
       setState({ detail: cached, loading: false });
       return;
     }
-    setState((previous) => ({ detail: previous.detail, loading: true }));
+    // Already loading: the same state, so scrubbing past uncached steps renders nothing here.
+    setState((previous) => (previous.loading && previous.error === undefined ? previous : { detail: previous.detail, loading: true }));
     const controller = new AbortController();
-    const timer = setTimeout(() => {
-      getJson<StepDetail>(api.step(traceId, step), controller.signal).then(
+    const url = api.step(traceId, step);
+    const prefetched = takePrefetched<StepDetail>(url);
+    const delay = prefetched || first ? 0 : SETTLE_MS;
+    const load = (): void => {
+      (prefetched ?? getJson<StepDetail>(url, controller.signal)).then(
         (detail) => {
           remember(key, detail);
           if (!controller.signal.aborted) setState({ detail, loading: false });
@@ -45,7 +54,9 @@ export function useStepDetail(traceId: string, step: number | undefined): StepDe
           if (!controller.signal.aborted) setState((previous) => ({ detail: previous.detail, error: error as Error, loading: false }));
         },
       );
-    }, SETTLE_MS);
+    };
+    const timer = delay === 0 ? undefined : setTimeout(load, delay);
+    if (delay === 0) load();
     return () => {
       clearTimeout(timer);
       controller.abort();

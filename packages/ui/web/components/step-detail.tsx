@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { StepDetail as Detail } from '../../src/api.js';
 import { formatDuration } from '../format.js';
+import { memo } from '../memo.js';
 import { useStepDetail } from '../use-step-detail.js';
 import { BodyView, HeadersTable } from './body-view.js';
 import { ChatView } from './chat-view.js';
@@ -8,7 +9,7 @@ import { ErrorBox } from './error-box.js';
 import { KindBadge, SideEffectBadge } from './kind-badge.js';
 import { OverrideEditor } from './override-editor.js';
 
-export function StepDetailPanel({ traceId, step, command }: { traceId: string; step: number; command: string[] | undefined }) {
+export const StepDetailPanel = memo(function StepDetailPanel({ traceId, step, command }: { traceId: string; step: number; command: string[] | undefined }) {
   const { detail, error, loading } = useStepDetail(traceId, step);
   const stale = detail !== undefined && detail.summary.step !== step;
   return (
@@ -19,11 +20,12 @@ export function StepDetailPanel({ traceId, step, command }: { traceId: string; s
       {detail && <DetailBody key={`${traceId}/${detail.summary.step}`} traceId={traceId} detail={detail} command={command} />}
     </section>
   );
-}
+});
 
 type Tab = 'chat' | 'request' | 'response';
 
-function DetailBody({ traceId, detail, command }: { traceId: string; detail: Detail; command: string[] | undefined }) {
+// Rendered again only when another step's detail arrives, not on every move of the selection.
+const DetailBody = memo(function DetailBody({ traceId, detail, command }: { traceId: string; detail: Detail; command: string[] | undefined }) {
   const [tab, setTab] = useState<Tab>('chat');
   const [editing, setEditing] = useState(false);
   const { summary, request, response } = detail;
@@ -89,7 +91,7 @@ function DetailBody({ traceId, detail, command }: { traceId: string; detail: Det
       {editing && <OverrideEditor traceId={traceId} detail={detail} command={command} />}
     </>
   );
-}
+});
 
 function RequestSection({ request }: { request: Detail['request'] }) {
   return (

@@ -1,6 +1,7 @@
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { StepSummary } from '../../src/api.js';
 import { formatDuration } from '../format.js';
+import { memo } from '../memo.js';
 import { scrollTopToReveal, visibleRange } from '../virtual-window.js';
 import { KindBadge, SideEffectBadge } from './kind-badge.js';
 
@@ -12,6 +13,7 @@ interface Props {
   /** The run's length; a step may end after the root span did, so the longer of the two scales the bars. */
   durationMs: number;
   selectedIndex: number;
+  /** Kept the same function from render to render, so the rows that did not change are not rendered again. */
   onSelect: (index: number) => void;
 }
 
@@ -40,8 +42,11 @@ export function Waterfall({ steps, durationMs, selectedIndex, onSelect }: Props)
     }
   }, [selectedIndex, viewport]);
 
-  let span = Math.max(durationMs, 1);
-  for (const step of steps) span = Math.max(span, step.startOffsetMs + step.durationMs);
+  const span = useMemo(() => {
+    let longest = Math.max(durationMs, 1);
+    for (const step of steps) longest = Math.max(longest, step.startOffsetMs + step.durationMs);
+    return longest;
+  }, [steps, durationMs]);
   const { first, last } = visibleRange(scrollTop, viewport, ROW_HEIGHT, steps.length, OVERSCAN);
   const rows = [];
   for (let i = first; i <= last; i++) {
@@ -69,7 +74,8 @@ export function Waterfall({ steps, durationMs, selectedIndex, onSelect }: Props)
   );
 }
 
-function WaterfallRow({ step, index, span, selected, onSelect }: { step: StepSummary; index: number; span: number; selected: boolean; onSelect: (index: number) => void }) {
+// A move of the selection renders only the row it leaves and the one it reaches.
+const WaterfallRow = memo(function WaterfallRow({ step, index, span, selected, onSelect }: { step: StepSummary; index: number; span: number; selected: boolean; onSelect: (index: number) => void }) {
   const left = (Math.max(0, step.startOffsetMs) / span) * 100;
   const width = (Math.max(0, step.durationMs) / span) * 100;
   const failed = step.status === 0 || step.status >= 400 || step.error !== undefined;
@@ -99,4 +105,4 @@ function WaterfallRow({ step, index, span, selected, onSelect }: { step: StepSum
       </span>
     </div>
   );
-}
+});

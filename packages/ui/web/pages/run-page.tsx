@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { RunDetail } from '../../src/api.js';
 import { api } from '../api-client.js';
 import { ErrorBox } from '../components/error-box.js';
@@ -6,9 +6,17 @@ import { RunHeader } from '../components/run-header.js';
 import { StepDetailPanel } from '../components/step-detail.js';
 import { Waterfall } from '../components/waterfall.js';
 import { moveIndex, useStepKeys } from '../keyboard.js';
+import { memo } from '../memo.js';
 import { rewindTarget } from '../rewind.js';
 import { replaceUrl, runPath } from '../router.js';
 import { useApi } from '../use-api.js';
+
+// The address follows the selected step once it rests: rewriting it on every press of a held key
+// cost more than the rest of the move.
+const URL_SETTLE_MS = 150;
+
+// The header does not change while the selection moves.
+const Header = memo(RunHeader);
 
 export function RunPage({ traceId, step }: { traceId: string; step?: number }) {
   const { data, error, loading } = useApi<RunDetail>(api.run(traceId));
@@ -23,18 +31,27 @@ function RunView({ traceId, detail, initialStep }: { traceId: string; detail: Ru
     const found = initialStep === undefined ? -1 : steps.findIndex((s) => s.step === initialStep);
     return found >= 0 ? found : 0;
   });
+  const urlTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // Leaving the run (or its page) drops an address not yet written: it would overwrite the next page's.
+  useEffect(() => () => clearTimeout(urlTimer.current), []);
   // A link to another step of the run now shown (or Back to one) arrives as a new initialStep.
   useEffect(() => {
+    clearTimeout(urlTimer.current);
     const found = initialStep === undefined ? -1 : steps.findIndex((s) => s.step === initialStep);
     if (found >= 0) setIndex(found);
   }, [initialStep, steps]);
   const missing = initialStep !== undefined && !steps.some((s) => s.step === initialStep);
 
-  const select = (next: number): void => {
+  // The same function on every render, so the memoised waterfall rows can skip it.
+  const latest = useRef({ traceId, steps });
+  latest.current = { traceId, steps };
+  const select = useCallback((next: number): void => {
+    const { traceId, steps } = latest.current;
     const clamped = Math.min(steps.length - 1, Math.max(0, next));
     setIndex(clamped);
-    replaceUrl(runPath(traceId, steps[clamped]!.step));
-  };
+    clearTimeout(urlTimer.current);
+    urlTimer.current = setTimeout(() => replaceUrl(runPath(traceId, steps[clamped]!.step)), URL_SETTLE_MS);
+  }, []);
 
   useStepKeys((action) => {
     if (steps.length === 0) return;
@@ -49,7 +66,7 @@ function RunView({ traceId, detail, initialStep }: { traceId: string; detail: Ru
   const selected = steps[index];
   return (
     <section class="page run-page">
-      <RunHeader detail={detail} />
+      <Header detail={detail} />
       {missing && <ErrorBox title="No such step" error={`This run has no step ${initialStep}; it has steps 1 to ${steps.length}.`} />}
       {steps.length === 0 ? (
         <p class="muted">This run made no recorded boundary calls.</p>
