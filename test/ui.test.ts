@@ -116,7 +116,8 @@ describe('tracetape ui in Chromium', () => {
     await page.getByTestId('filter-status').selectOption('');
     await page.locator(`[data-testid="run-row"][data-trace-id="${runs.plain}"]`).click();
     await poll(() => new URL(page.url()).pathname).toMatch(new RegExp(`^/runs/${runs.plain}`));
-    await poll(() => page.getByTestId('step-row').count()).toBeGreaterThan(3);
+    const { steps } = await api<RunDetail>(`/api/runs/${runs.plain}`);
+    await poll(() => page.getByTestId('step-row').count()).toBe(steps.length);
     expect(errors).toEqual([]);
   });
 
@@ -129,7 +130,8 @@ describe('tracetape ui in Chromium', () => {
     await page.keyboard.press('ArrowRight');
     await poll(() => page.getByTestId('step-detail').getAttribute('data-step')).toBe('3');
     expect(await page.getByTestId('request-url').textContent()).toContain(detail.steps[2]!.url);
-    expect(new URL(page.url()).pathname).toBe(`/runs/${runs.plain}/steps/3`);
+    // The address follows once the selection rests.
+    await poll(() => new URL(page.url()).pathname).toBe(`/runs/${runs.plain}/steps/3`);
     expect(await page.getByTestId('scrubber').inputValue()).toBe('3');
 
     const refund = detail.steps.find((step) => step.sideEffect)!;
@@ -199,7 +201,8 @@ describe('tracetape ui in Chromium', () => {
     const first = page.locator('[data-testid="compare-row"][data-first-difference="true"]');
     await poll(() => first.count()).toBe(1);
     expect(relations.indexOf(await first.getAttribute('data-relation'))).toBe(relations.findIndex((r) => r !== 'same'));
-    if ((await first.getAttribute('data-relation')) === 'changed') expect(await first.getByTestId('diff-row').count()).toBeGreaterThan(0);
+    // A changed pair's diff table is drawn beneath its row.
+    if ((await first.getAttribute('data-relation')) === 'changed') expect(await page.getByTestId('diff-row').count()).toBeGreaterThan(0);
     expect(errors).toEqual([]);
   });
 
@@ -212,6 +215,26 @@ describe('tracetape ui in Chromium', () => {
       expect(await page.locator('[data-testid="response-body"] script, [data-testid="response-body"] img').count()).toBe(0);
       expect(errors).toEqual([]);
     }
+  });
+
+  it('answers a step differently: the response to edit, and the exact replay command with --override', async () => {
+    const { steps } = await api<RunDetail>(`/api/runs/${runs.plain}`);
+    const refund = steps.find((step) => step.sideEffect)!;
+    const { page, errors } = await open(`/runs/${runs.plain}/steps/${refund.step}`);
+    await poll(() => page.getByTestId('step-detail').getAttribute('data-step')).toBe(String(refund.step));
+    await page.getByTestId('override-button').click();
+    const editor = page.getByTestId('override-editor');
+    const envelope = JSON.parse(await editor.inputValue()) as { status: number; body: { status: string } };
+    expect(envelope.status).toBe(refund.status);
+    expect(envelope.body.status).toBe('issued');
+    await editor.fill(JSON.stringify({ ...envelope, status: 502, body: { error: 'gateway' } }));
+    const command = await page.getByTestId('override-command').textContent();
+    expect(command).toContain(`tracetape replay ${runs.plain} --override ${refund.step}=step-${refund.step}.json --`);
+    const download = page.waitForEvent('download');
+    await page.getByTestId('override-download').click();
+    const file = await (await download).path();
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toMatchObject({ status: 502, body: { error: 'gateway' } });
+    expect(errors).toEqual([]);
   });
 
   it('opens a step straight from its URL', async () => {
