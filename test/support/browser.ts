@@ -62,7 +62,16 @@ export function chromiumPath(): string {
 export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBrowser> {
   const executablePath = chromiumPath();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracetape-browser-'));
-  const remove = (): void => fs.rmSync(dir, { recursive: true, force: true });
+  // Chromium's helper processes may still be writing into the profile as the browser goes away:
+  // retried, as rm -rf would be, and never thrown from an event handler.
+  const remove = (): void => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  const removeQuietly = (): void => {
+    try {
+      remove();
+    } catch {
+      // close() removes it again and says so if it still cannot.
+    }
+  };
   let browser: Browser | null;
   try {
     const context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
@@ -84,7 +93,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
   }
 
   // A browser that crashes or is killed goes away too: its directory with it.
-  browser.once('disconnected', remove);
+  browser.once('disconnected', removeQuietly);
   const close = browser.close.bind(browser);
   return Object.assign(browser, {
     dir,
