@@ -85,7 +85,7 @@ export async function checkFixture(contractFile: string, options: FixtureCheckOp
     const stdout = outcome.stdout ?? '';
     const { verdict, reasons, clauses } = judgeByContract(
       contract,
-      { exitCode: outcome.exitCode, stdout, readFile: (file) => readIfThere(path.resolve(cwd, file)) },
+      { exitCode: outcome.exitCode, stdout, cwd },
       report,
       tape,
       options.mode,
@@ -101,10 +101,3 @@ export async function checkFixture(contractFile: string, options: FixtureCheckOp
   }
 }
 
-function readIfThere(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@tracetape/core';
-import { DEFAULT_UI_PORT, startUiServer, StoreRunSource, TapeRunSource, type RunSource } from '@tracetape/ui';
+import { DEFAULT_UI_PORT, isLoopbackHost, startUiServer, StoreRunSource, TapeRunSource, type RunSource } from '@tracetape/ui';
 import { buildTape } from '../tape-builder.js';
 import { readTapeFile } from '../tape-file.js';
 import type { Command } from './command.js';
@@ -37,7 +37,7 @@ Options:
     });
     const port = values.port === undefined ? DEFAULT_UI_PORT : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number from 0 to 65535, not "${values.port}".`);
-    const loopback = isLoopback(values.host);
+    const loopback = isLoopbackHost(values.host);
     let token = values.token ?? process.env.TRACETAPE_UI_TOKEN;
     if (!loopback && !token) token = randomBytes(18).toString('base64url');
 
@@ -60,9 +60,6 @@ Options:
   },
 };
 
-function isLoopback(host: string): boolean {
-  return ['127.0.0.1', '::1', 'localhost'].includes(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 function tapeSource(file: string): TapeRunSource {
   return new TapeRunSource(readTapeFile(file), file);

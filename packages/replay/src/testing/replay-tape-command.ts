@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, serializeTape, type ReplayReport } from '@tracetape/core';
-import path from 'node:path';
 import { makeScratchDir } from '../temp-files.js';
 import { judgeByContract, loadContract, type ContractJudgement, type ContractSource } from './contract-source.js';
 import { ReplayFailedError, reportFailures, type CommandOutcome } from './replay-failed-error.js';
@@ -60,8 +59,7 @@ export async function replayTapeCommand(
     const report = fs.existsSync(reportFile) ? (JSON.parse(fs.readFileSync(reportFile, 'utf8')) as ReplayReport) : undefined;
     if (contract) {
       const cwd = options.cwd ?? process.cwd();
-      const readFile = (name: string) => (fs.existsSync(path.resolve(cwd, name)) ? fs.readFileSync(path.resolve(cwd, name), 'utf8') : undefined);
-      const judgement = judgeByContract(contract, { exitCode: outcome.exitCode, stdout: outcome.stdout, readFile }, report, tape, options.strict ? 'strict' : 'cassette');
+      const judgement = judgeByContract(contract, { exitCode: outcome.exitCode, stdout: outcome.stdout, cwd }, report, tape, options.strict ? 'strict' : 'cassette');
       if (judgement.verdict === 'pass') return { ...outcome, report: report!, judgement };
       throw new ReplayFailedError(
         { tape: label, ...(report ? { report } : {}), reasons: [`contract ${contract.fixture}: ${judgement.verdict.toUpperCase()}`, ...judgement.reasons], outcome },

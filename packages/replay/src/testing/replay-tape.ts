@@ -1,6 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import fs from 'node:fs';
-import path from 'node:path';
 import { ROOT_PROCESS_PATH, tapeOfProcess, type NondeterminismUsage, type ReplayReport, type Tape } from '@tracetape/core';
 import { installSources, NondeterminismPlayer, PlaybackSession } from '@tracetape/instrumentation';
 import { judgeByContract, loadContract, type ContractJudgement, type ContractSource } from './contract-source.js';
@@ -92,7 +90,7 @@ export async function replayTape<T>(
   if (contract) {
     const cwd = options.cwd ?? process.cwd();
     const stdout = !outcome.ok ? '' : typeof outcome.value === 'string' ? outcome.value : (JSON.stringify(outcome.value) ?? '');
-    const judgement = judgeByContract(contract, { exitCode: outcome.ok ? 0 : 1, stdout, readFile: (file) => readIfThere(path.resolve(cwd, file)) }, report, tape, options.strict ? 'strict' : 'cassette');
+    const judgement = judgeByContract(contract, { exitCode: outcome.ok ? 0 : 1, stdout, cwd }, report, tape, options.strict ? 'strict' : 'cassette');
     if (judgement.verdict !== 'pass') {
       const detail = outcome.ok ? undefined : `The code under test threw: ${describe(outcome.error)}`;
       throw new ReplayFailedError(
@@ -166,10 +164,3 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function readIfThere(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
