@@ -61,6 +61,7 @@ Options:
     const mode = values.mode as CheckMode;
     if (!MODES.includes(mode)) throw new ConfigError(`--mode must be ${MODES.join(', ')}, not "${values.mode}".`);
     const safeHosts = values['safe-host'] ?? [];
+    if (safeHosts.length > 0 && mode !== 'live-read') throw new ConfigError(`--safe-host only sends reads live in --mode live-read; add --mode live-read, or drop --safe-host.`);
     const colour = paletteFor(process.stdout);
     if (values.prove !== undefined) return prove(values.prove, values.broken, values.fixed, mode, safeHosts, colour);
     if (values.broken !== undefined || values.fixed !== undefined) throw new ConfigError('--broken and --fixed go with --prove <contract>.');
