@@ -17,6 +17,25 @@ export const ATTR_TRACETAPE_INPUT_HASH = 'tracetape.input.hash';
 export const ATTR_TRACETAPE_REQUEST = 'tracetape.request';
 /** JSON of the recorded response ({@link RecordedResponse}), redacted. */
 export const ATTR_TRACETAPE_RESPONSE = 'tracetape.response';
+/**
+ * The normalised request's operation (`POST`, `INSERT`, `GET` for Redis, `tools/call`), beside the
+ * payload so SQL can group calls without reading payloads: what `tracetape inventory` reads.
+ */
+export const ATTR_TRACETAPE_REQUEST_METHOD = 'tracetape.request.method';
+/** The normalised request's target, redacted (`https://shop.example/refunds`, `postgres://db:5432/orders`). */
+export const ATTR_TRACETAPE_REQUEST_TARGET = 'tracetape.request.target';
+/**
+ * JSON array of the names, never the values, of the credentials a call carried: `header:authorization`
+ * for a header redaction replaced, `query:api_key` for a query parameter, `user:app` for a database user.
+ */
+export const ATTR_TRACETAPE_CREDENTIALS = 'tracetape.credentials';
+/**
+ * Hex SHA-256 of the request with its volatile fields (idempotency keys, timestamps, request IDs)
+ * set aside ({@link repeatKey}): two side effects of a run with the same one did the same thing twice.
+ */
+export const ATTR_TRACETAPE_REPEAT_KEY = 'tracetape.repeat.key';
+/** The request's `Idempotency-Key` header, when it sent one: a repeat carrying the same key was safely retried. */
+export const ATTR_TRACETAPE_IDEMPOTENCY_KEY = 'tracetape.idempotency_key';
 /** Set when capture could not complete (the call itself still went through). */
 export const ATTR_TRACETAPE_CAPTURE_ERROR = 'tracetape.capture.error';
 /** On a root span: how the run was delimited (`process`, `run`). */

@@ -19,3 +19,4 @@ export * from './tape-size.js';
 export * from './stored-replay.js';
 export * from './iso-time.js';
 export * from './contract/index.js';
+export * from './url-template.js';

@@ -1,4 +1,5 @@
-import { REDACTED } from '../redact.js';
+import { idempotencyKeyOf } from '../findings/idempotency-key.js';
+import { isIdSegment } from '../url-template.js';
 import { isSideEffect } from '../matcher.js';
 import type { BoundaryKind, Tape, TapeEntry } from '../tape.js';
 import { distinctEffects } from './check-contract.js';
@@ -88,20 +89,10 @@ export function pathGlob(url: string): string | undefined {
   return `*${segments.join('/')}`;
 }
 
-/** A path segment that names one thing rather than a kind of thing: numbers, UUIDs, hex, `re_3MtwBw…`. */
-function isIdSegment(segment: string): boolean {
-  if (segment === '') return false;
-  if (/^\d+$/.test(segment)) return true;
-  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(segment)) return true;
-  if (/^[0-9a-f]{8,}$/i.test(segment)) return true;
-  // Long tokens with digits in them (Stripe's `re_3MtwBwLkdIwHu7ix`, ULIDs); `v1`, `2fa` are too short.
-  return segment.length >= 8 && /\d/.test(segment) && /^[\w.~-]+$/.test(segment) && !/^v\d+(\.\d+)*$/.test(segment);
-}
 
 function effectOf(entry: TapeEntry): ObservedSideEffect {
   const effect: ObservedSideEffect = { door: entry.kind, method: entry.request.normalized.method, url: entry.request.normalized.url, step: entry.step, how: 'served' };
-  const key = entry.request.headers.find(([name]) => name.toLowerCase() === 'idempotency-key')?.[1];
-  // A redacted key is the same text on every call: it says nothing of which calls were one.
-  if (key !== undefined && key !== REDACTED) effect.idempotencyKey = key;
+  const key = idempotencyKeyOf(entry.request.headers);
+  if (key !== undefined) effect.idempotencyKey = key;
   return effect;
 }

@@ -1,5 +1,5 @@
 import { diffArrays } from 'diff';
-import { diffRequests, isoToMs, type Tape, type TapeEntry } from '@tracetape/core';
+import { diffRequests, isoToMs, targetTemplate, type Tape, type TapeEntry } from '@tracetape/core';
 import type { Comparison, ComparisonRow, RunListItem } from '../api.js';
 import { stepKind, stepSummary } from './step-summary.js';
 
@@ -42,14 +42,3 @@ export function alignmentKey(entry: TapeEntry): string {
   return `${stepKind(entry)} ${entry.request.normalized.method} ${targetTemplate(entry.request.normalized.url)}`;
 }
 
-/**
- * The URL without its query and port, numbers and hex or UUID IDs in the path collapsed:
- * `http://shop/orders/{id}`. The port goes too: a service on a fresh port each run is still the same one.
- */
-function targetTemplate(url: string): string {
-  const path = url.replace(/[?#].*$/, '').replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:]+):\d+/i, '$1');
-  return path
-    .split('/')
-    .map((segment) => (/^(\d+|[0-9a-f]{16,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.test(segment) ? '{id}' : segment))
-    .join('/');
-}
