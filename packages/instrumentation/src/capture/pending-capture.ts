@@ -2,14 +2,22 @@ import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import {
   ATTR_TRACETAPE_CAPTURE_ERROR,
+  ATTR_TRACETAPE_CREDENTIALS,
   ATTR_TRACETAPE_FORMAT,
+  ATTR_TRACETAPE_IDEMPOTENCY_KEY,
   ATTR_TRACETAPE_INPUT_HASH,
   ATTR_TRACETAPE_KIND,
+  ATTR_TRACETAPE_REPEAT_KEY,
   ATTR_TRACETAPE_REQUEST,
+  ATTR_TRACETAPE_REQUEST_METHOD,
+  ATTR_TRACETAPE_REQUEST_TARGET,
   ATTR_TRACETAPE_RESPONSE,
   ATTR_TRACETAPE_SIDE_EFFECT,
   TRACETAPE_FORMAT_VERSION,
+  credentialNames,
+  idempotencyKeyOf,
   llmSpanAttributes,
+  repeatKey,
   recognizeLlmCall,
   type BoundaryKind,
   type CapturedRequest,
@@ -25,6 +33,11 @@ export interface CapturedRequestPart {
   request: CapturedRequest;
   /** The door's word on whether the call changes something; absent for HTTP (its method says). */
   sideEffect?: boolean;
+  /**
+   * Names of credentials the door knows the call used beyond its headers (`user:shop_app`, the
+   * database user): never values. See {@link credentialNames}.
+   */
+  credentials?: readonly string[];
 }
 
 /**
@@ -111,6 +124,7 @@ export class PendingCapture {
       attributes[ATTR_TRACETAPE_INPUT_HASH] = this.request.inputHash;
       if (this.request.sideEffect !== undefined) attributes[ATTR_TRACETAPE_SIDE_EFFECT] = String(this.request.sideEffect);
       attributes[ATTR_TRACETAPE_REQUEST] = JSON.stringify(this.request.request);
+      Object.assign(attributes, requestSummaryAttributes(this.request));
       const response: RecordedResponse = this.recordedResponse() ?? {
         status: 0,
         statusText: '',
@@ -127,6 +141,24 @@ export class PendingCapture {
     else if (!this.request) attributes[ATTR_TRACETAPE_CAPTURE_ERROR] = 'request not captured before the span was saved';
     return attributes;
   }
+}
+
+/**
+ * Small attributes read off the request, so SQL (the inventory, repeat detection, Grafana) can group
+ * calls without opening the request payload, which may be offloaded to the payload table.
+ */
+function requestSummaryAttributes(part: CapturedRequestPart): Attributes {
+  const { normalized } = part.request;
+  const attributes: Attributes = {
+    [ATTR_TRACETAPE_REQUEST_METHOD]: normalized.method,
+    [ATTR_TRACETAPE_REQUEST_TARGET]: normalized.url,
+    [ATTR_TRACETAPE_REPEAT_KEY]: repeatKey(normalized),
+  };
+  const credentials = credentialNames(part.request, part.credentials);
+  if (credentials.length > 0) attributes[ATTR_TRACETAPE_CREDENTIALS] = JSON.stringify(credentials);
+  const idempotencyKey = idempotencyKeyOf(part.request.headers);
+  if (idempotencyKey !== undefined) attributes[ATTR_TRACETAPE_IDEMPOTENCY_KEY] = idempotencyKey;
+  return attributes;
 }
 
 function isRecording(value: ResponseRecording | RecordedResponse): value is ResponseRecording {

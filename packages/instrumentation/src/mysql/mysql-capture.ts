@@ -87,7 +87,12 @@ export class MysqlCapture {
     const key = requestKey(read.call, this.redactor, mysqlKeyRules(targetOf(config)));
     const capture = this.registry.track(span.spanContext().spanId, 'mysql');
     capture.setRequest(
-      Promise.resolve({ inputHash: key.hash, request: { normalized: key.normalized, headers: [] }, sideEffect: isWriteStatement(key.redacted.statement) }),
+      Promise.resolve({
+        inputHash: key.hash,
+        request: { normalized: key.normalized, headers: [] },
+        sideEffect: isWriteStatement(key.redacted.statement),
+        credentials: config.user ? [`user:${config.user}`] : [],
+      }),
     );
     capture.setResponseWhenDone(response);
   }

@@ -13,6 +13,8 @@ export interface MysqlConfigLike {
   host?: string;
   port?: number;
   database?: string;
+  /** The user the connection logs in as: its name is listed among the call's credentials, never the password. */
+  user?: string;
   socketPath?: string;
   charsetNumber?: number;
 }

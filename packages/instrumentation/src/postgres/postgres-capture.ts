@@ -32,7 +32,12 @@ export class PostgresCapture {
     const key = requestKey(call, this.redactor, postgresKeyRules(targetOf({ connectionParameters: info.connection })));
     const capture = this.registry.track(span.spanContext().spanId, 'postgres', (ended) => this.failure(ended));
     capture.setRequest(
-      Promise.resolve({ inputHash: key.hash, request: { normalized: key.normalized, headers: [] }, sideEffect: isWriteStatement(key.redacted.statement) }),
+      Promise.resolve({
+        inputHash: key.hash,
+        request: { normalized: key.normalized, headers: [] },
+        sideEffect: isWriteStatement(key.redacted.statement),
+        credentials: info.connection.user ? [`user:${info.connection.user}`] : [],
+      }),
     );
     this.pending.set(span, capture);
   };

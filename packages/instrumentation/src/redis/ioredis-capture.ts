@@ -65,7 +65,12 @@ export class IORedisCapture {
     const key = requestKey(call, this.redactor, redisKeyRules(redisTarget(host, port, state?.select ?? state?.db ?? 0)));
     const capture = this.registry.track(span.spanContext().spanId, 'redis', (ended) => this.failure(ended));
     capture.setRequest(
-      Promise.resolve({ inputHash: key.hash, request: { normalized: key.normalized, headers: [] }, sideEffect: isWriteCommand(call.command, call.args) }),
+      Promise.resolve({
+        inputHash: key.hash,
+        request: { normalized: key.normalized, headers: [] },
+        sideEffect: isWriteCommand(call.command, call.args),
+        credentials: redisUser(state),
+      }),
     );
     this.pending.set(span, capture);
   }
@@ -83,4 +88,10 @@ export class IORedisCapture {
     const message = exception['exception.message'] ?? span.status.message ?? 'command failed';
     return errorResponse(describedError(typeof type === 'string' ? type : 'Error', String(message)), this.redactor);
   }
+}
+
+/** The ACL user a connection logs in as, by name (`default` when only a password is set); never the password. */
+function redisUser(options: IORedisOptions | undefined): string[] {
+  if (options?.username) return [`user:${options.username}`];
+  return options?.password ? ['user:default'] : [];
 }
