@@ -20,3 +20,5 @@ export * from './stored-replay.js';
 export * from './iso-time.js';
 export * from './contract/index.js';
 export * from './url-template.js';
+export * from './findings/index.js';
+export * from './credential-names.js';
