@@ -19,7 +19,8 @@ export {
 } from './schema.js';
 export { MAX_RETENTION_SECONDS, RETENTION_ENV, parseRetention } from './retention.js';
 export { CLUSTER_ENV, DEFAULT_REPLICATION_PATH_PREFIX } from './cluster-schema.js';
-export type { EncodedRows, ListTracesOptions, UserQueryOptions, PayloadRow, RunRow, RunState, SpanRow, SpanStore, TraceRunState, TraceSummary } from './store.js';
+export type { EncodedRows, ListTracesOptions, UserQueryOptions, PayloadRow, RunRow, RunState, SpanRow, SpanStore, TraceFlag, TraceRunState, TraceSummary } from './store.js';
+export { TRACE_FLAGS } from './store.js';
 export { foldRunStates } from './sql-store.js';
 export { StoreQueryError, UserQueryError } from './errors.js';
 export { ChdbSpanStore, DEFAULT_STORE_DIR, type ChdbStoreOptions } from './chdb-store.js';

@@ -10,6 +10,7 @@ import { schemaNames, schemaStatements, type SchemaNames, type SchemaOptions } f
 import type { ListTracesOptions, PayloadRow, RunRow, SpanRow, SpanStore, TraceRunState, TraceSummary, UserQueryOptions } from './store.js';
 import { currentStatusSpelling, withCurrentSpellings } from './legacy-spellings.js';
 import { payloadRowKey, WrittenPayloads } from './written-payloads.js';
+import { REPEAT_PARAMS, repeatPairsSql } from './repeated-side-effects-sql.js';
 import { LAYOUT_QUERY, layoutFromColumns, layoutTables, lookupBoundsSql, spanRowSelectList, type ColumnInfo, type TraceTableLayout } from './trace-layout.js';
 
 /** Values bound server-side to `{name:Type}` placeholders; never spliced into SQL text. */
@@ -200,6 +201,17 @@ export abstract class SqlSpanStore implements SpanStore {
     return rows.map(({ FirstStarted, LastUpdated, ...r }) => ({ ...r, Pid: Number(r.Pid), LostSpans: Number(r.LostSpans), Started: FirstStarted, Updated: LastUpdated }));
   }
 
+  /** Per trace (of those given), how many of its side effects repeat an earlier one unsafely; traces with none are absent. */
+  private async repeatedSideEffectCounts(traceIds: string[]): Promise<Map<string, number>> {
+    if (traceIds.length === 0) return new Map();
+    const rows = await this.select<{ TraceId: string; n: number | string }>(
+      `SELECT TraceId, count() AS n FROM (${repeatPairsSql(this.names.traces, 'TraceId IN {traceIds:Array(String)}')})
+       WHERE verdict = 'repeated' GROUP BY TraceId`,
+      { traceIds, ...REPEAT_PARAMS },
+    );
+    return new Map(rows.map((row) => [row.TraceId, Number(row.n)]));
+  }
+
   private async hasRunsTable(): Promise<boolean> {
     if (this.runsTableKnown) return true;
     const [row] = await this.select<{ n: number | string }>(`SELECT count() AS n FROM system.tables WHERE database = {database:String} AND name = {table:String}`, {
@@ -284,13 +296,17 @@ export abstract class SqlSpanStore implements SpanStore {
       ...(options.attributes ?? []).map(
         (_, i) => `countIf(SpanAttributes[{attrKey${i}:String}] = {attrValue${i}:String} OR ResourceAttributes[{attrKey${i}:String}] = {attrValue${i}:String}) > 0`,
       ),
+      options.flags?.includes('repeated-side-effect')
+        ? `TraceId IN (SELECT TraceId FROM (${repeatPairsSql(this.names.traces, options.since !== undefined ? 'Timestamp >= {since:DateTime64(3)}' : '1')}) WHERE verdict = 'repeated')`
+        : '',
     ].filter(Boolean);
     const needsSpans =
       options.service !== undefined ||
       options.name !== undefined ||
       options.status !== undefined ||
       options.until !== undefined ||
-      (options.attributes?.length ?? 0) > 0;
+      (options.attributes?.length ?? 0) > 0 ||
+      (options.flags?.length ?? 0) > 0;
     const prefix = options.traceIdPrefix !== undefined ? 'startsWith(TraceId, {prefix:String})' : '';
     // Without a lookup table (Collector deployments that manage their own DDL), the span table
     // itself gives each trace's time range; so it does when a filter needs the root span or the status.
@@ -336,8 +352,10 @@ export abstract class SqlSpanStore implements SpanStore {
         replayOfAttribute: ATTR_TRACETAPE_REPLAY_OF,
         replayOutcomeAttribute: ATTR_TRACETAPE_REPLAY_OUTCOME,
         ...filters,
+        ...(options.flags?.length ? REPEAT_PARAMS : {}),
       },
     );
+    const repeats = await this.repeatedSideEffectCounts(rows.map((r) => String(r.traceId)));
     const states = foldRunStates(await this.runRows({ traceIds: rows.map((r) => String(r.traceId)) }));
     const listed = rows.map((r) => {
       const summary: TraceSummary = {
@@ -354,6 +372,8 @@ export abstract class SqlSpanStore implements SpanStore {
       if (r.runType) summary.runType = String(r.runType);
       if (r.replayOf) summary.replayOf = String(r.replayOf);
       if (r.replayOutcome) summary.replayOutcome = String(r.replayOutcome);
+      const repeated = repeats.get(summary.traceId);
+      if (repeated) summary.repeatedSideEffects = repeated;
       const run = states.get(summary.traceId);
       if (run && run.state !== 'complete') {
         summary.state = run.state;

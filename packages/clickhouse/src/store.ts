@@ -102,7 +102,16 @@ export interface TraceSummary {
   replayOf?: string;
   /** The root span's `tracetape.replay.outcome`, for a stored replay: `passed` or `diverged`. */
   replayOutcome?: string;
+  /**
+   * Side effects the run did again with nothing making it safe (see repeated-side-effects-sql.ts):
+   * the refund paid twice. Retries carrying the same Idempotency-Key do not count. Absent: none.
+   */
+  repeatedSideEffects?: number;
 }
+
+/** Findings a run can be filtered by (`tracetape traces --flag`). */
+export const TRACE_FLAGS = ['repeated-side-effect'] as const;
+export type TraceFlag = (typeof TRACE_FLAGS)[number];
 
 /** What the recording processes of one trace said of it, folded: the worst state wins. */
 export interface TraceRunState {
@@ -130,6 +139,8 @@ export interface ListTracesOptions {
    * `value`: a model, a tool name, an input hash, a host.
    */
   attributes?: ReadonlyArray<{ key: string; value: string }>;
+  /** Only traces with each of these findings. */
+  flags?: readonly TraceFlag[];
 }
 
 /** How `tracetape query` runs a user's SQL. */

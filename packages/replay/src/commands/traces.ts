@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { ListTracesOptions, TraceSummary } from '@tracetape/clickhouse';
+import { TRACE_FLAGS, type ListTracesOptions, type TraceFlag, type TraceSummary } from '@tracetape/clickhouse';
 import { ConfigError } from '@tracetape/core';
 import { paletteFor, type Palette } from '../colour.js';
 import { formatDuration, parseSince } from '../human-format.js';
@@ -9,7 +9,7 @@ import { withStore } from './store-access.js';
 export const tracesCommand: Command = {
   name: 'traces',
   summary: 'list recent runs: trace ID, service, name, start, duration, status (recording, incomplete)',
-  usage: `tracetape traces [--limit N] [--service S] [--name N] [--since T] [--status ok|error] [--json]
+  usage: `tracetape traces [--limit N] [--service S] [--name N] [--since T] [--status ok|error] [--flag F] [--json]
 
 Lists the most recent traces in the store, newest first. Status is \`error\` when any span of the
 run errored, \`ok\` otherwise; a run still recording, or one that lost spans, says so.
@@ -21,6 +21,10 @@ Options:
   --since <time>       only runs started since: 30m, 2h, 7d, 1w back from now, or an ISO time
                        (2025-06-01, 2025-06-01T09:30:00Z; a time without a zone is UTC)
   --status ok|error    only runs that went well, or only those with an error
+  --flag repeated-side-effect
+                       only runs that did a side effect again with nothing making it safe (the
+                       refund retried after a timeout without the same Idempotency-Key);
+                       \`tracetape tape <id>\` shows the two steps
   --json               one JSON object per line instead of a table`,
   async run(args) {
     const { values } = parseArgs({
@@ -31,6 +35,7 @@ Options:
         name: { type: 'string' },
         since: { type: 'string' },
         status: { type: 'string' },
+        flag: { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
       },
       strict: true,
@@ -45,6 +50,7 @@ Options:
     if (values.name !== undefined) options.name = values.name;
     if (values.since !== undefined) options.since = parseSince(values.since);
     if (values.status !== undefined) options.status = values.status;
+    if (values.flag !== undefined) options.flags = values.flag.map(parseFlag);
     const filtered = Object.keys(options).length > 1;
 
     const traces = await withStore((store) => store.listTraces(options));
@@ -77,6 +83,10 @@ Options:
       cells.map((cell, i) => paint(i === cells.length - 1 ? cell : cell.padEnd(widths[i]!), i)).join('  ').trimEnd();
     const out = [line(titles, (cell) => colour.bold(cell)), ...rows.map((row) => line(row, (cell, i) => (i === 5 ? paintStatus(cell, colour) : cell)))];
     process.stdout.write(out.join('\n') + '\n');
+    for (const t of traces.filter((trace) => trace.repeatedSideEffects)) {
+      const times = t.repeatedSideEffects === 1 ? 'a side effect' : `${t.repeatedSideEffects} side effects`;
+      process.stdout.write(`${t.traceId}: ${colour.red('REPEATED SIDE EFFECT')}, did ${times} again: \`tracetape tape ${t.traceId.slice(0, 8)}\` shows the steps\n`);
+    }
     for (const t of traces.filter((trace) => trace.state === 'incomplete')) {
       const lost = t.lostSpans ? `${t.lostSpans} span(s) lost` : 'spans missing';
       process.stdout.write(`${t.traceId}: ${colour.yellow('INCOMPLETE')}, ${lost}: ${t.reason ?? 'no reason recorded'}\n`);
@@ -84,6 +94,11 @@ Options:
     return 0;
   },
 };
+
+function parseFlag(value: string): TraceFlag {
+  if ((TRACE_FLAGS as readonly string[]).includes(value)) return value as TraceFlag;
+  throw new ConfigError(`--flag must be one of ${TRACE_FLAGS.join(', ')}, not "${value}".`);
+}
 
 /** A stored replay is named by what it replayed, so it reads apart from the recordings. */
 function runName(t: TraceSummary): string {
