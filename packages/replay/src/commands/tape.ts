@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { checkTapeSize, ConfigError, parseTape, serializeTape, TracetapeError } from '@tracetape/core';
+import { checkTapeSize, ConfigError, findRepeatedSideEffects, parseTape, serializeTape, TracetapeError } from '@tracetape/core';
 import { paletteFor } from '../colour.js';
+import { renderFindings } from '../findings-report.js';
 import { renderStep } from '../step-detail.js';
 import { parseStepNumber, requireStepOnTape } from '../step-args.js';
 import { buildTape } from '../tape-builder.js';
@@ -17,7 +18,9 @@ tracetape tape --sign <file>
 
 Rebuilds the playback tape of a trace from the store. Without options, prints its timeline (one
 line per recorded call, numbered as replay names them, with its start after the run's, and for
-LLM calls the model, tokens, the tools called and the start of the prompt).
+LLM calls the model, tokens, the tools called and the start of the prompt), then its findings: a
+side effect done again (the refund retried after a timeout), or safely retried with the same
+Idempotency-Key.
 <traceId> may be the first 8 or more hex digits of the ID, when they name one trace.
 
 Options:
@@ -54,7 +57,8 @@ Options:
     } else if (values.json) {
       process.stdout.write(serializeTape(tape));
     } else {
-      process.stdout.write(`${renderTimeline(tape, paletteFor(process.stdout))}\n`);
+      const colour = paletteFor(process.stdout);
+      process.stdout.write(`${renderTimeline(tape, colour)}\n\n${renderFindings({ repeated: findRepeatedSideEffects(tape) }, colour)}\n`);
     }
     return 0;
   },
