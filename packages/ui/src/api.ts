@@ -2,9 +2,9 @@
  * The contract between `tracetape ui`'s server and its page: every JSON answer of /api, typed once.
  * The page imports these types only (esbuild drops them), so the two cannot drift apart silently.
  */
-import type { FieldDiff } from '@tracetape/core';
+import type { FieldDiff, RepeatedSideEffect } from '@tracetape/core';
 
-export type { FieldDiff };
+export type { FieldDiff, RepeatedSideEffect };
 
 /** What a step is, as the page colours it: an LLM call, or the door the call went through. */
 export type StepKind = 'llm' | 'http' | 'postgres' | 'mysql' | 'redis' | 'dns' | 'process' | 'mcp' | 'websocket' | 'grpc';
@@ -32,6 +32,8 @@ export interface RunListItem {
   outcome?: 'passed' | 'diverged';
   /** From the recording log: a process still writing, or one that lost spans. Absent: complete. */
   state?: 'recording' | 'incomplete';
+  /** Side effects the run did again with nothing making it safe (the refund paid twice). Absent: none. */
+  repeatedSideEffects?: number;
 }
 
 /**
@@ -85,6 +87,14 @@ export interface RunDetail {
   reads: { clock: number; random: number; uuid: number; bytes: number };
   /** Replays of this run that `tracetape replay` stored, newest first. */
   replays: ReplaySummary[];
+  /** What the recording answers of the first hour of an incident: was anything done twice? */
+  findings: RunFindings;
+}
+
+/** A run's findings, read off its tape. */
+export interface RunFindings {
+  /** Each side effect that repeats an earlier one, safely retried ones included (their verdict says so). */
+  repeated: RepeatedSideEffect[];
 }
 
 /** A body as the page shows it: parsed JSON (a tree), text, or a note about bytes. */

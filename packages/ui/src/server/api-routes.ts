@@ -1,4 +1,4 @@
-import { UnknownTraceError } from '@tracetape/core';
+import { findRepeatedSideEffects, UnknownTraceError } from '@tracetape/core';
 import type { ReplayDetail, RunDetail, StepDetail } from '../api.js';
 import { UiRequestError } from '../errors.js';
 import type { RunSource } from '../run-source.js';
@@ -42,6 +42,7 @@ async function runDetail(source: RunSource, traceId: string): Promise<RunDetail>
       bytes: reads?.bytes?.length ?? 0,
     },
     replays,
+    findings: { repeated: findRepeatedSideEffects(tape) },
   };
 }
 

@@ -1,5 +1,5 @@
 import type { TraceSummary } from '@tracetape/clickhouse';
-import { isoToMs, type Tape } from '@tracetape/core';
+import { findRepeatedSideEffects, isoToMs, type Tape } from '@tracetape/core';
 import type { RunListItem } from '../api.js';
 
 /** A stored trace as the runs list shows it. */
@@ -18,6 +18,7 @@ export function runListItem(summary: TraceSummary): RunListItem {
   if (summary.replayOf && item.type === 'replay') item.replayOf = summary.replayOf;
   if (summary.replayOutcome === 'passed' || summary.replayOutcome === 'diverged') item.outcome = summary.replayOutcome;
   if (summary.state) item.state = summary.state;
+  if (summary.repeatedSideEffects) item.repeatedSideEffects = summary.repeatedSideEffects;
   return item;
 }
 
@@ -39,6 +40,8 @@ export function runListItemOfTape(tape: Tape): RunListItem {
     type: 'recording',
   };
   if (tape.incomplete) item.state = 'incomplete';
+  const repeated = findRepeatedSideEffects(tape).filter((pair) => pair.verdict === 'repeated').length;
+  if (repeated > 0) item.repeatedSideEffects = repeated;
   return item;
 }
 

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { RunDetail } from '../../src/api.js';
 import { api } from '../api-client.js';
 import { ErrorBox } from '../components/error-box.js';
+import { FindingsPanel } from '../components/findings-panel.js';
 import { RunHeader } from '../components/run-header.js';
 import { StepDetailPanel } from '../components/step-detail.js';
 import { Waterfall } from '../components/waterfall.js';
@@ -17,6 +18,7 @@ const URL_SETTLE_MS = 150;
 
 // The header does not change while the selection moves.
 const Header = memo(RunHeader);
+const Findings = memo(FindingsPanel);
 
 export function RunPage({ traceId, step }: { traceId: string; step?: number }) {
   const { data, error, loading } = useApi<RunDetail>(api.run(traceId));
@@ -67,6 +69,7 @@ function RunView({ traceId, detail, initialStep }: { traceId: string; detail: Ru
   return (
     <section class="page run-page">
       <Header detail={detail} />
+      <Findings traceId={traceId} findings={detail.findings} />
       {missing && <ErrorBox title="No such step" error={`This run has no step ${initialStep}; it has steps 1 to ${steps.length}.`} />}
       {steps.length === 0 ? (
         <p class="muted">This run made no recorded boundary calls.</p>

@@ -151,6 +151,11 @@ function RunRow({ run, checked, onToggle }: { run: RunListItem; checked: boolean
       <td class="num nowrap">{formatDuration(run.durationMs)}</td>
       <td>
         <StatusBadge status={run.status} />
+        {run.repeatedSideEffects !== undefined && (
+          <span class="badge badge-side" data-testid="repeated-badge" title="a side effect was done again with nothing making it safe: the run page names the steps">
+            repeated side effect
+          </span>
+        )}
       </td>
       <td class="num">{run.callCount}</td>
       <td class="models">{run.models.join(', ')}</td>
