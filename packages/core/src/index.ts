@@ -22,3 +22,4 @@ export * from './contract/index.js';
 export * from './url-template.js';
 export * from './findings/index.js';
 export * from './credential-names.js';
+export * from './inventory/index.js';
