@@ -9,8 +9,9 @@ import { startPostgres, type PostgresServer } from './support/databases.js';
  * Runs every ```sql block of docs/sql-recipes.md through `tracetape query` against runs recorded
  * through the CLI: an LLM call whose answer is large enough to move to the payload table, a run
  * whose upstream failed, a run's queries against a real PostgreSQL server, and a fixture made from
- * the LLM run and checked with `tracetape check`. Each recipe (a ## or ### heading with its sql
- * block) must return rows with the columns it documents.
+ * the LLM run and checked with `tracetape check`, and a refund sent again after the app's own
+ * timeout gave up on it, without and then with an Idempotency-Key. Each recipe (a ## or ### heading
+ * with its sql block) must return rows with the columns it documents.
  */
 
 const RECIPES_FILE = path.join(REPO_ROOT, 'docs/sql-recipes.md');
@@ -30,6 +31,11 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   'Token use by model': ['day', 'model', 'calls', 'input_tokens', 'output_tokens', 'p95_latency_ms'],
   'All runs that made a given call': ['trace_id', 'service', 'first_call', 'times_called', 'status_codes'],
   'Which calls were recorded most': ['input_hash', 'method', 'url', 'calls', 'runs'],
+  'Repeated side effects': [
+    'trace_id', 'service', 'method', 'target', 'first_step', 'repeat_step', 'first_span_id', 'repeat_span_id', 'seconds_between',
+    'first_status', 'idempotency_key_first', 'idempotency_key_repeat', 'verdict', 'strength',
+  ],
+  'Runs with a repeated side effect': ['trace_id', 'service', 'run', 'started', 'repeats'],
   "Each fixture's health": ['fixture', 'health', 'last_verdict', 'last_run', 'last_pass', 'seconds_since_last_pass', 'runs_in_interval', 'interval_s', 'replay_of'],
   'How many fixtures pass, fail or are stale': ['passing', 'failing', 'stale'],
 };
@@ -46,6 +52,9 @@ let llmInputHash = '';
 let postgres: PostgresServer;
 let queriesTrace = '';
 let fixtureId = '';
+const shops: CountingServer[] = [];
+let repeatedTrace = '';
+let keyedTrace = '';
 
 beforeAll(async () => {
   llm = await startCountingServer(({ body }) => {
@@ -87,12 +96,31 @@ beforeAll(async () => {
   fixtureId = (JSON.parse(fs.readFileSync(path.join(fixtures, contract!), 'utf8')) as { fixture: string }).fixture;
   const checked = await tracetape(['check', fixtures], { ...env, OPENAI_BASE_URL: `${llm.url}/v1`, STREAM: '0' });
   expect(checked.code, checked.stdout + checked.stderr).toBe(0);
+
+  // A refund that times out in the app (the shop answers late) and is sent again: without a key, then with one.
+  repeatedTrace = await recordRefundRetry({});
+  keyedTrace = await recordRefundRetry({ IDEMPOTENCY_KEY: 'refund-A-1001' });
 }, 120_000);
+
+/** One run of repeated-refund-app.mjs against a fresh shop that answers the first refund after 1.5 s. */
+async function recordRefundRetry(extra: Record<string, string>): Promise<string> {
+  let refunds = 0;
+  const shop = await startCountingServer(({ method }) =>
+    method === 'POST' ? { status: 201, body: JSON.stringify({ refunded: true }), delayMs: ++refunds === 1 ? 1500 : 0 } : { body: JSON.stringify({ order: 'A-1001', total: 19.99 }) },
+  );
+  shops.push(shop);
+  const recorded = await tracetape(['record', '--', 'node', path.join(FIXTURES, 'repeated-refund-app.mjs')], { ...env, SHOP_URL: shop.url, REFUND_TIMEOUT_MS: '300', ...extra });
+  expect(recorded.code, recorded.stderr).toBe(0);
+  expect(recorded.stdout).toContain('refund attempt 1 failed (TimeoutError)');
+  expect(refunds).toBe(2);
+  return recordedTraceId(recorded.stderr);
+}
 
 afterAll(async () => {
   await postgres?.stop();
   await llm?.close();
   await failing?.close();
+  await Promise.all(shops.map((shop) => shop.close()));
   store.remove();
 });
 
@@ -135,9 +163,9 @@ describe('docs/sql-recipes.md', () => {
   it('answers with the recorded runs', async () => {
     const byTitle = (title: string): string => withRecordedValues(recipes.find((r) => r.title === title)!.sql);
 
-    // The database run failed too: one of its queries hit a unique violation.
+    // The database run failed too: one of its queries hit a unique violation; so did the refund runs (a timed-out attempt).
     const failed = await run(byTitle('Runs that failed'));
-    expect(failed.map((r) => r.trace_id).sort()).toEqual([failedTrace, queriesTrace].sort());
+    expect(failed.map((r) => r.trace_id).sort()).toEqual([failedTrace, queriesTrace, repeatedTrace, keyedTrace].sort());
     expect(Number(failed.find((r) => r.trace_id === failedTrace)!.recorded_calls)).toBe(2);
     expect(Number(failed.find((r) => r.trace_id === queriesTrace)!.recorded_calls)).toBe(12);
 
@@ -175,6 +203,33 @@ describe('docs/sql-recipes.md', () => {
     const same = await run(byTitle('All runs that made a given call'));
     expect(same.map((r) => r.trace_id)).toEqual([llmTrace]);
     expect(same[0]!.status_codes).toEqual(['200']);
+  });
+
+  it('finds the refund sent again after it timed out, and the retry with the same Idempotency-Key', async () => {
+    const byTitle = (title: string): string => recipes.find((r) => r.title === title)!.sql;
+    const pairs = await run(byTitle('Repeated side effects'));
+    // Newest first. Step 1 is the GET of the order: not a side effect, not paired.
+    expect(pairs.map((p) => [p.trace_id, p.first_step, p.repeat_step, p.verdict, p.strength])).toEqual([
+      [keyedTrace, 2, 3, 'safely retried', 'strong'],
+      [repeatedTrace, 2, 3, 'repeated', 'strong'],
+    ]);
+    const [keyed, repeated] = pairs;
+    expect(repeated).toMatchObject({ service: 'repeated-refund-app', method: 'POST', first_status: 'Error', idempotency_key_first: '', idempotency_key_repeat: '' });
+    expect(String(repeated!.target)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/refunds$/);
+    expect(keyed).toMatchObject({ idempotency_key_first: 'refund-A-1001', idempotency_key_repeat: 'refund-A-1001' });
+    // The app gave up on the first attempt after 300 ms and sent the second at once.
+    expect(Number(repeated!.seconds_between)).toBeGreaterThanOrEqual(0.3);
+    expect(Number(repeated!.seconds_between)).toBeLessThan(1.5);
+
+    // The steps and spans are the tape's: its step 2 and 3 are the two refunds, those spans.
+    const tape = JSON.parse((await tracetape(['tape', repeatedTrace, '--json'], env)).stdout) as { entries: { step: number; spanId: string; request: { normalized: { method: string } } }[] };
+    expect(tape.entries.map((e) => [e.step, e.request.normalized.method])).toEqual([[1, 'GET'], [2, 'POST'], [3, 'POST']]);
+    expect([repeated!.first_span_id, repeated!.repeat_span_id]).toEqual([tape.entries[1]!.spanId, tape.entries[2]!.spanId]);
+
+    // Only the unkeyed repeat makes its run one with a repeated side effect.
+    const runs = await run(byTitle('Runs with a repeated side effect'));
+    expect(runs.map((r) => [r.trace_id, Number(r.repeats)])).toEqual([[repeatedTrace, 1]]);
+    expect(runs[0]).toMatchObject({ service: 'repeated-refund-app', run: 'repeated-refund-app.mjs' });
   });
 
   it('the payload really was offloaded, so the join is what found it', async () => {
