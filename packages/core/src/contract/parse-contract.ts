@@ -1,4 +1,4 @@
-import { describeJsonValue, JsonShapeChecker, type JsonObject } from '../json-shape.js';
+import { closestName, describeJsonValue, JsonShapeChecker, wordList, type JsonObject } from '../json-shape.js';
 import { ContractFormatError } from '../errors.js';
 import { BOUNDARY_KINDS } from '../tape.js';
 import { parseJsonCheckPath } from './json-path.js';
@@ -49,10 +49,10 @@ class Checker extends JsonShapeChecker {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) this.fail(path, `must be an object, not ${describeJsonValue(value)}`);
     for (const key of Object.keys(value)) {
       if (!keys.includes(key)) {
-        const near = closest(key, keys);
+        const near = closestName(key, keys);
         this.fail(
           join(path, key),
-          `is not a contract field${near ? ` (did you mean "${near}"?)` : ''}: the fields ${path ? `of ${path} ` : 'at the top '}are ${list(keys, 'and')}`,
+          `is not a contract field${near ? ` (did you mean "${near}"?)` : ''}: the fields ${path ? `of ${path} ` : 'at the top '}are ${wordList(keys, 'and')}`,
         );
       }
     }
@@ -76,7 +76,7 @@ class Checker extends JsonShapeChecker {
   }
 
   oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
-    if (typeof value !== 'string' || !allowed.includes(value as T)) this.fail(path, `must be one of ${list(allowed.map((a) => `"${a}"`))}, not ${describeJsonValue(value)}`);
+    if (typeof value !== 'string' || !allowed.includes(value as T)) this.fail(path, `must be one of ${wordList(allowed.map((a) => `"${a}"`))}, not ${describeJsonValue(value)}`);
     return value as T;
   }
 
@@ -300,34 +300,8 @@ function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
-function list(items: readonly string[], conjunction = 'or'): string {
-  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} ${conjunction} ${items.at(-1)}`;
-}
-
 function regexProblem(error: unknown): string {
   // V8: "Invalid regular expression: /(/: Unterminated group": keep the part after the pattern.
   const message = error instanceof Error ? error.message : String(error);
   return message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '').toLowerCase();
-}
-
-/** The allowed key a typo most likely meant: within two edits, or a different case. */
-function closest(key: string, keys: readonly string[]): string | undefined {
-  let best: { key: string; distance: number } | undefined;
-  for (const candidate of keys) {
-    const distance = candidate.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key, candidate);
-    if (distance <= 2 && (!best || distance < best.distance)) best = { key: candidate, distance };
-  }
-  return best?.key;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

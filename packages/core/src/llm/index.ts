@@ -9,5 +9,6 @@ export { LLM_API_SHAPES, recognizeLlmCall, recognizeLlmRequest, type RecognizedL
 export type { LlmApiShape, LlmCallKind, LlmResponseInfo } from './shape.js';
 export { llmSpanAttributes } from './span-attributes.js';
 export { lastUserText, llmConversation, type ConversationMessage, type LlmConversation } from './conversation.js';
-// Payload readers, for views that take an LLM call's payloads further apart (the UI's chat view).
+export { llmAnswer, llmRequestMessages, type LlmAnswer, type LlmChatMessage, type LlmChatToolCall } from './chat-messages.js';
+// Payload readers, for views that take an LLM call's payloads further apart.
 export { isJsonObject, parseJson, responseJson, responseText, sseEvents, stringField, type JsonObject, type SseEvent } from './payload.js';
