@@ -5,12 +5,14 @@ import {
   ATTR_TRACETAPE_REPLAY_OUTCOME,
   ATTR_TRACETAPE_RUN_TYPE,
   sha256Hex,
+  type InventoryCall,
 } from '@tracetape/core';
 import { schemaNames, schemaStatements, type SchemaNames, type SchemaOptions } from './schema.js';
-import type { ListTracesOptions, PayloadRow, RunRow, SpanRow, SpanStore, TraceRunState, TraceSummary, UserQueryOptions } from './store.js';
+import type { InventoryCallsOptions, ListTracesOptions, PayloadRow, RunRow, SpanRow, SpanStore, TraceRunState, TraceSummary, UserQueryOptions } from './store.js';
 import { currentStatusSpelling, withCurrentSpellings } from './legacy-spellings.js';
 import { payloadRowKey, WrittenPayloads } from './written-payloads.js';
 import { REPEAT_PARAMS, repeatPairsSql } from './repeated-side-effects-sql.js';
+import { INVENTORY_PARAMS, inventoryCallOf, inventoryCallsSql, type InventoryCallRow } from './inventory-sql.js';
 import { LAYOUT_QUERY, layoutFromColumns, layoutTables, lookupBoundsSql, spanRowSelectList, type ColumnInfo, type TraceTableLayout } from './trace-layout.js';
 
 /** Values bound server-side to `{name:Type}` placeholders; never spliced into SQL text. */
@@ -386,6 +388,15 @@ export abstract class SqlSpanStore implements SpanStore {
     const spanless = options.status || options.attributes?.length || options.until ? [] : await this.runsWithoutSpans(limit, listed.map((t) => t.traceId), options);
     if (spanless.length === 0) return listed;
     return [...listed, ...spanless].sort((x, y) => (x.start < y.start ? 1 : x.start > y.start ? -1 : x.traceId < y.traceId ? -1 : 1)).slice(0, limit);
+  }
+
+  async inventoryCalls(options: InventoryCallsOptions): Promise<InventoryCall[]> {
+    const layout = await this.traceTableLayout();
+    if (!layout.tracesExists) return [];
+    const filters = { since: options.since !== undefined, until: options.until !== undefined, service: options.service !== undefined };
+    // listTraces' filters bind the period and the service the same way (clamped to what DateTime64 holds).
+    const rows = await this.select<InventoryCallRow>(inventoryCallsSql(this.names.traces, filters), { ...INVENTORY_PARAMS, ...listFilters({ limit: 0, ...options }) });
+    return rows.map(inventoryCallOf);
   }
 
   /**

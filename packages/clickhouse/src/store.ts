@@ -1,3 +1,5 @@
+import type { InventoryCall } from '@tracetape/core';
+
 /** One row of `otel_traces`, in the JSON shape ClickHouse reads and writes (JSONEachRow). */
 export interface SpanRow {
   /** 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn', UTC. */
@@ -143,6 +145,16 @@ export interface ListTracesOptions {
   flags?: readonly TraceFlag[];
 }
 
+/** Which recorded calls `tracetape inventory` reads. */
+export interface InventoryCallsOptions {
+  /** Calls made at or after this instant. */
+  since?: Date;
+  /** Calls made before this instant. */
+  until?: Date;
+  /** Only this service (exact ServiceName). */
+  service?: string;
+}
+
 /** How `tracetape query` runs a user's SQL. */
 export interface UserQueryOptions {
   /** Refuse anything that would change the store (ClickHouse's readonly setting). */
@@ -184,6 +196,8 @@ export interface SpanStore {
   getPayloads(hashes: string[]): Promise<Map<string, string>>;
   /** Most recent first. */
   listTraces(options: ListTracesOptions): Promise<TraceSummary[]>;
+  /** The boundary calls of a period, grouped (inventory-sql.ts) for core's buildInventory(). */
+  inventoryCalls(options: InventoryCallsOptions): Promise<InventoryCall[]>;
   /**
    * Raw SQL, as typed by a user of `tracetape query`; returns the output in `format`. Refusals
    * are UserQueryErrors (errors.ts) carrying ClickHouse's own words, with no hint about tracetape's schema.
