@@ -181,3 +181,16 @@ export class ContractFormatError extends TracetapeError {
     this.path = path;
   }
 }
+
+/**
+ * A claims file (`tracetape.claims.json`) that does not hold together: the message names the file,
+ * the JSON path of the first thing wrong (`claims[0].expect[1].url`) and what was expected.
+ */
+export class ClaimsConfigError extends TracetapeError {
+  /** The JSON path of the offending value; empty for the file as a whole. */
+  readonly path: string;
+  constructor(where: string, path: string, problem: string) {
+    super('TRACETAPE_CLAIMS_CONFIG', `${where}: ${path ? `${path} ` : ''}${problem}`);
+    this.path = path;
+  }
+}

@@ -21,5 +21,6 @@ export * from './iso-time.js';
 export * from './contract/index.js';
 export * from './url-template.js';
 export * from './findings/index.js';
+export * from './findings/claims/index.js';
 export * from './credential-names.js';
 export * from './inventory/index.js';

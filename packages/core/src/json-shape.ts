@@ -1,7 +1,7 @@
 /*
- * What the tape, contract and claims checkers share: a value's shape checked at a JSON path, and a failure
- * that names the path and says what was found. Each file format subclasses it with its own error
- * and its own rules.
+ * What the tape, contract and claims checkers share: a value's shape checked at a JSON path, and a
+ * failure that names the path and says what was found. Each file format subclasses it with its own
+ * error and its own rules.
  */
 
 export type JsonObject = Record<string, unknown>;
