@@ -282,11 +282,18 @@ const TRACE_ID_COLUMNS: Record<string, Record<string, string[]>> = {
     'Recorded runs': ['trace_id'],
     'Replays continued live (--then-live)': ['replay_trace_id', 'replay_of'],
     "Each fixture's health": ['replay_of'],
+    'Repeated side effects': ['trace_id'],
   },
   'tracetape-llm.json': {
     'Recent LLM calls': ['trace_id'],
   },
 };
+
+/** The columns holding a step of the row's run, which link to ${tracetape_ui}/runs/<trace_id>/steps/<step>. */
+const STEP_COLUMNS: Record<string, Record<string, string[]>> = {
+  'tracetape-runs.json': { 'Repeated side effects': ['first_step', 'repeat_step'] },
+};
+const TRACETAPE_UI_STEP_URL = '${tracetape_ui}/runs/${__data.fields.trace_id}/steps/${__value.raw}';
 
 /** The plugin's own links on a column of a response (transformQueryResponseWithTraceAndLogLinks). */
 function pluginLinks(columns: string[], column: string): DataLink[] | undefined {
@@ -349,6 +356,8 @@ describe('grafana links to tracetape ui', () => {
             expect(ours, column).toEqual([{ title: 'Open the run in tracetape ui', url: TRACETAPE_UI_URL, targetBlank: true }]);
             // The plugin's link to Grafana's own trace view stays.
             if (pluginLinks(columns, column)) expect(links.map((link) => link.title), column).toContain('View trace');
+          } else if (STEP_COLUMNS[file]?.[panel.title]?.includes(column)) {
+            expect(links, column).toEqual([{ title: 'Open the step in tracetape ui', url: TRACETAPE_UI_STEP_URL, targetBlank: true }]);
           } else {
             expect(links, column).toEqual(pluginLinks(columns, column) ?? []);
           }
@@ -387,6 +396,10 @@ const EXPECTED_COLUMNS: Record<string, Record<string, string[]>> = {
     'Replays continued live (--then-live)': ['replay_trace_id', 'replay_of', 'run', 'started', 'served_from_tape', 'went_live', 'status'],
     'Fixtures by health': ['passing', 'failing', 'stale'],
     "Each fixture's health": ['fixture', 'health', 'last_verdict', 'last_run', 'last_pass', 'seconds_since_last_pass', 'runs_in_interval', 'interval_s', 'replay_of'],
+    'Repeated side effects': [
+      'trace_id', 'service', 'method', 'target', 'first_step', 'repeat_step', 'first_span_id', 'repeat_span_id', 'seconds_between',
+      'first_status', 'idempotency_key_first', 'idempotency_key_repeat', 'verdict', 'strength',
+    ],
   },
   'tracetape-llm.json': {
     'LLM calls by model': ['model', 'provider', 'calls', 'errors', 'avg_latency_ms', 'p95_latency_ms', 'input_tokens', 'output_tokens'],
@@ -468,7 +481,7 @@ describe('dashboard queries against the schema (chDB)', () => {
   });
 });
 
-/* A recorded run with an LLM call and a failed call, a replay of it continued live, and a passing check of a fixture made from it. */
+/* A recorded run with an LLM call and a failed refund sent again, a replay of it continued live, and a passing check of a fixture made from it. */
 function dashboardData(now = Date.now()): { rows: SpanRow[]; runTraceId: string; replayTraceId: string } {
   const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
   const timestamp = (ms: number): string => {
@@ -488,6 +501,7 @@ function dashboardData(now = Date.now()): { rows: SpanRow[]; runTraceId: string;
     'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
     'gen_ai.usage.input_tokens': '120', 'gen_ai.usage.output_tokens': '48', 'tracetape.input.hash': 'a'.repeat(64),
   };
+  const refund = { 'tracetape.request.method': 'POST', 'tracetape.request.target': 'https://shop.example/refunds', 'tracetape.repeat.key': 'd'.repeat(64) };
   const runTraceId = hex(16);
   const replayTraceId = hex(16);
   const run = span(runTraceId, '', now - 60_000, { 'tracetape.run': 'process' });
@@ -506,7 +520,9 @@ function dashboardData(now = Date.now()): { rows: SpanRow[]; runTraceId: string;
     rows: [
       run,
       span(runTraceId, run.SpanId, now - 59_000, llm),
-      span(runTraceId, run.SpanId, now - 58_000, { 'tracetape.input.hash': 'b'.repeat(64), 'http.response.status_code': '503' }, 'Error'),
+      span(runTraceId, run.SpanId, now - 58_000, { 'tracetape.input.hash': 'b'.repeat(64), 'http.response.status_code': '503', ...refund }, 'Error'),
+      // The failed refund sent again: a repeated side effect.
+      span(runTraceId, run.SpanId, now - 57_000, { 'tracetape.input.hash': 'e'.repeat(64), 'http.response.status_code': '201', ...refund }),
       replay,
       span(replayTraceId, replay.SpanId, now - 29_000, { ...llm, 'tracetape.replay.step': '1' }),
       span(replayTraceId, replay.SpanId, now - 28_000, { 'tracetape.input.hash': 'c'.repeat(64) }),
