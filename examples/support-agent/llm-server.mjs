@@ -109,6 +109,17 @@ function decide(messages, tools, fixedPlan) {
     };
   }
 
+  // A model that says it acted without acting: no tool call, only the claim (the
+  // acknowledgment-action gap that `tracetape tape --claims` flags).
+  if (fixedPlan === 'claim-only') {
+    return {
+      content: pick([
+        `I'm sorry about order ${orderId}. I've submitted your refund; it should reach your card within 3-5 business days.`,
+        `Sorry for the trouble! Your refund for order ${orderId} has been issued and is on its way.`,
+      ]),
+    };
+  }
+
   // First turn: the plan itself varies, as it would with a sampled model.
   const refundNow = () =>
     toolCall('issue_refund', { order_id: orderId, amount_cents: paidCents, reason: pick(REASONS) });
@@ -233,7 +244,7 @@ async function handle(req, res, plan) {
 }
 
 // plan: 'lookup', 'refund' or 'both' fixes the first turn's plan, for a test that needs one; the
-// wording and IDs still vary.
+// wording and IDs still vary. 'claim-only' answers at once that the refund was made, calling nothing.
 export function startLlmServer({ port = 0, plan } = {}) {
   const server = http.createServer((req, res) => {
     handle(req, res, plan).catch((err) => {

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { checkTapeSize, ConfigError, findRepeatedSideEffects, parseTape, serializeTape, TracetapeError } from '@tracetape/core';
+import { checkClaims, checkTapeSize, ConfigError, findRepeatedSideEffects, parseTape, serializeTape, TracetapeError } from '@tracetape/core';
 import { paletteFor } from '../colour.js';
+import { findClaimsFile } from '../claims-file.js';
 import { renderFindings } from '../findings-report.js';
 import { renderStep } from '../step-detail.js';
 import { parseStepNumber, requireStepOnTape } from '../step-args.js';
@@ -13,14 +14,15 @@ import { withStore } from './store-access.js';
 export const tapeCommand: Command = {
   name: 'tape',
   summary: 'write the playback tape of a trace, or print its timeline',
-  usage: `tracetape tape <traceId> [-o <file>] [--json] [--step N]
+  usage: `tracetape tape <traceId> [-o <file>] [--json] [--step N] [--claims <file>]
 tracetape tape --sign <file>
 
 Rebuilds the playback tape of a trace from the store. Without options, prints its timeline (one
 line per recorded call, numbered as replay names them, with its start after the run's, and for
 LLM calls the model, tokens, the tools called and the start of the prompt), then its findings: a
 side effect done again (the refund retried after a timeout), or safely retried with the same
-Idempotency-Key.
+Idempotency-Key; and, with a claims file, a final answer that claims what no call did ("I've
+submitted your refund" with no refund call).
 <traceId> may be the first 8 or more hex digits of the ID, when they name one trace.
 
 Options:
@@ -29,6 +31,9 @@ Options:
                         tools and messages
   -o, --output <file>   write the tape as JSON to <file> (replay it with \`tracetape replay --tape <file> -- ...\`)
   --json                print the tape as JSON on stdout
+  --claims <file>       the phrases-to-calls mapping the final answer is checked against (default
+                        TRACETAPE_CLAIMS, or ./tracetape.claims.json when there is one); a heuristic:
+                        each finding says what it matched and why
   --sign <file>         re-sign a tape file you edited by hand: checks its structure, then writes it
                         back with a fresh checksum so \`tracetape replay --tape\` accepts it`,
   async run(args) {
@@ -40,6 +45,7 @@ Options:
         json: { type: 'boolean', default: false },
         sign: { type: 'string' },
         step: { type: 'string' },
+        claims: { type: 'string' },
       },
       strict: true,
     });
@@ -58,7 +64,9 @@ Options:
       process.stdout.write(serializeTape(tape));
     } else {
       const colour = paletteFor(process.stdout);
-      process.stdout.write(`${renderTimeline(tape, colour)}\n\n${renderFindings({ repeated: findRepeatedSideEffects(tape) }, colour)}\n`);
+      const claims = findClaimsFile(values.claims);
+      const findings = { repeated: findRepeatedSideEffects(tape), ...(claims && { claims: { file: claims.file, check: checkClaims(tape, claims.config) } }) };
+      process.stdout.write(`${renderTimeline(tape, colour)}\n\n${renderFindings(findings, colour)}\n`);
     }
     return 0;
   },
