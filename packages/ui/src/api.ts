@@ -2,9 +2,9 @@
  * The contract between `tracetape ui`'s server and its page: every JSON answer of /api, typed once.
  * The page imports these types only (esbuild drops them), so the two cannot drift apart silently.
  */
-import type { FieldDiff, RepeatedSideEffect } from '@tracetape/core';
+import type { ClaimFinding, ClaimsCheck, FieldDiff, RepeatedSideEffect } from '@tracetape/core';
 
-export type { FieldDiff, RepeatedSideEffect };
+export type { ClaimFinding, ClaimsCheck, FieldDiff, RepeatedSideEffect };
 
 /** What a step is, as the page colours it: an LLM call, or the door the call went through. */
 export type StepKind = 'llm' | 'http' | 'postgres' | 'mysql' | 'redis' | 'dns' | 'process' | 'mcp' | 'websocket' | 'grpc';
@@ -95,6 +95,12 @@ export interface RunDetail {
 export interface RunFindings {
   /** Each side effect that repeats an earlier one, safely retried ones included (their verdict says so). */
   repeated: RepeatedSideEffect[];
+  /**
+   * The final answer checked against the claims file `tracetape ui` was given (`--claims`, or
+   * TRACETAPE_CLAIMS, or ./tracetape.claims.json): a heuristic, so every finding says what it matched
+   * and why. Absent: no claims file, nothing checked.
+   */
+  claims?: { file: string; check: ClaimsCheck };
 }
 
 /** A body as the page shows it: parsed JSON (a tree), text, or a note about bytes. */

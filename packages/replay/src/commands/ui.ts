@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@tracetape/core';
 import { DEFAULT_UI_PORT, isLoopbackHost, startUiServer, StoreRunSource, TapeRunSource, type RunSource } from '@tracetape/ui';
+import { findClaimsFile } from '../claims-file.js';
 import { buildTape } from '../tape-builder.js';
 import { readTapeFile } from '../tape-file.js';
 import type { Command } from './command.js';
@@ -11,7 +12,7 @@ import { storeAccessFromEnv } from './store-access.js';
 export const uiCommand: Command = {
   name: 'ui',
   summary: 'open a local web viewer of the recorded runs, their steps and replays',
-  usage: `tracetape ui [--port N] [--host H] [--token T] [--tape <file>]
+  usage: `tracetape ui [--port N] [--host H] [--token T] [--tape <file>] [--claims <file>]
 
 Serves a web page over the store (TRACETAPE_DIR or TRACETAPE_CLICKHOUSE_URL), or over one tape
 file, and prints its URL: the runs, each as a waterfall of its steps to scrub through with the
@@ -23,7 +24,9 @@ Options:
   --host H        address to listen on (default 127.0.0.1). Any address beyond loopback needs a
                   token, which is made for you when not given, and is printed in the URL
   --token T       require this token (also TRACETAPE_UI_TOKEN)
-  --tape <file>   show this tape file instead of the store`,
+  --tape <file>   show this tape file instead of the store
+  --claims <file> check each run's final answer against this phrases-to-calls mapping and show a
+                  claim no call backs (default TRACETAPE_CLAIMS, or ./tracetape.claims.json)`,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -32,6 +35,7 @@ Options:
         host: { type: 'string', default: '127.0.0.1' },
         token: { type: 'string' },
         tape: { type: 'string' },
+        claims: { type: 'string' },
       },
       strict: true,
     });
@@ -43,7 +47,8 @@ Options:
 
     const store = values.tape === undefined ? new LentStore(storeAccessFromEnv()) : undefined;
     const source: RunSource = store ? new StoreRunSource(store, buildTape) : tapeSource(values.tape!);
-    const server = await startUiServer({ source, host: values.host, port, ...(token ? { token } : {}) });
+    const claims = findClaimsFile(values.claims);
+    const server = await startUiServer({ source, host: values.host, port, ...(token ? { token } : {}), ...(claims ? { claims } : {}) });
     process.stdout.write(`tracetape ui: ${source.description} at ${server.url}\n`);
     if (!loopback) {
       process.stderr.write(

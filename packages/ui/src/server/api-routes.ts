@@ -1,4 +1,4 @@
-import { findRepeatedSideEffects, UnknownTraceError } from '@tracetape/core';
+import { checkClaims, findRepeatedSideEffects, UnknownTraceError, type ClaimsConfig } from '@tracetape/core';
 import type { ReplayDetail, RunDetail, StepDetail } from '../api.js';
 import { UiRequestError } from '../errors.js';
 import type { RunSource } from '../run-source.js';
@@ -8,19 +8,25 @@ import { stepDetail } from '../views/step-detail.js';
 import { stepSummaries } from '../views/step-summary.js';
 import { parseRunFilter } from './run-filter.js';
 
+/** A claims mapping and the file it came from. */
+export interface ClaimsSource {
+  file: string;
+  config: ClaimsConfig;
+}
+
 /** Answers one GET under /api with the JSON of api.ts; throws what it refuses (see errors.ts). */
-export async function answerApi(source: RunSource, url: URL): Promise<unknown> {
+export async function answerApi(source: RunSource, url: URL, claims?: ClaimsSource): Promise<unknown> {
   const parts = url.pathname.split('/').filter(Boolean).slice(1).map(decodeURIComponent);
   const [resource, id, sub, n, ...rest] = parts;
   if (resource === 'runs' && id === undefined) return source.listRuns(parseRunFilter(url.searchParams));
-  if (resource === 'runs' && id !== undefined && sub === undefined) return runDetail(source, id);
+  if (resource === 'runs' && id !== undefined && sub === undefined) return runDetail(source, id, claims);
   if (resource === 'runs' && id !== undefined && sub === 'steps' && n !== undefined && rest.length === 0) return stepOf(source, id, n);
   if (resource === 'replays' && id !== undefined && sub === undefined) return replayOf(source, id);
   if (resource === 'compare' && id === undefined) return compare(source, url.searchParams);
   throw new UiRequestError(404, 'TRACETAPE_UI_NO_ROUTE', `No such API: ${url.pathname}. The API has /api/runs, /api/runs/<traceId>, /api/runs/<traceId>/steps/<n>, /api/replays/<traceId> and /api/compare?a=&b=.`);
 }
 
-async function runDetail(source: RunSource, traceId: string): Promise<RunDetail> {
+async function runDetail(source: RunSource, traceId: string, claims: ClaimsSource | undefined): Promise<RunDetail> {
   const { run, tape } = await source.loadRun(traceId);
   const reads = tape.nondeterminism;
   const replays = await source.replaysOf(tape.traceId);
@@ -42,7 +48,10 @@ async function runDetail(source: RunSource, traceId: string): Promise<RunDetail>
       bytes: reads?.bytes?.length ?? 0,
     },
     replays,
-    findings: { repeated: findRepeatedSideEffects(tape) },
+    findings: {
+      repeated: findRepeatedSideEffects(tape),
+      ...(claims && { claims: { file: claims.file, check: checkClaims(tape, claims.config) } }),
+    },
   };
 }
 

@@ -4,7 +4,7 @@ import { ConfigError } from '@tracetape/core';
 import { codeOf, statusOf } from '../errors.js';
 import type { RunSource } from '../run-source.js';
 import { checkAccess, isLoopbackHost } from './access.js';
-import { answerApi } from './api-routes.js';
+import { answerApi, type ClaimsSource } from './api-routes.js';
 import { loadAssets, type Asset } from './static-assets.js';
 
 export interface UiServerOptions {
@@ -17,6 +17,8 @@ export interface UiServerOptions {
   token?: string;
   /** The built page; default the package's dist/web. */
   assetsDir?: string;
+  /** The claims mapping runs are checked against, and its file (findings name it); absent: not checked. */
+  claims?: ClaimsSource;
 }
 
 export interface UiServer {
@@ -85,7 +87,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
   }
   if (url.pathname.startsWith('/api/')) {
     response.setHeader('cache-control', 'no-store');
-    return sendJson(response, 200, await answerApi(options.source, url));
+    return sendJson(response, 200, await answerApi(options.source, url, options.claims));
   }
   const asset = url.pathname.startsWith('/assets/') ? assets.get(url.pathname.slice('/assets/'.length)) : assets.get('index.html');
   if (!asset) return sendJson(response, 404, { error: { code: 'TRACETAPE_UI_NO_ASSET', message: `No such file: ${url.pathname}.` } });

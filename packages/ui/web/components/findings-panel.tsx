@@ -1,4 +1,4 @@
-import type { RepeatedSideEffect, RunFindings } from '../../src/api.js';
+import type { ClaimFinding, RepeatedSideEffect, RunFindings } from '../../src/api.js';
 import { formatDuration } from '../format.js';
 import { runPath } from '../router.js';
 
@@ -7,13 +7,38 @@ import { runPath } from '../router.js';
  * refunds are one click away. Nothing is shown for a run with none: no banner to learn to ignore.
  */
 export function FindingsPanel({ traceId, findings }: { traceId: string; findings: RunFindings }) {
-  if (findings.repeated.length === 0) return null;
+  const claims = findings.claims?.check.findings ?? [];
+  if (findings.repeated.length === 0 && claims.length === 0) return null;
   return (
     <section class="findings" data-testid="findings" aria-label="Findings">
       {findings.repeated.map((pair) => (
         <RepeatedLine key={`${pair.first}-${pair.repeat}`} traceId={traceId} pair={pair} />
       ))}
+      {claims.map((finding) => (
+        <ClaimLine key={finding.claim} traceId={traceId} finding={finding} file={findings.claims!.file} />
+      ))}
     </section>
+  );
+}
+
+const CLAIM_LABEL: Record<ClaimFinding['verdict'], string> = { unbacked: '● claim without action', backed: 'claim backed', negated: 'claim negated' };
+
+function ClaimLine({ traceId, finding, file }: { traceId: string; finding: ClaimFinding; file: string }) {
+  const bad = finding.verdict === 'unbacked';
+  return (
+    <p class={bad ? 'finding finding-bad' : 'finding finding-safe'} data-testid={`finding-claim-${finding.verdict}`}>
+      <span class={bad ? 'badge badge-error' : 'badge badge-ok'}>{CLAIM_LABEL[finding.verdict]}</span> {finding.reason} The answer at{' '}
+      <StepLink traceId={traceId} step={finding.textStep} />: <q>{finding.excerpt}</q>
+      {finding.matchedStep !== undefined && (
+        <>
+          {' '}
+          (call: <StepLink traceId={traceId} step={finding.matchedStep} />)
+        </>
+      )}{' '}
+      <span class="muted" title="a heuristic: the answer's words are matched against the phrases of this file">
+        heuristic, phrases of {file}
+      </span>
+    </p>
   );
 }
 
