@@ -5,6 +5,7 @@ import { collectorCommand } from './commands/collector.js';
 import type { Command } from './commands/command.js';
 import { fixtureCommand } from './commands/fixture.js';
 import { ingestCommand } from './commands/ingest.js';
+import { inventoryCommand } from './commands/inventory.js';
 import { queryCommand } from './commands/query.js';
 import { recordCommand } from './commands/record.js';
 import { replayCommand } from './commands/replay.js';
@@ -13,7 +14,7 @@ import { tapeCommand } from './commands/tape.js';
 import { tracesCommand } from './commands/traces.js';
 import { uiCommand } from './commands/ui.js';
 
-const COMMANDS: Command[] = [recordCommand, tracesCommand, tapeCommand, fixtureCommand, checkCommand, replayCommand, uiCommand, queryCommand, ingestCommand, collectorCommand, schemaCommand];
+const COMMANDS: Command[] = [recordCommand, tracesCommand, inventoryCommand, tapeCommand, fixtureCommand, checkCommand, replayCommand, uiCommand, queryCommand, ingestCommand, collectorCommand, schemaCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
