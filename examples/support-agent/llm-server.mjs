@@ -266,7 +266,8 @@ export function startLlmServer({ port = 0, plan } = {}) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { url } = await startLlmServer({ port: Number(process.env.PORT ?? 4010) });
+  // LLM_PLAN fixes the first turn's plan, as the `plan` option does (lookup, refund, both, claim-only).
+  const { url } = await startLlmServer({ port: Number(process.env.PORT ?? 4010), plan: process.env.LLM_PLAN || undefined });
   console.log(`support-desk model listening on ${url}`);
   console.log(`export OPENAI_BASE_URL=${url}`);
 }

@@ -39,5 +39,6 @@ function claimsLines(claims: RunFindingsReport['claims'], colour: Palette): stri
 function claimLine(finding: ClaimFinding, colour: Palette, source: string): string {
   const label =
     finding.verdict === 'unbacked' ? colour.red('CLAIM WITHOUT ACTION') : finding.verdict === 'backed' ? colour.green('claim backed') : colour.dim('claim negated');
-  return `${label} (${finding.claim}): ${finding.reason} Said at step ${finding.textStep}: "${finding.excerpt}" (${source})`;
+  const reason = /[.!?]$/.test(finding.reason) ? finding.reason : `${finding.reason}.`;
+  return `${label} (${finding.claim}): ${reason} Said at step ${finding.textStep}: "${finding.excerpt}" (${source})`;
 }

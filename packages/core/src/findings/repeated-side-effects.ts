@@ -84,7 +84,7 @@ function pairOf(first: TapeEntry, repeat: TapeEntry): RepeatedSideEffect {
 
 /** How a call failed as the app saw it, or undefined when it got a good answer. */
 function failureOf(response: RecordedResponse): string | undefined {
-  if (response.error !== undefined) return /abort|timeout|timed out/i.test(response.error) ? `timed out (${response.error})` : response.error;
+  if (response.error !== undefined) return /abort|timeout|timed out/i.test(response.error) ? `timed out: ${response.error}` : response.error;
   if (response.status >= 500) return `status ${response.status}`;
   if (!response.complete) return 'the answer was cut off';
   return undefined;

@@ -27,7 +27,7 @@ function ClaimLine({ traceId, finding, file }: { traceId: string; finding: Claim
   const bad = finding.verdict === 'unbacked';
   return (
     <p class={bad ? 'finding finding-bad' : 'finding finding-safe'} data-testid={`finding-claim-${finding.verdict}`}>
-      <span class={bad ? 'badge badge-error' : 'badge badge-ok'}>{CLAIM_LABEL[finding.verdict]}</span> {finding.reason} The answer at{' '}
+      <span class={bad ? 'badge badge-error' : 'badge badge-ok'}>{CLAIM_LABEL[finding.verdict]}</span> {/[.!?]$/.test(finding.reason) ? finding.reason : `${finding.reason}.`} The answer at{' '}
       <StepLink traceId={traceId} step={finding.textStep} />: <q>{finding.excerpt}</q>
       {finding.matchedStep !== undefined && (
         <>
