@@ -38,6 +38,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   'Runs with a repeated side effect': ['trace_id', 'service', 'run', 'started', 'repeats'],
   "Each fixture's health": ['fixture', 'health', 'last_verdict', 'last_run', 'last_pass', 'seconds_since_last_pass', 'runs_in_interval', 'interval_s', 'replay_of'],
   'How many fixtures pass, fail or are stale': ['passing', 'failing', 'stale'],
+  'Every external system the runs touched': ['service', 'door', 'target', 'operation', 'mutates', 'calls', 'errors', 'first_seen', 'last_seen', 'credentials'],
 };
 
 // Long enough to be stored as deduplicated chunks, which the recipes read through the text view.
@@ -230,6 +231,16 @@ describe('docs/sql-recipes.md', () => {
     const runs = await run(byTitle('Runs with a repeated side effect'));
     expect(runs.map((r) => [r.trace_id, Number(r.repeats)])).toEqual([[repeatedTrace, 1]]);
     expect(runs[0]).toMatchObject({ service: 'repeated-refund-app', run: 'repeated-refund-app.mjs' });
+  });
+
+  it('lists the model and the database writes in the inventory, credentials by name', async () => {
+    const rows = await run(recipes.find((r) => r.title === 'Every external system the runs touched')!.sql);
+    const llmCall = rows.find((r) => r.door === 'llm');
+    expect(llmCall).toMatchObject({ operation: 'gpt-test', mutates: 0, credentials: ['header:authorization'] });
+    expect(String(llmCall!.target)).toMatch(/^http:\/\/127\.0\.0\.1\/v1\/chat\/completions$/);
+    const writes = rows.filter((r) => r.door === 'postgres' && r.mutates === 1).map((r) => r.operation);
+    expect(writes).toEqual(expect.arrayContaining(['INSERT', 'UPDATE']));
+    expect(rows.find((r) => r.door === 'postgres')!.target).toBe('postgres://127.0.0.1/recipes');
   });
 
   it('the payload really was offloaded, so the join is what found it', async () => {
