@@ -16,8 +16,8 @@ const SAFE_HTTP_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Per door: where its calls went (system) and what they did there (operation). */
 const KEY_OF: Readonly<Record<BoundaryKind, (call: InventoryCall) => Omit<InventoryKey, 'mutates'>>> = {
-  http: (call) => urlKey('http', call, (method, path) => `${method} ${path}`),
-  websocket: (call) => urlKey('websocket', call, (method, path) => `${method} ${path}`),
+  http: (call) => urlKey('http', call),
+  websocket: (call) => urlKey('websocket', call),
   // A gRPC path is a method name, not a resource: nothing in it is an ID to collapse.
   grpc: (call) => ({ door: 'grpc', system: urlParts(call.target)?.host || call.host || '(unknown host)', operation: grpcMethod(call) }),
   postgres: (call) => databaseKey('postgres', 'postgresql', call),
@@ -54,10 +54,11 @@ function mutates(call: InventoryCall): boolean {
   return !SAFE_HTTP_METHODS.has(call.method.toUpperCase());
 }
 
-function urlKey(door: 'http' | 'websocket', call: InventoryCall, operation: (method: string, path: string) => string): Omit<InventoryKey, 'mutates'> {
+/** `POST /refunds/{id}` at `shop.example`. */
+function urlKey(door: 'http' | 'websocket', call: InventoryCall): Omit<InventoryKey, 'mutates'> {
   const parts = urlParts(call.target);
   // Only the path is templated: a host such as 127.0.0.1 or api2.example.com is not an ID.
-  return { door, system: parts?.host || call.host || '(unknown host)', operation: operation(call.method.toUpperCase(), targetTemplate(parts?.path || '/')) };
+  return { door, system: parts?.host || call.host || '(unknown host)', operation: `${call.method.toUpperCase()} ${targetTemplate(parts?.path || '/')}` };
 }
 
 /** `postgresql 127.0.0.1/orders`: the server without its port (a fresh port each run is the same server), and the database. */
@@ -104,8 +105,9 @@ function grpcMethod(call: InventoryCall): string {
 }
 
 /**
- * Host and path of a `scheme://host/path` URL, read without URL (which would escape `{id}`). The
- * port is dropped: a service on a fresh port each run is still the same one.
+ * Host and path of a `scheme://host/path` target, by pattern: the path as recorded (URL would
+ * re-escape it) and no exception for a target URL cannot parse. The port is dropped: a service on
+ * a fresh port each run is still the same one.
  */
 function urlParts(url: string): { host: string; path: string } | undefined {
   const match = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)([^?#]*)/i.exec(url);
