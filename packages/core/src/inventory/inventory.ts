@@ -66,7 +66,7 @@ export interface InventoryEntry {
   mutates: boolean;
   calls: number;
   errors: number;
-  /** errors / calls. */
+  /** errors / calls, to four decimals. */
   errorRate: number;
   /** ISO 8601, UTC, to the millisecond. */
   firstSeen: string;
