@@ -4,11 +4,11 @@
  * `http://shop:8080/orders/42?x=1` → `http://shop/orders/{id}`.
  */
 export function targetTemplate(url: string): string {
-  const path = url.replace(/[?#].*$/, '').replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:]+):\d+/i, '$1');
-  return path
-    .split('/')
-    .map((segment) => (isIdSegment(segment) ? '{id}' : segment))
-    .join('/');
+  const bare = url.replace(/[?#].*$/, '').replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:]+):\d+/i, '$1');
+  // Only the path is templated: a host such as `127.0.0.1` or `api2.example.com` names a system, not an ID.
+  const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(bare)?.[0] ?? '';
+  const path = bare.slice(origin.length);
+  return origin + path.split('/').map((segment) => (isIdSegment(segment) ? '{id}' : segment)).join('/');
 }
 
 /** A path segment that names one thing rather than a kind of thing: numbers, UUIDs, hex, `re_3MtwBw…`. */
