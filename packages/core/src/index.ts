@@ -18,6 +18,7 @@ export * from './tape-process.js';
 export * from './tape-size.js';
 export * from './stored-replay.js';
 export * from './iso-time.js';
+export * from './time-spec.js';
 export * from './contract/index.js';
 export * from './url-template.js';
 export * from './findings/index.js';

@@ -1,18 +1,8 @@
-import type { InventoryComparison, InventoryDoor, InventoryEntry, UnplacedCalls } from '@tracetape/core';
+import type { InventoryDoor, InventoryEntry, InventoryReport, UnplacedCalls } from '@tracetape/core';
 import type { Palette } from './colour.js';
 
-/** What `tracetape inventory --format json` prints: the period, its entries and, with --compare, what is new. */
-export interface InventoryReport {
-  /** ISO 8601 instants; `since` inclusive, `until` exclusive. */
-  period: { since: string; until: string };
-  /** The service asked for with --service; absent: every service. */
-  service?: string;
-  entries: InventoryEntry[];
-  /** Calls of kinds this tracetape does not know (recorded by a newer one); absent when none. */
-  unplaced?: UnplacedCalls[];
-  /** With --compare: the period before, and what this one did that it did not. */
-  compare?: InventoryComparison & { previous: { since: string; until: string } };
-}
+/** What `tracetape inventory --format json` prints: built by core's inventoryReport(). */
+export type { InventoryReport };
 
 /** How a door is titled where a person reads it. */
 const DOOR_TITLES: Record<InventoryDoor, string> = {

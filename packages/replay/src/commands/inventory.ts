@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { buildInventory, compareInventory, ConfigError } from '@tracetape/core';
+import { ConfigError, inventoryReport, somethingNew } from '@tracetape/core';
 import { paletteFor } from '../colour.js';
 import { parseDurationMs, parseSince } from '../human-format.js';
-import { inventoryJson, inventoryMarkdown, inventoryTable, type InventoryReport } from '../inventory-report.js';
+import { inventoryJson, inventoryMarkdown, inventoryTable } from '../inventory-report.js';
 import type { Command } from './command.js';
 import { withStore } from './store-access.js';
 
@@ -64,16 +64,15 @@ Options:
       previous: previousSince !== undefined ? await store.inventoryCalls({ since: previousSince, until: since, ...service }) : undefined,
     }));
 
-    const inventory = buildInventory(current);
-    const report: InventoryReport = { period: { since: since.toISOString(), until: until.toISOString() }, ...service, entries: inventory.entries };
-    if (inventory.unplaced.length > 0) report.unplaced = inventory.unplaced;
-    if (previous !== undefined && previousSince !== undefined) {
-      report.compare = { previous: { since: previousSince.toISOString(), until: since.toISOString() }, ...compareInventory(inventory.entries, buildInventory(previous).entries) };
-    }
+    const report = inventoryReport({
+      period: { since, until },
+      ...service,
+      current,
+      ...(previous !== undefined && previousSince !== undefined ? { previous: { since: previousSince, calls: previous } } : {}),
+    });
 
     process.stdout.write(format === 'json' ? inventoryJson(report) : format === 'markdown' ? inventoryMarkdown(report) : inventoryTable(report, paletteFor(process.stdout)));
-    const somethingNew = report.compare !== undefined && (report.compare.newSystems.length > 0 || report.compare.newMutatingOperations.length > 0);
-    return values['fail-on-new'] && somethingNew ? 1 : 0;
+    return values['fail-on-new'] && somethingNew(report) ? 1 : 0;
   },
 };
 
