@@ -2,9 +2,9 @@
  * The contract between `tracetape ui`'s server and its page: every JSON answer of /api, typed once.
  * The page imports these types only (esbuild drops them), so the two cannot drift apart silently.
  */
-import type { ClaimFinding, ClaimsCheck, FieldDiff, RepeatedSideEffect } from '@tracetape/core';
+import type { ClaimFinding, ClaimsCheck, FieldDiff, InventoryDoor, InventoryEntry, InventoryReport, InventorySystem, RepeatedSideEffect } from '@tracetape/core';
 
-export type { ClaimFinding, ClaimsCheck, FieldDiff, RepeatedSideEffect };
+export type { ClaimFinding, ClaimsCheck, FieldDiff, InventoryDoor, InventoryEntry, InventoryReport, InventorySystem, RepeatedSideEffect };
 
 /** What a step is, as the page colours it: an LLM call, or the door the call went through. */
 export type StepKind = 'llm' | 'http' | 'postgres' | 'mysql' | 'redis' | 'dns' | 'process' | 'mcp' | 'websocket' | 'grpc';
@@ -217,6 +217,18 @@ export interface ComparisonRow {
   relation: 'same' | 'changed' | 'only-a' | 'only-b';
   /** For `changed`: the request fields that differ, a's values as `recorded`, b's as `current`. */
   diff?: FieldDiff[];
+}
+
+/**
+ * `GET /api/inventory?since=&until=&service=&compare=`: every external system the recorded runs of
+ * a period touched, as `tracetape inventory --format json` prints it. since / until: a time back
+ * from now (`30m`, `2h`, `7d`, `1w`) or an ISO 8601 time (no zone: UTC); since defaults to 7d,
+ * until to now. service: exact. compare: `same` (a period as long, just before) or a length
+ * (`1h`, `7d`): what is new against the period of that length before since.
+ */
+export interface InventoryResponse extends InventoryReport {
+  /** Every service with calls in the period, whichever service was asked for: the filter's choices. */
+  services: string[];
 }
 
 /** Every error answer: a status code and what to do. */

@@ -1,4 +1,4 @@
-import type { StoredReplay, Tape } from '@tracetape/core';
+import type { InventoryCall, StoredReplay, Tape } from '@tracetape/core';
 import type { ReplaySummary, RunListItem, RunListResponse } from './api.js';
 
 /** The runs list's filters, parsed from the page's query (see RunListResponse in api.ts). */
@@ -40,4 +40,9 @@ export interface RunSource {
   replaysOf(traceId: string): Promise<ReplaySummary[]>;
   /** Throws UnknownTraceError when no replay is stored under this ID. */
   loadReplay(replayTraceId: string): Promise<LoadedReplay>;
+  /**
+   * The boundary calls of every service in a period (`since` inclusive, `until` exclusive), as
+   * the store groups them for the inventory. Throws a UiRequestError when the source cannot say.
+   */
+  inventoryCalls(period: { since: Date; until: Date }): Promise<InventoryCall[]>;
 }

@@ -1,11 +1,12 @@
-import { checkClaims, findRepeatedSideEffects, UnknownTraceError, type ClaimsConfig } from '@tracetape/core';
-import type { ReplayDetail, RunDetail, StepDetail } from '../api.js';
+import { checkClaims, findRepeatedSideEffects, inventoryReport, UnknownTraceError, type ClaimsConfig } from '@tracetape/core';
+import type { InventoryResponse, ReplayDetail, RunDetail, StepDetail } from '../api.js';
 import { UiRequestError } from '../errors.js';
 import type { RunSource } from '../run-source.js';
 import { compareRuns } from '../views/compare-runs.js';
 import { replayDetail } from '../views/replay-detail.js';
 import { stepDetail } from '../views/step-detail.js';
 import { stepSummaries } from '../views/step-summary.js';
+import { parseInventoryQuery } from './inventory-query.js';
 import { parseRunFilter } from './run-filter.js';
 
 /** A claims mapping and the file it came from. */
@@ -23,7 +24,12 @@ export async function answerApi(source: RunSource, url: URL, claims?: ClaimsSour
   if (resource === 'runs' && id !== undefined && sub === 'steps' && n !== undefined && rest.length === 0) return stepOf(source, id, n);
   if (resource === 'replays' && id !== undefined && sub === undefined) return replayOf(source, id);
   if (resource === 'compare' && id === undefined) return compare(source, url.searchParams);
-  throw new UiRequestError(404, 'TRACETAPE_UI_NO_ROUTE', `No such API: ${url.pathname}. The API has /api/runs, /api/runs/<traceId>, /api/runs/<traceId>/steps/<n>, /api/replays/<traceId> and /api/compare?a=&b=.`);
+  if (resource === 'inventory' && id === undefined) return inventory(source, url.searchParams);
+  throw new UiRequestError(
+    404,
+    'TRACETAPE_UI_NO_ROUTE',
+    `No such API: ${url.pathname}. The API has /api/runs, /api/runs/<traceId>, /api/runs/<traceId>/steps/<n>, /api/replays/<traceId>, /api/compare?a=&b= and /api/inventory.`,
+  );
 }
 
 async function runDetail(source: RunSource, traceId: string, claims: ClaimsSource | undefined): Promise<RunDetail> {
@@ -85,4 +91,21 @@ async function compare(source: RunSource, query: URLSearchParams) {
   if (!a || !b) throw new UiRequestError(400, 'TRACETAPE_UI_COMPARE_WHAT', 'Compare which runs? Give two trace IDs: /api/compare?a=<traceId>&b=<traceId>.');
   const [runA, runB] = await Promise.all([source.loadRun(a), source.loadRun(b)]);
   return compareRuns(runA, runB);
+}
+
+async function inventory(source: RunSource, query: URLSearchParams): Promise<InventoryResponse> {
+  const { since, until, service, previousSince } = parseInventoryQuery(query);
+  const [current, previous] = await Promise.all([
+    source.inventoryCalls({ since, until }),
+    previousSince !== undefined ? source.inventoryCalls({ since: previousSince, until: since }) : undefined,
+  ]);
+  // Every service's calls are read, so the service filter can offer them all; one is kept here.
+  const ofService = <T extends { service: string }>(calls: readonly T[]): T[] => (service === undefined ? [...calls] : calls.filter((call) => call.service === service));
+  const report = inventoryReport({
+    period: { since, until },
+    ...(service !== undefined ? { service } : {}),
+    current: ofService(current),
+    ...(previous !== undefined && previousSince !== undefined ? { previous: { since: previousSince, calls: ofService(previous) } } : {}),
+  });
+  return { ...report, services: [...new Set(current.map((call) => call.service).filter(Boolean))].sort() };
 }

@@ -6,6 +6,7 @@ import {
   parseStoredReplay,
   parseTraceId,
   UnknownTraceError,
+  type InventoryCall,
   type Tape,
 } from '@tracetape/core';
 import type { ReplaySummary, RunListResponse } from '../api.js';
@@ -102,6 +103,10 @@ export class StoreRunSource implements RunSource {
     const replay = await this.session.use((store) => readReplay(store, id));
     if (!replay) throw new UnknownTraceError(id, `${this.description} (as a stored replay)`);
     return replay;
+  }
+
+  inventoryCalls(period: { since: Date; until: Date }): Promise<InventoryCall[]> {
+    return this.session.use((store) => store.inventoryCalls(period));
   }
 }
 

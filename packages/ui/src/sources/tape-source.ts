@@ -1,5 +1,6 @@
-import { ATTR_GEN_AI_REQUEST_MODEL, ATTR_SERVER_ADDRESS, ATTR_TRACETAPE_INPUT_HASH, parseTraceId, UnknownTraceError, type Tape, type TapeEntry } from '@tracetape/core';
+import { ATTR_GEN_AI_REQUEST_MODEL, ATTR_SERVER_ADDRESS, ATTR_TRACETAPE_INPUT_HASH, parseTraceId, UnknownTraceError, type InventoryCall, type Tape, type TapeEntry } from '@tracetape/core';
 import type { ReplaySummary, RunListResponse } from '../api.js';
+import { UiRequestError } from '../errors.js';
 import type { LoadedReplay, LoadedRun, RunFilter, RunSource } from '../run-source.js';
 import { runListItemOfTape } from '../views/run-list-item.js';
 
@@ -44,6 +45,19 @@ export class TapeRunSource implements RunSource {
 
   async loadReplay(replayTraceId: string): Promise<LoadedReplay> {
     throw new UnknownTraceError(replayTraceId, `${this.description}, which holds no replays (run \`tracetape ui\` over the store to see them)`);
+  }
+
+  /**
+   * A tape keeps less of each call than the store's spans (no database user, no executable or
+   * statement attributes): an inventory built from it would differ from the store's for the same
+   * run, so it is refused rather than answered half.
+   */
+  async inventoryCalls(): Promise<InventoryCall[]> {
+    throw new UiRequestError(
+      404,
+      'TRACETAPE_UI_INVENTORY_NEEDS_STORE',
+      `The inventory reads the store, and this viewer shows one ${this.description}. Run \`tracetape ui\` without --tape to see the inventory of the recorded runs, or \`tracetape inventory\` in a terminal.`,
+    );
   }
 }
 
