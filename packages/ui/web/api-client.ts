@@ -47,5 +47,6 @@ export const api = {
   step: (traceId: string, step: number) => `/api/runs/${enc(traceId)}/steps/${step}`,
   replay: (replayTraceId: string) => `/api/replays/${enc(replayTraceId)}`,
   compare: (a: string, b: string) => `/api/compare?${new URLSearchParams({ a, b }).toString()}`,
+  inventory: (query: URLSearchParams) => `/api/inventory${query.size > 0 ? `?${query.toString()}` : ''}`,
 };
 

@@ -3,6 +3,7 @@ import type { RunDetail } from '../src/api.js';
 import { api } from './api-client.js';
 import { ErrorBox } from './components/error-box.js';
 import { ComparePage } from './pages/compare-page.js';
+import { InventoryPage } from './pages/inventory-page.js';
 import { ReplayPage } from './pages/replay-page.js';
 import { RunPage } from './pages/run-page.js';
 import { RunsPage } from './pages/runs-page.js';
@@ -19,6 +20,9 @@ function App() {
         </a>
         <nav>
           <a href="/">Runs</a>
+          <a href="/inventory" data-testid="nav-inventory">
+            Inventory
+          </a>
           <a href="/compare">Compare</a>
         </nav>
       </header>
@@ -31,6 +35,8 @@ function App() {
           <ReplayPage key={route.replayTraceId} replayTraceId={route.replayTraceId} />
         ) : route.page === 'compare' ? (
           <ComparePage key={`${route.a}/${route.b}`} a={route.a} b={route.b} />
+        ) : route.page === 'inventory' ? (
+          <InventoryPage key={route.query.toString()} query={route.query} />
         ) : (
           <ErrorBox title="Not found" error={`There is no page at ${route.path}.`} />
         )}

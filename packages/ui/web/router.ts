@@ -5,6 +5,7 @@ export type Route =
   | { page: 'run'; traceId: string; step?: number }
   | { page: 'replay'; replayTraceId: string }
   | { page: 'compare'; a: string; b: string }
+  | { page: 'inventory'; query: URLSearchParams }
   | { page: 'not-found'; path: string };
 
 /** Pure, so the URL scheme can be tested without a browser. */
@@ -19,6 +20,7 @@ export function parseRoute(pathname: string, search: string): Route {
   }
   if (parts[0] === 'replays' && parts.length === 2) return { page: 'replay', replayTraceId: parts[1]! };
   if (parts[0] === 'compare' && parts.length === 1) return { page: 'compare', a: query.get('a') ?? '', b: query.get('b') ?? '' };
+  if (parts[0] === 'inventory' && parts.length === 1) return { page: 'inventory', query };
   return { page: 'not-found', path: pathname };
 }
 
