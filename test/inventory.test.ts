@@ -1,11 +1,15 @@
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { InventoryResponse } from '@tracetape/ui';
 import type { InventoryReport } from '../packages/replay/src/inventory-report.js';
+import { collectPageErrors, launchBrowser, type TestBrowser } from './support/browser.js';
 import { FIXTURES, recordedTraceId, tempDir, tracetape, type CliResult } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from './support/databases.js';
 import { chatCompletionAnswer } from './support/openai-compatible.js';
+import { startUi, type UiProcess } from './support/ui-process.js';
 
 /*
  * `tracetape inventory` over real recordings: inventory-app.mjs reaches a shop over HTTP (one
@@ -215,5 +219,103 @@ describe('tracetape inventory', () => {
       expect(refused.code, args.join(' ')).toBe(2);
       expect(refused.stderr).toMatch(message);
     }
+  });
+});
+
+describe('the inventory page of tracetape ui, in Chromium', () => {
+  let ui: UiProcess;
+  let browser: TestBrowser;
+  beforeAll(async () => {
+    ui = await startUi(env);
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await ui?.stop();
+  });
+
+  /** The page waits on the store (opened, the recording log moved in) on its first answer. */
+  const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
+  async function open(pathname: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(`${ui.origin}${pathname}`);
+    return { page, errors };
+  }
+  const row = (page: Page, operation: string) => page.locator(`[data-testid="inventory-row"][data-operation="${operation}"]`);
+
+  it('lists the entries per door, mutating ones marked, credentials by name and never a secret', async () => {
+    const { page, errors } = await open('/');
+    await page.getByTestId('nav-inventory').click();
+    await poll(() => page.getByTestId('inventory-row').count()).toBeGreaterThan(0);
+    expect(new URL(page.url()).pathname).toBe('/inventory');
+
+    await page.getByTestId('inventory-since').fill(beforeRuns);
+    await page.getByTestId('inventory-until').fill(afterRuns);
+    await poll(() => page.getByTestId('inventory').getAttribute('data-until')).toBe(afterRuns);
+    expect(new URL(page.url()).searchParams.get('since')).toBe(beforeRuns);
+    expect(await page.getByTestId('inventory-service').getAttribute('data-service')).toBe('inventory-app');
+    expect(await page.getByTestId('inventory-door').evaluateAll((doors) => doors.map((d) => d.getAttribute('data-door')))).toEqual(['http', 'llm', 'postgres', 'redis', 'process', 'mcp']);
+    const operations = await page.getByTestId('inventory-row').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-door'), r.getAttribute('data-operation'), r.getAttribute('data-mutates')]));
+    expect(operations).toEqual([
+      ['http', 'GET /orders/{id}', 'false'],
+      ['http', 'POST /refunds/{id}', 'true'],
+      ['http', 'GET /status', 'false'],
+      ['llm', 'gpt-test', 'false'],
+      ['postgres', 'INSERT refunds', 'true'],
+      ['postgres', 'SELECT orders', 'false'],
+      ['redis', 'hash', 'true'],
+      ['redis', 'string', 'false'],
+      ['process', 'sh', 'true'],
+      ['mcp', 'initialize', 'false'],
+      ['mcp', 'tools/call append_note', 'true'],
+    ]);
+
+    expect(await row(page, 'POST /refunds/{id}').getByTestId('mutates-badge').textContent()).toContain('mutates');
+    expect(await row(page, 'GET /orders/{id}').getByTestId('mutates-badge').count()).toBe(0);
+    expect(await row(page, 'GET /orders/{id}').getByTestId('inventory-errors').textContent()).toBe('2 (50%)');
+    expect(await row(page, 'GET /orders/{id}').getByTestId('credential-name').allTextContents()).toEqual(['header:authorization']);
+    expect(await row(page, 'INSERT refunds').getByTestId('credential-name').allTextContents()).toEqual([`user:${postgres.user}`]);
+    expect(await row(page, 'GET /status').getByTestId('inventory-credentials').textContent()).toBe('none');
+    const text = await page.locator('main').innerText();
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(errors).toEqual([]);
+  });
+
+  it('puts the host only the second period reached first, as new, when compared with the period before', async () => {
+    // The previous period is as long as this one and ends where it starts: an hour holds the first run.
+    const until = new Date(Date.parse(betweenRuns) + 3_600_000).toISOString();
+    const { page, errors } = await open(`/inventory?${new URLSearchParams({ since: betweenRuns, until })}`);
+    await poll(() => page.getByTestId('inventory-row').count()).toBe(11);
+    expect(await page.getByTestId('inventory-new').count()).toBe(0);
+
+    await page.getByTestId('inventory-compare').selectOption('same');
+    await poll(() => page.getByTestId('new-system').count()).toBe(1);
+    expect(await page.getByTestId('new-system').getAttribute('data-system')).toBe('localhost');
+    expect(await page.getByTestId('new-mutating').count()).toBe(0);
+    // What is new comes before the tables.
+    expect(await page.locator('[data-testid="inventory-new"] ~ [data-testid="inventory-service"]').count()).toBe(1);
+    expect(new URL(page.url()).searchParams.get('compare')).toBe('same');
+    expect(errors).toEqual([]);
+  });
+
+  it('says when the period holds no call, and what a bad time should be', async () => {
+    const { page, errors } = await open('/inventory?since=2020-01-01&until=2020-01-02');
+    await poll(() => page.getByTestId('inventory-empty').count()).toBe(1);
+    expect(await page.getByTestId('inventory-empty').textContent()).toMatch(/^No recorded calls between 2020-01-0\d \d\d:\d\d:00 and 2020-01-0\d \d\d:\d\d:00\./);
+    expect(errors).toEqual([]);
+
+    await page.getByTestId('inventory-since').fill('last week');
+    await poll(() => page.getByTestId('error').textContent()).toContain('since takes a time back from now (30m, 2h, 7d, 1w) or an ISO time');
+    // The browser reports the refused request itself; nothing else went wrong.
+    expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
+
+    const refused = await fetch(`${ui.origin}/api/inventory?since=yesterday-ish`);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+      'Bad inventory filter: since takes a time back from now (30m, 2h, 7d, 1w) or an ISO time (2025-06-01, 2025-06-01T09:30Z), not "yesterday-ish".',
+    );
+    const answer = (await (await fetch(`${ui.origin}/api/inventory?since=${encodeURIComponent(beforeRuns)}`)).json()) as InventoryResponse;
+    expect(answer.services).toEqual(['inventory-app']);
   });
 });
