@@ -116,7 +116,7 @@ function Inventory({ report }: { report: InventoryResponse }) {
 
 function EntriesTable({ entries }: { entries: InventoryEntry[] }) {
   return (
-    <table class="inventory-table">
+    <table class="inventory-table inventory-entries">
       <thead>
         <tr>
           <th>System</th>
