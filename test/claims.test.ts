@@ -6,9 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLlmServer } from '../examples/support-agent/llm-server.mjs';
 import { startShopService } from '../examples/support-agent/shop-service.mjs';
-import { collectPageErrors, launchBrowser, type TestBrowser } from './support/browser.js';
 import { recordedTraceId, REPO_ROOT, tempDir, tracetape } from './support/cli.js';
-import { startUi, type UiProcess } from './support/ui-process.js';
+import { pollPage, uiInBrowser } from './support/ui-in-browser.js';
 
 const AGENT = 'examples/support-agent/agent.mjs';
 const CLAIMS = path.join(REPO_ROOT, 'examples/support-agent/tracetape.claims.json');
@@ -77,31 +76,19 @@ describe('tracetape tape --claims', () => {
 });
 
 describe('tracetape ui --claims', () => {
-  let ui: UiProcess;
-  let browser: TestBrowser;
-  beforeAll(async () => {
-    ui = await startUi(env, ['--claims', CLAIMS]);
-    browser = await launchBrowser();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await ui?.stop();
-  });
-  const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
+  const ui = uiInBrowser(() => env, ['--claims', CLAIMS]);
 
   it('shows the claim without action on the run page, with the answer quoted and the file named, and the backed one as backed', async () => {
-    const page = await browser.newPage();
-    const errors = collectPageErrors(page);
-    await page.goto(`${ui.origin}/runs/${claimOnly}`);
+    const { page, errors } = await ui.open(`/runs/${claimOnly}`);
     const unbacked = page.getByTestId('finding-claim-unbacked');
-    await poll(() => unbacked.count()).toBe(1);
+    await pollPage(() => unbacked.count()).toBe(1);
     const text = (await unbacked.textContent())!;
     expect(text).toMatch(/claim without action.*the run made no POST \*\/refunds/);
     expect(text).toMatch(/(submitted your refund|has been issued)/);
     expect(text).toContain(`heuristic, phrases of ${CLAIMS}`);
 
     await page.goto(`${ui.origin}/runs/${refunded}`);
-    await poll(() => page.getByTestId('finding-claim-backed').count()).toBe(1);
+    await pollPage(() => page.getByTestId('finding-claim-backed').count()).toBe(1);
     expect(await page.getByTestId('finding-claim-unbacked').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { ChdbSpanStore, type SpanRow } from '@tracetape/clickhouse';
 import type { StoredReplay, Tape, Verdict } from '@tracetape/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedReplaySpan } from '../packages/replay/src/stored-replay.js';
-import { REPO_ROOT, tempDir } from './support/cli.js';
+import { tempDir } from './support/cli.js';
+import { runsDashboardPanels, sqlRecipe, type DashboardPanel } from './support/sql-docs.js';
 
 /*
  * Fixture health, read off stored check runs in a real embedded store (chDB): the two queries of
@@ -74,25 +74,9 @@ function otherSpans(): SpanRow[] {
   ];
 }
 
-/** The ```sql blocks under a heading of docs/sql-recipes.md (up to the next heading of any level). */
-function recipe(heading: string): string {
-  const doc = fs.readFileSync(path.join(REPO_ROOT, 'docs/sql-recipes.md'), 'utf8');
-  const start = doc.indexOf(`\n${heading}\n`);
-  expect(start, heading).toBeGreaterThan(-1);
-  const section = doc.slice(start + heading.length + 2).split(/^#+ /m)[0]!;
-  const blocks = [...section.matchAll(/^```sql\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
-  expect(blocks, heading).toHaveLength(1);
-  return blocks[0]!;
-}
 
-interface Panel {
-  title: string;
-  type: string;
-  targets?: { rawSql?: string }[];
-  fieldConfig?: { overrides?: { matcher: { id: string; options: unknown }; properties: { id: string; value: unknown }[] }[] };
-}
-const dashboard = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'grafana/dashboards/tracetape-runs.json'), 'utf8')) as { panels: Panel[] };
-const panel = (title: string): Panel => {
+const dashboard = { panels: runsDashboardPanels() };
+const panel = (title: string): DashboardPanel => {
   const found = dashboard.panels.find((p) => p.title === title && p.type !== 'row');
   expect(found, title).toBeDefined();
   return found!;
@@ -105,11 +89,11 @@ const panelSql = (title: string): string => {
 };
 
 const PER_FIXTURE = {
-  recipe: () => recipe("### Each fixture's health"),
+  recipe: () => sqlRecipe("### Each fixture's health"),
   panel: () => panelSql("Each fixture's health"),
 };
 const COUNTS = {
-  recipe: () => recipe('### How many fixtures pass, fail or are stale'),
+  recipe: () => sqlRecipe('### How many fixtures pass, fail or are stale'),
   panel: () => panelSql('Fixtures by health'),
 };
 
@@ -222,7 +206,7 @@ describe('fixture health, the rule at its edges', () => {
 });
 
 describe('the fixture-health panels', () => {
-  const override = (p: Panel, field: string, property: string): unknown =>
+  const override = (p: DashboardPanel, field: string, property: string): unknown =>
     p.fieldConfig?.overrides?.find((o) => o.matcher.id === 'byName' && o.matcher.options === field)?.properties.find((pr) => pr.id === property)?.value;
 
   it('colour the counts: passing green, failing red, stale orange', () => {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { ChdbSpanStore, type SpanRow } from '@tracetape/clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRoute } from '../packages/ui/web/router.js';
-import { REPO_ROOT, tempDir } from './support/cli.js';
+import { tempDir } from './support/cli.js';
+import { runsDashboardPanels, sqlRecipe, type DashboardPanel } from './support/sql-docs.js';
 
 /*
  * Repeated side effects in SQL, over spans written straight into a real embedded store (chDB): the
@@ -108,25 +108,8 @@ const RUNS = {
   ]),
 };
 
-/** The ```sql block right under a heading of docs/sql-recipes.md. */
-function recipe(heading: string): string {
-  const doc = fs.readFileSync(path.join(REPO_ROOT, 'docs/sql-recipes.md'), 'utf8');
-  const start = doc.indexOf(`\n${heading}\n`);
-  expect(start, heading).toBeGreaterThan(-1);
-  const section = doc.slice(start + heading.length + 2).split(/^#+ /m)[0]!;
-  const blocks = [...section.matchAll(/^```sql\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
-  expect(blocks, heading).toHaveLength(1);
-  return blocks[0]!;
-}
 
-interface Panel {
-  title: string;
-  type: string;
-  gridPos: { x: number; y: number; w: number; h: number };
-  targets?: { rawSql?: string }[];
-  fieldConfig?: { overrides?: { matcher: { id: string; options: unknown }; properties: { id: string; value: unknown }[] }[] };
-}
-const dashboard = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'grafana/dashboards/tracetape-runs.json'), 'utf8')) as { panels: Panel[] };
+const dashboard = { panels: runsDashboardPanels() };
 const PANEL = dashboard.panels.find((p) => p.title === 'Repeated side effects' && p.type === 'table')!;
 
 /** The panel's SQL with `$__timeFilter` as the ClickHouse plugin expands it, for the last day. */
@@ -205,7 +188,7 @@ const EXPECTED = (): PairRow[] => [
   pair(RUNS.timedOut, 3, 4, {}),
 ];
 
-for (const [source, sql] of [['docs/sql-recipes.md', () => recipe('## Repeated side effects')], ['the Grafana panel', panelSql]] as const) {
+for (const [source, sql] of [['docs/sql-recipes.md', () => sqlRecipe('## Repeated side effects')], ['the Grafana panel', panelSql]] as const) {
   describe(`repeated side effects from ${source}`, () => {
     it('pairs the timed-out refund with its unkeyed retry (repeated, strong), the keyed retry as safely retried, a refused one as weak; nothing else', async () => {
       expect(normalized(await rows<PairRow>(sql()))).toEqual(EXPECTED());
@@ -215,7 +198,7 @@ for (const [source, sql] of [['docs/sql-recipes.md', () => recipe('## Repeated s
 
 describe('runs with a repeated side effect (docs/sql-recipes.md)', () => {
   it('counts only the repeats nothing made safe', async () => {
-    const found = await rows<{ trace_id: string; service: string; run: string; repeats: number | string }>(recipe('### Runs with a repeated side effect'));
+    const found = await rows<{ trace_id: string; service: string; run: string; repeats: number | string }>(sqlRecipe('### Runs with a repeated side effect'));
     expect(found.map((r) => [r.trace_id, r.service, r.run, Number(r.repeats)])).toEqual([
       [RUNS.refused.traceId, 'support-agent', 'agent.mjs', 1],
       [RUNS.timedOut.traceId, 'support-agent', 'agent.mjs', 1],
@@ -226,7 +209,7 @@ describe('runs with a repeated side effect (docs/sql-recipes.md)', () => {
 describe('the Repeated side effects panel', () => {
   it('runs the recipe, for the dashboard time range instead of the last 7 days', () => {
     const oneLine = (sql: string): string => sql.replace(/\s+/g, ' ').trim();
-    const fromRecipe = oneLine(recipe('## Repeated side effects')).replace('Timestamp >= now() - INTERVAL 7 DAY', '$__timeFilter(Timestamp)');
+    const fromRecipe = oneLine(sqlRecipe('## Repeated side effects')).replace('Timestamp >= now() - INTERVAL 7 DAY', '$__timeFilter(Timestamp)');
     expect(oneLine(PANEL.targets![0]!.rawSql!)).toBe(fromRecipe);
   });
 

@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceSummary } from '@tracetape/clickhouse';
 import { startLlmServer } from '../examples/support-agent/llm-server.mjs';
 import { startShopService } from '../examples/support-agent/shop-service.mjs';
-import { collectPageErrors, launchBrowser, type TestBrowser } from './support/browser.js';
 import { recordedTraceId, tempDir, tracetape } from './support/cli.js';
-import { startUi, type UiProcess } from './support/ui-process.js';
+import { pollPage, uiInBrowser } from './support/ui-in-browser.js';
 
 const AGENT = 'examples/support-agent/agent.mjs';
 const scratch = tempDir('tracetape-repeated-');
@@ -90,38 +89,26 @@ describe('tracetape traces', () => {
 });
 
 describe('tracetape ui', () => {
-  let ui: UiProcess;
-  let browser: TestBrowser;
-  beforeAll(async () => {
-    ui = await startUi(env);
-    browser = await launchBrowser();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await ui?.stop();
-  });
-  const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
+  const ui = uiInBrowser(() => env);
 
   it('marks the double refund in the runs list, and its page names the two steps as links', async () => {
-    const page = await browser.newPage();
-    const errors = collectPageErrors(page);
-    await page.goto(`${ui.origin}/`);
+    const { page, errors } = await ui.open('/');
     const row = (traceId: string) => page.locator(`[data-testid="run-row"][data-trace-id="${traceId}"]`);
-    await poll(() => row(doubled).getByTestId('repeated-badge').count()).toBe(1);
+    await pollPage(() => row(doubled).getByTestId('repeated-badge').count()).toBe(1);
     expect(await row(keyed).getByTestId('repeated-badge').count()).toBe(0);
 
     await page.goto(`${ui.origin}/runs/${doubled}`);
     const finding = page.getByTestId('finding-repeated');
-    await poll(() => finding.count()).toBe(1);
+    await pollPage(() => finding.count()).toBe(1);
     expect(await finding.textContent()).toMatch(/repeated side effect\s*step \d+ repeats step \d+ POST http:\/\/127\.0\.0\.1:\d+\/refunds .* later, after step \d+ failed in the app \(timed out/);
     const [repeatLink, firstLink] = await finding.getByTestId('finding-step').all();
     const firstStep = Number((await firstLink!.textContent())!.replace('step ', ''));
     await firstLink!.click();
-    await poll(() => page.getByTestId('scrubber').inputValue()).toBe(String(firstStep));
+    await pollPage(() => page.getByTestId('scrubber').inputValue()).toBe(String(firstStep));
     expect(await repeatLink!.getAttribute('href')).toMatch(new RegExp(`/runs/${doubled}/steps/\\d+$`));
 
     await page.goto(`${ui.origin}/runs/${keyed}`);
-    await poll(() => page.getByTestId('finding-safely-retried').count()).toBe(1);
+    await pollPage(() => page.getByTestId('finding-safely-retried').count()).toBe(1);
     expect(await page.getByTestId('finding-repeated').count()).toBe(0);
     expect(await page.getByTestId('finding-safely-retried').textContent()).toContain('with the same Idempotency-Key "refund-');
     expect(errors).toEqual([]);
