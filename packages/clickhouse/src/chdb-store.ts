@@ -76,7 +76,7 @@ export class ChdbSpanStore extends SqlSpanStore {
   private unsettled = 0;
 
   constructor(options: ChdbStoreOptions = {}) {
-    super(options);
+    super({ ...options, embedded: true });
     this.dir = resolve(options.dir ?? DEFAULT_STORE_DIR);
     this.location = `embedded ClickHouse at ${this.dir}`;
     this.insertFiles = new InsertFiles(this.dir, this.location);

@@ -29,6 +29,12 @@ export interface SchemaOptions {
   cluster?: string;
   /** With a cluster: the (Zoo)Keeper path before `/{database}/{table}` (default `/clickhouse/tables/{shard}`). */
   replicationPathPrefix?: string;
+  /**
+   * Tables for the embedded store (set by ChdbSpanStore): its engine version is the one tracetape
+   * ships, and its stores are often tiny, so parts leave out what costs more than it brings there
+   * (see EMBEDDED_PART_SETTINGS). Ignored with a cluster.
+   */
+  embedded?: boolean;
 }
 
 /** Fully resolved, quoted table names the stores run their SQL against. */
@@ -173,7 +179,10 @@ export const PAYLOADS_COLUMNS: readonly ExpectedColumn[] = [
   { name: 'Hash', type: 'String', codec: 'ZSTD(1)' },
   { name: 'Data', type: 'String', codec: 'ZSTD(3)' },
   { name: 'Size', type: 'UInt64', codec: 'T64, ZSTD(1)' },
-  { name: 'Timestamp', type: 'DateTime64(9)', codec: 'Delta(8), ZSTD(1)' },
+  // Rows sort by Hash, so consecutive timestamps are unrelated and Delta only added noise; plain
+  // ZSTD finds the timestamps the chunks of one span share (half the bytes, BENCHMARKS.md "Issue 19").
+  // Tables created before keep Delta: both read the same.
+  { name: 'Timestamp', type: 'DateTime64(9)', codec: 'ZSTD(1)' },
 ];
 
 export const RUNS_COLUMNS: readonly ExpectedColumn[] = [
@@ -217,7 +226,17 @@ export const TRACES_SKIP_INDEXES: readonly { name: string; expr: string; type: s
  */
 const DEDUPLICATION_WINDOW = 'non_replicated_deduplication_window = 1000';
 
-function tracesTableDdl(t: Target, ttlSeconds: number | undefined): string {
+/**
+ * Part settings of the embedded store's tables. Each part of a recent engine carries per-column
+ * statistics (`statistics.packed`, ~3 KiB for the span or payload table), and writes a String
+ * column's lengths as a separate stream: fixed costs that made up an eighth of a 50-turn agent run
+ * on disk (bench/storage-ratio.mjs, BENCHMARKS.md "Issue 19"). The embedded store's queries look
+ * up traces by key and read whole small parts, so neither earns its bytes there. Only the engine
+ * tracetape ships knows these settings (a 25.8 server rejects unknown ones), hence embedded only.
+ */
+export const EMBEDDED_PART_SETTINGS = "auto_statistics_types = '', string_serialization_version = 'single_stream'";
+
+function tracesTableDdl(t: Target, ttlSeconds: number | undefined, partSettings = ''): string {
   const attrItems = (column: string): string =>
     `arrayMap(kv -> concat(kv.1, '=', kv.2), CAST(${column}, 'Array(Tuple(String, String))'))`;
   return `CREATE TABLE IF NOT EXISTS ${t.table}${onCluster(t.cluster)} (
@@ -254,10 +273,10 @@ ${TRACES_SKIP_INDEXES.map((i) => `  INDEX ${i.name} ${i.expr} TYPE ${i.type} GRA
 PARTITION BY toDate(Timestamp)
 PRIMARY KEY (ServiceName, SpanName, toDateTime(Timestamp))
 ORDER BY (ServiceName, SpanName, toDateTime(Timestamp), Timestamp)
-${ttlClause('Timestamp', ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, ${DEDUPLICATION_WINDOW}`;
+${ttlClause('Timestamp', ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, ${DEDUPLICATION_WINDOW}${partSettings}`;
 }
 
-function traceIdTsTableDdl(t: Target, ttlSeconds: number | undefined): string {
+function traceIdTsTableDdl(t: Target, ttlSeconds: number | undefined, partSettings = ''): string {
   return `CREATE TABLE IF NOT EXISTS ${t.table}${onCluster(t.cluster)} (
   TraceId String CODEC(ZSTD(1)),
   Start SimpleAggregateFunction(min, DateTime) CODEC(ZSTD(1)),
@@ -265,7 +284,7 @@ function traceIdTsTableDdl(t: Target, ttlSeconds: number | undefined): string {
 ) ENGINE = ${engineClause('AggregatingMergeTree', [], t.cluster)}
 PARTITION BY toStartOfWeek(Start)
 ORDER BY (TraceId)
-${ttlClause('Start', ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
+${ttlClause('Start', ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1${partSettings}`;
 }
 
 /** On a cluster, every node's view feeds its local lookup table from its local span table. */
@@ -287,16 +306,16 @@ GROUP BY TraceId`;
  * eventual. Partitioned by day, so that retention can drop a day's payloads together (see
  * payloadTtlClause).
  */
-function payloadsTableDdl(t: Target, ttlSeconds: number | undefined): string {
+function payloadsTableDdl(t: Target, ttlSeconds: number | undefined, partSettings = ''): string {
   return `CREATE TABLE IF NOT EXISTS ${t.table}${onCluster(t.cluster)} (
   Hash String CODEC(ZSTD(1)),
   Data String CODEC(ZSTD(3)),
   Size UInt64 CODEC(T64, ZSTD(1)),
-  Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1))
+  Timestamp DateTime64(9) CODEC(ZSTD(1))
 ) ENGINE = ${engineClause('ReplacingMergeTree', ['Timestamp'], t.cluster)}
 PARTITION BY toDate(Timestamp)
 ORDER BY Hash
-${payloadTtlClause(ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, ${DEDUPLICATION_WINDOW}`;
+${payloadTtlClause(ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, ${DEDUPLICATION_WINDOW}${partSettings}`;
 }
 
 /**
@@ -331,7 +350,7 @@ GROUP BY parts.Hash`;
  * of a (TraceId, Writer) wins; readers take argMax by Updated because merges are eventual. Traces
  * that never went through the log (a Collector's) have no row and count as complete.
  */
-function runsTableDdl(t: Target, ttlSeconds: number | undefined): string {
+function runsTableDdl(t: Target, ttlSeconds: number | undefined, partSettings = ''): string {
   return `CREATE TABLE IF NOT EXISTS ${t.table}${onCluster(t.cluster)} (
   TraceId String CODEC(ZSTD(1)),
   Writer String CODEC(ZSTD(1)),
@@ -347,7 +366,7 @@ function runsTableDdl(t: Target, ttlSeconds: number | undefined): string {
 ) ENGINE = ${engineClause('ReplacingMergeTree', ['Updated'], t.cluster)}
 PARTITION BY toDate(Started)
 ORDER BY (TraceId, Writer)
-${ttlClause('Started', ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
+${ttlClause('Started', ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1${partSettings}`;
 }
 
 /** The statements that create the schema, in dependency order; every one is idempotent. */
@@ -362,13 +381,14 @@ export function schemaStatements(options: SchemaOptions = {}): string[] {
   }
   if (!cluster) {
     const at = (table: string): Target => ({ table: qualify(t.database, table), cluster: undefined });
+    const parts = options.embedded ? `, ${EMBEDDED_PART_SETTINGS}` : '';
     statements.push(
-      tracesTableDdl(at(t.traces), ttl),
-      traceIdTsTableDdl(at(t.traceIdTs), ttl),
+      tracesTableDdl(at(t.traces), ttl, parts),
+      traceIdTsTableDdl(at(t.traceIdTs), ttl, parts),
       traceIdTsViewDdl(at(t.traceIdTsMv), qualify(t.database, t.traces), qualify(t.database, t.traceIdTs)),
-      payloadsTableDdl(at(t.payloads), ttl),
+      payloadsTableDdl(at(t.payloads), ttl, parts),
       payloadTextViewDdl(at(t.payloads + PAYLOAD_TEXT_SUFFIX), qualify(t.database, t.payloads)),
-      runsTableDdl(at(t.runs), ttl),
+      runsTableDdl(at(t.runs), ttl, parts),
     );
     return statements;
   }

@@ -129,4 +129,20 @@ describe('schema', () => {
     expect(() => schemaStatements({ tracesTable: 'x; DROP TABLE y' })).toThrow(/Invalid ClickHouse table name/);
     expect(() => schemaStatements({ ttlSeconds: -1 })).toThrow(/positive whole number/);
   });
+
+  it('leaves per-part statistics and String size streams out of the embedded store only', async () => {
+    const settings = await rows<{ name: string; create_table_query: string }>(
+      "SELECT name, create_table_query FROM system.tables WHERE database = 'default' AND engine LIKE '%MergeTree' ORDER BY name",
+    );
+    expect(settings.map((t) => t.name)).toEqual(['otel_traces', 'otel_traces_trace_id_ts', 'tracetape_payloads', 'tracetape_runs']);
+    for (const table of settings) {
+      expect(table.create_table_query).toContain("auto_statistics_types = ''");
+      expect(table.create_table_query).toContain("string_serialization_version = 'single_stream'");
+    }
+    // A server (25.8 in docker-compose.yml) may not know these settings, and a cluster's tables are a server's.
+    for (const statement of [...schemaStatements(), ...schemaStatements({ embedded: true, cluster: 'c' })]) {
+      expect(statement).not.toContain('auto_statistics_types');
+      expect(statement).not.toContain('string_serialization_version');
+    }
+  });
 });
