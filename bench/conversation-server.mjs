@@ -10,6 +10,9 @@ export async function startChatServer({ seed, port = 0 }) {
   const counts = { requests: 0, requestBytes: 0, responseBytes: 0 };
   // The last request holds the whole history; with every response it is all the distinct content.
   const seen = { lastRequest: '', responses: [] };
+  // Every exchange as a cassette tool keeps it (method, path, headers and body both ways), for the
+  // benchmark's peer: the same recording as one compressed JSON cassette.
+  const exchanges = [];
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (chunk) => {
@@ -20,6 +23,10 @@ export async function startChatServer({ seed, port = 0 }) {
       counts.requests++;
       const send = (status, headers, pieces) => {
         seen.responses.push(pieces.join(''));
+        exchanges.push({
+          request: { method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') },
+          response: { status, headers, body: pieces.join('') },
+        });
         res.writeHead(status, headers);
         for (const piece of pieces) {
           counts.responseBytes += Buffer.byteLength(piece);
@@ -44,6 +51,8 @@ export async function startChatServer({ seed, port = 0 }) {
     counts,
     /** Every distinct byte the conversation carried: the last request and all responses. */
     distinctContent: () => seen.lastRequest + seen.responses.join(''),
+    /** Every request and response in order, bodies as text, as a cassette would hold them. */
+    exchanges: () => exchanges,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
