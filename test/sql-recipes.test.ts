@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, queryRows, recordedTraceId, REPO_ROOT, tempDir, tracetape } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 import { startPostgres, type PostgresServer } from './support/databases.js';
+import { startLlmServer } from '../examples/support-agent/llm-server.mjs';
+import { startShopService } from '../examples/support-agent/shop-service.mjs';
 
 /*
  * Runs every ```sql block of docs/sql-recipes.md through `tracetape query` against runs recorded
@@ -36,6 +38,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'first_status', 'idempotency_key_first', 'idempotency_key_repeat', 'verdict', 'strength',
   ],
   'Runs with a repeated side effect': ['trace_id', 'service', 'run', 'started', 'repeats'],
+  'Claims without actions': ['trace_id', 'service', 'answered_at', 'final_answer', 'claimed', 'backing_calls'],
   "Each fixture's health": ['fixture', 'health', 'last_verdict', 'last_run', 'last_pass', 'seconds_since_last_pass', 'runs_in_interval', 'interval_s', 'replay_of'],
   'How many fixtures pass, fail or are stale': ['passing', 'failing', 'stale'],
   'Every external system the runs touched': ['service', 'door', 'target', 'operation', 'mutates', 'calls', 'errors', 'first_seen', 'last_seen', 'credentials'],
@@ -56,6 +59,9 @@ let fixtureId = '';
 const shops: CountingServer[] = [];
 let repeatedTrace = '';
 let keyedTrace = '';
+const agentServers: Array<{ close(): Promise<void> }> = [];
+let claimOnlyTrace = '';
+let refundedTrace = '';
 
 beforeAll(async () => {
   llm = await startCountingServer(({ body }) => {
@@ -101,7 +107,20 @@ beforeAll(async () => {
   // A refund that times out in the app (the shop answers late) and is sent again: without a key, then with one.
   repeatedTrace = await recordRefundRetry({});
   keyedTrace = await recordRefundRetry({ IDEMPOTENCY_KEY: 'refund-A-1001' });
+
+  // The support agent's model says the refund was made: once without making it, once after the refund call.
+  claimOnlyTrace = await recordAgent('claim-only');
+  refundedTrace = await recordAgent('refund');
 }, 120_000);
+
+async function recordAgent(plan: 'claim-only' | 'refund'): Promise<string> {
+  const model = await startLlmServer({ plan });
+  const shop = await startShopService();
+  agentServers.push(model, shop);
+  const recorded = await tracetape(['record', '--', 'node', 'examples/support-agent/agent.mjs'], { ...env, OPENAI_BASE_URL: model.url, SHOP_URL: shop.url });
+  expect(recorded.code, recorded.stderr).toBe(0);
+  return recordedTraceId(recorded.stderr);
+}
 
 /** One run of repeated-refund-app.mjs against a fresh shop that answers the first refund after 1.5 s. */
 async function recordRefundRetry(extra: Record<string, string>): Promise<string> {
@@ -121,7 +140,7 @@ afterAll(async () => {
   await postgres?.stop();
   await llm?.close();
   await failing?.close();
-  await Promise.all(shops.map((shop) => shop.close()));
+  await Promise.all([...shops, ...agentServers].map((server) => server.close()));
   store.remove();
 });
 
@@ -178,7 +197,8 @@ describe('docs/sql-recipes.md', () => {
     expect(String(call!.response_body)).toContain(LONG_ANSWER);
 
     const tokens = await run(byTitle('Token use by model'));
-    expect(tokens).toEqual([expect.objectContaining({ model: 'gpt-test-2025' })]);
+    // The support agent's runs asked for their own model.
+    expect(tokens.map((t) => t.model).sort()).toEqual(['gpt-4o-mini', 'gpt-test-2025']);
 
     const queries = await run(withRecordedValues(recipes.find((r) => r.title === 'The queries a run made')!.sql, queriesTrace));
     expect(queries.map((q) => q.system)).toEqual(Array(12).fill('postgresql'));
@@ -219,7 +239,9 @@ describe('docs/sql-recipes.md', () => {
     expect(String(repeated!.target)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/refunds$/);
     expect(keyed).toMatchObject({ idempotency_key_first: 'refund-A-1001', idempotency_key_repeat: 'refund-A-1001' });
     // The app gave up on the first attempt after 300 ms and sent the second at once.
-    expect(Number(repeated!.seconds_between)).toBeGreaterThanOrEqual(0.3);
+    // The retry came after the first attempt and before the shop's late answer to it: the span
+    // clocks are not the app's timer, so no closer bound is taken from its 300 ms timeout.
+    expect(Number(repeated!.seconds_between)).toBeGreaterThan(0);
     expect(Number(repeated!.seconds_between)).toBeLessThan(1.5);
 
     // The steps and spans are the tape's: its step 2 and 3 are the two refunds, those spans.
@@ -233,9 +255,18 @@ describe('docs/sql-recipes.md', () => {
     expect(runs[0]).toMatchObject({ service: 'repeated-refund-app', run: 'repeated-refund-app.mjs' });
   });
 
+  it('finds the answer that claims a refund no call made, and not the one after the refund call', async () => {
+    const rows = await run(recipes.find((r) => r.title === 'Claims without actions')!.sql);
+    expect(rows.map((r) => r.trace_id)).toEqual([claimOnlyTrace]);
+    expect(rows[0]).toMatchObject({ service: 'agent', backing_calls: 0 });
+    expect(String(rows[0]!.final_answer)).toContain(String(rows[0]!.claimed));
+    expect(['submitted your refund', 'has been issued']).toContain(rows[0]!.claimed);
+    expect(rows.map((r) => r.trace_id)).not.toContain(refundedTrace);
+  });
+
   it('lists the model and the database writes in the inventory, credentials by name', async () => {
     const rows = await run(recipes.find((r) => r.title === 'Every external system the runs touched')!.sql);
-    const llmCall = rows.find((r) => r.door === 'llm');
+    const llmCall = rows.find((r) => r.door === 'llm' && r.service === 'openai-app');
     expect(llmCall).toMatchObject({ operation: 'gpt-test', mutates: 0, credentials: ['header:authorization'] });
     expect(String(llmCall!.target)).toMatch(/^http:\/\/127\.0\.0\.1\/v1\/chat\/completions$/);
     const writes = rows.filter((r) => r.door === 'postgres' && r.mutates === 1).map((r) => r.operation);
