@@ -1,8 +1,5 @@
 import path from 'node:path';
 import { channelCaptureAvailable, type CaptureSource } from '@tracetape/instrumentation';
-import { DEFAULT_STORE_DIR, storeOptionsFromEnv } from '@tracetape/clickhouse';
-import { otlpTargetFromEnv } from './otlp-target.js';
-import { DEFAULT_LOG_MAX_BYTES, logDirOf } from '@tracetape/log';
 import {
   ConfigError,
   parseModelDriftAllowances,
@@ -46,14 +43,6 @@ export interface RegisterConfig {
   breakAt?: number;
   /** Playback: calls the tape does not hold go live and are recorded into a new trace (TRACETAPE_THEN_LIVE=1). */
   thenLive?: boolean;
-  /**
-   * The recording log every process appends to (TRACETAPE_LOG_DIR, default `<store dir>/tracetape-log`),
-   * whatever the destination: a server or a collector is shipped to from it, and what they cannot
-   * take yet waits there.
-   */
-  logDir: string;
-  /** Bound on the log's size on disk (TRACETAPE_LOG_MAX_BYTES, default 1 GiB): past it spans are dropped and counted. */
-  logMaxBytes: number;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv): RegisterConfig {
@@ -70,8 +59,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readon
     allowModelDrift: parseModelDriftAllowances(list(env.TRACETAPE_ALLOW_MODEL_DRIFT), 'TRACETAPE_ALLOW_MODEL_DRIFT'),
     flushTimeoutMs: positiveInt(env, 'TRACETAPE_FLUSH_TIMEOUT_MS') ?? 5000,
     exporter: exporterKind(env),
-    logDir: logDirFromEnv(env),
-    logMaxBytes: positiveInt(env, 'TRACETAPE_LOG_MAX_BYTES') ?? DEFAULT_LOG_MAX_BYTES,
     thenLive: mode === 'playback' && ['1', 'true', 'yes'].includes((env.TRACETAPE_THEN_LIVE ?? '').toLowerCase()),
   };
   const breakAt = positiveInt(env, 'TRACETAPE_BREAK_AT');
@@ -114,19 +101,7 @@ function captureSourceFrom(env: NodeJS.ProcessEnv): CaptureSource | undefined {
   return chosen;
 }
 
-/**
- * TRACETAPE_LOG_DIR, else beside the store directory: the embedded store's log, or one of its own
- * per ClickHouse server or OTLP collector the spans are shipped to.
- */
-function logDirFromEnv(env: NodeJS.ProcessEnv): string {
-  if (env.TRACETAPE_LOG_DIR) return path.resolve(env.TRACETAPE_LOG_DIR);
-  const storeDir = env.TRACETAPE_DIR || DEFAULT_STORE_DIR;
-  if (exporterKind(env) === 'otlp') return logDirOf(storeDir, { otlp: otlpTargetFromEnv(env).url });
-  const store = storeOptionsFromEnv(env);
-  return logDirOf(storeDir, store.url ? { server: store.url, database: store.database } : undefined);
-}
-
-function exporterKind(env: NodeJS.ProcessEnv): ExporterKind {
+export function exporterKind(env: NodeJS.ProcessEnv): ExporterKind {
   const chosen = (env.TRACETAPE_EXPORTER ?? '').trim().toLowerCase();
   if (chosen === 'otlp' || chosen === 'clickhouse') return chosen;
   if (chosen !== '') throw new ConfigError(`TRACETAPE_EXPORTER must be clickhouse or otlp, not "${env.TRACETAPE_EXPORTER}".`);
@@ -145,7 +120,7 @@ function list(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+export function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const value = env[name];
   if (value === undefined || value === '') return undefined;
   const parsed = Number(value);

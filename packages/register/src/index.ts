@@ -18,7 +18,7 @@ if (!holder[STARTED]) {
     const config = configFromEnv();
     const retired = config.mode === 'capture' || config.thenLive ? retiredVariablesNotice() : undefined;
     if (retired) process.stderr.write(`${retired}\n`);
-    holder[STARTED] = startTracetape(config);
+    holder[STARTED] = await startTracetape(config);
   } catch (error) {
     // A misconfigured hook must stop the app before it runs unrecorded, or unprotected in playback.
     if (error instanceof TracetapeError) {

@@ -1,16 +1,13 @@
 import { register as registerLoaderHook } from 'node:module';
 import { ROOT_CONTEXT, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import type { HrTime } from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_TRACETAPE_PROCESS_PATH, ATTR_TRACETAPE_RUN } from '@tracetape/core';
 import { inheritedRun, installProcessPropagation, RealRandomIdGenerator, RunContextManager, TRACER_NAME } from '@tracetape/instrumentation';
-import { hrTimeToNanos } from '@tracetape/clickhouse';
-import { finishCaptureSync, startCapture } from './capture-runtime.js';
 import type { RegisterConfig } from './config.js';
 import { installExitHooks } from './exit-hooks.js';
 import { createInstrumentations } from './instrumentations.js';
-import { finishPlaybackSync, startPlayback } from './playback-runtime.js';
 import { configureTelemetryEnv } from './telemetry-env.js';
 
 /** What a child process or worker of the app loads to join the run: this package's entry. */
@@ -30,12 +27,26 @@ export interface TracetapeRuntime {
   runTraceId: string | undefined;
 }
 
-/** Starts the OpenTelemetry SDK with tracetape capture or playback, per the configuration. */
-export function startTracetape(config: RegisterConfig): TracetapeRuntime {
+/**
+ * Starts the OpenTelemetry SDK with tracetape capture or playback, per the configuration. Each mode
+ * loads only what it uses: a replay loads no exporter, recording log, store client or the full
+ * NodeSDK (its metrics, logs and exporter packages), which made the hook take over a second to start.
+ */
+export async function startTracetape(config: RegisterConfig): Promise<TracetapeRuntime> {
   if (config.mode === 'off') return { mode: 'off', runTraceId: undefined };
   // Metrics and logs pipelines: none unless the user chose one, and none at all in a replay.
   configureTelemetryEnv(config.mode);
-  // ESM apps import node:http before any patch could run; the loader hook lets the instrumentations see those imports.
+  // --then-live is playback and capture at once: the tape answers what it holds, the rest is recorded.
+  const recording = config.mode === 'capture' || config.thenLive;
+  const [captureRuntime, playbackRuntime, sdkModule] = await Promise.all([
+    recording ? import('./capture-runtime.js') : undefined,
+    config.mode === 'playback' ? import('./playback-runtime.js') : undefined,
+    // Recording keeps the NodeSDK: a metrics or logs pipeline the user chose goes on working.
+    // A replay has none (see telemetry-env.ts), so traces alone are set up, without its packages.
+    recording ? import('@opentelemetry/sdk-node') : import('./traces-only-sdk.js'),
+  ]);
+  // ESM apps import node:http before any patch could run; the loader hook lets the instrumentations
+  // see those imports. After this process's own imports: every import past it goes through the hook.
   registerLoaderHook('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
   // A child process or worker of a recorded app: part of its parent's run, in its parent's trace.
   const { processPath, parentContext } = inheritedRun();
@@ -43,12 +54,11 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
   // Before the sessions: their child-process door goes in front of it, and decides first which
   // starts are boundary calls; the run's own Node children fall through to it.
   installProcessPropagation({ hookUrl: HOOK_URL, processPath });
-  // --then-live is playback and capture at once: the tape answers what it holds, the rest is recorded.
-  const capture = config.mode === 'capture' || config.thenLive ? startCapture(config) : undefined;
-  const playback = config.mode === 'playback' ? startPlayback(config, processPath, capture?.servedMarker) : undefined;
+  const capture = captureRuntime?.startCapture(config);
+  const playback = playbackRuntime?.startPlayback(config, processPath, capture?.servedMarker);
   const continuation = playback?.continuation;
 
-  const sdk = new NodeSDK({
+  const sdkOptions = {
     contextManager,
     idGenerator: new RealRandomIdGenerator(),
     // Spans are still made in playback (the code runs exactly as recorded), but go nowhere.
@@ -57,8 +67,9 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
     resource: defaultResource().merge(resourceFromAttributes({ [ATTR_TRACETAPE_PROCESS_PATH]: processPath })),
     // Without OTEL_SERVICE_NAME the SDK would call every app "unknown_service:node"; the script name says more.
     ...(hasServiceName() ? {} : { serviceName: serviceName(config) }),
-  });
-  sdk.start();
+  };
+  if ('NodeSDK' in sdkModule) new sdkModule.NodeSDK(sdkOptions).start();
+  else sdkModule.startTracesOnly(sdkOptions);
 
   const runSpan: Span = trace
     .getTracer(TRACER_NAME)
@@ -107,12 +118,17 @@ export function startTracetape(config: RegisterConfig): TracetapeRuntime {
     },
     flushSync: () => {
       endRun();
-      if (capture) finishCaptureSync(capture, config, runTraceId, processPath);
-      if (playback) finishPlaybackSync(playback, config, processPath);
+      if (capture) captureRuntime!.finishCaptureSync(capture, config, runTraceId, processPath);
+      if (playback) playbackRuntime!.finishPlaybackSync(playback, config, processPath);
     },
   });
 
   return { mode: config.mode, runTraceId };
+}
+
+/** Nanoseconds since the epoch, as the recording log stores start times. */
+function hrTimeToNanos([seconds, nanos]: HrTime): bigint {
+  return BigInt(Math.trunc(seconds)) * 1_000_000_000n + BigInt(Math.round(nanos));
 }
 
 const SERVICE_NAME_ATTRIBUTE = /(?:^|,)\s*service\.name=([^,]*)/;

@@ -9,6 +9,7 @@ import { LogSpanExporter, type TraceLoss } from './log-span-exporter.js';
 import { OtlpJsonEncoder, RowsEncoder } from './record-encoders.js';
 import type { ShippingTarget } from './shipping-target.js';
 import { otlpTargetFromEnv } from '../otlp-target.js';
+import { logSettingsFromEnv } from '../log-settings.js';
 
 export interface SpanExport {
   exporter: StagingExporter;
@@ -33,13 +34,14 @@ export function createSpanExporter(config: RegisterConfig): SyncCapableExporter 
  */
 export function createSpanExport(config: RegisterConfig, droppedSpans: () => number = () => 0): SpanExport {
   const target = shippingTarget(config);
+  const { logDir, logMaxBytes } = logSettingsFromEnv();
   // The embedded store's log holds its own rows; a shipped log, OTLP as servers and collectors take it.
-  const log = new LogSpanExporter(new LogWriter({ dir: config.logDir, maxBytes: config.logMaxBytes }), target ? new OtlpJsonEncoder() : new RowsEncoder());
+  const log = new LogSpanExporter(new LogWriter({ dir: logDir, maxBytes: logMaxBytes }), target ? new OtlpJsonEncoder() : new RowsEncoder());
   // The embedded store: readers move the log into the engine; appending is all the app does.
   let delivered = (): Delivered => ({ exported: log.stats().written, spooled: 0, retried: 0, pending: 0, refused: 0 });
   let shipping: LogShipping | undefined;
   if (target) {
-    const started = new LogShipping({ target, logDir: config.logDir, exitBudgetMs: config.flushTimeoutMs });
+    const started = new LogShipping({ target, logDir, exitBudgetMs: config.flushTimeoutMs });
     started.start();
     shipping = started;
     delivered = () => started.stats();
