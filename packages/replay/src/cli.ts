@@ -1,29 +1,35 @@
 import { createRequire } from 'node:module';
 import { TracetapeError } from '@tracetape/core';
-import { checkCommand } from './commands/check.js';
-import { collectorCommand } from './commands/collector.js';
 import type { Command } from './commands/command.js';
-import { fixtureCommand } from './commands/fixture.js';
-import { ingestCommand } from './commands/ingest.js';
-import { inventoryCommand } from './commands/inventory.js';
-import { queryCommand } from './commands/query.js';
-import { recordCommand } from './commands/record.js';
-import { replayCommand } from './commands/replay.js';
-import { schemaCommand } from './commands/schema.js';
-import { tapeCommand } from './commands/tape.js';
-import { tracesCommand } from './commands/traces.js';
-import { uiCommand } from './commands/ui.js';
 
-const COMMANDS: Command[] = [recordCommand, tracesCommand, inventoryCommand, tapeCommand, fixtureCommand, checkCommand, replayCommand, uiCommand, queryCommand, ingestCommand, collectorCommand, schemaCommand];
+/**
+ * Each command's module is loaded only when it runs: a command imports what it needs (the store
+ * client, the collector, the UI's page), and `tracetape replay` must not wait for the others'.
+ */
+const COMMANDS: Array<[name: string, load: () => Promise<Command>]> = [
+  ['record', async () => (await import('./commands/record.js')).recordCommand],
+  ['traces', async () => (await import('./commands/traces.js')).tracesCommand],
+  ['inventory', async () => (await import('./commands/inventory.js')).inventoryCommand],
+  ['tape', async () => (await import('./commands/tape.js')).tapeCommand],
+  ['fixture', async () => (await import('./commands/fixture.js')).fixtureCommand],
+  ['check', async () => (await import('./commands/check.js')).checkCommand],
+  ['replay', async () => (await import('./commands/replay.js')).replayCommand],
+  ['ui', async () => (await import('./commands/ui.js')).uiCommand],
+  ['query', async () => (await import('./commands/query.js')).queryCommand],
+  ['ingest', async () => (await import('./commands/ingest.js')).ingestCommand],
+  ['collector', async () => (await import('./commands/collector.js')).collectorCommand],
+  ['schema', async () => (await import('./commands/schema.js')).schemaCommand],
+];
 
-function usage(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+async function usage(): Promise<string> {
+  const commands = await Promise.all(COMMANDS.map(([, load]) => load()));
+  const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'tracetape: record a Node.js run onto OpenTelemetry spans in ClickHouse, and replay it from its trace ID.',
     '',
     'Usage: tracetape <command> [options]',
     '',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `tracetape <command> --help` for a command\'s options; `tracetape --version` for the version.',
     'Store: TRACETAPE_DIR (embedded, default .tracetape/) or TRACETAPE_CLICKHOUSE_URL (server).',
@@ -42,14 +48,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${usage()}\n`);
+    process.stdout.write(`${await usage()}\n`);
     return name ? 0 : 2;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
-    process.stderr.write(`tracetape: unknown command "${name}".\n\n${usage()}\n`);
+  const load = COMMANDS.find(([commandName]) => commandName === name)?.[1];
+  if (!load) {
+    process.stderr.write(`tracetape: unknown command "${name}".\n\n${await usage()}\n`);
     return 2;
   }
+  const command = await load();
   const beforeDash = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
   if (beforeDash.includes('--help') || beforeDash.includes('-h')) {
     process.stdout.write(`Usage: ${command.usage}\n`);
