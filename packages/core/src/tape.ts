@@ -210,6 +210,13 @@ export function serializeTape(tape: Tape, options: SerializeTapeOptions = {}): s
   return JSON.stringify(signTape(plain), null, 2) + '\n';
 }
 
+/**
+ * Set by `tracetape replay` for the hooked app: the SHA-256 (hex) of the tape file's bytes. The CLI
+ * checks a tape before it hands it over and writes it unsigned; the hook accepts that file, and only
+ * that file, without a checksum.
+ */
+export const HANDED_OVER_TAPE_ENV = 'TRACETAPE_TAPE_SHA256';
+
 export interface ParseTapeOptions {
   /** Accept a tape without a checksum (written by hand, or by an older tracetape). */
   allowUnsigned?: boolean;

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
-import { checkTapeSize, parseTape, tapeOfProcess } from '@tracetape/core';
+import { tapeOfProcess } from '@tracetape/core';
 import { InboundReplay, PlaybackSession } from '@tracetape/instrumentation';
 import type { RegisterConfig } from './config.js';
+import { readPlaybackTape } from './playback-tape.js';
 import { replayNondeterminism, type ReplayedReads } from './nondeterminism.js';
 import { summarizeReport, writeReplayReport } from './replay-report-file.js';
 import { continuationOf, type ServedFromTapeMarker } from './then-live.js';
@@ -18,13 +18,7 @@ export interface PlaybackRuntime {
 
 /** Playback, per the configuration: every outbound call answered from the tape, or blocked. */
 export function startPlayback(config: RegisterConfig, processPath: string, servedMarker: ServedFromTapeMarker | undefined): PlaybackRuntime {
-  // `tracetape replay` always hands over a freshly signed tape; the variable is for a hand-run hook.
-  // Refused by its size before it is read: parsing takes several times a tape's size in memory.
-  checkTapeSize(fs.statSync(config.tapePath!).size, config.tapePath!);
-  const whole = parseTape(fs.readFileSync(config.tapePath!, 'utf8'), config.tapePath, {
-    allowModified: process.env.TRACETAPE_ALLOW_MODIFIED_TAPE === '1',
-    onWarning: (message) => process.stderr.write(`tracetape: warning: ${message}\n`),
-  });
+  const whole = readPlaybackTape(config.tapePath!);
   // Each process of the run answers the calls and reads its own counterpart recorded.
   const tape = tapeOfProcess(whole, processPath);
   const replayedReads = replayNondeterminism(tape);

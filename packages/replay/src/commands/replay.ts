@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { SpanRow } from '@tracetape/clickhouse';
-import { ConfigError, parseModelDriftAllowances, serializeTape, type ReplayReport, type StoredReplay, type Tape } from '@tracetape/core';
+import { ConfigError, HANDED_OVER_TAPE_ENV, parseModelDriftAllowances, sha256Hex, type ReplayReport, type StoredReplay, type Tape } from '@tracetape/core';
 import { runHooked } from '../child-process.js';
 import { paletteFor } from '../colour.js';
 import { prepareDebugging } from '../replay-debugging.js';
@@ -97,11 +97,15 @@ Options:
         { breakAt: values['break-at'], overrides: values.override ?? [], thenLive: values['then-live'] },
         scratch.file('run.jsonl'),
       );
-      // Signed afresh: overrides rewrote it, and the child refuses a tape whose checksum is off.
-      fs.writeFileSync(tapeFile, serializeTape(debugging.tape));
+      // Handed over unsigned, with the SHA-256 of the file's bytes: the child checks that hash
+      // instead of a signature (overrides rewrote the tape anyway), which spares both processes
+      // the canonical JSON of the whole tape, the part of start-up that grew with its length.
+      const tapeText = JSON.stringify(debugging.tape);
+      fs.writeFileSync(tapeFile, tapeText);
       const env: Record<string, string> = {
         TRACETAPE_MODE: 'playback',
         TRACETAPE_TAPE: tapeFile,
+        [HANDED_OVER_TAPE_ENV]: sha256Hex(tapeText),
         TRACETAPE_REPORT_FILE: reportFile,
         ...debugging.env,
       };
