@@ -32,6 +32,8 @@ for (const workspace of rootPackage.workspaces) {
   for (const entry of fs.readdirSync(dist, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || !OUTPUT.test(entry.name)) continue;
     const file = path.join(entry.parentPath, entry.name);
+    // The register hook's bundle (packages/register/scripts/bundle-hook.mjs) has no source of its own.
+    if (path.relative(dist, file).startsWith(`hook${path.sep}`)) continue;
     const source = path.join(ROOT, workspace, 'src', path.relative(dist, file)).replace(OUTPUT, '.ts');
     if (!fs.existsSync(source)) {
       fs.rmSync(file);

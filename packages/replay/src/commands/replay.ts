@@ -115,7 +115,8 @@ Options:
         env.TRACETAPE_ALLOW_MODEL_DRIFT = [process.env.TRACETAPE_ALLOW_MODEL_DRIFT, ...allowDrift].filter(Boolean).join(',');
       }
       const startedMs = Date.now();
-      const outcome = await runHooked({ command, env });
+      // The bundled hook starts faster; --break-at keeps the hook's own files, for a person in DevTools.
+      const outcome = await runHooked({ command, env, playbackOnly: !values['then-live'] && values['break-at'] === undefined });
       const endedMs = Date.now();
       const report = readReplayReport(reportFile, debugging.tape);
       if (!report) {
