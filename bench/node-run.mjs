@@ -11,7 +11,8 @@ export function killRunningChildren() {
 
 /**
  * Runs `node ...args` and resolves when it exits with { code, signal, stdout, stderr, wallMs };
- * wallMs is from spawn to exit, so it includes Node's start-up and any exit-time flush.
+ * wallMs is from spawn to exit, so it includes Node's start-up and any exit-time flush; startedEpochMs
+ * is when it was spawned, on the clock the child reads as performance.timeOrigin + performance.now().
  */
 export function runNode(args, env, { timeoutMs = 120_000, name = args.at(-1) } = {}) {
   return new Promise((resolve, reject) => {
@@ -34,7 +35,7 @@ export function runNode(args, env, { timeoutMs = 120_000, name = args.at(-1) } =
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       live.delete(child);
-      resolve({ code, signal, stdout, stderr, wallMs: performance.now() - started });
+      resolve({ code, signal, stdout, stderr, wallMs: performance.now() - started, startedEpochMs: performance.timeOrigin + started });
     });
   });
 }

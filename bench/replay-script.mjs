@@ -2,10 +2,15 @@
 // like an agent loop of model and tool calls. Its stdout (a digest of every answer) is what the
 // replay must reproduce; the time spent in the call loop goes to stderr, because
 // performance.now() is not replayed and must not make the outputs differ.
-import { createHash } from 'node:crypto';
+//
+// Its first line tells when the app started running (after any --import hook): not with Date.now(),
+// which a replay answers from the recording, but performance.timeOrigin + performance.now().
+process.stderr.write(`bench-first-line-epoch-ms ${performance.timeOrigin + performance.now()}\n`);
+const { createHash } = await import('node:crypto');
 
 const url = `${process.env.BENCH_UPSTREAM_URL}/v1/step`;
 const calls = Number(process.env.BENCH_CALLS);
+if (calls === 0) process.exit(0);
 const digest = createHash('sha256');
 
 const started = performance.now();
