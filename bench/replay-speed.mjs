@@ -15,7 +15,7 @@
 // and the register hook in playback (`node --import <hook>` to the first line, less plain node's).
 // Linearity: runs of LINEAR.small and LINEAR.large calls are recorded and replayed, and their
 // replay loops' steps per second compared.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BenchCheckFailed } from './figures.mjs';
@@ -34,6 +34,9 @@ const SETTINGS = {
   smoke: { calls: 40, rounds: 1, linear: [20, 200] },
 };
 const START_TARGET_MS = 1000;
+// The hook `tracetape replay` preloads: the bundle `npm run build` writes, else the modules.
+const bundledHook = path.join(path.dirname(tracetapeRegister), 'hook', 'index.js');
+const playbackHook = existsSync(bundledHook) ? bundledHook : tracetapeRegister;
 
 const log = (text) => process.stderr.write(`${text}\n`);
 const fail = (problem) => new BenchCheckFailed([problem]);
@@ -107,7 +110,7 @@ export async function measure({ quick = false, smoke = false, tmpDir }) {
         if (part === 'node') measured.nodeFirstMs = firstLineMs(ok(await runNode([script], startEnv, { name: 'plain node' }), 'plain node'), 'plain node');
         if (part === 'hook') {
           if (!measured.tapeMs) measured.tapeMs = ok(await runNode([tracetapeCli, 'tape', traceId, '-o', tapeFile], env, { name: 'tracetape tape' }), 'tracetape tape').wallMs;
-          const hooked = ok(await runNode(['--import', pathToFileURL(tracetapeRegister).href, script], playbackEnv, { name: 'hooked node' }), 'the playback hook');
+          const hooked = ok(await runNode(['--import', pathToFileURL(playbackHook).href, script], playbackEnv, { name: 'hooked node' }), 'the playback hook');
           measured.hookFirstMs = firstLineMs(hooked, 'the playback hook');
         }
       }
@@ -187,8 +190,8 @@ export async function measure({ quick = false, smoke = false, tmpDir }) {
       detail:
         `\`tracetape replay <id> -- node app\` from spawn to the app's first line (${settings.calls}-step tape), medians of ${rounds.length}; ` +
         `parts, each measured on its own in the same rounds: CLI start (\`tracetape --version\`) ${part('cliMs').toFixed(0)} ms, ` +
-        `store open + tape build + write (\`tracetape tape -o\`, less the CLI start) ${(part('tapeMs') - part('cliMs')).toFixed(0)} ms, ` +
-        `playback hook (\`node --import\` to first line, less plain node) ${(part('hookFirstMs') - part('nodeFirstMs')).toFixed(0)} ms, plain node ${part('nodeFirstMs').toFixed(0)} ms`,
+        `store open + tape build + write (\`tracetape tape -o\`, less the CLI start; it also signs the file, which replay no longer does) ${(part('tapeMs') - part('cliMs')).toFixed(0)} ms, ` +
+        `playback hook (\`node --import\` ${playbackHook === bundledHook ? 'bundled' : 'modules'}, to first line, less plain node) ${(part('hookFirstMs') - part('nodeFirstMs')).toFixed(0)} ms, plain node ${part('nodeFirstMs').toFixed(0)} ms`,
     },
     {
       name: `replay linearity, ${large.calls} vs ${small.calls} steps`,
