@@ -263,3 +263,11 @@ export function decodeSpanRows(bytes: Uint8Array): SpanRow[] {
   }
   return rows;
 }
+
+/** The rows of a RowBinary result of two String columns (a SELECT of hashes and payload text). */
+export function decodeStringPairs(bytes: Uint8Array): [string, string][] {
+  const reader = new RowBinaryReader(bytes);
+  const rows: [string, string][] = [];
+  while (!reader.done) rows.push([reader.string(), reader.string()]);
+  return rows;
+}

@@ -100,11 +100,11 @@ export function spanRowSelectList(layout: TraceTableLayout): string {
 }
 
 /**
- * Time bounds of a trace from the lookup table. toDateTime() makes every vintage of Start/End
- * (DateTime64(9), DateTime, SimpleAggregateFunction over DateTime) whole seconds, rounded down;
- * the extra second on End covers the rounding.
+ * Time bounds of a trace from the lookup table, as one (start, end) tuple for a scalar subquery.
+ * toDateTime() makes every vintage of Start/End (DateTime64(9), DateTime, SimpleAggregateFunction
+ * over DateTime) whole seconds, rounded down; the extra second on End covers the rounding. A trace
+ * the table lacks gets the epoch's first second, which no recorded span falls in.
  */
 export function lookupBoundsSql(lookupTable: string): string {
-  return `SELECT toString(toDateTime(min(Start))) AS start, toString(toDateTime(max(End)) + 1) AS end, count() AS found
-       FROM ${lookupTable} WHERE TraceId = {traceId:String}`;
+  return `SELECT (toDateTime(min(Start)), toDateTime(max(End)) + 1) FROM ${lookupTable} WHERE TraceId = {traceId:String}`;
 }

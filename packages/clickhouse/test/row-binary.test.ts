@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '@tracetape/core';
 import { ChdbSpanStore, decodeSpanRows, RowBinaryWriter, SPAN_ROW_BINARY_COLUMNS, writeSpanRow, type PayloadRow, type SpanRow } from '../src/index.js';
 import { INSERT_FILES_DIR } from '../src/insert-files.js';
-import { timestampNanos } from '../src/row-binary.js';
+import { decodeStringPairs, timestampNanos } from '../src/row-binary.js';
 import { tempDir } from './spans.js';
 
 function payload(data: string, timestamp: string): PayloadRow {
@@ -22,6 +22,27 @@ describe('timestampNanos', () => {
 
   it('refuses text that is not a stored timestamp', () => {
     expect(() => timestampNanos('2026-11-23T02:45:07Z')).toThrow(/is not a 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn' timestamp/);
+  });
+});
+
+describe('decodeStringPairs', () => {
+  it('reads rows of two strings, long and multi-byte ones included', () => {
+    const writer = new RowBinaryWriter(16);
+    const long = 'é'.repeat(70_000) + '😀';
+    const rows: [string, string][] = [['a', ''], ['', long], ['ß\n\t"', 'x'.repeat(200)]];
+    for (const [first, second] of rows) {
+      writer.string(first);
+      writer.string(second);
+    }
+    expect(decodeStringPairs(writer.bytes())).toEqual(rows);
+    expect(decodeStringPairs(new Uint8Array(0))).toEqual([]);
+  });
+
+  it('refuses bytes that end inside a row', () => {
+    const writer = new RowBinaryWriter(16);
+    writer.string('hash');
+    writer.string('data');
+    expect(() => decodeStringPairs(writer.bytes().subarray(0, 8))).toThrow(RangeError);
   });
 });
 
