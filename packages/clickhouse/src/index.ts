@@ -19,7 +19,7 @@ export {
 } from './schema.js';
 export { MAX_RETENTION_SECONDS, RETENTION_ENV, parseRetention } from './retention.js';
 export { CLUSTER_ENV, DEFAULT_REPLICATION_PATH_PREFIX } from './cluster-schema.js';
-export type { EncodedRows, InventoryCallsOptions, ListTracesOptions, UserQueryOptions, PayloadRow, RunRow, RunState, SpanRow, SpanStore, TraceFlag, TraceRunState, TraceSummary } from './store.js';
+export type { EncodedRows, InventoryCallsOptions, ListTracesOptions, UserQueryOptions, PayloadRow, RunRow, RunState, SpanRow, SpanStore, TraceFlag, TraceRunState, TraceSpansOptions, TraceSummary } from './store.js';
 export { TRACE_FLAGS } from './store.js';
 export { foldRunStates } from './sql-store.js';
 export { StoreQueryError, UserQueryError } from './errors.js';

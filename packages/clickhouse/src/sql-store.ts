@@ -8,7 +8,7 @@ import {
   type InventoryCall,
 } from '@tracetape/core';
 import { schemaNames, schemaStatements, type SchemaNames, type SchemaOptions } from './schema.js';
-import type { InventoryCallsOptions, ListTracesOptions, PayloadRow, RunRow, SpanRow, SpanStore, TraceRunState, TraceSummary, UserQueryOptions } from './store.js';
+import type { InventoryCallsOptions, ListTracesOptions, PayloadRow, RunRow, SpanRow, SpanStore, TraceRunState, TraceSpansOptions, TraceSummary, UserQueryOptions } from './store.js';
 import { currentStatusSpelling, withCurrentSpellings } from './legacy-spellings.js';
 import { payloadRowKey, WrittenPayloads } from './written-payloads.js';
 import { REPEAT_PARAMS, repeatPairsSql } from './repeated-side-effects-sql.js';
@@ -234,10 +234,10 @@ export abstract class SqlSpanStore implements SpanStore {
     return this.runsTableKnown;
   }
 
-  async getTraceSpans(traceId: string): Promise<SpanRow[]> {
+  async getTraceSpans(traceId: string, options: TraceSpansOptions = {}): Promise<SpanRow[]> {
     const layout = await this.traceTableLayout();
     if (!layout.tracesExists) return [];
-    const select = `SELECT ${spanRowSelectList(layout)} FROM ${this.names.traces}`;
+    const select = `SELECT ${spanRowSelectList(layout, options.columns)} FROM ${this.names.traces}`;
     // Ties in Timestamp (clocks are coarse) put the root first, then go by SpanId, so reads repeat.
     const order = "ORDER BY Timestamp, ParentSpanId != '', SpanId";
     if (layout.hasLookup) {

@@ -161,6 +161,15 @@ export interface UserQueryOptions {
   readOnly?: boolean;
 }
 
+export interface TraceSpansOptions {
+  /**
+   * Only these columns are read; the others come back empty ('', {}, [], Duration '0'). A tape is
+   * built from a few of them, and every column left out is one the engine neither reads nor sends.
+   * Timestamp, TraceId, SpanId and ParentSpanId are always read (the query filters and orders by them).
+   */
+  columns?: readonly (keyof SpanRow)[];
+}
+
 /** Where spans live: the embedded chDB store or a ClickHouse server. Both run the same SQL. */
 export interface SpanStore {
   /** Human-readable, for messages: "embedded ClickHouse at /path" or "ClickHouse at http://host:8123". */
@@ -191,7 +200,7 @@ export interface SpanStore {
    */
   finishInsertsSync?(): void;
   /** All spans of a trace ordered by Timestamp; [] when the trace is unknown. */
-  getTraceSpans(traceId: string): Promise<SpanRow[]>;
+  getTraceSpans(traceId: string, options?: TraceSpansOptions): Promise<SpanRow[]>;
   /** Payload text by hash; hashes not found are absent from the map. */
   getPayloads(hashes: string[]): Promise<Map<string, string>>;
   /** Most recent first. */

@@ -64,7 +64,7 @@ const MAP_FROM_ATTRIBUTE = (key: string): string => `SpanAttributes['${key}']`;
  * it. Duration goes through toString: UInt64 (current) and Int64 (older) both exceed what a JS
  * number holds exactly.
  */
-const SPAN_ROW_COLUMNS: readonly { name: string; read?: string; missing: string }[] = [
+const SPAN_ROW_COLUMNS: readonly { name: string; read?: string; missing: string; empty?: string }[] = [
   { name: 'Timestamp', missing: "toDateTime64(0, 9, 'UTC')" },
   { name: 'TraceId', missing: "''" },
   { name: 'SpanId', missing: "''" },
@@ -72,11 +72,11 @@ const SPAN_ROW_COLUMNS: readonly { name: string; read?: string; missing: string 
   { name: 'TraceState', missing: "''" },
   { name: 'SpanName', missing: "''" },
   { name: 'SpanKind', missing: "''" },
-  { name: 'ServiceName', missing: "ResourceAttributes['service.name']" },
+  { name: 'ServiceName', missing: "ResourceAttributes['service.name']", empty: "''" },
   { name: 'ResourceAttributes', missing: EMPTY_MAP },
   // Exporters before the Scope columns existed put the scope into the span attributes.
-  { name: 'ScopeName', missing: MAP_FROM_ATTRIBUTE('otel.scope.name') },
-  { name: 'ScopeVersion', missing: MAP_FROM_ATTRIBUTE('otel.scope.version') },
+  { name: 'ScopeName', missing: MAP_FROM_ATTRIBUTE('otel.scope.name'), empty: "''" },
+  { name: 'ScopeVersion', missing: MAP_FROM_ATTRIBUTE('otel.scope.version'), empty: "''" },
   { name: 'SpanAttributes', missing: EMPTY_MAP },
   { name: 'Duration', read: 'toString(Duration)', missing: "'0'" },
   { name: 'StatusCode', missing: "''" },
@@ -90,11 +90,18 @@ const SPAN_ROW_COLUMNS: readonly { name: string; read?: string; missing: string 
   { name: 'Links.Attributes', missing: `CAST([], 'Array(Map(LowCardinality(String), String))')` },
 ];
 
-/** The SELECT list that reads SpanRows from a span table of this layout. */
-export function spanRowSelectList(layout: TraceTableLayout): string {
-  return SPAN_ROW_COLUMNS.map(({ name, read, missing }) => {
+/** Read whatever columns are asked for: the query filters and orders by them. */
+const ALWAYS_READ = new Set(['Timestamp', 'TraceId', 'SpanId', 'ParentSpanId']);
+
+/**
+ * The SELECT list that reads SpanRows from a span table of this layout; with `columns`, the
+ * others are constants of their type (see TraceSpansOptions).
+ */
+export function spanRowSelectList(layout: TraceTableLayout, columns?: readonly string[]): string {
+  const wanted = columns ? new Set([...ALWAYS_READ, ...columns]) : undefined;
+  return SPAN_ROW_COLUMNS.map(({ name, read, missing, empty = missing }) => {
     const quoted = quoteIdentifier(name);
-    const expression = layout.tracesColumns.has(name) ? (read ?? quoted) : missing;
+    const expression = wanted && !wanted.has(name) ? empty : layout.tracesColumns.has(name) ? (read ?? quoted) : missing;
     return expression === quoted ? quoted : `${expression} AS ${quoted}`;
   }).join(', ');
 }

@@ -202,6 +202,30 @@ describe('span rows inserted as RowBinary into the embedded store', () => {
     expect(await store.getTraceSpans(row.TraceId)).toEqual([row]);
   });
 
+  it('reads only the columns asked for, and the others as empty values of their type', async () => {
+    const narrow = await store.getTraceSpans(row.TraceId, { columns: ['SpanName', 'SpanAttributes', 'Duration'] });
+    expect(narrow).toEqual([
+      {
+        ...row,
+        TraceState: '',
+        SpanKind: '',
+        ServiceName: '',
+        ResourceAttributes: {},
+        ScopeName: '',
+        ScopeVersion: '',
+        StatusCode: '',
+        StatusMessage: '',
+        'Events.Timestamp': [],
+        'Events.Name': [],
+        'Events.Attributes': [],
+        'Links.TraceId': [],
+        'Links.SpanId': [],
+        'Links.TraceState': [],
+        'Links.Attributes': [],
+      },
+    ]);
+  });
+
   it('reads back unchanged when inserted as blocks the recording log carried (insertEncoded)', async () => {
     const copy = { ...row, TraceId: 'f'.repeat(32) };
     const writer = new RowBinaryWriter(16);

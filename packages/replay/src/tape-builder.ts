@@ -29,13 +29,26 @@ import { inboundExchangeOf } from './inbound-exchange.js';
 import { resolveTraceId } from './trace-ref.js';
 import { isCutOffHash, isCutOffJson, TruncatedAttributeError } from './truncated-attribute.js';
 
+/** The span columns tapeFromRows reads; the store leaves the others out of the query. */
+export const TAPE_COLUMNS: readonly (keyof SpanRow)[] = [
+  'Timestamp',
+  'SpanId',
+  'ParentSpanId',
+  'SpanName',
+  'SpanKind',
+  'ServiceName',
+  'ResourceAttributes',
+  'SpanAttributes',
+  'Duration',
+];
+
 /**
  * Rebuilds the playback tape of a trace from the store: every recorded call, in the order it
  * started. The trace is named by its ID or a prefix of 8 or more hex digits (see trace-ref.ts).
  */
 export async function buildTape(store: SpanStore, traceIdInput: string): Promise<Tape> {
   const traceId = await resolveTraceId(store, traceIdInput);
-  const rows = await store.getTraceSpans(traceId);
+  const rows = await store.getTraceSpans(traceId, { columns: TAPE_COLUMNS });
   if (rows.length === 0) throw new UnknownTraceError(traceId, store.location);
   const tape = tapeFromRows(traceId, await resolvePayloadRefs(rows, store));
   const run = foldRunStates(await store.runRows({ traceIds: [traceId] })).get(traceId);
