@@ -11,7 +11,12 @@ const DEFAULT_MAX_WAIT_MS = 2_000;
  * made, unless the code changed: then the wait is bounded and the step is answered anyway.
  */
 export class CompletionOrder {
-  private readonly finishedFirst = new Map<number, number[]>();
+  /** Steps in the order they finished in the recording. */
+  private readonly byEnd: number[];
+  /** Per step: how many steps finished strictly before it (a prefix of `byEnd`). */
+  private readonly finishedBefore = new Map<number, number>();
+  /** How long a prefix of `byEnd` has been answered: a step is ready once it covers its own. */
+  private answeredPrefix = 0;
   private readonly answered = new Set<number>();
   private readonly waiters = new Set<() => void>();
 
@@ -19,19 +24,28 @@ export class CompletionOrder {
     entries: readonly TapeEntry[],
     private readonly maxWaitMs = DEFAULT_MAX_WAIT_MS,
   ) {
-    const spans = entries.map((entry) => {
-      const start = preciseMs(entry.startTime);
-      return { step: entry.step, start, end: start + entry.durationMs };
-    });
-    for (const span of spans) {
-      const before = spans.filter((other) => other.step !== span.step && other.start < span.end && other.end < span.end);
-      this.finishedFirst.set(span.step, before.map((other) => other.step));
+    // A step waits for every step that finished before it: the prefix of the steps sorted by end,
+    // up to the first that ended with it or later. Counted once, checked in constant time: a
+    // list per step made a tape of n sequential calls cost n² at start and n per call.
+    const spans = entries
+      .map((entry) => {
+        const start = preciseMs(entry.startTime);
+        return { step: entry.step, end: start + entry.durationMs };
+      })
+      // A step without a readable time neither waits nor is waited for (no comparison holds for it).
+      .filter((span) => Number.isFinite(span.end))
+      .sort((a, b) => a.end - b.end);
+    this.byEnd = spans.map((span) => span.step);
+    let firstWithThisEnd = 0;
+    for (let i = 0; i < spans.length; i++) {
+      if (i > 0 && spans[i]!.end !== spans[i - 1]!.end) firstWithThisEnd = i;
+      this.finishedBefore.set(spans[i]!.step, firstWithThisEnd);
     }
   }
 
   /** Resolves once every step that finished before `step` in the recording has been answered. */
   async turn(step: number): Promise<void> {
-    const ready = (): boolean => (this.finishedFirst.get(step) ?? []).every((other) => this.answered.has(other));
+    const ready = (): boolean => this.answeredPrefix >= (this.finishedBefore.get(step) ?? 0);
     if (ready()) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, this.maxWaitMs);
@@ -51,6 +65,7 @@ export class CompletionOrder {
   /** Marks a step answered and lets the steps waiting on it go, one event-loop turn later. */
   markAnswered(step: number): void {
     this.answered.add(step);
+    while (this.answeredPrefix < this.byEnd.length && this.answered.has(this.byEnd[this.answeredPrefix]!)) this.answeredPrefix++;
     // The answered response must reach the app before the next one does.
     setImmediate(() => {
       for (const check of [...this.waiters]) check();
