@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ClickHouseSpanExporter, ChdbSpanStore, resolvePayloadRefs } from '@tracetape/clickhouse';
 import { ATTR_TRACETAPE_INPUT_HASH, ATTR_TRACETAPE_RESPONSE } from '@tracetape/core';
-import { buildTape, tapeFromRows } from '../packages/replay/dist/index.js';
+import { buildTape, TAPE_COLUMNS, tapeFromRows } from '../packages/replay/dist/index.js';
 import { BenchCheckFailed } from './figures.mjs';
 import { runIfMain, sizeFor } from './scale-cli.mjs';
 import { recordedRun } from './scale-spans.mjs';
@@ -18,6 +18,8 @@ import { percentile } from './stats.mjs';
 
 const SPANS_PER_TRACE = 200;
 const TARGET_MS = 200;
+// Issue 19 asks a tape build among 1M spans for at most 20 ms; listing keeps the older 200 ms bound.
+const TAPE_TARGET_MS = 20;
 const INSERT_CHUNK = 100_000;
 const DAY_MS = 86_400_000;
 const BATCH = 128;
@@ -84,9 +86,9 @@ export async function measure(flags = {}) {
           name: `tape build: ${SPANS_PER_TRACE}-span run, ${shortCount(background)} other spans`,
           value: round(percentile(tapeMs, 50)),
           unit: 'ms',
-          target: `< ${TARGET_MS} ms with 1M spans`,
-          ...(full ? { met: percentile(tapeMs, 50) < TARGET_MS } : {}),
-          detail: `median of ${runs} after ${warmups} warm-up(s), store kept open; p95 ${round(percentile(tapeMs, 95))} ms; first call on a fresh store ${round(cold.ms)} ms; medians of the parts: span rows ${round(split.rowsMs)} ms, payloads ${round(split.payloadsMs)} ms, parsing ${round(split.parseMs)} ms; ${calls.length} steps, payloads resolved; ${scale}`,
+          target: `<= ${TAPE_TARGET_MS} ms with 1M spans`,
+          ...(full ? { met: percentile(tapeMs, 50) <= TAPE_TARGET_MS } : {}),
+          detail: `median of ${runs} after ${warmups} warm-up(s), store kept open; p95 ${round(percentile(tapeMs, 95))} ms; first call on a fresh store ${round(cold.ms)} ms; medians of the parts: span rows ${round(split.rowsMs)} ms, payloads ${round(split.payloadsMs)} ms, parsing ${round(split.parseMs)} ms, run state ${round(split.runMs)} ms; ${calls.length} steps, payloads resolved; ${scale}`,
         },
         {
           name: `list recent runs (limit 20), ${shortCount(background)} other spans`,
@@ -153,22 +155,28 @@ async function loadBackground(store, count, nowMs) {
   }
 }
 
-/** Medians of buildTape's three parts, timed apart: reading the span rows, fetching payloads, building the tape. */
+/**
+ * Medians of buildTape's four parts, timed apart: reading the span rows (the columns a tape needs),
+ * fetching payloads, building the tape, reading the run's state.
+ */
 async function phases(store, traceId, expectedRows, runs) {
   const rowsMs = [];
   const payloadsMs = [];
   const parseMs = [];
+  const runMs = [];
   for (let i = 0; i < runs; i++) {
-    const rows = await timed(() => store.getTraceSpans(traceId));
+    const rows = await timed(() => store.getTraceSpans(traceId, { columns: TAPE_COLUMNS }));
     if (rows.result.length !== expectedRows) throw new BenchCheckFailed([`getTraceSpans returned ${rows.result.length} rows, expected ${expectedRows}`]);
     const resolved = await timed(() => resolvePayloadRefs(rows.result, store));
     const parsed = await timed(async () => tapeFromRows(traceId, resolved.result));
+    const run = await timed(() => store.runRows({ traceIds: [traceId] }));
     rowsMs.push(rows.ms);
     payloadsMs.push(resolved.ms);
     parseMs.push(parsed.ms);
+    runMs.push(run.ms);
   }
   const mid = (samples) => percentile(samples.sort((a, b) => a - b), 50);
-  return { rowsMs: mid(rowsMs), payloadsMs: mid(payloadsMs), parseMs: mid(parseMs) };
+  return { rowsMs: mid(rowsMs), payloadsMs: mid(payloadsMs), parseMs: mid(parseMs), runMs: mid(runMs) };
 }
 
 function exportBatch(exporter, batch) {

@@ -64,6 +64,11 @@ function rowBinaryInsert(table: string, columns: readonly string[], structure: s
 export class ChdbSpanStore extends SqlSpanStore {
   readonly location: string;
   readonly dir: string;
+  /**
+   * One thread for a read of a few granules: the engine shares the app's cores, and starting a
+   * second thread cost more than it saved (a tape build among 1M spans, BENCHMARKS.md issue 19).
+   */
+  protected override readonly smallReadSettings = ' SETTINGS max_threads = 1';
   private session: Session | undefined;
   private closed = false;
   // Span and payload rows go in as RowBinary through a file, which the engine parses several times

@@ -120,6 +120,11 @@ export abstract class SqlSpanStore implements SpanStore {
   /** Detected once the span table exists: a Collector of any vintage may have created it. */
   private layout: TraceTableLayout | undefined;
   private readonly writtenPayloads = new WrittenPayloads();
+  /**
+   * A SETTINGS clause (or nothing) for the reads of a few granules a tape build makes: the span
+   * rows within the lookup table's bounds, their payloads, the run's state.
+   */
+  protected readonly smallReadSettings: string = '';
   /** A store created by an older tracetape, or by a Collector, has no runs table until init(). */
   private runsTableKnown = false;
 
@@ -207,7 +212,7 @@ export abstract class SqlSpanStore implements SpanStore {
        FROM ${this.names.runs}
        WHERE ${where}
        GROUP BY TraceId, Writer
-       ORDER BY FirstStarted, Writer`,
+       ORDER BY FirstStarted, Writer${this.smallReadSettings}`,
       params,
     );
     return rows.map(({ FirstStarted, LastUpdated, ...r }) => ({ ...r, Pid: Number(r.Pid), LostSpans: Number(r.LostSpans), Started: FirstStarted, Updated: LastUpdated }));
@@ -246,7 +251,7 @@ export abstract class SqlSpanStore implements SpanStore {
       // runs before it consults the span table's indexes: the same narrow read, one round trip.
       const rows = await this.select<SpanRow>(
         `WITH (${lookupBoundsSql(this.names.traceIdTs)}) AS bounds
-         ${select} WHERE TraceId = {traceId:String} AND Timestamp BETWEEN bounds.1 AND bounds.2 ${order}`,
+         ${select} WHERE TraceId = {traceId:String} AND Timestamp BETWEEN bounds.1 AND bounds.2 ${order}${this.smallReadSettings}`,
         { traceId },
       );
       if (rows.length > 0) return rows.map(withCurrentSpellings);
@@ -277,7 +282,7 @@ export abstract class SqlSpanStore implements SpanStore {
       // Merges dedup eventually; until then the same hash may have several (identical) rows.
       const rows = await this.selectStringPairs(
         `SELECT Hash, any(Data) AS Data FROM ${this.names.payloads}
-         WHERE Hash IN {hashes:Array(String)} GROUP BY Hash`,
+         WHERE Hash IN {hashes:Array(String)} GROUP BY Hash${this.smallReadSettings}`,
         { hashes: unique.slice(i, i + PAYLOAD_LOOKUP_CHUNK) },
       );
       for (const [hash, data] of rows) found.set(hash, data);

@@ -1,3 +1,3 @@
-export { buildTape, tapeFromRows } from './tape-builder.js';
+export { buildTape, TAPE_COLUMNS, tapeFromRows } from './tape-builder.js';
 export { renderTimeline } from './timeline.js';
 export { renderReport } from './report.js';
