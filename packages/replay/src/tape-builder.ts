@@ -48,10 +48,18 @@ export const TAPE_COLUMNS: readonly (keyof SpanRow)[] = [
  */
 export async function buildTape(store: SpanStore, traceIdInput: string): Promise<Tape> {
   const traceId = await resolveTraceId(store, traceIdInput);
+  // Asked for first, so the engine can read the run's state while this thread parses spans and
+  // payloads; settled into a value so that an earlier failure leaves no unhandled rejection.
+  const runRows = store.runRows({ traceIds: [traceId] }).then(
+    (rows) => ({ rows }),
+    (error: unknown) => ({ error }),
+  );
   const rows = await store.getTraceSpans(traceId, { columns: TAPE_COLUMNS });
   if (rows.length === 0) throw new UnknownTraceError(traceId, store.location);
   const tape = tapeFromRows(traceId, await resolvePayloadRefs(rows, store));
-  const run = foldRunStates(await store.runRows({ traceIds: [traceId] })).get(traceId);
+  const runs = await runRows;
+  if ('error' in runs) throw runs.error;
+  const run = foldRunStates(runs.rows).get(traceId);
   if (run && run.state !== 'complete') {
     tape.incomplete = {
       reason: run.state === 'recording' ? 'a process of this run is still recording it' : run.reasons.join('; ') || 'spans are missing',
