@@ -66,7 +66,7 @@ CREATE TABLE IF NOT EXISTS `default`.`tracetape_payloads` (
   Hash String CODEC(ZSTD(1)),
   Data String CODEC(ZSTD(3)),
   Size UInt64 CODEC(T64, ZSTD(1)),
-  Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1))
+  Timestamp DateTime64(9) CODEC(ZSTD(1))
 ) ENGINE = ReplacingMergeTree(Timestamp)
 PARTITION BY toDate(Timestamp)
 ORDER BY Hash
