@@ -96,8 +96,7 @@ export class ChdbSpanStore extends SqlSpanStore {
     const { Session } = loadChdb();
     try {
       mkdirSync(this.dir, { recursive: true });
-      // Stored timestamps carry no zone: pin the session to UTC so they read and parse as UTC everywhere.
-      this.session = new Session(this.dir, { connectionArgs: ['--session_timezone=UTC'] });
+      this.session = openSessionWhenFree(() => new Session(this.dir, { connectionArgs: ['--session_timezone=UTC'] }));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (/one active data directory per process/i.test(message)) throw embeddedStoreConflict(this.location, this.dir, error);
@@ -274,5 +273,30 @@ export class ChdbSpanStore extends SqlSpanStore {
     session.close();
     // close() defers the release behind running queries; wait so the directory is free on return.
     await loadChdb().drainPending();
+  }
+}
+
+/** How long a store's open waits for a process that has just let the directory go to finish doing so. */
+const RELEASE_GRACE_MS = 3_000;
+const RELEASE_POLL_MS = 100;
+
+/**
+ * Opens the session (stored timestamps carry no zone, so it is pinned to UTC by its caller),
+ * retrying briefly while the engine's own directory lock is taken. A command that waited for the
+ * reader lock (store-access.ts) gets it as soon as the previous command closed its store, and that
+ * process may hold the engine's status-file lock for a moment more: seen with five replays of one
+ * store at once. Anything else, and a lock still held after the grace, is thrown as it came.
+ */
+function openSessionWhenFree(open: () => Session): Session {
+  const deadline = Date.now() + RELEASE_GRACE_MS;
+  for (;;) {
+    try {
+      return open();
+    } catch (error) {
+      const locked = error instanceof Error && 'code' in error && error.code === 'CHDB_CONNECTION';
+      if (!locked || Date.now() >= deadline) throw error;
+      // Synchronous on purpose: open() is synchronous, and this wait happens only on a lock conflict.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, RELEASE_POLL_MS);
+    }
   }
 }
