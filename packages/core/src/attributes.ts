@@ -32,6 +32,7 @@ export const ATTR_TRACETAPE_CREDENTIALS = 'tracetape.credentials';
 /**
  * Hex SHA-256 of the request with its volatile fields (idempotency keys, timestamps, request IDs)
  * set aside ({@link repeatKey}): two side effects of a run with the same one did the same thing twice.
+ * Only on side effects that are not model calls: the only calls repeat detection counts.
  */
 export const ATTR_TRACETAPE_REPEAT_KEY = 'tracetape.repeat.key';
 /** The request's `Idempotency-Key` header, when it sent one: a repeat carrying the same key was safely retried. */

@@ -16,6 +16,7 @@ import {
   TRACETAPE_FORMAT_VERSION,
   credentialNames,
   idempotencyKeyOf,
+  isSideEffect,
   llmSpanAttributes,
   repeatKey,
   recognizeLlmCall,
@@ -124,7 +125,6 @@ export class PendingCapture {
       attributes[ATTR_TRACETAPE_INPUT_HASH] = this.request.inputHash;
       if (this.request.sideEffect !== undefined) attributes[ATTR_TRACETAPE_SIDE_EFFECT] = String(this.request.sideEffect);
       attributes[ATTR_TRACETAPE_REQUEST] = JSON.stringify(this.request.request);
-      Object.assign(attributes, requestSummaryAttributes(this.request));
       const response: RecordedResponse = this.recordedResponse() ?? {
         status: 0,
         statusText: '',
@@ -136,6 +136,7 @@ export class PendingCapture {
       // An LLM call also gets the GenAI semantic-convention attributes, read from the same payloads.
       const llm = recognizeLlmCall(this.request.request.normalized, response);
       if (llm) Object.assign(attributes, llmSpanAttributes(llm));
+      Object.assign(attributes, requestSummaryAttributes(this.request, llm !== undefined));
     }
     if (this.failure) attributes[ATTR_TRACETAPE_CAPTURE_ERROR] = this.failure;
     else if (!this.request) attributes[ATTR_TRACETAPE_CAPTURE_ERROR] = 'request not captured before the span was saved';
@@ -147,13 +148,15 @@ export class PendingCapture {
  * Small attributes read off the request, so SQL (the inventory, repeat detection, Grafana) can group
  * calls without opening the request payload, which may be offloaded to the payload table.
  */
-function requestSummaryAttributes(part: CapturedRequestPart): Attributes {
+function requestSummaryAttributes(part: CapturedRequestPart, isLlmCall: boolean): Attributes {
   const { normalized } = part.request;
   const attributes: Attributes = {
     [ATTR_TRACETAPE_REQUEST_METHOD]: normalized.method,
     [ATTR_TRACETAPE_REQUEST_TARGET]: normalized.url,
-    [ATTR_TRACETAPE_REPEAT_KEY]: repeatKey(normalized),
   };
+  // The repeat key re-reads the body: worth it only for a call repeat detection counts, a side
+  // effect that is no model call (a model's request is the largest body of all, and never counted).
+  if (!isLlmCall && isSideEffect({ sideEffect: part.sideEffect, request: part.request })) attributes[ATTR_TRACETAPE_REPEAT_KEY] = repeatKey(normalized);
   const credentials = credentialNames(part.request, part.credentials);
   if (credentials.length > 0) attributes[ATTR_TRACETAPE_CREDENTIALS] = JSON.stringify(credentials);
   const idempotencyKey = idempotencyKeyOf(part.request.headers);
