@@ -1,31 +1,16 @@
 import { Fragment } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
 import type { InventoryEntry, InventoryResponse, InventorySystem } from '../../src/api.js';
 import { api } from '../api-client.js';
 import { ErrorBox } from '../components/error-box.js';
 import { KindBadge } from '../components/kind-badge.js';
 import { formatLocalTime } from '../format.js';
 import { DEFAULT_SINCE, DOOR_TITLES, groupInOrder, inventoryFiltersFromQuery, inventoryFiltersToQuery, type InventoryFilters } from '../inventory-filters.js';
-import { replaceUrl } from '../router.js';
 import { useApi } from '../use-api.js';
-
-// Typing a time should not fire a request per key.
-const TYPING_DELAY_MS = 400;
+import { usePageFilters } from '../use-page-filters.js';
 
 /** Every external system the recorded runs of a period touched: what `tracetape inventory` prints, as a page. */
 export function InventoryPage({ query }: { query: URLSearchParams }) {
-  const [filters, setFilters] = useState<InventoryFilters>(() => inventoryFiltersFromQuery(query));
-  const [applied, setApplied] = useState(() => inventoryFiltersToQuery(inventoryFiltersFromQuery(query)).toString());
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-
-  const update = (patch: Partial<InventoryFilters>, typing = false): void => {
-    const next = { ...filters, ...patch };
-    setFilters(next);
-    clearTimeout(timer.current);
-    timer.current = setTimeout(() => setApplied(inventoryFiltersToQuery(next).toString()), typing ? TYPING_DELAY_MS : 0);
-  };
-  useEffect(() => () => clearTimeout(timer.current), []);
-  useEffect(() => replaceUrl(applied ? `/inventory?${applied}` : '/inventory'), [applied]);
+  const { filters, applied, update } = usePageFilters<InventoryFilters>(query, '/inventory', inventoryFiltersFromQuery, inventoryFiltersToQuery);
 
   const { data, error, loading } = useApi<InventoryResponse>(api.inventory(new URLSearchParams(applied)));
 

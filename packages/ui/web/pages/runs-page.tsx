@@ -1,31 +1,18 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { RunListItem, RunListResponse } from '../../src/api.js';
 import { api } from '../api-client.js';
 import { OutcomeBadge, StateNote, StatusBadge } from '../components/badges.js';
 import { ErrorBox } from '../components/error-box.js';
 import { formatDuration, formatLocalTime, isoToLocalInput, localInputToIso, shortId } from '../format.js';
-import { comparePath, navigate, replaceUrl, replayPath, runPath } from '../router.js';
+import { comparePath, navigate, replayPath, runPath } from '../router.js';
 import { filtersFromQuery, filtersToQuery, parseAttrFilter, type RunFilters } from '../run-filters.js';
 import { useApi } from '../use-api.js';
-
-// Typing in a text filter should not fire a request per key.
-const TYPING_DELAY_MS = 300;
+import { usePageFilters } from '../use-page-filters.js';
 
 export function RunsPage({ query }: { query: URLSearchParams }) {
-  const [filters, setFilters] = useState<RunFilters>(() => filtersFromQuery(query));
-  const [applied, setApplied] = useState(() => filtersToQuery(filtersFromQuery(query)).toString());
+  const { filters, applied, update } = usePageFilters<RunFilters>(query, '/', filtersFromQuery, filtersToQuery);
   const [selected, setSelected] = useState<string[]>([]);
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const limit = query.get('limit');
-
-  const update = (patch: Partial<RunFilters>, typing = false): void => {
-    const next = { ...filters, ...patch };
-    setFilters(next);
-    clearTimeout(timer.current);
-    timer.current = setTimeout(() => setApplied(filtersToQuery(next).toString()), typing ? TYPING_DELAY_MS : 0);
-  };
-  useEffect(() => () => clearTimeout(timer.current), []);
-  useEffect(() => replaceUrl(applied ? `/?${applied}` : '/'), [applied]);
 
   const apiQuery = new URLSearchParams(applied);
   if (limit) apiQuery.set('limit', limit);
