@@ -1,4 +1,3 @@
-import { decodeBody } from '../body.js';
 import { canonicalJson, parseJsonExact } from '../canonical-json.js';
 import { sha256Hex } from '../hash.js';
 import type { NormalizedRequest } from '../tape.js';
@@ -18,9 +17,18 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|
 /** What a clock reading is replaced by. */
 const SET_ASIDE = '<volatile>';
 
+/**
+ * Text that may hold something to set aside: a volatile name or an ISO date-time inside a string;
+ * or something the walk below writes differently from canonical JSON: `__proto__` (which an object
+ * literal cannot copy as a key) and integers beyond 2^53 (kept exact, which the walk turns into
+ * objects). A body without any is its own stable form: one scan, no re-serialisation.
+ */
+const MAYBE_VOLATILE = new RegExp(`"(?:${VOLATILE_NAME.source.slice(4, -2)}|__proto__)"|"\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}|\\d{16}`, 'i');
+
 /** Hex SHA-256 of the request with its volatile fields set aside: equal for a retry of the same change. */
 export function repeatKey(request: Pick<NormalizedRequest, 'method' | 'url' | 'body'>): string {
-  return sha256Hex(canonicalJson({ method: request.method.toUpperCase(), url: stableUrl(request.url), body: stableBody(request) }));
+  // canonicalJson({ method, url, body }), written out: the keys in sorted order, the body already canonical.
+  return sha256Hex(`{"body":${stableBodyJson(request)},"method":${JSON.stringify(request.method.toUpperCase())},"url":${JSON.stringify(stableUrl(request.url))}}`);
 }
 
 function stableUrl(url: string): string {
@@ -31,17 +39,31 @@ function stableUrl(url: string): string {
   return `${url.slice(0, query)}?${new URLSearchParams(kept).toString()}`;
 }
 
-function stableBody(request: Pick<NormalizedRequest, 'body'>): unknown {
+/** The canonical JSON of the body with its volatile fields set aside (the body's text, as a JSON string, when it is no JSON). */
+function stableBodyJson(request: Pick<NormalizedRequest, 'body'>): string {
   const body = request.body;
-  if (!body) return null;
-  if (body.encoding !== 'utf8') return body.data;
+  if (!body) return 'null';
+  if (body.encoding !== 'utf8') return JSON.stringify(body.data);
+  const text = body.data;
+  // A normalised JSON body is canonical JSON already (normalizeRequest made it so): with nothing to
+  // set aside it is the answer as it stands, once it is known to be JSON at all.
+  if ((text.startsWith('{') || text.startsWith('[')) && !MAYBE_VOLATILE.test(text) && isJson(text)) return text;
   let document: unknown;
   try {
-    document = parseJsonExact(Buffer.from(decodeBody(body)).toString('utf8'));
+    document = parseJsonExact(text);
   } catch {
-    return body.data;
+    return JSON.stringify(text);
   }
-  return setAsideVolatile(document);
+  return canonicalJson(setAsideVolatile(document));
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function setAsideVolatile(value: unknown): unknown {
