@@ -8,9 +8,10 @@ export const ANTHROPIC_MESSAGES_TUNING_FIELDS: readonly string[] = ['model', 'te
 /** Anthropic `POST …/v1/messages`. */
 export const anthropicMessages: LlmApiShape = {
   name: 'anthropic.messages',
+  pathMatches: (path) => path.endsWith('/messages'),
   match(request) {
     const { body } = request;
-    if (!pathOf(request.url).endsWith('/messages') || !Array.isArray(body.messages) || stringField(body, 'model') === undefined) {
+    if (!anthropicMessages.pathMatches(pathOf(request.url)) || !Array.isArray(body.messages) || stringField(body, 'model') === undefined) {
       return undefined;
     }
     return { provider: 'anthropic', operation: 'chat' };

@@ -30,6 +30,7 @@ const METHOD_PATH = /\/((?:tuned)?[mM]odels)\/([^/:]+):(generateContent|streamGe
 /** Google Gemini `generateContent` and `streamGenerateContent` (Gemini API and Vertex AI). */
 export const geminiGenerateContent: LlmApiShape = {
   name: 'gemini.generateContent',
+  pathMatches: (path) => METHOD_PATH.test(path),
   match(request) {
     const path = pathOf(request.url);
     if (!METHOD_PATH.test(path) || !Array.isArray(request.body.contents)) return undefined;

@@ -19,8 +19,9 @@ export const OPENAI_CHAT_TUNING_FIELDS: readonly string[] = [
 /** OpenAI `POST …/chat/completions`, which most OpenAI-compatible servers speak too. */
 export const openAiChatCompletions: LlmApiShape = {
   name: 'openai.chat.completions',
+  pathMatches: (path) => path.endsWith('/chat/completions'),
   match(request) {
-    if (!pathOf(request.url).endsWith('/chat/completions') || !Array.isArray(request.body.messages)) return undefined;
+    if (!openAiChatCompletions.pathMatches(pathOf(request.url)) || !Array.isArray(request.body.messages)) return undefined;
     return { provider: openAiProvider(request.url), operation: 'chat' };
   },
   requestModel: (request: LlmRequestView) => stringField(request.body, 'model'),

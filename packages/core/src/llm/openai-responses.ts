@@ -9,8 +9,9 @@ export const OPENAI_RESPONSES_TUNING_FIELDS: readonly string[] = ['model', 'temp
 /** OpenAI `POST …/responses`. */
 export const openAiResponses: LlmApiShape = {
   name: 'openai.responses',
+  pathMatches: (path) => path.endsWith('/responses'),
   match(request) {
-    if (!pathOf(request.url).endsWith('/responses') || stringField(request.body, 'model') === undefined) return undefined;
+    if (!openAiResponses.pathMatches(pathOf(request.url)) || stringField(request.body, 'model') === undefined) return undefined;
     return { provider: openAiProvider(request.url), operation: 'chat' };
   },
   requestModel: (request) => stringField(request.body, 'model'),

@@ -3,7 +3,7 @@ import { anthropicMessages } from './anthropic-messages.js';
 import { geminiGenerateContent } from './gemini-generate-content.js';
 import { openAiChatCompletions } from './openai-chat.js';
 import { openAiResponses } from './openai-responses.js';
-import { viewRequest, type LlmRequestView } from './payload.js';
+import { pathOf, viewRequest, type LlmRequestView } from './payload.js';
 import type { LlmApiShape, LlmCallKind } from './shape.js';
 
 /** Every LLM API shape tracetape knows, tried in order; the first that matches wins. */
@@ -18,6 +18,9 @@ export interface RecognizedLlmRequest extends LlmCallKind {
 
 /** The LLM API a request calls, judged from its URL path and body shape; undefined for anything else. */
 export function recognizeLlmRequest(request: NormalizedRequest): RecognizedLlmRequest | undefined {
+  // Most calls an app makes are no model call: the path says so before the body is parsed.
+  const path = urlPath(request.url);
+  if (path === undefined || !LLM_API_SHAPES.some((shape) => shape.pathMatches(path))) return undefined;
   const view = viewRequest(request);
   if (!view) return undefined;
   for (const shape of LLM_API_SHAPES) {
@@ -48,4 +51,12 @@ export function recognizeLlmCall(request: NormalizedRequest, response?: Recorded
     if (read.outputTokens !== undefined) info.outputTokens = read.outputTokens;
   }
   return info;
+}
+
+function urlPath(url: string): string | undefined {
+  try {
+    return pathOf(new URL(url));
+  } catch {
+    return undefined;
+  }
 }

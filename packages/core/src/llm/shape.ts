@@ -22,6 +22,11 @@ export interface LlmCallKind {
  */
 export interface LlmApiShape {
   readonly name: string;
+  /**
+   * Whether a URL path (as {@link pathOf} gives it) can be this API's: checked before the body is
+   * parsed, so a call to anything else costs no parse.
+   */
+  pathMatches(path: string): boolean;
   /** The provider and operation when the request is a call to this API, else undefined. */
   match(request: LlmRequestView): LlmCallKind | undefined;
   requestModel(request: LlmRequestView): string | undefined;
