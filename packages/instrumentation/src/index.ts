@@ -1,6 +1,7 @@
 export { CaptureSession } from './sessions/capture-session.js';
 export { ChannelTraffic, channelCaptureAvailable } from './http/channel-traffic.js';
-export type { OutboundRequestEvent, OutboundResponseEvent, OutboundTraffic } from './http/outbound-traffic.js';
+export { InterceptorTraffic } from './http/interceptor-traffic.js';
+export type { OutboundCallListener, OutboundRequest, OutboundResponseHead, OutboundTraffic, ResponseBodySink } from './http/outbound-traffic.js';
 export { CaptureSpanProcessor, type CaptureSpanProcessorOptions } from './capture/capture-span-processor.js';
 export { PlaybackSession } from './sessions/playback-session.js';
 export { InboundCapture, type HttpServerHooks } from './inbound/inbound-capture.js';

@@ -1,12 +1,8 @@
 import dc from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { INTERNAL_REQUEST_HEADER } from '@tracetape/core';
-import type { OutboundRequestEvent, OutboundResponseEvent, OutboundTraffic } from './outbound-traffic.js';
-
-interface TrafficListeners {
-  request: Set<(event: OutboundRequestEvent) => void>;
-  response: Set<(event: OutboundResponseEvent) => void>;
-}
+import { hasInternalHeader } from './internal-traffic.js';
+import type { OutboundCallListener, OutboundTraffic, ResponseBodySink } from './outbound-traffic.js';
 
 // The shapes undici publishes (Node's bundled undici 7.x); only what is read here.
 interface UndiciRequest {
@@ -27,7 +23,8 @@ interface Call {
   id: string;
   sent: Buffer[];
   requestEmitted: boolean;
-  body?: ReadableStreamDefaultController<Uint8Array>;
+  /** Where the response body's copies go, while a listener wants them. */
+  sinks?: ResponseBodySink[];
 }
 
 /** Statuses a Response may not carry a body for. */
@@ -39,9 +36,10 @@ export function channelCaptureAvailable(): boolean {
   return major > 24 || (major === 24 && minor >= 4);
 }
 
+/** A copy of a chunk: the app may reuse its buffer once the write returns. */
 function chunkBytes(chunk: unknown, encoding?: unknown): Buffer | undefined {
   if (typeof chunk === 'string') return Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
-  if (chunk instanceof Uint8Array) return Buffer.from(chunk);
+  if (chunk instanceof Uint8Array) return Buffer.copyBytesFrom(chunk);
   return undefined;
 }
 
@@ -74,34 +72,25 @@ function clientRequestHeaders(request: ClientRequest): Array<[string, string]> {
  * Outbound HTTP as Node's diagnostics channels publish it: undici's request and body-chunk
  * channels (fetch), and node:http's client request and response channels, whose bodies are
  * copied by wrapping that request's write/end and that response's push. Nothing re-parses the
- * traffic, which is what the socket-level interceptor costs (BENCHMARKS.md, capture layers).
- * Listeners get a Request built from what was sent and a Response whose body is a copy, as the
- * interceptor gives them. Capture only: replay must answer requests, which takes the interceptor.
+ * traffic, which is what the socket-level interceptor costs (BENCHMARKS.md, capture layers), and
+ * listeners get plain values and each body chunk as it passes, with no web objects in between.
+ * Capture only: replay must answer requests, which takes the interceptor.
  */
 export class ChannelTraffic implements OutboundTraffic {
-  private readonly listeners: TrafficListeners = { request: new Set(), response: new Set() };
+  private readonly listeners = new Set<OutboundCallListener>();
   private readonly calls = new WeakMap<object, Call>();
   private nextId = 0;
   private readonly subscriptions: Array<[string, (message: unknown) => void]> = [];
 
-  on(event: 'request', listener: (event: OutboundRequestEvent) => void): this;
-  on(event: 'response', listener: (event: OutboundResponseEvent) => void): this;
-  on(event: keyof TrafficListeners, listener: (event: never) => void): this {
-    (this.listeners[event] as Set<(event: never) => void>).add(listener);
-    return this;
-  }
-
-  removeListener(event: 'request', listener: (event: OutboundRequestEvent) => void): this;
-  removeListener(event: 'response', listener: (event: OutboundResponseEvent) => void): this;
-  removeListener(event: keyof TrafficListeners, listener: (event: never) => void): this {
-    (this.listeners[event] as Set<(event: never) => void>).delete(listener);
-    return this;
+  listen(listener: OutboundCallListener): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
   }
 
   apply(): void {
     this.subscribe('undici:request:create', ({ request }: { request: UndiciRequest }) => {
       // tracetape's own calls (an OTLP export, a ClickHouse insert) are never captured: not even copied.
-      if (undiciHeaders(request.headers).some(([name]) => name.toLowerCase() === INTERNAL_REQUEST_HEADER)) return;
+      if (hasInternalHeader(undiciHeaders(request.headers))) return;
       this.calls.set(request, this.newCall());
     });
     this.subscribe('undici:request:bodyChunkSent', ({ request, chunk }: { request: UndiciRequest; chunk: unknown }) => {
@@ -114,9 +103,8 @@ export class ChannelTraffic implements OutboundTraffic {
       if (call) this.emitResponse(call, response.statusCode, response.statusText, pairs(response.headers));
     });
     this.subscribe('undici:request:bodyChunkReceived', ({ request, chunk }: { request: UndiciRequest; chunk: unknown }) => {
-      const body = this.calls.get(request)?.body;
-      const bytes = body ? chunkBytes(chunk) : undefined;
-      if (body && bytes) body.enqueue(bytes);
+      const call = this.calls.get(request);
+      if (call?.sinks) this.copyReceived(call, chunk);
     });
     this.subscribe('undici:request:trailers', ({ request }: { request: UndiciRequest }) => this.finish(request));
     this.subscribe('undici:request:error', ({ request, error }: { request: UndiciRequest; error: unknown }) => {
@@ -210,13 +198,11 @@ export class ChannelTraffic implements OutboundTraffic {
     this.emitResponse(call, response.statusCode ?? 0, response.statusMessage ?? '', pairs(response.rawHeaders));
     const { push } = response;
     const finish = (error?: unknown): void => this.finish(request, error);
+    const traffic = this;
     response.push = function (this: IncomingMessage, chunk: unknown, ...rest: unknown[]) {
       try {
         if (chunk === null) finish();
-        else if (call.body) {
-          const bytes = chunkBytes(chunk, rest[0]);
-          if (bytes) call.body.enqueue(bytes);
-        }
+        else if (call.sinks) traffic.copyReceived(call, chunk, rest[0]);
       } catch {
         // The copy is capture's; the app's stream goes on whatever happens to it.
       }
@@ -227,39 +213,47 @@ export class ChannelTraffic implements OutboundTraffic {
 
   private emitRequest(call: Call, method: string, url: string, headers: Array<[string, string]>): void {
     call.requestEmitted = true;
-    const body = call.sent.length > 0 && method !== 'GET' && method !== 'HEAD' ? Buffer.concat(call.sent) : null;
+    const body = call.sent.length > 0 && method !== 'GET' && method !== 'HEAD' ? Buffer.concat(call.sent) : undefined;
     call.sent = [];
-    const request = new Request(url, { method, headers, body });
-    for (const listener of this.listeners.request) listener({ request, requestId: call.id });
+    for (const listener of this.listeners) listener.request({ requestId: call.id, method, url, headers, body });
   }
 
   private emitResponse(call: Call, status: number, statusText: string, headers: Array<[string, string]>): void {
     // Interim responses (100 Continue, 103 Early Hints) precede the real one.
     if (status < 200 || status > 599) return;
-    let body: ReadableStream<Uint8Array> | null = null;
-    if (!NULL_BODY_STATUSES.has(status)) {
-      body = new ReadableStream<Uint8Array>({
-        start: (controller) => {
-          call.body = controller;
-        },
-        // The listener stopped reading (a body over the size limit): later chunks are not copied.
-        cancel: () => {
-          call.body = undefined;
-        },
-      });
+    const sinks: ResponseBodySink[] = [];
+    for (const listener of this.listeners) {
+      const sink = listener.response({ requestId: call.id, status, statusText, headers });
+      if (sink) sinks.push(sink);
     }
-    const response = new Response(body, { status, statusText, headers });
-    for (const listener of this.listeners.response) listener({ response, requestId: call.id });
+    if (sinks.length === 0) return;
+    if (NULL_BODY_STATUSES.has(status)) {
+      for (const sink of sinks) sink.end();
+      return;
+    }
+    call.sinks = sinks;
+  }
+
+  private copyReceived(call: Call, chunk: unknown, encoding?: unknown): void {
+    const sinks = call.sinks!;
+    const bytes = chunkBytes(chunk, encoding);
+    if (!bytes) return;
+    let wanted = false;
+    for (const sink of sinks) {
+      if (!sink.wantsMore) continue;
+      sink.write(bytes);
+      wanted ||= sink.wantsMore;
+    }
+    // Every sink has what it wants (a body over the size limit): later chunks are not copied.
+    if (!wanted) call.sinks = undefined;
   }
 
   private finish(target: object, error?: unknown): void {
     const call = this.calls.get(target);
     if (!call) return;
     this.calls.delete(target);
-    const body = call.body;
-    call.body = undefined;
-    if (!body) return;
-    if (error === undefined) body.close();
-    else body.error(error instanceof Error ? error : new Error(String(error)));
+    const sinks = call.sinks;
+    call.sinks = undefined;
+    for (const sink of sinks ?? []) sink.end(error);
   }
 }

@@ -64,7 +64,7 @@ export function attachHttpPlayback(
     // --then-live: the tape holds nothing for this call, so it goes out (and capture records it).
     if (!entry) return;
     if (options.onServed) {
-      const span = spanForRequest(request);
+      const span = spanForRequest(request.headers.get('traceparent'));
       options.onServed(entry, span.kind === 'span' ? span.spanId : undefined);
     }
     if (entry.step === options.breakAtStep) pauseBeforeStep(entry, normalized);

@@ -4,3 +4,8 @@ import { INTERNAL_REQUEST_HEADER } from '@tracetape/core';
 export function isInternalRequest(request: Request): boolean {
   return request.headers.has(INTERNAL_REQUEST_HEADER);
 }
+
+/** The same test on headers as plain pairs (any case). */
+export function hasInternalHeader(headers: ReadonlyArray<readonly [string, string]>): boolean {
+  return headers.some(([name]) => name.length === INTERNAL_REQUEST_HEADER.length && name.toLowerCase() === INTERNAL_REQUEST_HEADER);
+}

@@ -1,5 +1,6 @@
 import { encodeBody, type EncodedBody, type Redactor, type RecordedResponse } from '@tracetape/core';
 import { decodeContent, isSupportedEncoding, parseContentEncoding } from './content-encoding.js';
+import type { ResponseBodySink } from './outbound-traffic.js';
 
 export interface ResponseRecorderOptions {
   redactor: Redactor;
@@ -15,13 +16,21 @@ export function isStreamingContentType(contentType: string | null): boolean {
   return STREAMING_TYPES.includes(type);
 }
 
+/** A response's status line and headers, as the recording starts from them. */
+export interface ResponseHead {
+  status: number;
+  statusText: string;
+  headers: ReadonlyArray<readonly [string, string]>;
+}
+
 /**
- * Reads a copy of a response (the interceptor's own copy, never the app's) as it arrives, noting
- * when each chunk came. It reads in the background, so the app's own copy of the stream is never held back, and
- * what it has read so far can be taken synchronously when the process exits mid-body.
+ * Records a response as its body arrives, noting when each chunk came. The traffic source pushes a
+ * copy of each chunk (never the app's own stream, which is never held back), and what has arrived
+ * so far can be taken synchronously when the process exits mid-body.
  */
-export class ResponseRecording {
+export class ResponseRecording implements ResponseBodySink {
   readonly done: Promise<void>;
+  private settle!: () => void;
   private readonly startedAt = performance.now();
   private readonly pieces: Array<{ offsetMs: number; bytes: Uint8Array }> = [];
   private readonly head: Pick<RecordedResponse, 'status' | 'statusText' | 'headers'>;
@@ -31,46 +40,57 @@ export class ResponseRecording {
   private total = 0;
   private ended = false;
   private truncated = false;
+  private finished = false;
   private error?: string;
 
   constructor(
-    copy: Response,
+    head: ResponseHead,
     private readonly options: ResponseRecorderOptions,
   ) {
-    this.head = { status: copy.status, statusText: copy.statusText, headers: options.redactor.headers(copy.headers) };
-    this.codings = parseContentEncoding(copy.headers.get('content-encoding'));
-    this.streamed = isStreamingContentType(copy.headers.get('content-type'));
-    this.contentType = copy.headers.get('content-type') ?? undefined;
-    this.done = this.read(copy.body);
+    this.done = new Promise<void>((resolve) => (this.settle = resolve));
+    let contentType: string | undefined;
+    let contentEncoding: string | null = null;
+    for (const [name, value] of head.headers) {
+      const lower = name.toLowerCase();
+      if (lower === 'content-type') contentType ??= value;
+      else if (lower === 'content-encoding') contentEncoding = contentEncoding === null ? value : `${contentEncoding}, ${value}`;
+    }
+    this.head = { status: head.status, statusText: head.statusText, headers: options.redactor.headers(head.headers as Iterable<[string, string]>) };
+    this.codings = parseContentEncoding(contentEncoding);
+    this.streamed = isStreamingContentType(contentType ?? null);
+    this.contentType = contentType;
   }
 
-  private async read(body: ReadableStream<Uint8Array> | null): Promise<void> {
-    if (!body) {
-      this.ended = true;
+  get wantsMore(): boolean {
+    return !this.finished;
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.finished || bytes.byteLength === 0) return;
+    const offsetMs = performance.now() - this.startedAt;
+    const room = this.options.maxBodyBytes - this.total;
+    if (bytes.byteLength > room) {
+      this.pieces.push({ offsetMs, bytes: bytes.subarray(0, room) });
+      this.total += room;
+      this.truncated = true;
+      this.finish();
       return;
     }
-    const reader = body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        const room = this.options.maxBodyBytes - this.total;
-        if (value.byteLength > room) {
-          this.pieces.push({ offsetMs: performance.now() - this.startedAt, bytes: value.subarray(0, room) });
-          this.total += room;
-          this.truncated = true;
-          // Cancelling our branch of the tee stops it buffering; the app's branch keeps flowing.
-          void reader.cancel().catch(() => {});
-          break;
-        }
-        this.total += value.byteLength;
-        this.pieces.push({ offsetMs: performance.now() - this.startedAt, bytes: value });
-      }
-      this.ended = !this.truncated;
-    } catch (error) {
-      // An error message can quote anything, a key included: it gets the same patterns as bodies.
-      this.error = this.options.redactor.text(error instanceof Error ? error.message : String(error));
-    }
+    this.total += bytes.byteLength;
+    this.pieces.push({ offsetMs, bytes });
+  }
+
+  end(error?: unknown): void {
+    if (this.finished) return;
+    if (error === undefined) this.ended = true;
+    // An error message can quote anything, a key included: it gets the same patterns as bodies.
+    else this.error = this.options.redactor.text(error instanceof Error ? error.message : String(error));
+    this.finish();
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.settle();
   }
 
   /** The response as recorded so far; `complete` is false until the body has been read to its end. */

@@ -5,13 +5,13 @@ export type SpanMatch = { kind: 'span'; spanId: string } | { kind: 'unsampled' }
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /**
- * Finds the client span an intercepted request belongs to. The HTTP and undici instrumentations
- * inject `traceparent` with the client span's ID before the bytes reach the socket, which is where
- * the interceptor sees them; the active span is the fallback (http.request runs inside its span).
+ * Finds the client span an outbound request belongs to, from its `traceparent` header. The HTTP
+ * and undici instrumentations inject it with the client span's ID before the bytes reach the
+ * socket, which is where the traffic sources see them; the active span is the fallback
+ * (http.request runs inside its span).
  */
-export function spanForRequest(request: Request): SpanMatch {
-  const header = request.headers.get('traceparent');
-  const match = header ? TRACEPARENT.exec(header.trim().toLowerCase()) : null;
+export function spanForRequest(traceparent: string | null | undefined): SpanMatch {
+  const match = traceparent ? TRACEPARENT.exec(traceparent.trim().toLowerCase()) : null;
   if (match) {
     const sampled = (parseInt(match[2]!, 16) & TraceFlags.SAMPLED) !== 0;
     return sampled ? { kind: 'span', spanId: match[1]! } : { kind: 'unsampled' };

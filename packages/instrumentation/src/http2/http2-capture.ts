@@ -60,26 +60,19 @@ export function attachHttp2Capture(registry: CaptureRegistry, options: CaptureOp
       responded = true;
       key();
       const status = Number(responseHeaders[':status'] ?? 200);
-      let feed: ReadableStreamDefaultController<Uint8Array> | undefined;
-      const body = NO_BODY.has(status) ? null : new ReadableStream<Uint8Array>({ start: (controller) => void (feed = controller) });
-      // What http2 hands the app is what it pushes: watch push, not 'data' (a listener would make the stream flow).
-      const push = stream.push.bind(stream);
-      stream.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
-        if (chunk === null) feed?.close();
-        else if (chunk instanceof Uint8Array) feed?.enqueue(new Uint8Array(chunk));
-        return push(chunk, encoding);
-      };
-      stream.once('close', () => {
-        try {
-          feed?.close();
-        } catch {
-          // already closed by the end of the body
-        }
-      });
       const pairs: Array<[string, string]> = [];
       for (const [name, value] of Object.entries(responseHeaders)) if (!name.startsWith(':') && value !== undefined) pairs.push([name, Array.isArray(value) ? value.join(', ') : String(value)]);
       span.setAttribute('http.response.status_code', status);
-      const recording = new ResponseRecording(new Response(body, { status, headers: pairs }), { redactor, maxBodyBytes });
+      const recording = new ResponseRecording({ status, statusText: '', headers: pairs }, { redactor, maxBodyBytes });
+      if (NO_BODY.has(status)) recording.end();
+      // What http2 hands the app is what it pushes: watch push, not 'data' (a listener would make the stream flow).
+      const push = stream.push.bind(stream);
+      stream.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
+        if (chunk === null) recording.end();
+        else if (chunk instanceof Uint8Array && recording.wantsMore) recording.write(Buffer.copyBytesFrom(chunk));
+        return push(chunk, encoding);
+      };
+      stream.once('close', () => recording.end());
       capture.setResponse(recording);
       void recording.done.finally(() => span.end());
     });

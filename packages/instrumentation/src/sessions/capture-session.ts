@@ -1,4 +1,3 @@
-import { HttpRequestInterceptor } from '@mswjs/interceptors/http';
 import { trace } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
@@ -14,6 +13,8 @@ import { GrpcCapture } from '../grpc/grpc-capture.js';
 import { GrpcInstrumentation } from '../grpc/grpc-instrumentation.js';
 import { ChannelTraffic } from '../http/channel-traffic.js';
 import { attachHttpCapture } from '../http/http-capture.js';
+import { InterceptorTraffic } from '../http/interceptor-traffic.js';
+import type { OutboundTraffic } from '../http/outbound-traffic.js';
 import { attachHttp2Capture } from '../http2/http2-capture.js';
 import { McpCapture } from '../mcp/mcp-capture.js';
 import { McpInstrumentation } from '../mcp/mcp-instrumentation.js';
@@ -27,7 +28,7 @@ import { attachWebSocketCapture } from '../websocket/websocket-door.js';
 
 /** Capture mode for this process: reads every door's calls (HTTP, databases) and puts payloads on spans. */
 export class CaptureSession {
-  private readonly traffic: HttpRequestInterceptor | ChannelTraffic;
+  private readonly traffic: OutboundTraffic;
   private readonly registry = new CaptureRegistry();
   private readonly detach: () => void;
   private readonly detachChildProcesses: () => void;
@@ -35,7 +36,7 @@ export class CaptureSession {
 
   constructor(options: CaptureOptions = {}) {
     this.redactor = new Redactor(options.redaction);
-    this.traffic = options.source === 'channels' ? new ChannelTraffic() : new HttpRequestInterceptor();
+    this.traffic = options.source === 'channels' ? new ChannelTraffic() : new InterceptorTraffic();
     this.traffic.apply();
     const detachHttp = attachHttpCapture(this.traffic, this.registry, options);
     const detachHttp2 = attachHttp2Capture(this.registry, options);
