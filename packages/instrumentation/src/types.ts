@@ -12,8 +12,9 @@ export interface CaptureOptions extends HashingOptions {
   /** Bodies larger than this are stored cut off and marked truncated (default 16 MiB). */
   maxBodyBytes?: number;
   /**
-   * Where outbound calls are read: `interceptor` (default; socket level, every Node version) or
-   * `channels` (experimental; Node's diagnostics channels, Node 24.4+, several times cheaper).
+   * Where outbound calls are read: `channels` (Node's diagnostics channels; the default from Node
+   * 24.4, where undici publishes body chunks) or `interceptor` (socket level, every Node version;
+   * the default before 24.4, and the choice for a userland undici that publishes no body chunks).
    */
   source?: CaptureSource;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { context, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
@@ -353,5 +354,18 @@ describe.runIf(channelCaptureAvailable())('CaptureSession reading from the chann
     const finished = await exported(span);
     expect(finished.attributes[ATTR_TRACETAPE_REQUEST]).toBeUndefined();
     expect(finished.attributes[ATTR_TRACETAPE_INPUT_HASH]).toBeUndefined();
+  });
+});
+
+describe('CaptureSession, where calls are read by default', () => {
+  it('reads from the diagnostics channels where Node publishes body chunks, else from the interceptor', () => {
+    const session = new CaptureSession();
+    try {
+      // Only the channel source listens for undici's body chunks.
+      expect(diagnosticsChannel.hasSubscribers('undici:request:bodyChunkSent')).toBe(channelCaptureAvailable());
+    } finally {
+      session.dispose();
+    }
+    expect(diagnosticsChannel.hasSubscribers('undici:request:bodyChunkSent')).toBe(false);
   });
 });

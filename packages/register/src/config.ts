@@ -28,7 +28,7 @@ export interface RegisterConfig {
   redaction: Required<RedactionOptions>;
   hashHeaders?: string[];
   maxBodyBytes?: number;
-  /** Capture: where outbound calls are read (TRACETAPE_CAPTURE_SOURCE; default the interceptor). */
+  /** Capture: where outbound calls are read (TRACETAPE_CAPTURE_SOURCE; default the channels from Node 24.4, else the interceptor). */
   captureSource?: CaptureSource;
   liveHosts: string[];
   /** TRACETAPE_LIVE_READ_HOSTS: hosts whose HTTP reads go to the network in playback (`tracetape check --mode live-read`). */

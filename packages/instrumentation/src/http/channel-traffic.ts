@@ -12,6 +12,8 @@ interface UndiciRequest {
   headers: string[] | string;
   /** The body's source; for fetch an async iterator, so not something to read here. */
   body?: unknown;
+  /** The protocol asked for (`websocket` for the global WebSocket's handshake): undici sends it as the Upgrade header. */
+  upgrade?: string | null;
 }
 interface UndiciResponse {
   statusCode: number;
@@ -153,7 +155,9 @@ export class ChannelTraffic implements OutboundTraffic {
     const call = this.calls.get(request);
     if (!call || call.requestEmitted) return call;
     const url = new URL(request.path, String(request.origin)).href;
-    this.emitRequest(call, request.method, url, undiciHeaders(request.headers));
+    const headers = undiciHeaders(request.headers);
+    if (typeof request.upgrade === 'string') headers.push(['upgrade', request.upgrade]);
+    this.emitRequest(call, request.method, url, headers);
     return call;
   }
 

@@ -11,7 +11,7 @@ import { installChildProcessDoor } from '../child-process/patch-starters.js';
 import { attachDnsCapture } from '../dns/dns-capture.js';
 import { GrpcCapture } from '../grpc/grpc-capture.js';
 import { GrpcInstrumentation } from '../grpc/grpc-instrumentation.js';
-import { ChannelTraffic } from '../http/channel-traffic.js';
+import { ChannelTraffic, channelCaptureAvailable } from '../http/channel-traffic.js';
 import { attachHttpCapture } from '../http/http-capture.js';
 import { InterceptorTraffic } from '../http/interceptor-traffic.js';
 import type { OutboundTraffic } from '../http/outbound-traffic.js';
@@ -36,7 +36,8 @@ export class CaptureSession {
 
   constructor(options: CaptureOptions = {}) {
     this.redactor = new Redactor(options.redaction);
-    this.traffic = options.source === 'channels' ? new ChannelTraffic() : new InterceptorTraffic();
+    const source = options.source ?? (channelCaptureAvailable() ? 'channels' : 'interceptor');
+    this.traffic = source === 'channels' ? new ChannelTraffic() : new InterceptorTraffic();
     this.traffic.apply();
     const detachHttp = attachHttpCapture(this.traffic, this.registry, options);
     const detachHttp2 = attachHttp2Capture(this.registry, options);
