@@ -1,7 +1,7 @@
 // Figure: what tracetape capture costs a service, against the same service with no
-// instrumentation, with plain OpenTelemetry, and with the register hook as it was before the
-// recording log (bench/previous-hook.mjs: commit 7233e78, the app inserting into chDB itself),
-// measured side by side.
+// instrumentation, with plain OpenTelemetry, and with two peer recorders on top of OpenTelemetry
+// (nock's recorder with full bodies; @mswjs/interceptors copying every body), measured side by
+// side; tracetape runs with its default capture and with the socket-level interceptor.
 //
 // Variants run in fresh child processes, interleaved round by round (rotating which goes first),
 // so slow drift of the machine hits every variant alike; rounds that other processes disturbed are
@@ -12,9 +12,8 @@ import path from 'node:path';
 import { BenchCheckFailed } from './figures.mjs';
 import { describeMachine } from './machine.mjs';
 import { measureVariant } from './measure-variant.mjs';
-import { preparePreviousHook, PREVIOUS_LABEL } from './previous-hook.mjs';
 import { runToEnd } from './scale-child.mjs';
-import { formatSummary, P99_TARGET, summarize } from './report.mjs';
+import { CPU_TARGET, formatSummary, P99_TARGET, PEERS, summarize, THROUGHPUT_TARGET } from './report.mjs';
 import { ServiceProcess } from './service-process.mjs';
 import { cleanEnv, tracetapeCli, upstreamScript, variants } from './variants.mjs';
 import { verifyRecording } from './verify-recording.mjs';
@@ -56,29 +55,21 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
     upstreamDelayMs: UPSTREAM_DELAY_MS,
     bodyBytes: 8 * 1024,
     callsPerRequest: 3,
-    previousLabel: PREVIOUS_LABEL,
   };
   mkdirSync(tmpDir, { recursive: true });
-  const tracetapeDir = path.join(tmpDir, 'store');
-  // The register hook before the recording log, as a fourth variant: built once, cached.
-  log(`capture overhead: preparing the previous hook (${PREVIOUS_LABEL}) ...`);
-  const previousBuild = preparePreviousHook();
-  if (previousBuild.error) log(`capture overhead: ${previousBuild.error}; measuring without it`);
-  else log(`capture overhead: previous hook ${previousBuild.reused ? 'reused' : 'built'} at ${previousBuild.dir}`);
-  const previous = previousBuild.error ? undefined : { register: previousBuild.register, cli: previousBuild.cli, tracetapeDir: path.join(tmpDir, 'store-previous'), label: PREVIOUS_LABEL };
+  // Each tracetape variant records into its own store, checked afterwards.
+  const storeOf = (id) => path.join(tmpDir, `store-${id}`);
+  const TRACETAPE_VARIANTS = ['tracetape', 'tracetapeInterceptor'];
   const upstream = new ServiceProcess('upstream', [upstreamScript], cleanEnv({ BENCH_UPSTREAM_DELAY_MS: String(UPSTREAM_DELAY_MS) }));
   const measurements = [];
   const problems = [];
   let all;
   let nextId = 0;
-  let tracetapeAnswered = 0;
-  let tracetapeProcesses = 0;
-  let previousAnswered = 0;
-  let previousProcesses = 0;
+  const answered = Object.fromEntries(TRACETAPE_VARIANTS.map((id) => [id, { requests: 0, processes: 0 }]));
   let cleanRounds = 0;
   try {
     const upstreamUrl = `http://127.0.0.1:${await upstream.ready()}`;
-    all = variants({ upstreamUrl, tracetapeDir, previous });
+    all = variants({ upstreamUrl, tracetapeDir: storeOf });
     // A round that other processes disturbed is replaced by an extra one (at most extraRounds),
     // and left out of the medians as long as at least one undisturbed round exists.
     for (let round = 0; cleanRounds < settings.rounds && round < settings.rounds + settings.extraRounds; round++) {
@@ -89,16 +80,12 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
         const m = await measureVariant(variant, settings, nextId, upstream);
         nextId += m.idsUsed;
         measurements.push({ round, ...m });
-        if (variant.id === 'tracetape') {
-          tracetapeAnswered += m.answered;
-          tracetapeProcesses++;
-        }
-        if (variant.id === 'previous') {
-          previousAnswered += m.answered;
-          previousProcesses++;
+        if (answered[variant.id]) {
+          answered[variant.id].requests += m.answered;
+          answered[variant.id].processes++;
         }
         log(
-          `capture overhead, round ${round + 1} ${variant.id.padEnd(9)} ${m.reqPerSec.toFixed(1).padStart(6)} req/s  ` +
+          `capture overhead, round ${round + 1} ${variant.id.padEnd(20)} ${m.reqPerSec.toFixed(1).padStart(6)} req/s  ` +
             `p50 ${m.p50.toFixed(1).padStart(6)} ms  p99 ${m.p99.toFixed(1).padStart(6)} ms  ` +
             `at ${settings.pacedRate}/s p50 ${m.paced.p50.toFixed(1)} p99 ${m.paced.p99.toFixed(1)} ms  ` +
             `CPU ${m.cpuMsPerRequest.toFixed(2)} ms/req (JS ${m.mainThreadCpuMsPerRequest.toFixed(2)})  RSS ${m.peakRssMb.toFixed(0)} MB  ` +
@@ -127,49 +114,44 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
     );
   }
 
-  // The current hook's processes stored nothing: their log is moved into the store afterwards, by
+  // The apps stored nothing: each tracetape variant's log is moved into its store afterwards, by
   // `tracetape ingest`, outside the app. Its CPU is reported beside the app's.
-  log('capture overhead: moving the tracetape variant\'s recording log into the store (tracetape ingest) ...');
-  const ingest = await timedIngest(tracetapeDir);
-  if (ingest.error) problems.push(`tracetape ingest: ${ingest.error}`);
-  log('capture overhead: checking what the tracetape variant recorded (tracetape traces --json) ...');
-  // One trace per answered request, plus each process's own run trace.
-  const recording = await verifyRecording(tracetapeDir, tracetapeAnswered + tracetapeProcesses);
-  const expectedCalls = tracetapeAnswered * settings.callsPerRequest;
   const failures = [];
-  if (recording.recordedCalls < expectedCalls) {
-    failures.push(`tracetape recorded ${recording.recordedCalls} of ${expectedCalls} calls${recording.error ? ` (tracetape traces: ${recording.error})` : ''}`);
-  }
-  if (recording.captureErrors > 0) failures.push(`${recording.captureErrors} spans carry tracetape.capture.error`);
-  if (recording.incompleteResponses > 0) failures.push(`${recording.incompleteResponses} recorded responses are incomplete`);
-  let previousRecording;
-  if (previous) {
-    log(`capture overhead: checking what the ${PREVIOUS_LABEL} variant recorded (its own CLI) ...`);
-    previousRecording = await verifyRecording(previous.tracetapeDir, previousAnswered + previousProcesses, previous.cli);
-    const expected = previousAnswered * settings.callsPerRequest;
-    if (previousRecording.recordedCalls < expected) {
-      failures.push(`${PREVIOUS_LABEL} recorded ${previousRecording.recordedCalls} of ${expected} calls${previousRecording.error ? ` (tracetape traces: ${previousRecording.error})` : ''}`);
+  const recordings = {};
+  let ingest;
+  for (const id of TRACETAPE_VARIANTS) {
+    log(`capture overhead: moving the ${id} variant's recording log into its store (tracetape ingest) ...`);
+    const ingested = await timedIngest(storeOf(id));
+    if (ingested.error) problems.push(`tracetape ingest (${id}): ${ingested.error}`);
+    if (id === 'tracetape') ingest = ingested;
+    log(`capture overhead: checking what the ${id} variant recorded (tracetape traces --json) ...`);
+    // One trace per answered request, plus each process's own run trace.
+    const recording = await verifyRecording(storeOf(id), answered[id].requests + answered[id].processes);
+    const expectedCalls = answered[id].requests * settings.callsPerRequest;
+    recording.expectedCalls = expectedCalls;
+    recordings[id] = recording;
+    if (recording.recordedCalls < expectedCalls) {
+      failures.push(`${id} recorded ${recording.recordedCalls} of ${expectedCalls} calls${recording.error ? ` (tracetape traces: ${recording.error})` : ''}`);
     }
-    if (previousRecording.captureErrors > 0) failures.push(`${PREVIOUS_LABEL}: ${previousRecording.captureErrors} spans carry tracetape.capture.error`);
-    previousRecording.expectedCalls = expected;
+    if (recording.captureErrors > 0) failures.push(`${id}: ${recording.captureErrors} spans carry tracetape.capture.error`);
+    if (recording.incompleteResponses > 0) failures.push(`${id}: ${recording.incompleteResponses} recorded responses are incomplete`);
   }
+  const recording = recordings.tracetape;
+  const expectedCalls = recording.expectedCalls;
   const failedRequests = measurements.reduce((sum, m) => sum + m.errors, 0);
   if (failedRequests > 0) failures.push(`${failedRequests} requests to the service failed`);
 
   const counted = cleanRounds > 0 ? measurements.filter((m) => !m.disturbed) : measurements;
   const summary = {
-    ...summarize({ machine: describeMachine(), settings, measurements: counted, recording, expectedCalls }),
+    ...summarize({ machine: describeMachine(), settings, labels: Object.fromEntries(all.map((v) => [v.id, v.label])), measurements: counted, recording, expectedCalls }),
     roundsRun: measurements.length / all.length,
     roundsCounted: counted.length / all.length,
   };
   log(`\n${formatSummary(summary)}`);
   if (problems.length) log(`capture overhead problems:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
   if (failures.length) throw new BenchCheckFailed([...failures, ...problems]);
-  const ingestCpuMsPerRequest = ingest.cpuMs === undefined ? NaN : ingest.cpuMs / Math.max(1, tracetapeAnswered);
-  return [
-    ...figures(summary, cleanRounds, problems),
-    ...previousFigures(summary, previousBuild, previousRecording, ingestCpuMsPerRequest),
-  ];
+  const ingestCpuMsPerRequest = ingest.cpuMs === undefined ? NaN : ingest.cpuMs / Math.max(1, answered.tracetape.requests);
+  return [...figures(summary, cleanRounds, problems, ingestCpuMsPerRequest), ...peerFigures(summary, recordings)];
 }
 
 const TIME = '/usr/bin/time';
@@ -186,42 +168,42 @@ async function timedIngest(tracetapeDir) {
   return { cpuMs: (user + system) * 1000 };
 }
 
-/** The previous hook beside this one: CPU per request and p99, or why it could not be measured. */
-function previousFigures({ variants: v, ratios }, build, recording, ingestCpuMsPerRequest) {
-  if (build.error || !v.previous) {
-    return [{ name: `capture: ${PREVIOUS_LABEL} not available`, value: NaN, unit: '', detail: build.error ?? 'the previous hook was not measured' }];
-  }
-  const vsOtel = ratios.previousVsOtel;
-  const vsPrevious = ratios.tracetapeVsPrevious;
+/** Each other recorder beside plain OpenTelemetry, and whether tracetape beats both peers on p99 and CPU. */
+function peerFigures({ variants: v, ratios }, recordings) {
   const otel = (value, unit) => ({ label: 'plain OTel', value, unit });
-  const calls = `${recording.recordedCalls} of ${recording.expectedCalls} calls recorded into its in-process chDB`;
-  return [
-    {
-      name: `capture: CPU per request, ${PREVIOUS_LABEL}`,
-      value: v.previous.cpuMsPerRequest,
-      unit: 'ms',
-      baseline: otel(v.otel.cpuMsPerRequest, 'ms'),
-      ratio: vsOtel.cpuPerRequest,
-      detail:
-        `same load, rounds and interleaving as the other variants, all threads of the service process (the app inserted into chDB itself); ` +
-        `JS thread ${v.previous.mainThreadCpuMsPerRequest.toFixed(2)} ms; this hook: ${v.tracetape.cpuMsPerRequest.toFixed(2)} ms, ` +
-        `×${vsPrevious.cpuPerRequest.toFixed(2)} of the previous one (paired per round), JS thread ×${vsPrevious.mainThreadCpuPerRequest.toFixed(2)}; ` +
-        `this hook's app stores nothing: \`tracetape ingest\` afterwards took ${Number.isFinite(ingestCpuMsPerRequest) ? `${ingestCpuMsPerRequest.toFixed(2)} ms` : 'an unmeasured amount'} of CPU per request, in its own process; ${calls}`,
-    },
-    {
-      name: `capture: latency p99 at ${PACED_RATE} req/s, ${PREVIOUS_LABEL}`,
-      value: v.previous.pacedP99Ms,
-      unit: 'ms',
-      baseline: otel(v.otel.pacedP99Ms, 'ms'),
-      ratio: vsOtel.pacedP99,
-      detail:
-        `open loop; this hook: ${v.tracetape.pacedP99Ms.toFixed(1)} ms, ×${vsPrevious.pacedP99.toFixed(2)} of the previous one (paired per round); ` +
-        `saturated: previous ${v.previous.reqPerSec.toFixed(1)} req/s, p99 ${v.previous.p99Ms.toFixed(1)} ms; this hook ${v.tracetape.reqPerSec.toFixed(1)} req/s, p99 ${v.tracetape.p99Ms.toFixed(1)} ms`,
-    },
-  ];
+  const rows = [];
+  for (const id of [...PEERS, 'tracetapeInterceptor']) {
+    if (!v[id]) continue;
+    const vsOtel = ratios[`${id}VsOtel`];
+    const recorded = recordings[id] ? `; ${recordings[id].recordedCalls} of ${recordings[id].expectedCalls} calls recorded` : '';
+    rows.push(
+      { name: `capture: latency p99 at ${PACED_RATE} req/s, ${v[id].label}`, value: v[id].pacedP99Ms, unit: 'ms', baseline: otel(v.otel.pacedP99Ms, 'ms'), ratio: vsOtel.pacedP99, detail: `open loop, same load, rounds and interleaving${recorded}` },
+      {
+        name: `capture: CPU per request, ${v[id].label}`,
+        value: v[id].cpuMsPerRequest,
+        unit: 'ms',
+        baseline: otel(v.otel.cpuMsPerRequest, 'ms'),
+        ratio: vsOtel.cpuPerRequest,
+        detail: `all threads; JS thread ${v[id].mainThreadCpuMsPerRequest.toFixed(2)} ms; saturated ${v[id].reqPerSec.toFixed(1)} req/s (×${ratios[`${id}VsOtel`].reqPerSec.toFixed(2)} of plain OTel)`,
+      },
+    );
+  }
+  const versus = PEERS.filter((peer) => ratios[`tracetapeVs:${peer}`]).map((peer) => [peer, ratios[`tracetapeVs:${peer}`]]);
+  if (versus.length > 0) {
+    const worst = Math.max(...versus.flatMap(([, r]) => [r.pacedP99, r.cpuPerRequest]));
+    rows.push({
+      name: 'capture: tracetape against the peer recorders (p99 and CPU)',
+      value: worst,
+      unit: '×',
+      target: '< ×1.00 of each peer, both',
+      met: worst < 1,
+      detail: versus.map(([peer, r]) => `vs ${v[peer].label}: p99 at ${PACED_RATE} req/s ×${r.pacedP99.toFixed(2)}, CPU ×${r.cpuPerRequest.toFixed(2)}`).join('; ') + ' (paired per round; the value is the worst of the four)',
+    });
+  }
+  return rows;
 }
 
-function figures({ variants: v, ratios, roundsCounted, recording, settings }, cleanRounds, problems) {
+function figures({ variants: v, ratios, roundsCounted, recording, settings }, cleanRounds, problems, ingestCpuMsPerRequest) {
   const vsOtel = ratios.tracetapeVsOtel;
   const otel = (value, unit) => ({ label: 'plain OTel', value, unit });
   const none = (value, unit) => `no instrumentation ${value.toFixed(1)} ${unit}`;
@@ -232,6 +214,8 @@ function figures({ variants: v, ratios, roundsCounted, recording, settings }, cl
       unit: 'req/s',
       baseline: otel(v.otel.reqPerSec, 'req/s'),
       ratio: vsOtel.reqPerSec,
+      target: `≥ ×${THROUGHPUT_TARGET.toFixed(2)} of plain OTel`,
+      met: recording.recordedCalls > 0 && vsOtel.reqPerSec >= THROUGHPUT_TARGET,
       detail:
         `${none(v.none.reqPerSec, 'req/s')}; ${roundsCounted} round(s)${cleanRounds === 0 ? ' all disturbed by other processes (skewed)' : ' undisturbed'}, medians; ` +
         `ratios are per-round ratios, then their median; ` +
@@ -278,7 +262,9 @@ function figures({ variants: v, ratios, roundsCounted, recording, settings }, cl
       unit: 'ms',
       baseline: otel(v.otel.cpuMsPerRequest, 'ms'),
       ratio: vsOtel.cpuPerRequest,
-      detail: `all threads of the service process (this hook's app only appends to the recording log; storing it is \`tracetape ingest\`'s work, see the next figure); JS thread ${v.tracetape.mainThreadCpuMsPerRequest.toFixed(2)} ms (plain OTel ${v.otel.mainThreadCpuMsPerRequest.toFixed(2)} ms); ${none(v.none.cpuMsPerRequest, 'ms')}`,
+      target: `≤ ×${CPU_TARGET.toFixed(2)} of plain OTel`,
+      met: recording.recordedCalls > 0 && vsOtel.cpuPerRequest <= CPU_TARGET,
+      detail: `all threads of the service process (the app only appends to the recording log; \`tracetape ingest\` then took ${Number.isFinite(ingestCpuMsPerRequest) ? `${ingestCpuMsPerRequest.toFixed(2)} ms` : 'an unmeasured amount'} per request in its own process); JS thread ${v.tracetape.mainThreadCpuMsPerRequest.toFixed(2)} ms (plain OTel ${v.otel.mainThreadCpuMsPerRequest.toFixed(2)} ms); ${none(v.none.cpuMsPerRequest, 'ms')}`,
     },
   ];
 }

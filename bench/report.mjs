@@ -2,8 +2,11 @@
 import { median } from './stats.mjs';
 
 export const P99_TARGET = 1.05;
+export const CPU_TARGET = 1.5;
+export const THROUGHPUT_TARGET = 0.95;
+/** The peer recorders tracetape is measured against (bench/variants.mjs). */
+export const PEERS = ['nock', 'mswjs'];
 const CALLS_PER_REQUEST = 3;
-const LABELS = { none: 'no instrumentation', otel: 'plain OpenTelemetry', tracetape: 'tracetape capture' };
 
 /**
  * Ratios are taken per round (each round's variants ran back to back) and then the median over
@@ -21,15 +24,14 @@ function pacedOnly(round) {
   return Object.fromEntries(Object.entries(round).map(([id, m]) => [id, m.paced]));
 }
 
-export function summarize({ machine, settings, measurements, recording, expectedCalls }) {
+/** `labels`: each measured variant's id and label, in the order the table lists them. */
+export function summarize({ machine, settings, labels, measurements, recording, expectedCalls }) {
   const rounds = [];
   for (const m of measurements) (rounds[m.round] ??= {})[m.variant] = m;
   // Rounds left out as disturbed leave holes; the ratios are over the rounds that count.
   const counted = rounds.filter(Boolean);
 
   const variants = {};
-  // The previous hook (bench/previous-hook.mjs) is a fourth variant when it could be built.
-  const labels = { ...LABELS, ...(measurements.some((m) => m.variant === 'previous') ? { previous: settings.previousLabel ?? 'previous hook' } : {}) };
   for (const id of Object.keys(labels)) {
     const mine = measurements.filter((m) => m.variant === id);
     variants[id] = {
@@ -53,8 +55,11 @@ export function summarize({ machine, settings, measurements, recording, expected
   }
 
   const ratios = {};
-  const pairs = [['otelVsNone', 'otel', 'none'], ['tracetapeVsNone', 'tracetape', 'none'], ['tracetapeVsOtel', 'tracetape', 'otel']];
-  if (variants.previous) pairs.push(['previousVsNone', 'previous', 'none'], ['previousVsOtel', 'previous', 'otel'], ['tracetapeVsPrevious', 'tracetape', 'previous']);
+  // Every variant against no instrumentation and against plain OpenTelemetry (the capture baseline).
+  const pairs = [['otelVsNone', 'otel', 'none']];
+  for (const id of Object.keys(labels)) if (id !== 'none' && id !== 'otel') pairs.push([`${id}VsNone`, id, 'none'], [`${id}VsOtel`, id, 'otel']);
+  // tracetape against each peer recorder, paired per round like the rest.
+  for (const peer of PEERS) if (labels[peer] && labels.tracetape) pairs.push([`tracetapeVs:${peer}`, 'tracetape', peer]);
   for (const [name, a, b] of pairs) {
     ratios[name] = {
       reqPerSec: pairedRatio(counted, 'reqPerSec', a, b),
@@ -109,7 +114,6 @@ export function formatSummary(summary) {
   );
   lines.push(`machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}`);
   lines.push('');
-  const vsNone = { none: null, otel: ratios.otelVsNone, tracetape: ratios.tracetapeVsNone, previous: ratios.previousVsNone };
   lines.push(
     table(
       ['variant', 'req/s', 'p50 ms', 'p99 ms', `p50 @${settings.pacedRate}/s`, `p99 @${settings.pacedRate}/s`, 'CPU ms/req', 'JS thread', 'peak RSS MB', 'req/s vs none', 'p50 vs none', 'p99 vs none'],
@@ -123,23 +127,19 @@ export function formatSummary(summary) {
         fixed(v.cpuMsPerRequest, 2),
         fixed(v.mainThreadCpuMsPerRequest, 2),
         fixed(v.peakRssMb, 0),
-        vsNone[id] ? times(vsNone[id].reqPerSec) : '×1.00',
-        vsNone[id] ? times(vsNone[id].p50) : '×1.00',
-        vsNone[id] ? times(vsNone[id].p99) : '×1.00',
+        ratios[`${id}VsNone`] ? times(ratios[`${id}VsNone`].reqPerSec) : '×1.00',
+        ratios[`${id}VsNone`] ? times(ratios[`${id}VsNone`].p50) : '×1.00',
+        ratios[`${id}VsNone`] ? times(ratios[`${id}VsNone`].p99) : '×1.00',
       ]),
     ),
   );
   lines.push('');
-  const t = ratios.tracetapeVsOtel;
-  lines.push(
-    `tracetape vs plain OpenTelemetry: saturated (closed loop) req/s ${times(t.reqPerSec)}, p50 ${times(t.p50)}, p99 ${times(t.p99)}; ` +
-      `at ${settings.pacedRate} req/s p50 ${times(t.pacedP50)}, p99 ${times(t.pacedP99)}; CPU/request ${times(t.cpuPerRequest)} (JS thread ${times(t.mainThreadCpuPerRequest)})`,
-  );
-  if (ratios.tracetapeVsPrevious) {
-    const p = ratios.tracetapeVsPrevious;
+  for (const [id, v] of Object.entries(variants)) {
+    const t = ratios[`${id}VsOtel`];
+    if (!t) continue;
     lines.push(
-      `tracetape vs ${variants.previous.label}: saturated req/s ${times(p.reqPerSec)}, p99 ${times(p.p99)}; at ${settings.pacedRate} req/s p99 ${times(p.pacedP99)}; ` +
-        `CPU/request ${times(p.cpuPerRequest)} (JS thread ${times(p.mainThreadCpuPerRequest)})`,
+      `${v.label} vs plain OpenTelemetry: saturated (closed loop) req/s ${times(t.reqPerSec)}, p50 ${times(t.p50)}, p99 ${times(t.p99)}; ` +
+        `at ${settings.pacedRate} req/s p50 ${times(t.pacedP50)}, p99 ${times(t.pacedP99)}; CPU/request ${times(t.cpuPerRequest)} (JS thread ${times(t.mainThreadCpuPerRequest)})`,
     );
   }
   lines.push(

@@ -1,4 +1,4 @@
-// The three ways the same service script is started. Only the --import and the environment differ.
+// The ways the same service script is started. Only the --import and the environment differ.
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -23,34 +23,34 @@ export function cleanEnv(extra = {}) {
   return { ...env, ...extra };
 }
 
+export const nockRecorderRegister = path.join(here, 'nock-recorder-register.mjs');
+export const interceptorOnlyRegister = path.join(here, 'interceptor-only-register.mjs');
+
 /**
- * `previous`: { register, tracetapeDir, label } of the register hook before the recording log
- * (bench/previous-hook.mjs), measured as a fourth variant when given.
+ * The same service started every way the capture table compares: no instrumentation, plain
+ * OpenTelemetry, two peer recorders on top of it (nock's recorder; @mswjs/interceptors copying
+ * every body), and tracetape with its default capture (the diagnostics channels from Node 24.4) and
+ * with the socket-level interceptor. `tracetapeDir(id)` is where a tracetape variant records.
  */
-export function variants({ upstreamUrl, tracetapeDir, previous }) {
+export function variants({ upstreamUrl, tracetapeDir }) {
   const common = { BENCH_UPSTREAM_URL: upstreamUrl, OTEL_SERVICE_NAME: 'bench-service' };
-  const all = [
+  const withImport = (register) => ['--import', pathToFileURL(register).href, serviceScript];
+  return [
     { id: 'none', label: 'no instrumentation', args: [serviceScript], env: cleanEnv(common) },
-    {
-      id: 'otel',
-      label: 'plain OpenTelemetry',
-      args: ['--import', pathToFileURL(plainOtelRegister).href, serviceScript],
-      env: cleanEnv(common),
-    },
+    { id: 'otel', label: 'plain OpenTelemetry', args: withImport(plainOtelRegister), env: cleanEnv(common) },
+    { id: 'nock', label: "OpenTelemetry + nock's recorder, full bodies", args: withImport(nockRecorderRegister), env: cleanEnv(common) },
+    { id: 'mswjs', label: 'OpenTelemetry + @mswjs/interceptors copying bodies', args: withImport(interceptorOnlyRegister), env: cleanEnv(common) },
     {
       id: 'tracetape',
-      label: 'tracetape capture',
-      args: ['--import', pathToFileURL(tracetapeRegister).href, serviceScript],
-      env: cleanEnv({ ...common, TRACETAPE_MODE: 'capture', TRACETAPE_DIR: tracetapeDir }),
+      label: 'tracetape capture (default)',
+      args: withImport(tracetapeRegister),
+      env: cleanEnv({ ...common, TRACETAPE_MODE: 'capture', TRACETAPE_DIR: tracetapeDir('tracetape') }),
+    },
+    {
+      id: 'tracetapeInterceptor',
+      label: 'tracetape capture, interceptor',
+      args: withImport(tracetapeRegister),
+      env: cleanEnv({ ...common, TRACETAPE_MODE: 'capture', TRACETAPE_CAPTURE_SOURCE: 'interceptor', TRACETAPE_DIR: tracetapeDir('tracetapeInterceptor') }),
     },
   ];
-  if (previous) {
-    all.push({
-      id: 'previous',
-      label: previous.label,
-      args: ['--import', pathToFileURL(previous.register).href, serviceScript],
-      env: cleanEnv({ ...common, TRACETAPE_MODE: 'capture', TRACETAPE_DIR: previous.tracetapeDir }),
-    });
-  }
-  return all;
 }
