@@ -217,6 +217,18 @@ export function serializeTape(tape: Tape, options: SerializeTapeOptions = {}): s
  */
 export const HANDED_OVER_TAPE_ENV = 'TRACETAPE_TAPE_SHA256';
 
+/**
+ * Set by `tracetape replay` when it starts the app while it is still building the tape: the CLI's
+ * process ID. The hook then waits for the tape file to appear (written whole, by a rename), with
+ * the SHA-256 of its bytes in `<tape>.sha256` beside it, or for `<tape>.failed`, which says the tape
+ * could not be built and the app must not run; it also stops waiting if that process is gone.
+ */
+export const TAPE_PENDING_ENV = 'TRACETAPE_TAPE_PENDING';
+/** Beside a pending tape: the SHA-256 (hex) of the tape file's bytes, written before the tape. */
+export const TAPE_SHA256_SUFFIX = '.sha256';
+/** Beside a pending tape: written instead of it when it could not be built. */
+export const TAPE_FAILED_SUFFIX = '.failed';
+
 export interface ParseTapeOptions {
   /** Accept a tape without a checksum (written by hand, or by an older tracetape). */
   allowUnsigned?: boolean;

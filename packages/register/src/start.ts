@@ -3,10 +3,11 @@ import { ROOT_CONTEXT, SpanStatusCode, trace, type Span } from '@opentelemetry/a
 import type { HrTime } from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { ATTR_TRACETAPE_PROCESS_PATH, ATTR_TRACETAPE_RUN } from '@tracetape/core';
+import { ATTR_TRACETAPE_PROCESS_PATH, ATTR_TRACETAPE_RUN, TAPE_PENDING_ENV } from '@tracetape/core';
 import { inheritedRun, installProcessPropagation, RealRandomIdGenerator, RunContextManager, TRACER_NAME } from '@tracetape/instrumentation';
 import type { RegisterConfig } from './config.js';
 import { installExitHooks } from './exit-hooks.js';
+import { awaitTapeArrival } from './tape-arrival.js';
 import { createInstrumentations } from './instrumentations.js';
 import { configureTelemetryEnv } from './telemetry-env.js';
 
@@ -38,12 +39,15 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   configureTelemetryEnv(config.mode);
   // --then-live is playback and capture at once: the tape answers what it holds, the rest is recorded.
   const recording = config.mode === 'capture' || config.thenLive;
+  const pendingTape = config.mode === 'playback' ? Number(process.env[TAPE_PENDING_ENV] ?? 0) : 0;
   const [captureRuntime, playbackRuntime, sdkModule] = await Promise.all([
     recording ? import('./capture-runtime.js') : undefined,
     config.mode === 'playback' ? import('./playback-runtime.js') : undefined,
     // Recording keeps the NodeSDK: a metrics or logs pipeline the user chose goes on working.
     // A replay has none (see telemetry-env.ts), so traces alone are set up, without its packages.
     recording ? import('@opentelemetry/sdk-node') : import('./traces-only-sdk.js'),
+    // `tracetape replay` may start the app while it builds the tape: the hook loads meanwhile.
+    pendingTape > 0 ? awaitTapeArrival(config.tapePath!, pendingTape) : undefined,
   ]);
   // ESM apps import node:http before any patch could run; the loader hook lets the instrumentations
   // see those imports. After this process's own imports: every import past it goes through the hook.
