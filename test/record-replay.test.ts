@@ -207,10 +207,21 @@ describe('divergence', () => {
     }
   });
 
-  it('reports an unknown trace ID clearly', async () => {
-    const result = await tracetape(['replay', '0123456789abcdef0123456789abcdef', '--', 'node', '-e', '1'], env);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('No spans for trace 0123456789abcdef0123456789abcdef');
+  it('reports an unknown trace ID clearly, and the app never runs', async () => {
+    // `replay -- node …` starts the app while it reads the tape: the hook must stop it unrun.
+    const work = tempDir('tracetape-unknown-');
+    try {
+      const marker = path.join(work.dir, 'the-app-ran');
+      const result = await tracetape(['replay', '0123456789abcdef0123456789abcdef', '--', 'node', '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x'); console.log('the app ran')`], env);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('No spans for trace 0123456789abcdef0123456789abcdef');
+      expect(result.stdout).toBe('');
+      expect(fs.existsSync(marker)).toBe(false);
+      // The waiting hook leaves quietly: the one message is the reason, not a crash of the app's process.
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      work.remove();
+    }
     const invalid = await tracetape(['tape', 'not-a-trace'], env);
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toContain('is not a trace ID: expected 32 hexadecimal characters');

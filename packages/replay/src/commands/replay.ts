@@ -1,7 +1,8 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SpanRow } from '@tracetape/clickhouse';
-import { ConfigError, HANDED_OVER_TAPE_ENV, parseModelDriftAllowances, sha256Hex, type ReplayReport, type StoredReplay, type Tape } from '@tracetape/core';
+import { ConfigError, parseModelDriftAllowances, type ReplayReport, type StoredReplay, type Tape } from '@tracetape/core';
 import { runHooked } from '../child-process.js';
 import { paletteFor } from '../colour.js';
 import { prepareDebugging } from '../replay-debugging.js';
@@ -10,6 +11,7 @@ import { renderReport } from '../report.js';
 import { readReplayReport } from '../replay-report-lines.js';
 import { buildTape } from '../tape-builder.js';
 import { readTapeFile } from '../tape-file.js';
+import { TapeHandover } from '../tape-handover.js';
 import { makeScratchDir } from '../temp-files.js';
 import { splitAtDoubleDash, type Command } from './command.js';
 import { storeExists, withStore } from './store-access.js';
@@ -84,30 +86,26 @@ Options:
     parseModelDriftAllowances(allowDrift, '--allow-model-drift'); // refuse a malformed one before anything runs
     if (command.length === 0) throw new ConfigError('Nothing to run: put the command after `--`, e.g. `tracetape replay <traceId> -- node app.js`.');
 
-    const tape: Tape = values.tape
-      ? readTapeFile(values.tape, { allowModified: values['allow-modified-tape'] })
-      : await withStore((store) => buildTape(store, traceId!));
+    const debuggingOptions = { breakAt: values['break-at'], overrides: values.override ?? [], thenLive: values['then-live'] };
+    // A node app with nothing to check against the tape first starts at once: its hook loads while
+    // the store is opened and the tape read, and waits for the tape (tape-handover.ts). Anything
+    // else (a wrapper such as npm, whose own steps would run before a bad trace ID is known; the
+    // debugger's options, checked against the tape) starts once the tape is written.
+    const startEarly = !values.tape && isNodeProgram(command[0]!) && debuggingOptions.breakAt === undefined && debuggingOptions.overrides.length === 0 && !debuggingOptions.thenLive;
+    const readTape = (): Promise<Tape> =>
+      values.tape ? Promise.resolve(readTapeFile(values.tape, { allowModified: values['allow-modified-tape'] })) : withStore((store) => buildTape(store, traceId!));
+    const tapeBeforeStart = startEarly ? undefined : await readTape();
 
     const scratch = makeScratchDir();
     try {
-      const tapeFile = scratch.file('tape.json');
+      const handover = new TapeHandover(scratch.file('tape.json'));
       const reportFile = scratch.file('report.json');
-      const debugging = prepareDebugging(
-        tape,
-        { breakAt: values['break-at'], overrides: values.override ?? [], thenLive: values['then-live'] },
-        scratch.file('run.jsonl'),
-      );
-      // Handed over unsigned, with the SHA-256 of the file's bytes: the child checks that hash
-      // instead of a signature (overrides rewrote the tape anyway), which spares both processes
-      // the canonical JSON of the whole tape, the part of start-up that grew with its length.
-      const tapeText = JSON.stringify(debugging.tape);
-      fs.writeFileSync(tapeFile, tapeText);
+      let debugging = tapeBeforeStart ? prepareDebugging(tapeBeforeStart, debuggingOptions, scratch.file('run.jsonl')) : undefined;
       const env: Record<string, string> = {
         TRACETAPE_MODE: 'playback',
-        TRACETAPE_TAPE: tapeFile,
-        [HANDED_OVER_TAPE_ENV]: sha256Hex(tapeText),
+        ...(debugging ? handover.writtenEnv(handover.deliver(debugging.tape)) : handover.pendingEnv()),
         TRACETAPE_REPORT_FILE: reportFile,
-        ...debugging.env,
+        ...debugging?.env,
       };
       if (values['live-host']?.length) env.TRACETAPE_LIVE_HOSTS = values['live-host'].join(',');
       if (allowDrift.length) {
@@ -116,7 +114,21 @@ Options:
       }
       const startedMs = Date.now();
       // The bundled hook starts faster; --break-at keeps the hook's own files, for a person in DevTools.
-      const outcome = await runHooked({ command, env, playbackOnly: !values['then-live'] && values['break-at'] === undefined });
+      const running = runHooked({ command, env, playbackOnly: !values['then-live'] && values['break-at'] === undefined });
+      // A child that fails to start rejects while the tape is still being read: handled below, not lost meanwhile.
+      running.catch(() => undefined);
+      if (!debugging) {
+        try {
+          debugging = prepareDebugging(await readTape(), debuggingOptions, scratch.file('run.jsonl'));
+          handover.deliver(debugging.tape);
+        } catch (error) {
+          // The hook is still waiting, so nothing of the app ran: it exits, and the reason is this error.
+          handover.fail();
+          await running.catch(() => undefined);
+          throw error;
+        }
+      }
+      const outcome = await running;
       const endedMs = Date.now();
       const report = readReplayReport(reportFile, debugging.tape);
       if (!report) {
@@ -137,6 +149,11 @@ Options:
     }
   },
 };
+
+/** `node`, or a path to a Node executable: a process the hook starts in, before anything of the app runs. */
+function isNodeProgram(program: string): boolean {
+  return program === 'node' || program === process.execPath || path.basename(program) === 'node';
+}
 
 /** The command's own failure first; then 1 for anything the replay could not answer as recorded. */
 function replayExitCode(report: ReplayReport, commandExitCode: number, strict: boolean): number {
