@@ -40,14 +40,15 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   // --then-live is playback and capture at once: the tape answers what it holds, the rest is recorded.
   const recording = config.mode === 'capture' || config.thenLive;
   const pendingTape = config.mode === 'playback' ? Number(process.env[TAPE_PENDING_ENV] ?? 0) : 0;
+  // `tracetape replay` may start the app while it builds the tape: the hook loads and sets up
+  // everything that does not need the tape meanwhile.
+  const tapeArrival = pendingTape > 0 ? awaitTapeArrival(config.tapePath!, pendingTape) : undefined;
   const [captureRuntime, playbackRuntime, sdkModule] = await Promise.all([
     recording ? import('./capture-runtime.js') : undefined,
     config.mode === 'playback' ? import('./playback-runtime.js') : undefined,
     // Recording keeps the NodeSDK: a metrics or logs pipeline the user chose goes on working.
     // A replay has none (see telemetry-env.ts), so traces alone are set up, without its packages.
     recording ? import('@opentelemetry/sdk-node') : import('./traces-only-sdk.js'),
-    // `tracetape replay` may start the app while it builds the tape: the hook loads meanwhile.
-    pendingTape > 0 ? awaitTapeArrival(config.tapePath!, pendingTape) : undefined,
   ]);
   // ESM apps import node:http before any patch could run; the loader hook lets the instrumentations
   // see those imports. After this process's own imports: every import past it goes through the hook.
@@ -58,6 +59,8 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   // Before the sessions: their child-process door goes in front of it, and decides first which
   // starts are boundary calls; the run's own Node children fall through to it.
   installProcessPropagation({ hookUrl: HOOK_URL, processPath });
+  // The rest needs the tape. The loader hook's thread (~0.1 s to start) started while it was read.
+  await tapeArrival;
   const capture = captureRuntime?.startCapture(config);
   const playback = playbackRuntime?.startPlayback(config, processPath, capture?.servedMarker);
   const continuation = playback?.continuation;
