@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { decodeRowsRecord, listSegments, LogWriter, readSegment, RecordType } from '@tracetape/log';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BufferedExportProcessor } from '../src/export/buffered-export-processor.js';
 import { LogSpanExporter } from '../src/export/log-span-exporter.js';
 import { RowsEncoder } from '../src/export/record-encoders.js';
@@ -15,12 +15,16 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function setUp(options: { maxBatchSize: number; logMaxBytes?: number }) {
+function setUp(options: { maxBatchSize: number; logMaxBytes?: number; firstSliceDelayMs?: number }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracetape-buffered-export-'));
   dirs.push(dir);
   const log = new LogSpanExporter(new LogWriter({ dir, maxBytes: options.logMaxBytes ?? 64 << 20 }), new RowsEncoder());
   // A delay no test waits for: records are written because a batch filled or a flush asked.
-  const processor = new BufferedExportProcessor(log, { maxBatchSize: options.maxBatchSize, scheduledDelayMs: 600_000 });
+  const processor = new BufferedExportProcessor(log, {
+    maxBatchSize: options.maxBatchSize,
+    scheduledDelayMs: 600_000,
+    ...(options.firstSliceDelayMs !== undefined ? { firstSliceDelayMs: options.firstSliceDelayMs } : {}),
+  });
   const tracer = new TracerProvider({ spanProcessors: [processor] }).getTracer('test');
   const endSpans = (count: number) => {
     for (let i = 0; i < count; i++) tracer.startSpan(`call ${i}`, { attributes: { 'tracetape.request': JSON.stringify({ i }) } }).end();
@@ -40,7 +44,7 @@ async function turnsUntil(done: () => boolean): Promise<void> {
 
 describe('BufferedExportProcessor with the recording log', () => {
   it('encodes spans in the turns after they end and writes one record per full batch', async () => {
-    const { log, processor, endSpans, records } = setUp({ maxBatchSize: 4 });
+    const { log, processor, endSpans, records } = setUp({ maxBatchSize: 4, firstSliceDelayMs: 0 });
     for (let i = 0; i < 10; i++) {
       endSpans(1);
       await nextTurn();
@@ -51,6 +55,16 @@ describe('BufferedExportProcessor with the recording log', () => {
     await processor.forceFlush();
     expect(records()).toEqual([4, 4, 2]);
     expect(log.stats()).toEqual({ written: 10, lost: 0 });
+  });
+
+  it('leaves a span that ends on a quiet queue to the app’s next step, and encodes it a few milliseconds later', async () => {
+    const { log, endSpans } = setUp({ maxBatchSize: 4 });
+    endSpans(1);
+    // The turn after the span ended is the app's: its next request goes out before capture's work.
+    await nextTurn();
+    await nextTurn();
+    expect(log.stagedSpans).toBe(0);
+    await vi.waitFor(() => expect(log.stagedSpans).toBe(1));
   });
 
   it('encodes a backlog of a batch or more at once, so the queue cannot outgrow the app', async () => {
