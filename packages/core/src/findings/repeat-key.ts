@@ -11,7 +11,8 @@ import type { NormalizedRequest } from '../tape.js';
  */
 
 /** Field and query-parameter names whose values change from one attempt to the next and say nothing of what is asked. */
-const VOLATILE_NAME = /^(?:idempotency[-_]?key|request[-_]?id|x[-_]request[-_]id|nonce|timestamp|ts|time|sent[-_]?at|created[-_]?at|updated[-_]?at|requested[-_]?at|attempt|retry|retry[-_]?count|trace[-_]?id|span[-_]?id|correlation[-_]?id)$/i;
+const VOLATILE_NAMES = 'idempotency[-_]?key|request[-_]?id|x[-_]request[-_]id|nonce|timestamp|ts|time|sent[-_]?at|created[-_]?at|updated[-_]?at|requested[-_]?at|attempt|retry|retry[-_]?count|trace[-_]?id|span[-_]?id|correlation[-_]?id';
+const VOLATILE_NAME = new RegExp(`^(?:${VOLATILE_NAMES})$`, 'i');
 /** ISO-8601 date-times (`2026-12-03T13:36:16.123Z`): a clock reading, whatever the field is called. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
 /** What a clock reading is replaced by. */
@@ -23,7 +24,7 @@ const SET_ASIDE = '<volatile>';
  * literal cannot copy as a key) and integers beyond 2^53 (kept exact, which the walk turns into
  * objects). A body without any is its own stable form: one scan, no re-serialisation.
  */
-const MAYBE_VOLATILE = new RegExp(`"(?:${VOLATILE_NAME.source.slice(4, -2)}|__proto__)"|"\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}|\\d{16}`, 'i');
+const MAYBE_VOLATILE = new RegExp(`"(?:${VOLATILE_NAMES}|__proto__)"|"\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}|\\d{16}`, 'i');
 
 /** Hex SHA-256 of the request with its volatile fields set aside: equal for a retry of the same change. */
 export function repeatKey(request: Pick<NormalizedRequest, 'method' | 'url' | 'body'>): string {

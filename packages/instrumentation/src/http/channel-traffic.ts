@@ -217,7 +217,9 @@ export class ChannelTraffic implements OutboundTraffic {
 
   private emitRequest(call: Call, method: string, url: string, headers: Array<[string, string]>): void {
     call.requestEmitted = true;
-    const body = call.sent.length > 0 && method !== 'GET' && method !== 'HEAD' ? Buffer.concat(call.sent) : undefined;
+    // The chunks are copies already: a body sent in one piece is handed on as it is.
+    const sent = call.sent.length === 1 ? call.sent[0] : Buffer.concat(call.sent);
+    const body = call.sent.length > 0 && method !== 'GET' && method !== 'HEAD' ? sent : undefined;
     call.sent = [];
     for (const listener of this.listeners) listener.request({ requestId: call.id, method, url, headers, body });
   }
