@@ -8,19 +8,20 @@ import nock from 'nock';
 
 nock.recorder.rec({ dont_print: true, output_objects: true, enable_reqheaders_recording: true });
 let recorded = 0;
-let bodyBytes = 0;
+let sampledBodyBytes = 0;
 function drain() {
-  for (const call of nock.recorder.play()) {
-    recorded++;
-    bodyBytes += JSON.stringify(call.body ?? '').length + JSON.stringify(call.response ?? '').length;
-  }
+  const calls = nock.recorder.play();
+  recorded += calls.length;
+  // One call per drain is measured, as proof the bodies were kept: serialising every call would
+  // charge this row with work nock itself does not do.
+  if (calls.length > 0) sampledBodyBytes = JSON.stringify(calls[0].body ?? '').length + JSON.stringify(calls[0].response ?? '').length;
   nock.recorder.clear();
 }
 setInterval(drain, 1000).unref();
 process.once('SIGTERM', () => {
   drain();
   // Proof it recorded: the service makes three calls per request with ~8 KB bodies each way.
-  process.stderr.write(recorded > 0 && bodyBytes > recorded * 8 * 1024 ? '' : `nock-recorder: ${recorded} calls, ${bodyBytes} body bytes recorded\n`);
+  process.stderr.write(recorded > 0 && sampledBodyBytes > 8 * 1024 ? '' : `nock-recorder: ${recorded} calls, the last one sampled held ${sampledBodyBytes} body bytes\n`);
   // Ended by the signal, as the other variants are (the bench checks how each child ended).
   process.kill(process.pid, 'SIGTERM');
 });
