@@ -24,9 +24,13 @@ export function awaitTapeArrival(tapePath: string, cliPid: number): Promise<void
       if (fs.existsSync(tapePath)) {
         finish();
         resolve();
-      } else if (fs.existsSync(failed) || !isAlive(cliPid)) {
+      } else if (fs.existsSync(failed)) {
         finish();
         // Nothing of the app has run: the hook is still loading. The CLI says what went wrong.
+        process.exit(1);
+      } else if (!isAlive(cliPid)) {
+        finish();
+        process.stderr.write(`tracetape: the \`tracetape replay\` that started this process (pid ${cliPid}) ended before its tape was written; nothing of the app ran. Run the replay again.\n`);
         process.exit(1);
       }
     }
