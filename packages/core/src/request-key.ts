@@ -10,7 +10,9 @@ export interface RequestKey<Redacted, Normalized> {
   redacted: Redacted;
   /** The redacted request without what varies from run to run: what a replay is compared against. */
   normalized: Normalized;
-  /** Hex SHA-256 of the canonical JSON of `normalized`: the input hash. */
+  /** The canonical JSON of `normalized` (keys sorted at every depth): what the hash is of. */
+  canonical: string;
+  /** Hex SHA-256 of `canonical`: the input hash. */
   hash: string;
 }
 
@@ -32,7 +34,8 @@ export function requestKey<Raw, Redacted, Normalized>(
 ): RequestKey<Redacted, Normalized> {
   const redacted = rules.redact(request, redactor);
   const normalized = rules.normalize(redacted);
-  return { redacted, normalized, hash: sha256Hex(canonicalJson(normalized)) };
+  const canonical = canonicalJson(normalized);
+  return { redacted, normalized, canonical, hash: sha256Hex(canonical) };
 }
 
 /** HTTP's rules: URL, headers and body redacted; method, URL, hashed headers and body normalised. */

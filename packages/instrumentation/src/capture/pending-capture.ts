@@ -32,6 +32,11 @@ export type FailureReader = (span: ReadableSpan) => RecordedResponse;
 export interface CapturedRequestPart {
   inputHash: string;
   request: CapturedRequest;
+  /**
+   * The canonical JSON of `request.normalized`, where the door hashed it: the stored request is
+   * built around it rather than escaping a large body into JSON once more.
+   */
+  normalizedJson?: string;
   /** The door's word on whether the call changes something; absent for HTTP (its method says). */
   sideEffect?: boolean;
   /**
@@ -124,7 +129,7 @@ export class PendingCapture {
     if (this.request) {
       attributes[ATTR_TRACETAPE_INPUT_HASH] = this.request.inputHash;
       if (this.request.sideEffect !== undefined) attributes[ATTR_TRACETAPE_SIDE_EFFECT] = String(this.request.sideEffect);
-      attributes[ATTR_TRACETAPE_REQUEST] = JSON.stringify(this.request.request);
+      attributes[ATTR_TRACETAPE_REQUEST] = requestPayload(this.request);
       const response: RecordedResponse = this.recordedResponse() ?? {
         status: 0,
         statusText: '',
@@ -162,6 +167,17 @@ function requestSummaryAttributes(part: CapturedRequestPart, isLlmCall: boolean)
   const idempotencyKey = idempotencyKeyOf(part.request.headers);
   if (idempotencyKey !== undefined) attributes[ATTR_TRACETAPE_IDEMPOTENCY_KEY] = idempotencyKey;
   return attributes;
+}
+
+/**
+ * The stored request: `{ normalized, headers }` as JSON. Readers parse it, so the normalised
+ * request may come in its canonical key order, as already serialised for the input hash.
+ */
+function requestPayload(part: CapturedRequestPart): string {
+  if (part.normalizedJson === undefined) return JSON.stringify(part.request);
+  const { normalized: _serialised, ...rest } = part.request;
+  const others = JSON.stringify(rest);
+  return others === '{}' ? `{"normalized":${part.normalizedJson}}` : `{"normalized":${part.normalizedJson},${others.slice(1)}`;
 }
 
 function isRecording(value: ResponseRecording | RecordedResponse): value is ResponseRecording {

@@ -64,6 +64,6 @@ function headerOf(headers: ReadonlyArray<readonly [string, string]>, name: strin
 async function captureRequest(seen: OutboundRequest, redactor: Redactor, keyRules: KeyRules): Promise<CapturedRequestPart> {
   const body = await seen.body;
   const raw: RawRequest = { method: seen.method, url: seen.url, headers: seen.headers as Iterable<[string, string]>, body };
-  const { redacted, normalized, hash } = requestKey(raw, redactor, keyRules);
-  return { inputHash: hash, request: { normalized, headers: [...redacted.headers] } };
+  const { redacted, normalized, canonical, hash } = requestKey(raw, redactor, keyRules);
+  return { inputHash: hash, request: { normalized, headers: [...redacted.headers] }, normalizedJson: canonical };
 }

@@ -50,9 +50,9 @@ export function attachHttp2Capture(registry: CaptureRegistry, options: CaptureOp
     const key = (): void => {
       if (keyed) return;
       keyed = true;
-      const { redacted, normalized, hash } = requestKey(rawRequest(authority, headers, Buffer.concat(sent)), redactor, keyRules);
+      const { redacted, normalized, canonical, hash } = requestKey(rawRequest(authority, headers, Buffer.concat(sent)), redactor, keyRules);
       span.setAttribute('url.full', normalized.url);
-      capture.setRequest(Promise.resolve({ inputHash: hash, request: { normalized, headers: [...redacted.headers] } }));
+      capture.setRequest(Promise.resolve({ inputHash: hash, request: { normalized, headers: [...redacted.headers] }, normalizedJson: canonical }));
     };
     stream.once('finish', key);
     let responded = false;
