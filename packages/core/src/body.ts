@@ -37,12 +37,25 @@ export function canonicalBody(bytes: Uint8Array, contentType: string | undefined
   if (encoded.encoding === 'utf8' && (isJsonContentType(contentType) || looksLikeJson(encoded.data))) {
     try {
       const data = canonicalJson(parseJsonExact(encoded.data));
-      return { encoding: 'utf8', data, size: Buffer.byteLength(data, 'utf8') };
+      const body: EncodedBody = { encoding: 'utf8', data, size: Buffer.byteLength(data, 'utf8') };
+      canonicalJsonBodies.add(body);
+      return body;
     } catch {
       // Not JSON after all: keep the text as sent.
     }
   }
   return encoded;
+}
+
+/**
+ * Bodies canonicalBody() made from JSON, so a later reader of the same request (the repeat key)
+ * knows their text is JSON without parsing it again. Held weakly: a body is marked, not kept.
+ */
+const canonicalJsonBodies = new WeakSet<EncodedBody>();
+
+/** Whether this very body object is canonical JSON that canonicalBody() produced. */
+export function isCanonicalJsonBody(body: EncodedBody): boolean {
+  return canonicalJsonBodies.has(body);
 }
 
 function looksLikeJson(text: string): boolean {

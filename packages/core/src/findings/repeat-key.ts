@@ -1,3 +1,4 @@
+import { isCanonicalJsonBody } from '../body.js';
 import { canonicalJson, parseJsonExact } from '../canonical-json.js';
 import { sha256Hex } from '../hash.js';
 import type { NormalizedRequest } from '../tape.js';
@@ -48,7 +49,7 @@ function stableBodyJson(request: Pick<NormalizedRequest, 'body'>): string {
   const text = body.data;
   // A normalised JSON body is canonical JSON already (normalizeRequest made it so): with nothing to
   // set aside it is the answer as it stands, once it is known to be JSON at all.
-  if ((text.startsWith('{') || text.startsWith('[')) && !MAYBE_VOLATILE.test(text) && isJson(text)) return text;
+  if ((text.startsWith('{') || text.startsWith('[')) && !MAYBE_VOLATILE.test(text) && (isCanonicalJsonBody(body) || isJson(text))) return text;
   let document: unknown;
   try {
     document = parseJsonExact(text);
