@@ -21,6 +21,7 @@ export {
   NondeterminismSpanProcessor,
   RealRandomIdGenerator,
   ReplayTarget,
+  startSpansAsLibrary,
   type SourceHandler,
 } from './nondeterminism/index.js';
 export * from './process-propagation/index.js';

@@ -1,10 +1,10 @@
 import { register as registerLoaderHook } from 'node:module';
-import { ROOT_CONTEXT, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { ProxyTracerProvider, ROOT_CONTEXT, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { HrTime } from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_TRACETAPE_PROCESS_PATH, ATTR_TRACETAPE_RUN, TAPE_PENDING_ENV } from '@tracetape/core';
-import { inheritedRun, installProcessPropagation, RealRandomIdGenerator, RunContextManager, TRACER_NAME } from '@tracetape/instrumentation';
+import { inheritedRun, installProcessPropagation, RealRandomIdGenerator, RunContextManager, startSpansAsLibrary, TRACER_NAME } from '@tracetape/instrumentation';
 import type { RegisterConfig } from './config.js';
 import { installExitHooks } from './exit-hooks.js';
 import { awaitTapeArrival } from './tape-arrival.js';
@@ -77,6 +77,9 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   };
   if ('NodeSDK' in sdkModule) new sdkModule.NodeSDK(sdkOptions).start();
   else sdkModule.startTracesOnly(sdkOptions);
+  // The SDK's clock read as each span starts is its own, not the app's: no stack look for it.
+  const provider = trace.getTracerProvider();
+  startSpansAsLibrary(provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider);
 
   const runSpan: Span = trace
     .getTracer(TRACER_NAME)

@@ -57,12 +57,29 @@ function isExcludedFile(file: string): boolean {
   return excluded;
 }
 
+/** Library calls in progress on this thread whose every read is known not to be the app's. */
+let libraryCalls = 0;
+
+/**
+ * Calls `fn` as library code: the clock and random reads it makes, however deep, are excluded
+ * without a look at the stack. For calls that never run the app's code inside them.
+ */
+export function callAsLibrary<T>(fn: (...args: never[]) => T, self: unknown, args: readonly unknown[]): T {
+  libraryCalls++;
+  try {
+    return Reflect.apply(fn, self, args) as T;
+  } finally {
+    libraryCalls--;
+  }
+}
+
 /**
  * True when the read was not made by the app. The first caller outside Node's own modules decides
  * (node:crypto's getRandomValues, say, reads for the app that called it); a stack of Node frames
  * only is Node's own business.
  */
 export function isExcludedCaller(patched: Function): boolean {
+  if (libraryCalls > 0) return true;
   const first = callSites(patched, FRAMES_FIRST_LOOK)[0]?.getFileName();
   if (first && !first.startsWith('node:')) return isExcludedFile(first);
   // Libraries bundled into Node (undici behind fetch) time their own work; no app calls through them.
