@@ -5,7 +5,7 @@ import type { Redactor } from '@tracetape/core';
 import type { CaptureRegistry } from './capture-registry.js';
 import type { PendingCapture } from './pending-capture.js';
 import { redactSpan } from './span-redaction.js';
-import { spanWithAttributes } from '../span-with-attributes.js';
+import { spanWithChanges } from '../span-with-attributes.js';
 
 export interface CaptureSpanProcessorOptions {
   /**
@@ -92,8 +92,10 @@ export class CaptureSpanProcessor implements SpanProcessor {
     if (!capture) return;
     this.waiting.delete(span);
     const start = this.starts.get(span);
-    const captured = spanWithAttributes(span, capture.toAttributes());
-    this.next.onEnd(this.redacted(start ? withStart(captured, start) : captured));
+    // The start on the high-resolution clock (see `starts`), the duration kept.
+    const timing = start ? { startTime: start, endTime: addHrTimes(start, span.duration) } : {};
+    const captured = spanWithChanges(span, { attributes: { ...span.attributes, ...capture.toAttributes() }, ...timing });
+    this.next.onEnd(this.redacted(captured));
   }
 
   private redactText(text: string): string {
@@ -103,17 +105,4 @@ export class CaptureSpanProcessor implements SpanProcessor {
   private redacted(span: ReadableSpan): ReadableSpan {
     return this.redactor ? redactSpan(span, this.redactor) : span;
   }
-}
-
-/** The span with its start (and so its end, the duration kept) moved to `start`. */
-function withStart(span: ReadableSpan, start: HrTime): ReadableSpan {
-  const end = addHrTimes(start, span.duration);
-  return new Proxy(span, {
-    get(target, property) {
-      if (property === 'startTime') return start;
-      if (property === 'endTime') return end;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
 }

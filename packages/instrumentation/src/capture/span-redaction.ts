@@ -1,6 +1,7 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import { ATTR_TRACETAPE_CAPTURE_ERROR, REDACTED, type Redactor } from '@tracetape/core';
+import { spanWithChanges, type SpanChanges } from '../span-with-attributes.js';
 
 /**
  * Attributes that hold a whole URL, a request target or a connection string (`url.full`,
@@ -37,19 +38,13 @@ export function redactSpan(span: ReadableSpan, redactor: Redactor): ReadableSpan
   const message = span.status.message === undefined ? undefined : redactor.text(span.status.message);
   const statusChanged = message !== span.status.message;
   if (!attributes && !events && !linksChanged && name === span.name && !statusChanged) return span;
-  const overrides: Partial<Record<keyof ReadableSpan, unknown>> = {};
-  if (attributes) overrides.attributes = attributes;
-  if (events) overrides.events = events;
-  if (linksChanged) overrides.links = links;
-  if (name !== span.name) overrides.name = name;
-  if (statusChanged) overrides.status = { ...span.status, message };
-  return new Proxy(span, {
-    get(target, property) {
-      if (typeof property === 'string' && Object.hasOwn(overrides, property)) return overrides[property as keyof ReadableSpan];
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  const changes: SpanChanges = {};
+  if (attributes) changes.attributes = attributes;
+  if (events) changes.events = events;
+  if (linksChanged) changes.links = links;
+  if (name !== span.name) changes.name = name;
+  if (statusChanged) changes.status = { ...span.status, message };
+  return spanWithChanges(span, changes);
 }
 
 /** Redacted attributes, or undefined when nothing needed redacting (the common case: no copy). */
