@@ -56,6 +56,7 @@ export class PendingCapture {
   private failure?: string;
   private readonly parts: Array<Promise<void>> = [];
   private responseExpected = false;
+  private readRequest?: () => CapturedRequestPart;
 
   constructor(
     readonly spanId: string,
@@ -78,6 +79,15 @@ export class PendingCapture {
    */
   setRequestNow(part: CapturedRequestPart): void {
     this.request = part;
+  }
+
+  /**
+   * A request whose bytes the door has, read into its part only when the span is saved: the work
+   * (redaction, the canonical JSON, the hash) waits until the call is over instead of running
+   * while its response is on its way. Synchronous, so a call saved at process exit has it too.
+   */
+  setRequestLazily(read: () => CapturedRequestPart): void {
+    this.readRequest = read;
   }
 
   setResponse(recording: ResponseRecording | RecordedResponse): void {
@@ -118,6 +128,17 @@ export class PendingCapture {
     clearTimeout(timer);
   }
 
+  private readLazyRequest(): void {
+    const read = this.readRequest;
+    if (!read) return;
+    this.readRequest = undefined;
+    try {
+      this.request = read();
+    } catch (error) {
+      this.failure = `request not captured: ${messageOf(error)}`;
+    }
+  }
+
   private recordedResponse(): RecordedResponse | undefined {
     if (!this.response) return undefined;
     return isRecording(this.response) ? this.response.snapshot() : this.response;
@@ -125,6 +146,7 @@ export class PendingCapture {
 
   /** Span attributes for what has been captured so far; an unfinished response is marked incomplete. */
   toAttributes(): Attributes {
+    this.readLazyRequest();
     const attributes: Attributes = { [ATTR_TRACETAPE_KIND]: this.kind, [ATTR_TRACETAPE_FORMAT]: TRACETAPE_FORMAT_VERSION };
     if (this.request) {
       attributes[ATTR_TRACETAPE_INPUT_HASH] = this.request.inputHash;

@@ -36,7 +36,11 @@ export function attachHttpCapture(traffic: OutboundTraffic, registry: CaptureReg
       ownSpans.set(seen.requestId, span);
     }
     const capture = registry.begin(seen.requestId, spanId);
-    capture.setRequest(captureRequest(seen, redactor, keyRules));
+    const body = seen.body;
+    if (body instanceof Promise) capture.setRequest(body.then((bytes) => captureRequest(seen, bytes, redactor, keyRules)));
+    // Bytes already in hand: the key is worked out when the span is saved, after the response,
+    // not between sending the request and its answer (where it held back a stream's first byte).
+    else capture.setRequestLazily(() => captureRequest(seen, body, redactor, keyRules));
   };
 
   const response = (head: OutboundResponseHead): ResponseBodySink | undefined => {
@@ -61,8 +65,7 @@ function headerOf(headers: ReadonlyArray<readonly [string, string]>, name: strin
   return undefined;
 }
 
-async function captureRequest(seen: OutboundRequest, redactor: Redactor, keyRules: KeyRules): Promise<CapturedRequestPart> {
-  const body = await seen.body;
+function captureRequest(seen: OutboundRequest, body: Uint8Array | undefined, redactor: Redactor, keyRules: KeyRules): CapturedRequestPart {
   const raw: RawRequest = { method: seen.method, url: seen.url, headers: seen.headers as Iterable<[string, string]>, body };
   const { redacted, normalized, canonical, hash } = requestKey(raw, redactor, keyRules);
   return { inputHash: hash, request: { normalized, headers: [...redacted.headers] }, normalizedJson: canonical };

@@ -1,0 +1,43 @@
+import { ATTR_TRACETAPE_CAPTURE_ERROR, ATTR_TRACETAPE_INPUT_HASH, ATTR_TRACETAPE_REQUEST, httpKeyRules, Redactor, requestKey } from '@tracetape/core';
+import { describe, expect, it } from 'vitest';
+import { PendingCapture, type CapturedRequestPart } from '../src/capture/pending-capture.js';
+
+function partFor(body: string): CapturedRequestPart {
+  const key = requestKey({ method: 'POST', url: 'http://shop.test/refunds', headers: [['content-type', 'application/json']], body: Buffer.from(body) }, new Redactor(), httpKeyRules());
+  return { inputHash: key.hash, request: { normalized: key.normalized, headers: [...key.redacted.headers] }, normalizedJson: key.canonical };
+}
+
+describe('PendingCapture.setRequestLazily', () => {
+  it('reads the request only when the span is saved, and stores what it read', () => {
+    const capture = new PendingCapture('span-1');
+    let reads = 0;
+    capture.setRequestLazily(() => {
+      reads++;
+      return partFor('{"b":1,"a":2}');
+    });
+    capture.setResponse({ status: 200, statusText: 'OK', headers: [], complete: true });
+    expect(reads).toBe(0);
+
+    const attributes = capture.toAttributes();
+    expect(reads).toBe(1);
+    expect(attributes[ATTR_TRACETAPE_INPUT_HASH]).toBe(partFor('{"a":2,"b":1}').inputHash);
+    const stored = JSON.parse(attributes[ATTR_TRACETAPE_REQUEST] as string);
+    expect(stored.normalized.body.data).toBe('{"a":2,"b":1}');
+    expect(stored.headers).toEqual([['content-type', 'application/json']]);
+    expect(attributes[ATTR_TRACETAPE_CAPTURE_ERROR]).toBeUndefined();
+
+    // Saved twice (process exit after an export), read once.
+    capture.toAttributes();
+    expect(reads).toBe(1);
+  });
+
+  it('says the request was not captured, and why, when reading it fails', () => {
+    const capture = new PendingCapture('span-2');
+    capture.setRequestLazily(() => {
+      throw new Error('body could not be decoded');
+    });
+    const attributes = capture.toAttributes();
+    expect(attributes[ATTR_TRACETAPE_REQUEST]).toBeUndefined();
+    expect(attributes[ATTR_TRACETAPE_CAPTURE_ERROR]).toBe('request not captured: body could not be decoded');
+  });
+});
