@@ -101,7 +101,9 @@ export class ResponseRecording implements ResponseBodySink {
     if (this.codings.length > 0) recorded.contentEncoding = this.codings.join(', ');
     if (this.pieces.length === 0) return recorded;
 
-    const raw = Buffer.concat(this.pieces.map((piece) => piece.bytes));
+    // The pieces are capture's own copies: one piece is the body as it stands, not copied again.
+    const only = this.pieces.length === 1 ? this.pieces[0]!.bytes : undefined;
+    const raw = only ? Buffer.from(only.buffer, only.byteOffset, only.byteLength) : Buffer.concat(this.pieces.map((piece) => piece.bytes));
     if (this.codings.length > 0) {
       // An encoded stream's chunk boundaries do not survive decoding, so it is kept whole.
       if (this.ended && isSupportedEncoding(this.codings)) {
