@@ -58,13 +58,20 @@ describe('BufferedExportProcessor with the recording log', () => {
   });
 
   it('leaves a span that ends on a quiet queue to the app’s next step, and encodes it a few milliseconds later', async () => {
-    const { log, endSpans } = setUp({ maxBatchSize: 4 });
-    endSpans(1);
-    // The turn after the span ended is the app's: its next request goes out before capture's work.
-    await nextTurn();
-    await nextTurn();
-    expect(log.stagedSpans).toBe(0);
-    await vi.waitFor(() => expect(log.stagedSpans).toBe(1));
+    // The clock is the test's: on a loaded machine two turns of the loop can outlast the delay.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { log, endSpans } = setUp({ maxBatchSize: 4 });
+      endSpans(1);
+      // The turns after the span ended are the app's: its next request goes out before capture's work.
+      await nextTurn();
+      await nextTurn();
+      expect(log.stagedSpans).toBe(0);
+      vi.advanceTimersByTime(5);
+      await turnsUntil(() => log.stagedSpans === 1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('encodes a backlog of a batch or more at once, so the queue cannot outgrow the app', async () => {
