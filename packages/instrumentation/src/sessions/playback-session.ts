@@ -7,6 +7,8 @@ import { installChildProcessDoor } from '../child-process/patch-starters.js';
 import { attachDnsPlayback } from '../dns/dns-playback.js';
 import { GrpcInstrumentation } from '../grpc/grpc-instrumentation.js';
 import { GrpcPlayback } from '../grpc/grpc-playback.js';
+import { attachDispatcherPlayback } from '../http/dispatcher-playback.js';
+import { createHttpAnswerer } from '../http/http-answer.js';
 import { attachHttpPlayback } from '../http/http-playback.js';
 import { attachHttp2Guard } from '../http2/http2-guard.js';
 import { attachHttp2Playback } from '../http2/http2-playback.js';
@@ -46,7 +48,15 @@ export class PlaybackSession {
     this.releaseLock = acquirePlaybackLock();
     try {
       this.interceptor.apply();
-      const detachHttp = attachHttpPlayback(this.interceptor, this.matcher, this.order, options);
+      const answerHttp = createHttpAnswerer(this.matcher, this.order, options);
+      const detachSocketHttp = attachHttpPlayback(this.interceptor, answerHttp);
+      // fetch is answered before it reaches a socket. Not under --then-live: the calls the tape
+      // answers are recorded again there, and their spans come from undici's own request.
+      const detachFetch = options.thenLive ? () => {} : attachDispatcherPlayback(answerHttp);
+      const detachHttp = (): void => {
+        detachFetch();
+        detachSocketHttp();
+      };
       const detachDns = attachDnsPlayback(this.matcher, this.order, new Redactor(options.redaction), options);
       const detachWebSockets = attachWebSocketPlayback(this.matcher, this.order, new Redactor(options.redaction), options);
       const detachHttp2 = attachHttp2Playback(this.matcher, this.order, options);
