@@ -1,7 +1,6 @@
 import { DEFAULT_PAYLOAD_THRESHOLD_BYTES, offloadPayloads } from './payload-offload.js';
 import { RowBinaryWriter, writePayloadRow, writeSpanRow } from './row-binary.js';
 import { toSpanRow, type SpanRowSource } from './span-rows.js';
-import type { PayloadRow } from './store.js';
 import { payloadRowKey, WrittenPayloads } from './written-payloads.js';
 
 /** A batch of spans as the store inserts them: one RowBinary block per table. */
@@ -20,9 +19,12 @@ export interface RowBatch {
  */
 export class RowBatchEncoder {
   private readonly handedOut = new WrittenPayloads();
-  /** Payload rows in the batch being built, or in the batch taken last until kept() says. */
-  private pending: PayloadRow[] = [];
-  /** Keys of the payload rows already in the batch being built: each goes in once. */
+  /**
+   * Keys of the payload rows in the batch being built (each goes in once), or in the batch taken
+   * last until kept() says. Keys, not rows: a row's text is in the encoded block already, and held
+   * here until the batch is written (up to a second) it outlived the young generation, so the GC
+   * copied every payload of the app once more.
+   */
   private pendingKeys = new Set<string>();
   private spanCount = 0;
   /** The batch was handed out by take(): the next add() starts a new one. */
@@ -48,7 +50,6 @@ export class RowBatchEncoder {
         const key = payloadRowKey(payload);
         if (this.pendingKeys.has(key)) continue;
         this.pendingKeys.add(key);
-        this.pending.push(payload);
         writePayloadRow(this.payloadRows, payload);
       }
     }
@@ -59,7 +60,7 @@ export class RowBatchEncoder {
   take(): RowBatch {
     if (this.taken) this.startBatch();
     this.taken = true;
-    return { spanRows: this.spanCount, spans: this.spanRows.view(), payloadRows: this.pending.length, payloads: this.payloadRows.view() };
+    return { spanRows: this.spanCount, spans: this.spanRows.view(), payloadRows: this.pendingKeys.size, payloads: this.payloadRows.view() };
   }
 
   /** The whole batch at once: add() then take(). */
@@ -70,15 +71,14 @@ export class RowBatchEncoder {
 
   /** The batch take() returned last was kept: its payload rows need not be handed out again. */
   kept(): void {
-    this.handedOut.markWritten(this.pending);
-    this.pending = [];
+    this.handedOut.markWrittenKeys(this.pendingKeys);
+    this.pendingKeys = new Set();
   }
 
   private startBatch(): void {
     this.spanRows.reset();
     this.payloadRows.reset();
     // A batch taken but never kept was lost: its payload rows are handed out again when needed.
-    this.pending = [];
     this.pendingKeys = new Set();
     this.spanCount = 0;
     this.taken = false;

@@ -45,6 +45,11 @@ export class WrittenPayloads {
     for (const row of rows) this.remember(payloadRowKey(row));
   }
 
+  /** The same, by the rows' keys (payloadRowKey). */
+  markWrittenKeys(keys: Iterable<string>): void {
+    for (const key of keys) this.remember(key);
+  }
+
   private remember(key: string): void {
     if (this.recent.has(key)) return;
     this.recent.add(key);
