@@ -4,6 +4,7 @@ export { InterceptorTraffic } from './http/interceptor-traffic.js';
 export type { OutboundCallListener, OutboundRequest, OutboundResponseHead, OutboundTraffic, ResponseBodySink } from './http/outbound-traffic.js';
 export { CaptureSpanProcessor, type CaptureSpanProcessorOptions } from './capture/capture-span-processor.js';
 export { PlaybackSession } from './sessions/playback-session.js';
+export { preloadNodeFetch } from './http/dispatcher-playback.js';
 export { InboundCapture, type HttpServerHooks } from './inbound/inbound-capture.js';
 export { InboundReplay, type InboundReplayOptions } from './inbound/inbound-replay.js';
 export { InboundReplayError } from './inbound/inbound-errors.js';

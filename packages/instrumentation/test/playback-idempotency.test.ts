@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inputHash, normalizeRequest, TAPE_FORMAT, TAPE_VERSION, type Tape, type TapeEntry } from '@tracetape/core';
+import type { TapeEntry } from '@tracetape/core';
 import { PlaybackSession } from '@tracetape/instrumentation';
 import { startServer, type TestServer } from './helpers.js';
+import { httpTapeEntry, tapeOf } from './http-tape.js';
 
 /** The HTTP door tells the matcher a call's Idempotency-Key, which is never part of its hash. */
 
@@ -9,33 +10,14 @@ let canary: TestServer;
 let session: PlaybackSession;
 
 function refundEntry(step: number, url: string, headers: Array<[string, string]>): TapeEntry {
-  const normalized = normalizeRequest({ method: 'POST', url, headers, body: Buffer.from('{"amount_cents":500}') });
-  return {
-    step,
-    kind: 'http',
-    spanId: step.toString(16).padStart(16, '0'),
-    spanName: 'POST',
-    startTime: '2030-01-01T00:00:00.000Z',
-    durationMs: 1,
-    inputHash: inputHash(normalized),
-    request: { normalized, headers },
-    response: { status: 200, statusText: 'OK', headers: [], complete: true },
-  };
+  return httpTapeEntry(step, { method: 'POST', url, headers, body: '{"amount_cents":500}' });
 }
 
 beforeAll(async () => {
   canary = await startServer((_req, res) => res.end('the network was reached'));
   const url = `${canary.url}/refunds`;
   // Recorded without any key (the broken code): the fixed code's key must still find these steps.
-  const tape: Tape = {
-    format: TAPE_FORMAT,
-    version: TAPE_VERSION,
-    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-    serviceName: 'svc',
-    rootName: 'run',
-    recordedAt: '2030-01-01T00:00:00.000Z',
-    entries: [refundEntry(1, url, [['content-type', 'application/json']]), refundEntry(2, url, [['content-type', 'application/json']])],
-  };
+  const tape = tapeOf([refundEntry(1, url, [['content-type', 'application/json']]), refundEntry(2, url, [['content-type', 'application/json']])]);
   session = new PlaybackSession({ tape });
 });
 

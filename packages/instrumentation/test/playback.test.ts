@@ -1,19 +1,9 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  encodeBody,
-  inputHash,
-  normalizeRequest,
-  ReplayDivergenceError,
-  TAPE_FORMAT,
-  TAPE_VERSION,
-  TruncatedPayloadError,
-  type RecordedResponse,
-  type Tape,
-  type TapeEntry,
-} from '@tracetape/core';
+import { encodeBody, ReplayDivergenceError, TruncatedPayloadError, type RecordedResponse, type TapeEntry } from '@tracetape/core';
 import { PlaybackSession } from '@tracetape/instrumentation';
 import { httpRequest, startServer, type TestServer } from './helpers.js';
+import { httpTapeEntry, tapeOf } from './http-tape.js';
 
 let canary: TestServer;
 let live: TestServer;
@@ -29,24 +19,7 @@ function entry(
   request: { method: string; url: string; headers?: Array<[string, string]>; body?: string },
   response: Partial<RecordedResponse>,
 ): TapeEntry {
-  const headers = request.headers ?? [];
-  const normalized = normalizeRequest({
-    method: request.method,
-    url: request.url,
-    headers,
-    body: request.body === undefined ? undefined : Buffer.from(request.body),
-  });
-  return {
-    step,
-    kind: 'http',
-    spanId: step.toString(16).padStart(16, '0'),
-    spanName: request.method,
-    startTime: '2030-01-01T00:00:00.000Z',
-    durationMs: 1,
-    inputHash: inputHash(normalized),
-    request: { normalized, headers },
-    response: { status: 200, statusText: 'OK', headers: [], complete: true, ...response },
-  };
+  return httpTapeEntry(step, request, response);
 }
 
 const url = (path: string) => `${canary.url}${path}`;
@@ -57,69 +30,61 @@ beforeAll(async () => {
     res.setHeader('content-type', 'text/plain');
     res.end('live answer');
   });
-  const tape: Tape = {
-    format: TAPE_FORMAT,
-    version: TAPE_VERSION,
-    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-    serviceName: 'svc',
-    rootName: 'run',
-    recordedAt: '2030-01-01T00:00:00.000Z',
-    entries: [
-      entry(1, { method: 'GET', url: url('/v1/models?limit=2') }, {
-        status: 203,
-        statusText: 'Non-Authoritative Information',
-        headers: [
-          ['content-type', 'application/json'],
-          ['x-recorded', 'yes'],
-          ['content-length', '999'],
-        ],
-        body: encodeBody(Buffer.from('{"models":["a","b"]}')),
-      }),
-      entry(2, { method: 'POST', url: url('/v1/chat'), headers: JSON_HEADERS, body: '{"prompt":"hi","n":1}' }, {
-        status: 201,
-        statusText: 'Created',
-        headers: JSON_HEADERS,
-        body: encodeBody(Buffer.from('{"answer":"hello"}')),
-      }),
-      entry(3, { method: 'GET', url: url('/stream') }, {
-        headers: [['content-type', 'text/event-stream']],
-        chunks: SSE_EVENTS.map((event, i) => ({ offsetMs: i * 10, body: encodeBody(Buffer.from(event)) })),
-      }),
-      entry(4, { method: 'GET', url: url('/gzip') }, {
-        headers: [
-          ['content-type', 'text/plain'],
-          ['content-encoding', 'gzip'],
-          ['content-length', '57'],
-        ],
-        contentEncoding: 'gzip',
-        body: encodeBody(Buffer.from(GZIPPED_TEXT)),
-      }),
-      entry(5, { method: 'GET', url: url('/truncated') }, {
-        headers: [['content-type', 'text/plain']],
-        body: encodeBody(Buffer.from('cut o')),
-        truncated: true,
-        complete: false,
-      }),
-      entry(6, { method: 'GET', url: url('/binary') }, {
-        headers: [['content-type', 'application/octet-stream']],
-        body: encodeBody(Buffer.from([0xff, 0x00, 0xfe, 0x80])),
-      }),
-      entry(7, { method: 'GET', url: url('/netfail') }, { status: 0, statusText: '', error: 'connect ECONNREFUSED' }),
-      entry(8, { method: 'GET', url: url('/v1/models?limit=2') }, {
-        headers: JSON_HEADERS,
-        body: encodeBody(Buffer.from('{"models":["second"]}')),
-      }),
-      entry(9, { method: 'GET', url: url('/stream-node') }, {
-        headers: [['content-type', 'text/event-stream']],
-        chunks: SSE_EVENTS.map((event, i) => ({ offsetMs: i * 10, body: encodeBody(Buffer.from(event)) })),
-      }),
-      entry(10, { method: 'GET', url: url('/gzip-node') }, {
-        headers: [['content-type', 'text/plain'], ['content-encoding', 'gzip']],
-        contentEncoding: 'gzip',
-        body: encodeBody(Buffer.from(GZIPPED_TEXT)),
-      }),
-    ],
-  };
+  const tape = tapeOf([
+    entry(1, { method: 'GET', url: url('/v1/models?limit=2') }, {
+      status: 203,
+      statusText: 'Non-Authoritative Information',
+      headers: [
+        ['content-type', 'application/json'],
+        ['x-recorded', 'yes'],
+        ['content-length', '999'],
+      ],
+      body: encodeBody(Buffer.from('{"models":["a","b"]}')),
+    }),
+    entry(2, { method: 'POST', url: url('/v1/chat'), headers: JSON_HEADERS, body: '{"prompt":"hi","n":1}' }, {
+      status: 201,
+      statusText: 'Created',
+      headers: JSON_HEADERS,
+      body: encodeBody(Buffer.from('{"answer":"hello"}')),
+    }),
+    entry(3, { method: 'GET', url: url('/stream') }, {
+      headers: [['content-type', 'text/event-stream']],
+      chunks: SSE_EVENTS.map((event, i) => ({ offsetMs: i * 10, body: encodeBody(Buffer.from(event)) })),
+    }),
+    entry(4, { method: 'GET', url: url('/gzip') }, {
+      headers: [
+        ['content-type', 'text/plain'],
+        ['content-encoding', 'gzip'],
+        ['content-length', '57'],
+      ],
+      contentEncoding: 'gzip',
+      body: encodeBody(Buffer.from(GZIPPED_TEXT)),
+    }),
+    entry(5, { method: 'GET', url: url('/truncated') }, {
+      headers: [['content-type', 'text/plain']],
+      body: encodeBody(Buffer.from('cut o')),
+      truncated: true,
+      complete: false,
+    }),
+    entry(6, { method: 'GET', url: url('/binary') }, {
+      headers: [['content-type', 'application/octet-stream']],
+      body: encodeBody(Buffer.from([0xff, 0x00, 0xfe, 0x80])),
+    }),
+    entry(7, { method: 'GET', url: url('/netfail') }, { status: 0, statusText: '', error: 'connect ECONNREFUSED' }),
+    entry(8, { method: 'GET', url: url('/v1/models?limit=2') }, {
+      headers: JSON_HEADERS,
+      body: encodeBody(Buffer.from('{"models":["second"]}')),
+    }),
+    entry(9, { method: 'GET', url: url('/stream-node') }, {
+      headers: [['content-type', 'text/event-stream']],
+      chunks: SSE_EVENTS.map((event, i) => ({ offsetMs: i * 10, body: encodeBody(Buffer.from(event)) })),
+    }),
+    entry(10, { method: 'GET', url: url('/gzip-node') }, {
+      headers: [['content-type', 'text/plain'], ['content-encoding', 'gzip']],
+      contentEncoding: 'gzip',
+      body: encodeBody(Buffer.from(GZIPPED_TEXT)),
+    }),
+  ]);
   session = new PlaybackSession({ tape, liveHosts: [live.host], onDivergence: (error) => divergences.push(error) });
 });
 

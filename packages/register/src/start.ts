@@ -4,7 +4,15 @@ import type { HrTime } from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_TRACETAPE_PROCESS_PATH, ATTR_TRACETAPE_RUN, TAPE_PENDING_ENV } from '@tracetape/core';
-import { inheritedRun, installProcessPropagation, RealRandomIdGenerator, RunContextManager, startSpansAsLibrary, TRACER_NAME } from '@tracetape/instrumentation';
+import {
+  inheritedRun,
+  installProcessPropagation,
+  preloadNodeFetch,
+  RealRandomIdGenerator,
+  RunContextManager,
+  startSpansAsLibrary,
+  TRACER_NAME,
+} from '@tracetape/instrumentation';
 import type { RegisterConfig } from './config.js';
 import { installExitHooks } from './exit-hooks.js';
 import { awaitTapeArrival } from './tape-arrival.js';
@@ -59,6 +67,9 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   // Before the sessions: their child-process door goes in front of it, and decides first which
   // starts are boundary calls; the run's own Node children fall through to it.
   installProcessPropagation({ hookUrl: HOOK_URL, processPath });
+  // Playback answers fetch at the global dispatcher Node makes as it loads fetch (tens of ms):
+  // loaded here, while the tape is read, not after. --then-live answers fetch at the socket.
+  if (config.mode === 'playback' && !config.thenLive) preloadNodeFetch();
   // The rest needs the tape. The loader hook's thread (~0.1 s to start) started while it was read.
   await tapeArrival;
   const capture = captureRuntime?.startCapture(config);

@@ -1,5 +1,5 @@
 import type { RawRequest } from '@tracetape/core';
-import type { HttpAnswerer } from './http-answer.js';
+import type { HttpAnswerer, PlaybackRequest } from './http-answer.js';
 import { servedResponse, type ServedResponse } from './playback-response.js';
 
 /** Where undici (Node's own fetch, and the npm package) looks up the dispatcher of every call without its own. */
@@ -42,9 +42,16 @@ type GlobalWithDispatcher = typeof globalThis & { [GLOBAL_DISPATCHER]?: Dispatch
  */
 export function attachDispatcherPlayback(answer: HttpAnswerer): () => void {
   const global = globalThis as GlobalWithDispatcher;
-  loadNodeFetch();
+  preloadNodeFetch();
   const real = global[GLOBAL_DISPATCHER];
   if (!real || typeof real.dispatch !== 'function') return () => {};
+  const dispatch = (options: DispatchOptions, handler: ResponseHandler): boolean => {
+    if (options.upgrade || options.method === 'CONNECT' || !isResponseHandler(handler) || !isReadableBody(options.body)) {
+      return real.dispatch(options, handler);
+    }
+    playBack(options, handler, answer, real);
+    return true;
+  };
   const door = new Proxy(real, {
     get(target, property) {
       if (property === 'dispatch') return dispatch;
@@ -52,13 +59,6 @@ export function attachDispatcherPlayback(answer: HttpAnswerer): () => void {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  function dispatch(options: DispatchOptions, handler: ResponseHandler): boolean {
-    if (options.upgrade || options.method === 'CONNECT' || !isResponseHandler(handler) || !isReadableBody(options.body)) {
-      return real!.dispatch(options, handler);
-    }
-    playBack(options, handler, answer, real!);
-    return true;
-  }
   global[GLOBAL_DISPATCHER] = door;
   return () => {
     // An app that set its own dispatcher since keeps it.
@@ -67,10 +67,11 @@ export function attachDispatcherPlayback(answer: HttpAnswerer): () => void {
 }
 
 /**
- * Node loads its fetch, which sets the global dispatcher, on the first call; a `data:` URL is the
- * one call that needs no dispatcher, so it loads fetch without touching anything.
+ * Loads Node's fetch, which sets the global dispatcher the door wraps: Node does so on the first
+ * call, and a `data:` URL is the one call that needs no dispatcher. It takes tens of milliseconds,
+ * so the hook calls this while it waits for the tape, off the replay's path to the app.
  */
-function loadNodeFetch(): void {
+export function preloadNodeFetch(): void {
   if ((globalThis as GlobalWithDispatcher)[GLOBAL_DISPATCHER] || typeof globalThis.fetch !== 'function') return;
   globalThis.fetch('data:,').catch(() => {});
 }
@@ -81,51 +82,57 @@ function isResponseHandler(handler: ResponseHandler): handler is Required<Respon
 
 function playBack(options: DispatchOptions, handler: Required<ResponseHandler>, answer: HttpAnswerer, real: Dispatcher): void {
   const aborted = new AbortController();
-  let settled = false;
-  const fail = (error: Error): void => {
-    if (settled) return;
-    settled = true;
-    handler.onError(error);
+  // Asking the tape, handing its answer over, or done: a done call's handler hears nothing more from here.
+  let state: 'asking' | 'serving' | 'done' = 'asking';
+  const fail = (error: unknown): void => {
+    if (state === 'done') return;
+    state = 'done';
+    handler.onError(error instanceof Error ? error : new Error(String(error)));
   };
   // fetch hands over its abort as the connection opens: the app's signal, or the body's consumer gone.
   handler.onConnect?.((reason) => {
-    if (aborted.signal.aborted) return;
+    if (state === 'done' || aborted.signal.aborted) return;
     const error = reason ?? new DOMException('The operation was aborted.', 'AbortError');
     aborted.abort(error);
     fail(error);
   });
+  const request = dispatchedRequest(options, aborted.signal);
+  const play = async (): Promise<void> => {
+    const answered = await answer(request);
+    if (state !== 'asking') return;
+    if (answered.kind === 'fail') return fail(answered.error);
+    if (answered.kind === 'pass') {
+      state = 'done';
+      real.dispatch(request.forwarded(), handler);
+      return;
+    }
+    state = 'serving';
+    await serve(servedResponse(answered.response), handler, aborted.signal);
+    state = 'done';
+  };
+  play().catch(fail);
+}
+
+/** The dispatched call as the answerer reads it; its body is read once, and forwarded as bytes if it goes on. */
+function dispatchedRequest(options: DispatchOptions, signal: AbortSignal): PlaybackRequest & { forwarded(): DispatchOptions } {
   const url = urlOf(options);
   const headers = headerPairs(options.headers);
   // undici writes the Host header itself, so a caller's headers lack it: add it as it would go out.
   if (headerValue(headers, 'host') === null) headers.push(['host', new URL(url).host]);
   let body: Uint8Array | undefined;
-  const request = {
+  return {
     method: options.method,
     url,
-    header: (name: string) => headerValue(headers, name),
-    signal: aborted.signal,
+    header: (name) => headerValue(headers, name),
+    signal,
     async read(): Promise<RawRequest> {
       body ??= await readBody(options.body);
       const raw: RawRequest = { method: options.method, url, headers };
       if (body.byteLength > 0 && options.method !== 'GET' && options.method !== 'HEAD') raw.body = body;
       return raw;
     },
+    forwarded: () => (body ? { ...options, body } : options),
   };
-  answer(request).then(
-    async (answered) => {
-      if (aborted.signal.aborted) return;
-      if (answered.kind === 'fail') return fail(answered.error);
-      if (answered.kind === 'pass') {
-        // Already read, the body goes on as bytes.
-        real.dispatch(body ? { ...options, body } : options, handler);
-        settled = true;
-        return;
-      }
-      await serve(servedResponse(answered.response), handler, aborted.signal);
-      settled = true;
-    },
-    (error: unknown) => fail(error instanceof Error ? error : new Error(String(error))),
-  ).catch((error: unknown) => fail(error instanceof Error ? error : new Error(String(error))));
 }
 
 /** Hands a response to the handler as undici would, honouring its back-pressure. */
@@ -137,8 +144,10 @@ async function serve(response: ServedResponse, handler: Required<ResponseHandler
     wake?.();
     wake = undefined;
   };
+  // An abort wakes a paused stream too, so it ends instead of waiting for a resume that never comes.
+  signal.addEventListener('abort', resume, { once: true });
   const untilResumed = (before: number): Promise<void> | undefined =>
-    resumes === before ? new Promise<void>((resolve) => (wake = resolve)) : undefined;
+    resumes === before && !signal.aborted ? new Promise<void>((resolve) => (wake = resolve)) : undefined;
 
   handler.onResponseStarted?.();
   const rawHeaders: Buffer[] = [];
@@ -161,7 +170,7 @@ function urlOf(options: DispatchOptions): string {
   return origin.endsWith('/') && options.path.startsWith('/') ? origin + options.path.slice(1) : origin + options.path;
 }
 
-/** undici takes headers as a record, a flat [name, value, …] array, or pairs. */
+/** undici takes headers as a record (a value may be a list) or as a flat [name, value, …] array. */
 function headerPairs(headers: DispatchOptions['headers']): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   if (!headers) return pairs;

@@ -1,19 +1,10 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, setGlobalDispatcher } from 'undici';
-import {
-  encodeBody,
-  inputHash,
-  normalizeRequest,
-  ReplayDivergenceError,
-  TAPE_FORMAT,
-  TAPE_VERSION,
-  type RecordedResponse,
-  type Tape,
-  type TapeEntry,
-} from '@tracetape/core';
+import { encodeBody, ReplayDivergenceError, type RecordedResponse, type Tape, type TapeEntry } from '@tracetape/core';
 import { PlaybackSession } from '@tracetape/instrumentation';
 import { startServer, type TestServer } from '../helpers.js';
+import { httpTapeEntry, tapeOf } from '../http-tape.js';
 
 /** fetch answered at undici's dispatcher: no request reaches undici's connection pool or a socket. */
 
@@ -31,26 +22,10 @@ function entry(
   step: number,
   request: { method: string; path: string; headers?: Array<[string, string]>; body?: string },
   response: Partial<RecordedResponse>,
-  timing: { startMs?: number; durationMs?: number } = {},
+  // One call after another by default: none waits for another's answer.
+  timing: { startMs?: number; durationMs?: number } = { startMs: step * 1000 },
 ): TapeEntry {
-  const headers = request.headers ?? [];
-  const normalized = normalizeRequest({
-    method: request.method,
-    url: `${canary.url}${request.path}`,
-    headers,
-    body: request.body === undefined ? undefined : Buffer.from(request.body),
-  });
-  return {
-    step,
-    kind: 'http',
-    spanId: step.toString(16).padStart(16, '0'),
-    spanName: request.method,
-    startTime: new Date(Date.UTC(2030, 0, 1) + (timing.startMs ?? step * 1000)).toISOString(),
-    durationMs: timing.durationMs ?? 1,
-    inputHash: inputHash(normalized),
-    request: { normalized, headers },
-    response: { status: 200, statusText: 'OK', headers: [], complete: true, ...response },
-  };
+  return httpTapeEntry(step, { ...request, url: `${canary.url}${request.path}` }, response, timing);
 }
 
 function bigChunk(index: number): Buffer {
@@ -62,31 +37,23 @@ beforeAll(async () => {
   live = await startServer((_req, res) => res.end('live answer'));
   // Node's fetch loads undici, and its global dispatcher, on its first call.
   await (await fetch(`${live.url}/warm-up`)).text();
-  tape = {
-    format: TAPE_FORMAT,
-    version: TAPE_VERSION,
-    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-    serviceName: 'svc',
-    rootName: 'run',
-    recordedAt: '2030-01-01T00:00:00.000Z',
-    entries: [
-      entry(1, { method: 'GET', path: '/answer' }, { headers: [['content-type', 'text/plain']], body: encodeBody(Buffer.from('from the tape')) }),
-      entry(2, { method: 'GET', path: '/old' }, { status: 302, statusText: 'Found', headers: [['location', '/new']] }),
-      entry(3, { method: 'GET', path: '/new' }, { body: encodeBody(Buffer.from('moved here')) }),
-      entry(4, { method: 'POST', path: '/upload', headers: [['content-type', 'application/octet-stream']], body: 'streamed body' }, {
-        status: 201,
-        statusText: 'Created',
-      }),
-      entry(5, { method: 'GET', path: '/big' }, {
-        headers: [['content-type', 'application/octet-stream']],
-        chunks: Array.from({ length: BIG_CHUNKS }, (_, i) => ({ offsetMs: i, body: encodeBody(bigChunk(i)) })),
-      }),
-      // Two calls in flight together: /slow finished last, so its answer waits for /fast's.
-      entry(6, { method: 'GET', path: '/slow' }, { body: encodeBody(Buffer.from('slow')) }, { startMs: 10_000, durationMs: 50 }),
-      entry(7, { method: 'GET', path: '/fast' }, { body: encodeBody(Buffer.from('fast')) }, { startMs: 10_000, durationMs: 5 }),
-      entry(8, { method: 'GET', path: '/after-app-dispatcher' }, { body: encodeBody(Buffer.from('still the tape')) }, { startMs: 20_000 }),
-    ],
-  };
+  tape = tapeOf([
+    entry(1, { method: 'GET', path: '/answer' }, { headers: [['content-type', 'text/plain']], body: encodeBody(Buffer.from('from the tape')) }),
+    entry(2, { method: 'GET', path: '/old' }, { status: 302, statusText: 'Found', headers: [['location', '/new']] }),
+    entry(3, { method: 'GET', path: '/new' }, { body: encodeBody(Buffer.from('moved here')) }),
+    entry(4, { method: 'POST', path: '/upload', headers: [['content-type', 'application/octet-stream']], body: 'streamed body' }, {
+      status: 201,
+      statusText: 'Created',
+    }),
+    entry(5, { method: 'GET', path: '/big' }, {
+      headers: [['content-type', 'application/octet-stream']],
+      chunks: Array.from({ length: BIG_CHUNKS }, (_, i) => ({ offsetMs: i, body: encodeBody(bigChunk(i)) })),
+    }),
+    // Two calls in flight together: /slow finished last, so its answer waits for /fast's.
+    entry(6, { method: 'GET', path: '/slow' }, { body: encodeBody(Buffer.from('slow')) }, { startMs: 10_000, durationMs: 50 }),
+    entry(7, { method: 'GET', path: '/fast' }, { body: encodeBody(Buffer.from('fast')) }, { startMs: 10_000, durationMs: 5 }),
+    entry(8, { method: 'GET', path: '/after-app-dispatcher' }, { body: encodeBody(Buffer.from('still the tape')) }, { startMs: 20_000 }),
+  ]);
   session = new PlaybackSession({
     tape,
     liveHosts: [live.host],
