@@ -30,10 +30,11 @@ export function isJsonContentType(contentType: string | undefined): boolean {
 
 /**
  * The body as it enters the hash: JSON re-serialised with sorted keys (so key order and
- * whitespace never cause a divergence), anything else byte for byte.
+ * whitespace never cause a divergence), anything else byte for byte. `text`, when given, is the
+ * bytes already decoded as UTF-8.
  */
-export function canonicalBody(bytes: Uint8Array, contentType: string | undefined): EncodedBody {
-  const encoded = encodeBody(bytes);
+export function canonicalBody(bytes: Uint8Array, contentType: string | undefined, text?: string): EncodedBody {
+  const encoded: EncodedBody = text !== undefined ? { encoding: 'utf8', data: text, size: bytes.byteLength } : encodeBody(bytes);
   if (encoded.encoding === 'utf8' && (isJsonContentType(contentType) || looksLikeJson(encoded.data))) {
     try {
       const data = canonicalJson(parseJsonExact(encoded.data));

@@ -9,6 +9,11 @@ export interface RawRequest {
   url: string;
   headers: Iterable<[string, string]>;
   body?: Uint8Array | undefined;
+  /**
+   * `body` as UTF-8 text, when the step before (the redactor) has decoded it already: normalising
+   * reads it instead of decoding the same bytes a second time.
+   */
+  bodyText?: string | undefined;
 }
 
 export interface NormalizeOptions {
@@ -44,7 +49,7 @@ export function normalizeRequest(raw: RawRequest, options: NormalizeOptions = {}
     url: normalizeUrl(raw.url),
     headers: sortRecord(headers),
   };
-  if (raw.body && raw.body.byteLength > 0) normalized.body = canonicalBody(raw.body, contentType);
+  if (raw.body && raw.body.byteLength > 0) normalized.body = canonicalBody(raw.body, contentType, raw.bodyText);
   return normalized;
 }
 

@@ -84,17 +84,27 @@ export class Redactor {
   request(raw: RawRequest): RawRequest {
     const headers = this.headers(raw.headers);
     const redacted: RawRequest = { method: raw.method, url: this.url(raw.url), headers };
-    if (raw.body) redacted.body = this.body(raw.body, contentTypeOf(headers));
+    if (raw.body) {
+      const body = this.bodyAndText(raw.body, contentTypeOf(headers));
+      redacted.body = body.bytes;
+      // Handed on, so normalising the request does not decode the same body again.
+      if (body.text !== undefined) redacted.bodyText = body.text;
+    }
     return redacted;
   }
 
   /** A body; the same array when there was nothing to redact or it is not text. */
   body(bytes: Uint8Array, contentType: string | undefined): Uint8Array {
-    if (bytes.byteLength === 0 || (contentType && BINARY_TYPES.test(contentType.toLowerCase()))) return bytes;
+    return this.bodyAndText(bytes, contentType).bytes;
+  }
+
+  /** The redacted body, and its text when it is UTF-8 text (redacted or not). */
+  private bodyAndText(bytes: Uint8Array, contentType: string | undefined): { bytes: Uint8Array; text?: string } {
+    if (bytes.byteLength === 0 || (contentType && BINARY_TYPES.test(contentType.toLowerCase()))) return { bytes };
     const encoded = encodeBody(bytes);
-    if (encoded.encoding !== 'utf8') return bytes;
+    if (encoded.encoding !== 'utf8') return { bytes };
     const text = this.bodyText(encoded.data, contentType);
-    return text === encoded.data ? bytes : Buffer.from(text, 'utf8');
+    return { bytes: text === encoded.data ? bytes : Buffer.from(text, 'utf8'), text };
   }
 
   /** A stored body (a recorded response, a chunk of a stream); base64 bodies are binary and kept. */

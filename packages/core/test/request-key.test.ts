@@ -23,6 +23,20 @@ describe('requestKey', () => {
     expect(key.hash).toBe(inputHash(key.normalized));
   });
 
+  it('decodes the body once: the redactor hands its text to the normaliser, redacted, with the same hash as decoding again', () => {
+    const redacted = redactor.request(request('sk-live-abc123'));
+    expect(redacted.bodyText).toBe(Buffer.from(redacted.body!).toString('utf8'));
+    expect(redacted.bodyText).not.toContain('sk-live-abc123');
+    const rules = httpKeyRules();
+    const decodedAgain = rules.normalize({ ...redacted, bodyText: undefined });
+    expect(rules.normalize(redacted)).toEqual(decodedAgain);
+    expect(inputHash(rules.normalize(redacted))).toBe(inputHash(decodedAgain));
+    // Bytes that are no UTF-8 text are handed on without text, and stored as base64.
+    const binary = redactor.request({ ...request('x'), headers: [['content-type', 'application/octet-stream']], body: Uint8Array.of(0xff, 0xfe, 0x00) });
+    expect(binary.bodyText).toBeUndefined();
+    expect(rules.normalize(binary).body).toMatchObject({ encoding: 'base64' });
+  });
+
   it('gives a rotated secret and a new request ID the same hash; a changed field a different one', () => {
     const first = requestKey(request('sk-live-abc123'), redactor, httpKeyRules());
     expect(requestKey(request('sk-live-rotated'), redactor, httpKeyRules()).hash).toBe(first.hash);
