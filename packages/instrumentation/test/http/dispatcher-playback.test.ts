@@ -86,6 +86,30 @@ async function undiciRequestsDuring(run: () => Promise<void>): Promise<string[]>
   return seen;
 }
 
+/**
+ * Counts the body chunks the door hands to fetch's response handler for requests to `path`, by
+ * putting a wrapper of the door in its place until `stop()`.
+ */
+function countChunksHandedToFetch(path: string): { (): number; stop(): void } {
+  type Handler = { onData(chunk: Buffer): boolean };
+  type Door = { dispatch(options: { path: string }, handler: Handler): boolean };
+  const slots = globalThis as unknown as Record<symbol, Door>;
+  const door = slots[GLOBAL_DISPATCHER]!;
+  let chunks = 0;
+  const counting = (options: { path: string }, handler: Handler): boolean => {
+    if (options.path === path) {
+      const onData = handler.onData;
+      handler.onData = (chunk) => {
+        chunks += 1;
+        return onData.call(handler, chunk);
+      };
+    }
+    return door.dispatch(options, handler);
+  };
+  slots[GLOBAL_DISPATCHER] = new Proxy(door, { get: (target, property) => (property === 'dispatch' ? counting : Reflect.get(target, property)) });
+  return Object.assign(() => chunks, { stop: () => void (slots[GLOBAL_DISPATCHER] = door) });
+}
+
 describe('fetch playback at the dispatcher', () => {
   it('answers fetch before undici makes a request of it, and lets a live host through to undici', async () => {
     let served = '';
@@ -122,18 +146,28 @@ describe('fetch playback at the dispatcher', () => {
     expect(res.statusText).toBe('Created');
   });
 
-  it('delivers a large streamed body whole and in order to a reader slower than the tape', async () => {
-    const reader = (await fetch(`${canary.url}/big`)).body!.getReader();
-    const parts: Buffer[] = [];
-    for (;;) {
-      // A turn of the event loop between reads: the body backs up, and fetch pauses the tape.
-      await new Promise((resolve) => setImmediate(resolve));
-      const { done, value } = await reader.read();
-      if (done) break;
-      parts.push(Buffer.from(value));
+  it('pauses the tape while the app does not read, and delivers the body whole and in order once it does', async () => {
+    const delivered = countChunksHandedToFetch('/big');
+    try {
+      const reader = (await fetch(`${canary.url}/big`)).body!.getReader();
+      const first = await reader.read();
+      // Turns enough for the door to hand over every chunk (it hands one a turn) were it not
+      // waiting for fetch to ask for more: fetch's stream buffers a few, then says stop.
+      for (let turn = 0; turn < 2 * BIG_CHUNKS; turn++) await new Promise((resolve) => setImmediate(resolve));
+      expect(delivered()).toBeGreaterThan(0);
+      expect(delivered()).toBeLessThan(BIG_CHUNKS / 2);
+      const parts: Buffer[] = [Buffer.from(first.value!)];
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parts.push(Buffer.from(value));
+      }
+      const expected = Buffer.concat(Array.from({ length: BIG_CHUNKS }, (_, i) => bigChunk(i)));
+      expect(Buffer.concat(parts).equals(expected)).toBe(true);
+      expect(delivered()).toBe(BIG_CHUNKS);
+    } finally {
+      delivered.stop();
     }
-    const expected = Buffer.concat(Array.from({ length: BIG_CHUNKS }, (_, i) => bigChunk(i)));
-    expect(Buffer.concat(parts).equals(expected)).toBe(true);
   });
 
   it("ends a call waiting for its turn when the app aborts it, with fetch's own AbortError", async () => {
