@@ -277,13 +277,15 @@ export abstract class SqlSpanStore implements SpanStore {
 
   async getPayloads(hashes: string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
-    const unique = [...new Set(hashes)];
+    // Keys are hex, so none holds a comma: the keys go in as one comma-joined String, which the
+    // engine takes sooner than an Array(String) of hundreds (a tape build ~2 ms sooner of ~34, BENCHMARKS.md).
+    const unique = [...new Set(hashes)].filter((hash) => !hash.includes(','));
     for (let i = 0; i < unique.length; i += PAYLOAD_LOOKUP_CHUNK) {
       // Merges dedup eventually; until then the same hash may have several (identical) rows.
       const rows = await this.selectStringPairs(
-        `SELECT Hash, any(Data) AS Data FROM ${this.names.payloads}
-         WHERE Hash IN {hashes:Array(String)} GROUP BY Hash${this.smallReadSettings}`,
-        { hashes: unique.slice(i, i + PAYLOAD_LOOKUP_CHUNK) },
+        `SELECT Hash, Data FROM ${this.names.payloads}
+         WHERE Hash IN splitByChar(',', {hashes:String}) LIMIT 1 BY Hash${this.smallReadSettings}`,
+        { hashes: unique.slice(i, i + PAYLOAD_LOOKUP_CHUNK).join(',') },
       );
       for (const [hash, data] of rows) found.set(hash, data);
     }

@@ -109,6 +109,14 @@ describe('ClickHouseSpanExporter with the embedded store', () => {
     expect(await store.getPayloads(["x' OR 1=1 --"])).toEqual(new Map());
   });
 
+  it('finds payloads by exact key only: a key with a comma is no list of the keys inside it', async () => {
+    const a: PayloadRow = { Hash: sha256Hex('a'), Data: 'a', Size: 1, Timestamp: '2025-01-02 03:04:05.000000006' };
+    const b: PayloadRow = { Hash: sha256Hex('b'), Data: 'b', Size: 1, Timestamp: '2025-01-03 03:04:05.000000006' };
+    await store.insert([], [a, b]);
+    expect(await store.getPayloads([`${a.Hash},${b.Hash}`])).toEqual(new Map());
+    expect(await store.getPayloads([`${a.Hash},${b.Hash}`, b.Hash, 'f'.repeat(64)])).toEqual(new Map([[b.Hash, 'b']]));
+  });
+
   it('lists the run', async () => {
     const traces = await store.listTraces({ limit: 10 });
     expect(traces.find((t) => t.traceId === traceId)).toMatchObject({
