@@ -10,7 +10,9 @@ export interface EncodedBody {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-export function encodeBody(bytes: Uint8Array): EncodedBody {
+/** `text`, when given, is `bytes` already decoded as UTF-8 (by the redactor): it is not decoded again. */
+export function encodeBody(bytes: Uint8Array, text?: string): EncodedBody {
+  if (text !== undefined) return { encoding: 'utf8', data: text, size: bytes.byteLength };
   try {
     return { encoding: 'utf8', data: strictUtf8.decode(bytes), size: bytes.byteLength };
   } catch {
@@ -34,7 +36,7 @@ export function isJsonContentType(contentType: string | undefined): boolean {
  * bytes already decoded as UTF-8.
  */
 export function canonicalBody(bytes: Uint8Array, contentType: string | undefined, text?: string): EncodedBody {
-  const encoded: EncodedBody = text !== undefined ? { encoding: 'utf8', data: text, size: bytes.byteLength } : encodeBody(bytes);
+  const encoded = encodeBody(bytes, text);
   if (encoded.encoding === 'utf8' && (isJsonContentType(contentType) || looksLikeJson(encoded.data))) {
     try {
       const data = canonicalJson(parseJsonExact(encoded.data));

@@ -48,8 +48,10 @@ export const TAPE_COLUMNS: readonly (keyof SpanRow)[] = [
  */
 export async function buildTape(store: SpanStore, traceIdInput: string): Promise<Tape> {
   const traceId = await resolveTraceId(store, traceIdInput);
-  // Asked for first, so the engine can read the run's state while this thread parses spans and
-  // payloads; settled into a value so that an earlier failure leaves no unhandled rejection.
+  // Asked for first, so the store reads the run's state while this thread parses spans and
+  // payloads (a ClickHouse server alongside the span read too; chdb-node runs bound queries one at
+  // a time, so the embedded store overlaps only this thread's work). Settled into a value so that
+  // an earlier failure leaves no unhandled rejection.
   const runRows = store.runRows({ traceIds: [traceId] }).then(
     (rows) => ({ rows }),
     (error: unknown) => ({ error }),

@@ -155,8 +155,7 @@ export class InboundCapture {
       target: this.redactor.url(target),
       complete: requestBody.ended && !requestBody.truncated,
     };
-    // The redactor's text of the body, when it had one: the same bytes are not decoded again.
-    if (bytes.byteLength > 0) captured.body = redacted.bodyText !== undefined ? { encoding: 'utf8', data: redacted.bodyText, size: bytes.byteLength } : encodeBody(bytes);
+    if (bytes.byteLength > 0) captured.body = encodeBody(bytes, redacted.bodyText);
     if (requestBody.truncated) captured.truncated = true;
     return captured;
   }
