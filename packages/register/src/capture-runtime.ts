@@ -6,7 +6,7 @@ import type { LogShipping } from './export/log-shipping.js';
 import type { LogSpanExporter } from './export/log-span-exporter.js';
 import { createSpanExport } from './export/span-exporter.js';
 import { recordNondeterminism } from './nondeterminism.js';
-import { RecordedTraces } from './recorded-traces.js';
+import { MAX_LISTED_TRACES, RecordedTraces } from './recorded-traces.js';
 import { ServedFromTapeMarker } from './then-live.js';
 
 /** What recording needs from start to exit: the capture, the way spans leave, and what it recorded. */
@@ -42,7 +42,8 @@ export function startCapture(config: RegisterConfig): CaptureRuntime {
     maxBatchSize: 512,
     onQueueDrop: (span) => log.noteDropped(span.spanContext().traceId, 'the in-memory span queue was full (the app ends spans faster than they can be written)'),
   });
-  const traces = new RecordedTraces(exporter);
+  // Only a run file reads the list of traces; without one nothing is kept per trace.
+  const traces = new RecordedTraces(exporter, config.runFilePath ? MAX_LISTED_TRACES : 0);
   // A replay continued live takes its clock and random reads from the tape, not a fresh recording.
   const servedMarker = config.thenLive ? new ServedFromTapeMarker(traces) : undefined;
   const processor = session.spanProcessor(servedMarker ?? recordNondeterminism(traces));
@@ -71,17 +72,21 @@ export function finishCaptureSync(capture: CaptureRuntime, config: RegisterConfi
 
 function writeRunFile(config: RegisterConfig, runTraceId: string, traces: RecordedTraces, log: LogSpanExporter, processPath: string): void {
   if (!config.runFilePath) return;
-  const recorded = traces.list();
-  const lines = recorded.length > 0 ? recorded : [{ traceId: runTraceId, calls: 0 }];
-  const text = lines
-    .map((entry) => {
-      const loss = log.lossOf(entry.traceId);
+  const calls = new Map(traces.list().map((entry) => [entry.traceId, entry.calls]));
+  // A trace past the listed ones that lost spans is still said: record must not call it whole.
+  for (const traceId of log.tracesWithLosses()) if (!calls.has(traceId)) calls.set(traceId, 0);
+  if (calls.size === 0 || traces.unlistedCalls > 0) calls.set(runTraceId, calls.get(runTraceId) ?? 0);
+  const text = [...calls]
+    .map(([traceId, count]) => {
+      const loss = log.lossOf(traceId);
       return JSON.stringify({
-        ...entry,
-        name: entry.traceId === runTraceId ? config.runName : undefined,
+        traceId,
+        calls: count,
+        name: traceId === runTraceId ? config.runName : undefined,
         pid: process.pid,
         process: processPath,
         ...(loss ? { lostSpans: loss.spans, lossReason: loss.reason } : {}),
+        ...(traceId === runTraceId && traces.unlistedCalls > 0 ? { unlistedCalls: traces.unlistedCalls } : {}),
       });
     })
     .join('\n');

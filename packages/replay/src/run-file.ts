@@ -11,6 +11,11 @@ export interface RunFileLine {
   /** Spans of this trace the process could not write to the recording log. */
   lostSpans?: number;
   lossReason?: string;
+  /**
+   * Calls this process recorded in traces past the ones it lists (a server recorded for long
+   * starts a trace per request; a process lists its first 10,000): in the store, not in the file.
+   */
+  unlistedCalls?: number;
 }
 
 /** What every process of a recorded command said of one trace. */
@@ -50,6 +55,11 @@ export function mergeRunLines(lines: readonly RunFileLine[]): RecordedRun[] {
   // Traces in the order the processes told them, as before names were chosen.
   const order = [...new Set(lines.map((line) => line.traceId))];
   return order.map((traceId) => runs.get(traceId)!);
+}
+
+/** Calls recorded in traces no line of the run file lists, over all its processes. */
+export function unlistedCalls(lines: readonly RunFileLine[]): number {
+  return lines.reduce((sum, line) => sum + (line.unlistedCalls ?? 0), 0);
 }
 
 /** Parents before their children, siblings in the order they were started. */

@@ -17,7 +17,6 @@ export interface TraceLoss {
  * itself when it still takes a control record, and once per kind on stderr; never thrown.
  */
 export class LogSpanExporter implements StagingExporter {
-  private readonly written = new Map<string, number>();
   private readonly losses = new Map<string, TraceLoss>();
   private readonly toldKinds = new Set<string>();
   private writtenSpans = 0;
@@ -81,7 +80,6 @@ export class LogSpanExporter implements StagingExporter {
       return { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) };
     }
     this.writtenSpans += count;
-    for (const [traceId, spans] of traces) this.written.set(traceId, (this.written.get(traceId) ?? 0) + spans);
     return { code: ExportResultCode.SUCCESS };
   }
 
@@ -106,6 +104,11 @@ export class LogSpanExporter implements StagingExporter {
 
   lossOf(traceId: string): TraceLoss | undefined {
     return this.losses.get(traceId);
+  }
+
+  /** The traces that lost spans so far. */
+  tracesWithLosses(): string[] {
+    return [...this.losses.keys()];
   }
 
   stats(): { written: number; lost: number } {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '@tracetape/core';
 import { runHooked } from '../child-process.js';
 import { shellQuote } from '../human-format.js';
-import { mergeRunLines, readRunFile, type RecordedRun } from '../run-file.js';
+import { mergeRunLines, readRunFile, unlistedCalls, type RecordedRun } from '../run-file.js';
 import { makeScratchDir } from '../temp-files.js';
 import { splitAtDoubleDash, type Command } from './command.js';
 
@@ -30,7 +30,8 @@ Options:
       const env: Record<string, string> = { TRACETAPE_MODE: 'capture', TRACETAPE_RUN_FILE: runFile };
       if (values.name) env.TRACETAPE_RUN_NAME = values.name;
       const outcome = await runHooked({ command, env });
-      const all = mergeRunLines(readRunFile(runFile));
+      const lines = readRunFile(runFile);
+      const all = mergeRunLines(lines);
       // A wrapper process (npm, a shell-like script) records an empty run of its own: show the runs with calls.
       const withCalls = all.filter((run) => run.calls > 0 || run.lostSpans > 0);
       const runs = withCalls.length > 0 ? withCalls : all;
@@ -47,6 +48,10 @@ Options:
         process.stderr.write(
           `tracetape: trace ${run.traceId} (${label(run)}) is INCOMPLETE: ${run.lostSpans} span(s) were lost: ${run.lossReasons.join('; ')}\n`,
         );
+      }
+      const unlisted = unlistedCalls(lines);
+      if (unlisted > 0) {
+        process.stderr.write(`tracetape: and ${unlisted} more recorded call(s) in traces not listed here (a process lists its first 10000 traces); \`tracetape traces\` lists them all\n`);
       }
       if (whole.length > 0) {
         process.stderr.write(`tracetape: replay it with: tracetape replay ${whole[0]!.traceId} -- ${replayHintCommand(command)}\n`);

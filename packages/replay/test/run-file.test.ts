@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { mergeRunLines, unlistedCalls, type RunFileLine } from '../src/run-file.js';
+
+describe('the run file', () => {
+  const trace = (n: number) => n.toString(16).padStart(32, '0');
+
+  it('merges the lines of a run’s processes into one entry per trace, named by its first process with calls', () => {
+    const lines: RunFileLine[] = [
+      { traceId: trace(1), calls: 0, name: 'npm', process: '0' },
+      { traceId: trace(1), calls: 2, name: 'app.js', process: '0.1' },
+      { traceId: trace(2), calls: 1, process: '0.1', lostSpans: 3, lossReason: 'disk full' },
+    ];
+    expect(mergeRunLines(lines)).toEqual([
+      { traceId: trace(1), calls: 2, name: 'app.js', lostSpans: 0, lossReasons: [] },
+      { traceId: trace(2), calls: 1, lostSpans: 3, lossReasons: ['disk full'] },
+    ]);
+  });
+
+  it('adds up the calls each process recorded in traces it did not list', () => {
+    const lines: RunFileLine[] = [
+      { traceId: trace(1), calls: 0, process: '0', unlistedCalls: 120 },
+      { traceId: trace(2), calls: 4, process: '0' },
+      { traceId: trace(1), calls: 0, process: '0.1', unlistedCalls: 7 },
+    ];
+    expect(unlistedCalls(lines)).toBe(127);
+    expect(unlistedCalls(lines.slice(1, 2))).toBe(0);
+  });
+});
