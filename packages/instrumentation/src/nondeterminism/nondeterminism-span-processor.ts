@@ -16,12 +16,12 @@ export class NondeterminismSpanProcessor implements SpanProcessor {
   ) {}
 
   onStart(span: Span, parentContext: Context): void {
+    if (isLocalRoot(span)) this.recorder.open(span.spanContext().traceId);
     this.next.onStart(span, parentContext);
   }
 
   onEnd(span: ReadableSpan): void {
-    const localRoot = !span.parentSpanContext || span.parentSpanContext.isRemote === true;
-    const record = localRoot ? this.recorder.take(span.spanContext().traceId) : undefined;
+    const record = isLocalRoot(span) ? this.recorder.take(span.spanContext().traceId) : undefined;
     this.next.onEnd(record ? spanWithAttributes(span, { [ATTR_TRACETAPE_NONDETERMINISM]: JSON.stringify(record) }) : span);
   }
 
@@ -32,4 +32,8 @@ export class NondeterminismSpanProcessor implements SpanProcessor {
   shutdown(): Promise<void> {
     return this.next.shutdown();
   }
+}
+
+function isLocalRoot(span: ReadableSpan): boolean {
+  return !span.parentSpanContext || span.parentSpanContext.isRemote === true;
 }

@@ -9,9 +9,20 @@ interface Readings {
   bytes: string[];
 }
 
-/** Capture: passes every read through to the real source and keeps the value, per trace, per source. */
+interface OpenTrace {
+  readings: Readings;
+  /** Root spans of the trace in this process that have started and not yet ended. */
+  openRoots: number;
+}
+
+/**
+ * Capture: passes every read through to the real source and keeps the value, per trace, per source,
+ * while a root span of the trace is open in this process (open() to take()). A read after the last
+ * of them ended (a timer a request left behind) has no span left to go on: it is not kept, so a
+ * service holds reads only for the requests it is serving, not one entry for every trace it served.
+ */
 export class NondeterminismRecorder implements SourceHandler {
-  private readonly byTrace = new Map<string, Readings>();
+  private readonly byTrace = new Map<string, OpenTrace>();
 
   clock(real: () => number): number {
     const value = real();
@@ -37,11 +48,23 @@ export class NondeterminismRecorder implements SourceHandler {
     return value;
   }
 
-  /** The reads of one trace, compacted, and forgotten here; undefined if it read nothing. */
+  /** A root span of the trace started in this process: its reads are kept from now on. */
+  open(traceId: string): void {
+    const open = this.byTrace.get(traceId);
+    if (open) open.openRoots++;
+    else this.byTrace.set(traceId, { readings: emptyReadings(), openRoots: 1 });
+  }
+
+  /**
+   * A root span of the trace ended: the trace's reads so far, compacted, and forgotten here (all
+   * of the trace once its last open root ended); undefined if it read nothing.
+   */
   take(traceId: string): NondeterminismRecord | undefined {
-    const readings = this.byTrace.get(traceId);
-    this.byTrace.delete(traceId);
-    if (!readings) return undefined;
+    const open = this.byTrace.get(traceId);
+    if (!open) return undefined;
+    const readings = open.readings;
+    if (--open.openRoots <= 0) this.byTrace.delete(traceId);
+    else open.readings = emptyReadings();
     const record: NondeterminismRecord = {};
     if (readings.clock.length > 0) {
       // Clock readings are close together: deltas keep the stored text short and compress well.
@@ -54,14 +77,17 @@ export class NondeterminismRecorder implements SourceHandler {
     return Object.keys(record).length > 0 ? record : undefined;
   }
 
+  /** Traces whose reads are held: those with a root span open in this process. */
+  get openTraces(): number {
+    return this.byTrace.size;
+  }
+
   private readings(): Readings | undefined {
     const traceId = trace.getSpan(context.active())?.spanContext().traceId;
-    if (!traceId) return undefined;
-    let readings = this.byTrace.get(traceId);
-    if (!readings) {
-      readings = { clock: [], random: [], uuid: [], bytes: [] };
-      this.byTrace.set(traceId, readings);
-    }
-    return readings;
+    return traceId === undefined ? undefined : this.byTrace.get(traceId)?.readings;
   }
+}
+
+function emptyReadings(): Readings {
+  return { clock: [], random: [], uuid: [], bytes: [] };
 }

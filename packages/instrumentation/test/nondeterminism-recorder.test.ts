@@ -1,0 +1,88 @@
+import { context, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { TracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { ATTR_TRACETAPE_NONDETERMINISM } from '@tracetape/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NondeterminismRecorder } from '../src/nondeterminism/recorder.js';
+import { NondeterminismSpanProcessor } from '../src/nondeterminism/nondeterminism-span-processor.js';
+
+// A recorded service: each request continues its caller's trace (a remote parent), so each server
+// span is a root in this process, and its clock reads go on it when it ends.
+const manager = new AsyncLocalStorageContextManager();
+beforeAll(() => void context.setGlobalContextManager(manager.enable()));
+afterAll(() => {
+  manager.disable();
+  context.disable();
+});
+
+function setUp() {
+  const recorder = new NondeterminismRecorder();
+  const ended: ReadableSpan[] = [];
+  const next: SpanProcessor = { onStart: () => {}, onEnd: (span) => void ended.push(span), forceFlush: async () => {}, shutdown: async () => {} };
+  const tracer = new TracerProvider({ spanProcessors: [new NondeterminismSpanProcessor(recorder, next)] }).getTracer('test');
+  let clock = 1000;
+  const readClock = () => recorder.clock(() => clock++);
+  /** A request from another service: a server span under the caller's (remote) span. */
+  const request = (traceId: string) => {
+    const caller = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: 'a'.repeat(16), traceFlags: TraceFlags.SAMPLED, isRemote: true });
+    const span = tracer.startSpan('GET /refund', {}, caller);
+    return { span, inside: <T>(fn: () => T): T => context.with(trace.setSpan(caller, span), fn) };
+  };
+  const readsOn = (span: ReadableSpan) => JSON.parse(String(span.attributes[ATTR_TRACETAPE_NONDETERMINISM] ?? 'null'));
+  return { recorder, ended, request, readClock, readsOn };
+}
+
+describe('NondeterminismRecorder with its span processor', () => {
+  it("puts a request's clock reads on its server span when it ends", () => {
+    const { ended, request, readClock, readsOn } = setUp();
+    const { span, inside } = request('1'.repeat(32));
+    inside(readClock);
+    inside(readClock);
+    span.end();
+    expect(readsOn(ended[0]!)).toEqual({ clock: { start: 1000, deltas: [0, 1] } });
+  });
+
+  it('keeps no reads for a trace whose server span already ended, however many requests left timers behind', () => {
+    const { recorder, ended, request, readClock, readsOn } = setUp();
+    for (let i = 0; i < 500; i++) {
+      const { span, inside } = request(i.toString(16).padStart(32, '0'));
+      inside(readClock);
+      span.end();
+      // A timer the request left: it reads the clock in the request's context, after its span ended.
+      inside(readClock);
+    }
+    expect(recorder.openTraces).toBe(0);
+    expect(ended).toHaveLength(500);
+    expect(ended.every((span) => readsOn(span).clock.deltas.length === 1)).toBe(true);
+  });
+
+  it('gives a later request of the same trace its own reads only, not those left after the first one ended', () => {
+    const { ended, request, readClock, readsOn } = setUp();
+    const traceId = 'f'.repeat(32);
+    const first = request(traceId);
+    first.inside(readClock);
+    first.span.end();
+    first.inside(readClock);
+    first.inside(readClock);
+    const second = request(traceId);
+    second.inside(readClock);
+    second.span.end();
+    expect(readsOn(ended[0]!)).toEqual({ clock: { start: 1000, deltas: [0] } });
+    expect(readsOn(ended[1]!)).toEqual({ clock: { start: 1003, deltas: [0] } });
+  });
+
+  it('gives two requests of one trace served at once the reads made until each ended', () => {
+    const { recorder, ended, request, readClock, readsOn } = setUp();
+    const traceId = 'e'.repeat(32);
+    const first = request(traceId);
+    const second = request(traceId);
+    first.inside(readClock);
+    second.inside(readClock);
+    first.span.end();
+    second.inside(readClock);
+    second.span.end();
+    expect(readsOn(ended[0]!)).toEqual({ clock: { start: 1000, deltas: [0, 1] } });
+    expect(readsOn(ended[1]!)).toEqual({ clock: { start: 1002, deltas: [0] } });
+    expect(recorder.openTraces).toBe(0);
+  });
+});
