@@ -355,6 +355,23 @@ describe.runIf(channelCaptureAvailable())('CaptureSession reading from the chann
     expect(finished.attributes[ATTR_TRACETAPE_REQUEST]).toBeUndefined();
     expect(finished.attributes[ATTR_TRACETAPE_INPUT_HASH]).toBeUndefined();
   });
+
+  it('records a GET whose connection was refused with its failure, and holds nothing of it once its span is saved', async () => {
+    const probe = http.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+
+    const { span, headers } = clientSpan('GET refused');
+    const error = (await fetch(`http://127.0.0.1:${port}/x`, { headers }).catch((e: unknown) => e)) as Error & { cause?: { code?: string } };
+    expect(error.cause?.code).toBe('ECONNREFUSED');
+    span.end();
+    const { request, response } = captured(await exported(span));
+    expect(request.normalized.method).toBe('GET');
+    expect(response.status).toBe(0);
+    // No response will ever come for it: a long-running app must not keep one entry per such call.
+    expect(session.heldCaptures()).toEqual({ requests: 0, spans: 0 });
+  });
 });
 
 describe('CaptureSession, where calls are read by default', () => {

@@ -3,16 +3,20 @@ import { PendingCapture, type FailureReader } from './pending-capture.js';
 
 /**
  * Pending captures by the door's own request ID (to attach the response) and by span ID (for the
- * span processor). An entry leaves the span index when its span ends.
+ * span processor). An entry leaves the span index when its span ends, and the request index when
+ * its response arrives or, for a call that never had one (a refused connection), when its span
+ * has been saved.
  */
 export class CaptureRegistry {
   private readonly byRequest = new Map<string, PendingCapture>();
   private readonly bySpan = new Map<string, PendingCapture>();
+  private readonly requestIds = new WeakMap<PendingCapture, string>();
 
   begin(requestId: string, spanId: string, kind: BoundaryKind = 'http'): PendingCapture {
     const capture = new PendingCapture(spanId, kind);
     this.byRequest.set(requestId, capture);
     this.bySpan.set(spanId, capture);
+    this.requestIds.set(capture, requestId);
     return capture;
   }
 
@@ -36,5 +40,16 @@ export class CaptureRegistry {
     const capture = this.bySpan.get(spanId);
     this.bySpan.delete(spanId);
     return capture;
+  }
+
+  /** The capture's span was saved: a response arriving now has nowhere to go. */
+  release(capture: PendingCapture): void {
+    const requestId = this.requestIds.get(capture);
+    if (requestId !== undefined && this.byRequest.get(requestId) === capture) this.byRequest.delete(requestId);
+  }
+
+  /** Captures waiting for a response or for their span: what a long-running app holds right now. */
+  get size(): { requests: number; spans: number } {
+    return { requests: this.byRequest.size, spans: this.bySpan.size };
   }
 }

@@ -95,6 +95,7 @@ export class CaptureSpanProcessor implements SpanProcessor {
     // The start on the high-resolution clock (see `starts`), the duration kept.
     const timing = start ? { startTime: start, endTime: addHrTimes(start, span.duration) } : {};
     const captured = spanWithChanges(span, { attributes: { ...span.attributes, ...capture.toAttributes() }, ...timing });
+    this.registry.release(capture);
     this.next.onEnd(this.redacted(captured));
   }
 

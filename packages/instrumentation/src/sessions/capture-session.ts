@@ -75,6 +75,14 @@ export class CaptureSession {
     return new CaptureSpanProcessor(this.registry, next, { redactor: this.redactor, ...options });
   }
 
+  /**
+   * Calls whose capture is still held: waiting for a response (by request) or for their span to be
+   * saved (by span). Bounded by the calls in flight, however long the app runs.
+   */
+  heldCaptures(): { requests: number; spans: number } {
+    return this.registry.size;
+  }
+
   dispose(): void {
     this.detachChildProcesses();
     this.detach();
