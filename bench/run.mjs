@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark figure of tracetape, each measured side by side with its
 // baseline in the same run, printed as one table.
 //
-//   node bench/run.mjs [--quick | --smoke] [--json] [--only capture,sse,databases,replay,exporter,ingest,tape,storage,startup,ui]
+//   node bench/run.mjs [--quick | --smoke] [--json] [--only capture,sse,databases,replay,exporter,ingest,tape,storage,startup,memory,ui]
 //                      [--rounds N] [--requests N] [--concurrency N]   (capture overhead only)
 //
 // --quick: smaller sizes, rough numbers. --smoke: tiny sizes, seconds per figure, targets not
@@ -34,6 +34,7 @@ const SECTIONS = [
   { id: 'tape', title: 'tape build', file: 'tape-build.mjs' },
   { id: 'storage', title: 'storage ratio', file: 'storage-ratio.mjs' },
   { id: 'startup', title: 'start-up', file: 'startup.mjs' },
+  { id: 'memory', title: 'held memory', file: 'held-memory.mjs' },
   { id: 'ui', title: 'tracetape ui', file: 'ui-scale.mjs' },
 ];
 
