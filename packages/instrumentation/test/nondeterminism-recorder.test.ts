@@ -2,7 +2,7 @@ import { context, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_TRACETAPE_NONDETERMINISM } from '@tracetape/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NondeterminismRecorder } from '../src/nondeterminism/recorder.js';
 import { NondeterminismSpanProcessor } from '../src/nondeterminism/nondeterminism-span-processor.js';
 
@@ -15,8 +15,8 @@ afterAll(() => {
   context.disable();
 });
 
-function setUp() {
-  const recorder = new NondeterminismRecorder();
+function setUp(maxReadsPerSource?: number) {
+  const recorder = new NondeterminismRecorder(maxReadsPerSource);
   const ended: ReadableSpan[] = [];
   const next: SpanProcessor = { onStart: () => {}, onEnd: (span) => void ended.push(span), forceFlush: async () => {}, shutdown: async () => {} };
   const tracer = new TracerProvider({ spanProcessors: [new NondeterminismSpanProcessor(recorder, next)] }).getTracer('test');
@@ -84,5 +84,23 @@ describe('NondeterminismRecorder with its span processor', () => {
     expect(readsOn(ended[0]!)).toEqual({ clock: { start: 1000, deltas: [0, 1] } });
     expect(readsOn(ended[1]!)).toEqual({ clock: { start: 1002, deltas: [0] } });
     expect(recorder.openTraces).toBe(0);
+  });
+
+  it("keeps a long-open run's reads up to the bound per source, says so once, and passes the rest through", () => {
+    const { ended, request, readClock, readsOn, recorder } = setUp(3);
+    const told = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const { span, inside } = request('d'.repeat(32));
+      const values = Array.from({ length: 6 }, () => inside(readClock));
+      expect(values).toEqual([1000, 1001, 1002, 1003, 1004, 1005]);
+      inside(() => recorder.uuid(() => 'id-1'));
+      span.end();
+      expect(readsOn(ended[0]!)).toEqual({ clock: { start: 1000, deltas: [0, 1, 1] }, uuid: ['id-1'] });
+      const lines = told.mock.calls.map(([text]) => String(text));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`trace ${'d'.repeat(32)} made more than 3 clock reads`);
+    } finally {
+      told.mockRestore();
+    }
   });
 });
