@@ -335,15 +335,21 @@ describe.each(SOURCES)('CaptureSession reading outbound calls from the %s', (sou
   });
 });
 
+/** A loopback port nothing listens on: a connection to it is refused. */
+async function closedPort(): Promise<number> {
+  const probe = http.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
 describe.runIf(channelCaptureAvailable())('CaptureSession reading from the channels, where they see less', () => {
   beforeAll(() => startSession('channels'));
   afterAll(stopSession);
 
   it('leaves out a fetch whose connection failed before its body was sent, rather than record it without the body', async () => {
-    const probe = http.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const port = await closedPort();
 
     const { span, headers } = clientSpan('POST refused');
     const error = (await fetch(`http://127.0.0.1:${port}/x`, { method: 'POST', headers, body: '{"a":1}' }).catch((e: unknown) => e)) as Error & {
@@ -357,10 +363,7 @@ describe.runIf(channelCaptureAvailable())('CaptureSession reading from the chann
   });
 
   it('records a GET whose connection was refused with its failure, and holds nothing of it once its span is saved', async () => {
-    const probe = http.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const port = await closedPort();
 
     const { span, headers } = clientSpan('GET refused');
     const error = (await fetch(`http://127.0.0.1:${port}/x`, { headers }).catch((e: unknown) => e)) as Error & { cause?: { code?: string } };
