@@ -11,7 +11,8 @@ interface Readings {
 
 interface OpenTrace {
   traceId: string;
-  readings: Readings;
+  /** Made at the first read: most requests read nothing, and each opens a trace. */
+  readings?: Readings;
   /** Root spans of the trace in this process that have started and not yet ended. */
   openRoots: number;
   /** Characters of base64 in `readings.bytes`. */
@@ -64,7 +65,7 @@ export class NondeterminismRecorder implements SourceHandler {
     if (open && this.hasRoom(open, 'bytes')) {
       const text = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
       open.bytesChars += text.length;
-      open.readings.bytes.push(text);
+      (open.readings ??= emptyReadings()).bytes.push(text);
     }
     return value;
   }
@@ -73,7 +74,7 @@ export class NondeterminismRecorder implements SourceHandler {
   open(traceId: string): void {
     const open = this.byTrace.get(traceId);
     if (open) open.openRoots++;
-    else this.byTrace.set(traceId, { traceId, readings: emptyReadings(), openRoots: 1, bytesChars: 0 });
+    else this.byTrace.set(traceId, { traceId, openRoots: 1, bytesChars: 0 });
   }
 
   /**
@@ -86,9 +87,10 @@ export class NondeterminismRecorder implements SourceHandler {
     const readings = open.readings;
     if (--open.openRoots <= 0) this.byTrace.delete(traceId);
     else {
-      open.readings = emptyReadings();
+      open.readings = undefined;
       open.bytesChars = 0;
     }
+    if (!readings) return undefined;
     const record: NondeterminismRecord = {};
     if (readings.clock.length > 0) {
       // Clock readings are close together: deltas keep the stored text short and compress well.
@@ -113,11 +115,11 @@ export class NondeterminismRecorder implements SourceHandler {
 
   private keep<Source extends 'clock' | 'random' | 'uuid'>(source: Source, value: Readings[Source][number]): void {
     const open = this.current();
-    if (open && this.hasRoom(open, source)) (open.readings[source] as Array<typeof value>).push(value);
+    if (open && this.hasRoom(open, source)) ((open.readings ??= emptyReadings())[source] as Array<typeof value>).push(value);
   }
 
   private hasRoom(open: OpenTrace, source: keyof Readings): boolean {
-    if (open.readings[source].length < this.maxReadsPerSource && (source !== 'bytes' || open.bytesChars < MAX_BYTES_CHARS)) return true;
+    if ((open.readings?.[source].length ?? 0) < this.maxReadsPerSource && (source !== 'bytes' || open.bytesChars < MAX_BYTES_CHARS)) return true;
     if (!this.toldFull.has(source)) {
       this.toldFull.add(source);
       process.stderr.write(

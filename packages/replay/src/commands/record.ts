@@ -51,7 +51,7 @@ Options:
       }
       const unlisted = unlistedCalls(lines);
       if (unlisted > 0) {
-        process.stderr.write(`tracetape: and ${unlisted} more recorded call(s) in traces not listed here (a process lists its first 10000 traces); \`tracetape traces\` lists them all\n`);
+        process.stderr.write(`tracetape: and ${unlisted} more recorded call(s) in traces past the ones each process lists; \`tracetape traces\` lists them all\n`);
       }
       if (whole.length > 0) {
         process.stderr.write(`tracetape: replay it with: tracetape replay ${whole[0]!.traceId} -- ${replayHintCommand(command)}\n`);
