@@ -83,7 +83,8 @@ describe('BufferedExportProcessor with the recording log', () => {
   });
 
   it('writes the spans still queued and those encoded but unwritten when the process exits', async () => {
-    const { log, processor, endSpans, records } = setUp({ maxBatchSize: 100 });
+    // No first-slice delay: a thousand turns of the loop can pass inside its 5 ms on a fast host.
+    const { log, processor, endSpans, records } = setUp({ maxBatchSize: 100, firstSliceDelayMs: 0 });
     endSpans(3);
     await turnsUntil(() => log.stagedSpans === 3);
     endSpans(2);
