@@ -7,6 +7,7 @@ import type { LogSpanExporter } from './export/log-span-exporter.js';
 import { createSpanExport } from './export/span-exporter.js';
 import { recordNondeterminism } from './nondeterminism.js';
 import { MAX_LISTED_TRACES, RecordedTraces } from './recorded-traces.js';
+import { runFileLines } from './run-file-lines.js';
 import { ServedFromTapeMarker } from './then-live.js';
 
 /** What recording needs from start to exit: the capture, the way spans leave, and what it recorded. */
@@ -72,26 +73,9 @@ export function finishCaptureSync(capture: CaptureRuntime, config: RegisterConfi
 
 function writeRunFile(config: RegisterConfig, runTraceId: string, traces: RecordedTraces, log: LogSpanExporter, processPath: string): void {
   if (!config.runFilePath) return;
-  const calls = new Map(traces.list().map((entry) => [entry.traceId, entry.calls]));
-  // A trace past the listed ones that lost spans is still said: record must not call it whole.
-  for (const traceId of log.tracesWithLosses()) if (!calls.has(traceId)) calls.set(traceId, 0);
-  if (calls.size === 0 || traces.unlistedCalls > 0) calls.set(runTraceId, calls.get(runTraceId) ?? 0);
-  const text = [...calls]
-    .map(([traceId, count]) => {
-      const loss = log.lossOf(traceId);
-      return JSON.stringify({
-        traceId,
-        calls: count,
-        name: traceId === runTraceId ? config.runName : undefined,
-        pid: process.pid,
-        process: processPath,
-        ...(loss ? { lostSpans: loss.spans, lossReason: loss.reason } : {}),
-        ...(traceId === runTraceId && traces.unlistedCalls > 0 ? { unlistedCalls: traces.unlistedCalls } : {}),
-      });
-    })
-    .join('\n');
+  const lines = runFileLines({ runTraceId, runName: config.runName, processPath, pid: process.pid, traces, losses: log });
   try {
-    fs.appendFileSync(config.runFilePath, `${text}\n`);
+    fs.appendFileSync(config.runFilePath, `${lines.join('\n')}\n`);
   } catch (error) {
     process.stderr.write(`tracetape: could not write the run file ${config.runFilePath}: ${(error as Error).message}\n`);
   }

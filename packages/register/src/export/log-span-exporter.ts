@@ -11,6 +11,18 @@ export interface TraceLoss {
 }
 
 /**
+ * Traces a process keeps its losses by name for (~150 B each). A store that stays down or full at
+ * a high request rate makes a trace with losses per request: past these, lost spans are counted
+ * together, so the process does not grow for as long as the outage lasts.
+ */
+export const MAX_NAMED_LOSS_TRACES = 10_000;
+
+export interface LogSpanExporterOptions {
+  /** Traces whose losses are kept by name (default {@link MAX_NAMED_LOSS_TRACES}). */
+  maxNamedLossTraces?: number;
+}
+
+/**
  * Appends each batch to the recording log as one record, in the encoding its destination takes
  * (record-encoders.ts): the embedded store's own rows, or OTLP/JSON for a log shipped to a server
  * or a collector. Nothing here opens the store. A batch that cannot be written is a loss, counted per trace and said in the log
@@ -18,6 +30,9 @@ export interface TraceLoss {
  */
 export class LogSpanExporter implements StagingExporter {
   private readonly losses = new Map<string, TraceLoss>();
+  /** Traces whose losses this exporter keeps by name. */
+  readonly maxNamedLossTraces: number;
+  private unnamedLost = 0;
   private readonly toldKinds = new Set<string>();
   private writtenSpans = 0;
   private lostSpans = 0;
@@ -28,7 +43,10 @@ export class LogSpanExporter implements StagingExporter {
   constructor(
     private readonly writer: LogWriter,
     private readonly encoder: RecordEncoder = new OtlpJsonEncoder(),
-  ) {}
+    options: LogSpanExporterOptions = {},
+  ) {
+    this.maxNamedLossTraces = options.maxNamedLossTraces ?? MAX_NAMED_LOSS_TRACES;
+  }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     resultCallback(this.exportSync(spans));
@@ -98,17 +116,23 @@ export class LogSpanExporter implements StagingExporter {
 
   /** Spans the in-memory queue dropped before they reached the exporter. */
   noteDropped(traceId: string, reason: string): void {
-    this.addLoss(traceId, 1, reason);
     this.lostSpans++;
+    // A named trace's loss is said with its total at exit; one past them is said now or never.
+    if (!this.addLoss(traceId, 1, reason)) this.sayLoss(traceId, { spans: 1, reason });
   }
 
   lossOf(traceId: string): TraceLoss | undefined {
     return this.losses.get(traceId);
   }
 
-  /** The traces that lost spans so far. */
+  /** The traces that lost spans so far, up to the first {@link MAX_NAMED_LOSS_TRACES}. */
   tracesWithLosses(): string[] {
     return [...this.losses.keys()];
+  }
+
+  /** Spans lost by traces past the named ones: each was said in the log when it could still take it. */
+  get unnamedLostSpans(): number {
+    return this.unnamedLost;
   }
 
   stats(): { written: number; lost: number } {
@@ -117,13 +141,7 @@ export class LogSpanExporter implements StagingExporter {
 
   /** Says in the log what each trace lost so far, for the traces still missing it. Never throws. */
   sayLosses(): void {
-    for (const [traceId, loss] of this.losses) {
-      try {
-        this.writer.appendControl({ kind: 'loss', traceId, spans: loss.spans, reason: loss.reason });
-      } catch {
-        // The log cannot take even this: the run file and stderr still say it.
-      }
-    }
+    for (const [traceId, loss] of this.losses) this.sayLoss(traceId, loss);
   }
 
   shutdownSync(): void {
@@ -148,24 +166,34 @@ export class LogSpanExporter implements StagingExporter {
     const reason = error instanceof Error ? error.message : String(error);
     const kind = error instanceof LogWriteError ? error.failure : 'serialize';
     this.lostSpans += count;
-    for (const [traceId, spans] of traces) this.addLoss(traceId, spans, reason);
     if (!this.toldKinds.has(kind)) {
       this.toldKinds.add(kind);
       process.stderr.write(`tracetape: lost ${count} span(s): ${reason} (further losses of this kind are counted, not printed; the recording of this run is incomplete)\n`);
     }
     // Said in the log now, while it may still take a control record (a full log does; a full disk may not).
-    for (const traceId of traces.keys()) {
-      const loss = this.losses.get(traceId)!;
-      try {
-        this.writer.appendControl({ kind: 'loss', traceId, spans: loss.spans, reason: loss.reason });
-      } catch {
-        // As in sayLosses.
-      }
+    for (const [traceId, spans] of traces) {
+      // Ingest keeps a trace's latest figure: a named trace says its total so far, one past them this loss.
+      const named = this.addLoss(traceId, spans, reason);
+      this.sayLoss(traceId, named ? this.losses.get(traceId)! : { spans, reason });
     }
   }
 
-  private addLoss(traceId: string, spans: number, reason: string): void {
+  /** Adds to the trace's loss; false when the trace is past the named ones and was counted together. */
+  private addLoss(traceId: string, spans: number, reason: string): boolean {
     const known = this.losses.get(traceId);
+    if (!known && this.losses.size >= this.maxNamedLossTraces) {
+      this.unnamedLost += spans;
+      return false;
+    }
     this.losses.set(traceId, { spans: (known?.spans ?? 0) + spans, reason: known?.reason ?? reason });
+    return true;
+  }
+
+  private sayLoss(traceId: string, loss: TraceLoss): void {
+    try {
+      this.writer.appendControl({ kind: 'loss', traceId, spans: loss.spans, reason: loss.reason });
+    } catch {
+      // The log cannot take even this: the run file and stderr still say it.
+    }
   }
 }
