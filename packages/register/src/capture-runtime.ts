@@ -45,6 +45,8 @@ export function startCapture(config: RegisterConfig): CaptureRuntime {
   });
   // Only a run file reads the list of traces; without one nothing is kept per trace.
   const traces = new RecordedTraces(exporter, config.runFilePath ? MAX_LISTED_TRACES : 0);
+  // record prints "recorded" for each listed trace without a loss: a listed trace's loss is never unnamed.
+  log.nameLossesOf((traceId) => traces.isListed(traceId));
   // A replay continued live takes its clock and random reads from the tape, not a fresh recording.
   const servedMarker = config.thenLive ? new ServedFromTapeMarker(traces) : undefined;
   const processor = session.spanProcessor(servedMarker ?? recordNondeterminism(traces));

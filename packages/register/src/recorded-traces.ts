@@ -44,6 +44,11 @@ export class RecordedTraces implements SpanProcessor {
     return [...this.traces].map(([traceId, calls]) => ({ traceId, calls }));
   }
 
+  /** Whether the trace is in list(). */
+  isListed(traceId: string): boolean {
+    return this.traces.has(traceId);
+  }
+
   /** Calls recorded in traces past the listed ones: in the log and the store, not in list(). */
   get unlistedCalls(): number {
     return this.unlisted;

@@ -1,4 +1,4 @@
-import type { LogSpanExporter } from './export/log-span-exporter.js';
+import type { LogSpanExporter, TraceLoss } from './export/log-span-exporter.js';
 import type { RecordedTraces } from './recorded-traces.js';
 
 export interface RunFileSources {
@@ -38,7 +38,7 @@ export function runFileLines(sources: RunFileSources): string[] {
   });
 }
 
-function lossOnLine(own: { spans: number; reason: string } | undefined, unnamed: number, named: number): { spans: number; reason: string } | undefined {
+function lossOnLine(own: TraceLoss | undefined, unnamed: number, named: number): TraceLoss | undefined {
   if (unnamed === 0) return own;
   const past = `${unnamed} span(s) lost by traces past the first ${named} with losses, which this process counts without naming (tracetape traces shows each one the log could still mark incomplete)`;
   return { spans: (own?.spans ?? 0) + unnamed, reason: own ? `${own.reason}; ${past}` : past };

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { TracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import { decodeControl, listSegments, LogWriter, readSegment, RecordType, type ControlRecord } from '@tracetape/log';
-import { afterEach, describe, expect, it } from 'vitest';
+import { LogWriter, type ControlRecord } from '@tracetape/log';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { readLog } from '../../../test/support/log-contents.js';
 import { LogSpanExporter } from '../src/export/log-span-exporter.js';
 import { RowsEncoder } from '../src/export/record-encoders.js';
 import { runFileLines } from '../src/run-file-lines.js';
@@ -13,6 +14,7 @@ import { runFileLines } from '../src/run-file-lines.js';
 // request: the exporter must keep saying each loss without keeping every trace it ever lost.
 const dirs: string[] = [];
 afterEach(() => {
+  vi.restoreAllMocks();
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -30,22 +32,14 @@ function setUp(maxNamedLossTraces: number) {
     return ended.at(-1)!;
   };
   const losses = (): Array<Extract<ControlRecord, { kind: 'loss' }>> =>
-    listSegments(dir)
-      .flatMap((segment) => readSegment(segment.path, 0).records)
-      .filter((record) => record.type === RecordType.Control)
-      .map(decodeControl)
-      .filter((control): control is Extract<ControlRecord, { kind: 'loss' }> => control.kind === 'loss');
+    readLog(dir).controls.filter((control): control is Extract<ControlRecord, { kind: 'loss' }> => control.kind === 'loss');
   return { log, spanOfNewTrace, losses };
 }
 
-function quietly<T>(fn: () => T): T {
-  const write = process.stderr.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    return fn();
-  } finally {
-    process.stderr.write = write;
-  }
+/** The once-per-kind stderr line of a loss is tested with the export processor; here it is noise. */
+function quietly(fn: () => void): void {
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  fn();
 }
 
 describe('LogSpanExporter losses', () => {
@@ -93,6 +87,18 @@ describe('LogSpanExporter losses', () => {
     });
     expect(log.tracesWithLosses()).toHaveLength(100);
     expect(log.unnamedLostSpans).toBe(900);
+  });
+
+  it('always names the losses of the traces record lists, past the bound too', () => {
+    const { log, spanOfNewTrace } = setUp(1);
+    const spans = Array.from({ length: 3 }, spanOfNewTrace);
+    const listed = spans[2]!.spanContext().traceId;
+    log.nameLossesOf((traceId) => traceId === listed);
+    quietly(() => {
+      for (const span of spans) log.exportSync([span]);
+    });
+    expect(log.tracesWithLosses()).toEqual([spans[0]!.spanContext().traceId, listed]);
+    expect(log.unnamedLostSpans).toBe(1);
   });
 
   it('puts the spans lost by unnamed traces on the run’s own line of the run file, so record does not call the run whole', () => {

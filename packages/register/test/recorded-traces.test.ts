@@ -45,9 +45,10 @@ describe('RecordedTraces', () => {
   it('lists the first traces only, counting the calls of the rest', () => {
     const { traces, passed, serve } = setUp(2);
     const listed = [serve(1), serve(3)];
-    serve(2);
+    const unlisted = serve(2);
     serve(4);
     expect(traces.list().map((entry) => entry.traceId)).toEqual(listed);
+    expect([traces.isListed(listed[0]!), traces.isListed(unlisted)]).toEqual([true, false]);
     expect(traces.unlistedCalls).toBe(6);
     expect(passed).toHaveLength(2 + 4 + 3 + 5);
   });

@@ -12,8 +12,9 @@ export interface TraceLoss {
 
 /**
  * Traces a process keeps its losses by name for (~150 B each). A store that stays down or full at
- * a high request rate makes a trace with losses per request: past these, lost spans are counted
- * together, so the process does not grow for as long as the outage lasts.
+ * a high request rate makes a trace with losses per request: past these (and the traces record
+ * lists, bounded by their own list), lost spans are counted together, so the process does not grow
+ * for as long as the outage lasts.
  */
 export const MAX_NAMED_LOSS_TRACES = 10_000;
 
@@ -21,6 +22,12 @@ export interface LogSpanExporterOptions {
   /** Traces whose losses are kept by name (default {@link MAX_NAMED_LOSS_TRACES}). */
   maxNamedLossTraces?: number;
 }
+
+/**
+ * Traces whose losses are kept by name past the bound: those `tracetape record` lists by name
+ * (bounded by their own list), which it must never call whole when they lost spans.
+ */
+export type LossNamedTraces = (traceId: string) => boolean;
 
 /**
  * Appends each batch to the recording log as one record, in the encoding its destination takes
@@ -33,6 +40,7 @@ export class LogSpanExporter implements StagingExporter {
   /** Traces whose losses this exporter keeps by name. */
   readonly maxNamedLossTraces: number;
   private unnamedLost = 0;
+  private alwaysNamed: LossNamedTraces = () => false;
   private readonly toldKinds = new Set<string>();
   private writtenSpans = 0;
   private lostSpans = 0;
@@ -114,6 +122,11 @@ export class LogSpanExporter implements StagingExporter {
     }
   }
 
+  /** Keeps the losses of these traces by name even past the bound (set once the list exists). */
+  nameLossesOf(traces: LossNamedTraces): void {
+    this.alwaysNamed = traces;
+  }
+
   /** Spans the in-memory queue dropped before they reached the exporter. */
   noteDropped(traceId: string, reason: string): void {
     this.lostSpans++;
@@ -125,7 +138,7 @@ export class LogSpanExporter implements StagingExporter {
     return this.losses.get(traceId);
   }
 
-  /** The traces that lost spans so far, up to the first {@link MAX_NAMED_LOSS_TRACES}. */
+  /** The traces that lost spans so far: the first {@link MAX_NAMED_LOSS_TRACES}, and any of those named by nameLossesOf(). */
   tracesWithLosses(): string[] {
     return [...this.losses.keys()];
   }
@@ -181,7 +194,7 @@ export class LogSpanExporter implements StagingExporter {
   /** Adds to the trace's loss; false when the trace is past the named ones and was counted together. */
   private addLoss(traceId: string, spans: number, reason: string): boolean {
     const known = this.losses.get(traceId);
-    if (!known && this.losses.size >= this.maxNamedLossTraces) {
+    if (!known && this.losses.size >= this.maxNamedLossTraces && !this.alwaysNamed(traceId)) {
       this.unnamedLost += spans;
       return false;
     }
