@@ -18,7 +18,7 @@ describe('call timing below the millisecond', () => {
     const tracer = provider.getTracer('test');
     const spans = Array.from({ length: 20 }, (_, index) => {
       const span = tracer.startSpan(`call ${index}`);
-      registry.track(span.spanContext().spanId, 'redis');
+      registry.track(span, 'redis');
       return span;
     });
     for (const span of spans) span.end();

@@ -30,10 +30,16 @@ const DISCARD: SpanProcessor = {
   shutdown: async () => undefined,
 };
 
+/** What the hook started; `node --import @tracetape/register` keeps it at `globalThis[Symbol.for('tracetape.register.started')]`. */
 export interface TracetapeRuntime {
   mode: RegisterConfig['mode'];
   /** Trace ID of this process run's root span. */
   runTraceId: string | undefined;
+  /**
+   * Calls whose capture the hook holds right now (waiting for a response, or for their span to be
+   * saved): bounded by the calls in flight however long the app runs; zeros when not recording.
+   */
+  heldCaptures(): { requests: number; spans: number };
 }
 
 /**
@@ -42,7 +48,7 @@ export interface TracetapeRuntime {
  * NodeSDK (its metrics, logs and exporter packages), which made the hook take over a second to start.
  */
 export async function startTracetape(config: RegisterConfig): Promise<TracetapeRuntime> {
-  if (config.mode === 'off') return { mode: 'off', runTraceId: undefined };
+  if (config.mode === 'off') return { mode: 'off', runTraceId: undefined, heldCaptures: noCaptures };
   // Metrics and logs pipelines: none unless the user chose one, and none at all in a replay.
   configureTelemetryEnv(config.mode);
   // --then-live is playback and capture at once: the tape answers what it holds, the rest is recorded.
@@ -144,8 +150,10 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
     },
   });
 
-  return { mode: config.mode, runTraceId };
+  return { mode: config.mode, runTraceId, heldCaptures: capture ? () => capture.session.heldCaptures() : noCaptures };
 }
+
+const noCaptures = (): { requests: number; spans: number } => ({ requests: 0, spans: 0 });
 
 /** Nanoseconds since the epoch, as the recording log stores start times. */
 function hrTimeToNanos([seconds, nanos]: HrTime): bigint {

@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import type { BoundaryKind } from '@tracetape/core';
 import { PendingCapture, type FailureReader } from './pending-capture.js';
 
@@ -23,10 +24,15 @@ export class CaptureRegistry {
   /**
    * A call known only by its span (a door whose instrumentation hands over the span itself).
    * `onFailure` reads the response of a call whose span ended in error from that span.
+   *
+   * A span that is not recording (its trace was sampled out, as a gateway's head sampling does to
+   * most requests) never reaches a span processor, so nothing would ever take its capture: the
+   * capture is handed back for the door to fill, but not held here.
    */
-  track(spanId: string, kind: BoundaryKind, onFailure?: FailureReader): PendingCapture {
+  track(span: Span, kind: BoundaryKind, onFailure?: FailureReader): PendingCapture {
+    const spanId = span.spanContext().spanId;
     const capture = new PendingCapture(spanId, kind, onFailure);
-    this.bySpan.set(spanId, capture);
+    if (span.isRecording()) this.bySpan.set(spanId, capture);
     return capture;
   }
 

@@ -157,7 +157,7 @@ export class ChildProcessCapture implements ChildProcessDoor {
   private record(span: Span, start: ChildStart, stdin: StdinRecord, outcome: ChildOutcome): void {
     const call: ChildProcessCall = { api: start.api, command: start.command, args: start.args, cwd: workingDirectory(start.options.cwd), stdin };
     if (start.shell !== undefined) call.shell = start.shell;
-    const capture = this.registry.track(span.spanContext().spanId, 'process');
+    const capture = this.registry.track(span, 'process');
     try {
       const key = requestKey(call, this.redactor, childProcessKeyRules());
       // Names only: what the child could read, never what it read.

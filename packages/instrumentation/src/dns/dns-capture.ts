@@ -14,8 +14,10 @@ export function attachDnsCapture(registry: CaptureRegistry, redactor: Redactor):
   const tracer = trace.getTracer(TRACER_NAME);
   return patchDns((call, ask) => {
     const span = tracer.startSpan(`dns ${call.operation}`, { kind: SpanKind.CLIENT, attributes: { [ATTR_DNS_QUESTION_NAME]: call.name } });
+    // A sampled-out question's span reaches no processor: it is asked in its context, unrecorded.
+    if (!span.isRecording()) return context.with(trace.setSpan(context.active(), span), ask);
     const key = requestKey(call, redactor, dnsKeyRules());
-    const capture = registry.track(span.spanContext().spanId, 'dns');
+    const capture = registry.track(span, 'dns');
     capture.setRequest(Promise.resolve({ inputHash: key.hash, request: { normalized: key.normalized, headers: [] }, sideEffect: false }));
     return context.with(trace.setSpan(context.active(), span), ask).then(
       (answer) => {

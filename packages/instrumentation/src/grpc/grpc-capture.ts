@@ -41,7 +41,7 @@ export class GrpcCapture implements GrpcDoor {
           { kind: SpanKind.CLIENT, attributes: { [ATTR_RPC_SYSTEM]: 'grpc', [ATTR_RPC_SERVICE]: service, [ATTR_RPC_METHOD]: method } },
           context.active(),
         );
-        const capture = registry.track(span.spanContext().spanId, 'grpc');
+        const capture = registry.track(span, 'grpc');
         const sent: EncodedValue[] = [];
         const decoded: EncodedValue[] = [];
         const afterSent: number[] = [];

@@ -34,7 +34,7 @@ export function attachHttp2Capture(registry: CaptureRegistry, options: CaptureOp
   const watch = (stream: http2.ClientHttp2Stream, authority: URL, headers: http2.OutgoingHttpHeaders): void => {
     const method = String(headers[':method'] ?? 'GET').toUpperCase();
     const span = tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'network.protocol.version': '2' } }, context.active());
-    const capture = registry.track(span.spanContext().spanId, 'http');
+    const capture = registry.track(span, 'http');
     const sent: Buffer[] = [];
     const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {

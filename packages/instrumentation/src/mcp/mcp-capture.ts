@@ -125,7 +125,7 @@ export class McpCapture implements McpTransportDoor {
   }
 
   private record(flight: InFlight, answer: McpAnswer): void {
-    const capture = this.registry.track(flight.span.spanContext().spanId, 'mcp');
+    const capture = this.registry.track(flight.span, 'mcp');
     capture.setRequest(
       Promise.resolve({ inputHash: flight.key.hash, request: { normalized: flight.key.normalized, headers: [] }, sideEffect: isSideEffect(flight.method) }),
     );

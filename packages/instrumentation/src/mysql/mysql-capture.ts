@@ -85,7 +85,7 @@ export class MysqlCapture {
 
   private record(span: Span, read: QueryArgs, config: MysqlConfigLike, response: Promise<RecordedResponse>): void {
     const key = requestKey(read.call, this.redactor, mysqlKeyRules(targetOf(config)));
-    const capture = this.registry.track(span.spanContext().spanId, 'mysql');
+    const capture = this.registry.track(span, 'mysql');
     capture.setRequest(
       Promise.resolve({
         inputHash: key.hash,

@@ -27,10 +27,12 @@ export class PostgresCapture {
   ) {}
 
   readonly requestHook = (span: Span, info: PgRequestHookInformation): void => {
+    // A sampled-out query's span reaches no processor: nothing of it would be stored.
+    if (!span.isRecording()) return;
     const call: PostgresCall = { statement: info.query.text, params: (info.query.values ?? []).map(encodeValue) };
     if (info.query.name !== undefined) call.name = info.query.name;
     const key = requestKey(call, this.redactor, postgresKeyRules(targetOf({ connectionParameters: info.connection })));
-    const capture = this.registry.track(span.spanContext().spanId, 'postgres', (ended) => this.failure(ended));
+    const capture = this.registry.track(span, 'postgres', (ended) => this.failure(ended));
     capture.setRequest(
       Promise.resolve({
         inputHash: key.hash,

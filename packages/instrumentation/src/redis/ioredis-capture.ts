@@ -48,6 +48,8 @@ export class IORedisCapture {
     this.seen.add(args);
     // QUIT closes the connection; a replay answers it itself, without the tape.
     if (info.cmdName.toLowerCase() === 'quit') return;
+    // A sampled-out command's span reaches no processor: nothing of it would be stored.
+    if (!span.isRecording()) return;
     this.awaiting.set(args, { span, name: info.cmdName });
   };
 
@@ -63,7 +65,7 @@ export class IORedisCapture {
     const port = typeof attributes['server.port'] === 'number' ? attributes['server.port'] : 6379;
     const call = redisCall(name, args as unknown[]);
     const key = requestKey(call, this.redactor, redisKeyRules(redisTarget(host, port, state?.select ?? state?.db ?? 0)));
-    const capture = this.registry.track(span.spanContext().spanId, 'redis', (ended) => this.failure(ended));
+    const capture = this.registry.track(span, 'redis', (ended) => this.failure(ended));
     capture.setRequest(
       Promise.resolve({
         inputHash: key.hash,

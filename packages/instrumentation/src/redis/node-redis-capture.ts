@@ -144,11 +144,12 @@ export class NodeRedisCapture {
   }
 
   private track(span: Span, args: unknown[], target: string): Member | undefined {
-    if (this.tracked.has(span)) return undefined;
+    // A sampled-out command's span reaches no processor: nothing of it would be stored.
+    if (this.tracked.has(span) || !span.isRecording()) return undefined;
     this.tracked.add(span);
     const call = redisCall(String(args[0]), args.slice(1));
     const key = requestKey(call, this.redactor, redisKeyRules(target));
-    const capture = this.registry.track(span.spanContext().spanId, 'redis', (ended) => this.failure(ended));
+    const capture = this.registry.track(span, 'redis', (ended) => this.failure(ended));
     capture.setRequest(
       Promise.resolve({ inputHash: key.hash, request: { normalized: key.normalized, headers: [] }, sideEffect: isWriteCommand(call.command, call.args) }),
     );

@@ -138,7 +138,7 @@ export class ConnectionRecorder {
     this.finishStep();
     const action = call instanceof Promise ? 'send' : call.action;
     const span = startStepSpan(action, this.opening.url, this.redactor);
-    const capture = this.registry.track(span.spanContext().spanId, 'websocket');
+    const capture = this.registry.track(span, 'websocket');
     capture.setRequest(
       Promise.resolve(call).then((resolved) => {
         const key = requestKey(resolved, this.redactor, this.rules);

@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import http2 from 'node:http2';
+import path from 'node:path';
+import { WebSocketServer } from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, FIXTURES, queryRows, tempDir } from './support/cli.js';
+import { startCountingServer, type CountingServer } from './support/counting-server.js';
+import { startMariaDb, startPostgres, startRedis, type MariaDbServer, type PostgresServer, type RedisServer } from './support/databases.js';
+
+// A service behind a gateway that samples (OTEL_TRACES_SAMPLER=parentbased_*, the default) gets
+// most requests with the sampled flag off: every span under them is a non-recording one that no
+// span processor ever sees. The recording hook must keep nothing for such calls, through any
+// door, or a long-running service grows with every request it serves; and it must go on
+// recording the requests that are sampled.
+const APP = path.join(FIXTURES, 'sampled-service-app.mjs');
+const store = tempDir('tracetape-sampled-');
+const UNSAMPLED = 12;
+const SAMPLED = 3;
+
+let postgres: PostgresServer;
+let mariadb: MariaDbServer;
+let redis: RedisServer;
+let upstream: CountingServer;
+let h2: http2.Http2Server;
+let ws: WebSocketServer;
+let grpcServer: ChildProcess;
+let service: { port: number; exited: Promise<number | null>; stderr: () => string };
+let env: Record<string, string>;
+
+function listening<T>(start: (ready: (value: T) => void, fail: (error: Error) => void) => void): Promise<T> {
+  return new Promise(start);
+}
+
+beforeAll(async () => {
+  [postgres, mariadb, redis] = await Promise.all([startPostgres(), startMariaDb(), startRedis()]);
+  const [pgDb, mysqlDb] = await Promise.all([postgres.createDatabase('service'), mariadb.createDatabase('service')]);
+  upstream = await startCountingServer(({ url }) => ({ body: `looked up ${url}` }));
+  h2 = http2.createServer((req, res) => res.end(`h2 ${req.url}`));
+  await listening<void>((ready) => h2.listen(0, '127.0.0.1', ready));
+  ws = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await listening<void>((ready) => ws.once('listening', ready));
+  ws.on('connection', (socket) => socket.on('message', (data) => socket.send(`heard ${data.toString()}`)));
+  grpcServer = spawn(process.execPath, [path.join(FIXTURES, 'grpc/server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const grpcPort = await listening<string>((ready, fail) => {
+    let out = '';
+    grpcServer.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const found = /port (\d+)/.exec(out);
+      if (found) ready(found[1]!);
+    });
+    grpcServer.once('exit', (code) => fail(new Error(`the gRPC server exited (${code})`)));
+  });
+  env = {
+    TRACETAPE_DIR: path.join(store.dir, 'store'),
+    DATABASE_URL: pgDb.url,
+    MYSQL_URL: mysqlDb.url,
+    REDIS_URL: redis.url,
+    UPSTREAM_URL: upstream.url,
+    H2_URL: `http://127.0.0.1:${(h2.address() as { port: number }).port}`,
+    WS_URL: `ws://127.0.0.1:${(ws.address() as { port: number }).port}`,
+    GRPC_TARGET: `127.0.0.1:${grpcPort}`,
+    NOTES_FILE: path.join(store.dir, 'notes.txt'),
+    STARTS_FILE: path.join(store.dir, 'starts.txt'),
+  };
+  service = await startService();
+}, 120_000);
+
+afterAll(async () => {
+  grpcServer?.kill();
+  ws?.close();
+  h2?.close();
+  await upstream?.close();
+  await Promise.all([postgres?.stop(), mariadb?.stop(), redis?.stop()]);
+  store.remove();
+});
+
+/** `tracetape record -- node sampled-service-app.mjs`, once it says which port it listens on. */
+async function startService(): Promise<typeof service> {
+  const child = spawn(process.execPath, [CLI, 'record', '--', process.execPath, APP], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await listening<number>((ready, fail) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const line = stdout.split('\n').find((l) => l.startsWith('{"port"'));
+      if (line) ready((JSON.parse(line) as { port: number }).port);
+    });
+    void exited.then((code) => fail(new Error(`the service exited (${code}) before listening:\n${stderr}`)));
+  });
+  return { port, exited, stderr: () => stderr };
+}
+
+const traceIds = (count: number): string[] => Array.from({ length: count }, () => randomBytes(16).toString('hex'));
+
+/** A request as a gateway sends it: in its own trace, sampled or not. */
+async function call<T>(method: string, pathname: string, traceId?: string, sampled = true): Promise<T> {
+  const headers: Record<string, string> = traceId ? { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-0${sampled ? 1 : 0}` } : {};
+  const response = await fetch(`http://127.0.0.1:${service.port}${pathname}`, { method, headers });
+  const text = await response.text();
+  expect(response.status, text).toBe(200);
+  return JSON.parse(text) as T;
+}
+
+/** What /work answers when every door's call went through: the same with the hook or without it. */
+function expectedWork(n: number): unknown[] {
+  return [n, '42P01', n, 'OK', String(n), `looked up /lookup?n=${n}`, `h2 /h2?n=${n}`, `q${n}-1`, `heard hello ${n}`, 1, 4, `child ${n}`];
+}
+
+const unsampled = traceIds(UNSAMPLED);
+const sampled = traceIds(SAMPLED);
+
+describe('a recorded service behind a sampling gateway', () => {
+  it('holds no capture of the calls made under sampled-out requests, through any door', async () => {
+    for (const [n, traceId] of unsampled.entries()) expect(await call('POST', `/work?n=${n}`, traceId, false)).toEqual(expectedWork(n));
+    expect(await call('GET', '/held')).toEqual({ requests: 0, spans: 0 });
+  });
+
+  it('records the sampled requests through every door, and holds nothing once their spans are saved', async () => {
+    for (const [i, traceId] of sampled.entries()) expect(await call('POST', `/work?n=${UNSAMPLED + i}`, traceId)).toEqual(expectedWork(UNSAMPLED + i));
+    expect(await call('GET', '/held')).toEqual({ requests: 0, spans: 0 });
+
+    await call('POST', '/stop');
+    expect(await service.exited, service.stderr()).toBe(0);
+    const rows = await queryRows<{ trace: string; kinds: string[] }>(
+      `SELECT TraceId AS trace, groupUniqArray(SpanAttributes['tracetape.kind']) AS kinds FROM otel_traces
+       WHERE TraceId IN (${[...sampled, ...unsampled].map((id) => `'${id}'`).join(',')}) AND SpanAttributes['tracetape.kind'] != '' GROUP BY TraceId`,
+      env,
+    );
+    // Each sampled request has its calls through every door; no sampled-out one left a span.
+    expect(rows.map((row) => row.trace).sort()).toEqual([...sampled].sort());
+    for (const row of rows) expect(row.kinds.sort(), row.trace).toEqual(['dns', 'grpc', 'http', 'mcp', 'mysql', 'postgres', 'process', 'redis', 'websocket']);
+  });
+});
