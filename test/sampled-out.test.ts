@@ -4,7 +4,7 @@ import http2 from 'node:http2';
 import path from 'node:path';
 import { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, FIXTURES, queryRows, tempDir } from './support/cli.js';
+import { CLI, FIXTURES, queryRows, tempDir, tracetape } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 import { startMariaDb, startPostgres, startRedis, type MariaDbServer, type PostgresServer, type RedisServer } from './support/databases.js';
 
@@ -132,5 +132,36 @@ describe('a recorded service behind a sampling gateway', () => {
     // Each sampled request has its calls through every door; no sampled-out one left a span.
     expect(rows.map((row) => row.trace).sort()).toEqual([...sampled].sort());
     for (const row of rows) expect(row.kinds.sort(), row.trace).toEqual(['dns', 'grpc', 'http', 'mcp', 'mysql', 'postgres', 'process', 'redis', 'websocket']);
+  });
+});
+
+describe('tracetape record under a sampler', () => {
+  const ESM_APP = path.join(FIXTURES, 'esm-app.mjs');
+  const record = (extra: Record<string, string>) => tracetape(['record', '--', process.execPath, ESM_APP], { ...env, ...extra });
+  const listed = async (): Promise<string> => (await tracetape(['traces', '--limit', '100'], env)).stdout;
+
+  it('says a run the sampler left out was NOT RECORDED, and why, and exits 1; the app runs as it would', async () => {
+    const result = await record({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' });
+    expect(result.stdout).toContain('fetch: ');
+    expect(result.stdout).toContain('http: ');
+    expect(result.stderr).not.toContain('recorded trace');
+    const said = /trace ([0-9a-f]{32}) \(esm-app\.mjs, 0 calls\) was NOT RECORDED: the sampler OTEL_TRACES_SAMPLER=traceidratio with OTEL_TRACES_SAMPLER_ARG=0 left the run out\. Run it with OTEL_TRACES_SAMPLER=always_on to record every run\./.exec(result.stderr);
+    expect(said, result.stderr).not.toBeNull();
+    expect(result.stderr).toContain('the sampler left a run out, so record exits 1; the command itself exited 0');
+    expect(result.code).toBe(1);
+    expect(await listed()).not.toContain(said![1]);
+  });
+
+  it('leaves out a run that joins an unsampled TRACEPARENT, and records it with OTEL_TRACES_SAMPLER=always_on', async () => {
+    const [traceId] = traceIds(1);
+    const traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-00`;
+    const followed = await record({ TRACEPARENT: traceparent });
+    expect(followed.code, followed.stderr).toBe(1);
+    expect(followed.stderr).toContain(`trace ${traceId} (esm-app.mjs, 0 calls) was NOT RECORDED: the run joined trace ${traceId} from its parent (TRACEPARENT), which was not sampled.`);
+
+    const always = await record({ TRACEPARENT: traceparent, OTEL_TRACES_SAMPLER: 'always_on' });
+    expect(always.code, always.stderr).toBe(0);
+    expect(always.stderr).toContain(`recorded trace ${traceId} (esm-app.mjs, 2 calls)`);
+    expect(await listed()).toContain(traceId);
   });
 });

@@ -63,19 +63,27 @@ export function startCapture(config: RegisterConfig): CaptureRuntime {
 }
 
 /** At exit, synchronously: every span into the log, the last shipping try, and the run file. */
-export function finishCaptureSync(capture: CaptureRuntime, config: RegisterConfig, runTraceId: string, processPath: string): void {
+export function finishCaptureSync(capture: CaptureRuntime, config: RegisterConfig, run: ProcessRun): void {
   capture.processor.releaseWaitingSync();
   capture.exporter.flushAndCloseSync();
   if (capture.shipping) shipAtExit(capture.shipping);
-  writeRunFile(config, runTraceId, capture.traces, capture.log, processPath);
+  writeRunFile(config, run, capture.traces, capture.log);
   if (capture.exporter.droppedSpans > 0) {
     process.stderr.write(`tracetape: ${capture.exporter.droppedSpans} span(s) could not be written to the recording log (see the errors above).\n`);
   }
 }
 
-function writeRunFile(config: RegisterConfig, runTraceId: string, traces: RecordedTraces, log: LogSpanExporter, processPath: string): void {
+/** This process's run, as the run file tells it. */
+export interface ProcessRun {
+  runTraceId: string;
+  processPath: string;
+  /** Why the sampler left the run out; absent when the run is recorded. */
+  sampledOut: string | undefined;
+}
+
+function writeRunFile(config: RegisterConfig, run: ProcessRun, traces: RecordedTraces, log: LogSpanExporter): void {
   if (!config.runFilePath) return;
-  const lines = runFileLines({ runTraceId, runName: config.runName, processPath, pid: process.pid, traces, losses: log });
+  const lines = runFileLines({ ...run, runName: config.runName, pid: process.pid, traces, losses: log });
   try {
     fs.appendFileSync(config.runFilePath, `${lines.join('\n')}\n`);
   } catch (error) {

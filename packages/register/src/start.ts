@@ -15,6 +15,7 @@ import {
 } from '@tracetape/instrumentation';
 import type { RegisterConfig } from './config.js';
 import { installExitHooks } from './exit-hooks.js';
+import { sampledOutReason } from './sampled-out.js';
 import { awaitTapeArrival } from './tape-arrival.js';
 import { createInstrumentations } from './instrumentations.js';
 import { configureTelemetryEnv } from './telemetry-env.js';
@@ -111,8 +112,11 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
     );
   contextManager.setRunContext(trace.setSpan(ROOT_CONTEXT, runSpan));
   const runTraceId = runSpan.spanContext().traceId;
+  // A sampler may leave the run out (OTEL_TRACES_SAMPLER, an unsampled TRACEPARENT): nothing of it
+  // is recorded, so no run is announced, and the run file says why instead of calling it recorded.
+  const sampledOut = runSpan.isRecording() ? undefined : sampledOutReason(parentContext);
   playback?.replayedReads.setProcessRun(runTraceId);
-  capture?.log.announceRun({
+  if (!sampledOut) capture?.log.announceRun({
     traceId: runTraceId,
     spanId: runSpan.spanContext().spanId,
     name: config.runName,
@@ -145,7 +149,7 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
     },
     flushSync: () => {
       endRun();
-      if (capture) captureRuntime!.finishCaptureSync(capture, config, runTraceId, processPath);
+      if (capture) captureRuntime!.finishCaptureSync(capture, config, { runTraceId, processPath, sampledOut });
       if (playback) playbackRuntime!.finishPlaybackSync(playback, config, processPath);
     },
   });

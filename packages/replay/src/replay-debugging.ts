@@ -1,6 +1,7 @@
 import type { ReplayReport, Tape } from '@tracetape/core';
 import { applyOverrides, loadOverride } from './overrides.js';
-import { readRunFile, type RunFileLine } from './run-file.js';
+import { mergeRunLines, readRunFile, type RunFileLine } from './run-file.js';
+import { runOutcomeLine } from './run-outcome.js';
 import { parseStepNumber, requireStepOnTape } from './step-args.js';
 
 /** The replay debugger's options, as `tracetape replay` parsed them. */
@@ -46,10 +47,10 @@ function describe(originalTraceId: string, recorded: RunFileLine[], report: Repl
   if (recorded.length === 0) return ['tracetape: --then-live recorded nothing: the command started no Node process with the hook.'];
   const served = report.served.length;
   const live = report.live?.length ?? 0;
-  return recorded.map((trace) => {
-    const label = [trace.name, `${trace.calls} call${trace.calls === 1 ? '' : 's'}`, `${served} from the tape of ${originalTraceId}, ${live} live`]
+  return mergeRunLines(recorded).map((run) => {
+    const label = [run.name, `${run.calls} call${run.calls === 1 ? '' : 's'}`, `${served} from the tape of ${originalTraceId}, ${live} live`]
       .filter(Boolean)
       .join(', ');
-    return `tracetape: recorded trace ${trace.traceId} (${label})`;
+    return runOutcomeLine(run, label);
   });
 }

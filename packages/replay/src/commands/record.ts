@@ -3,6 +3,7 @@ import { ConfigError } from '@tracetape/core';
 import { runHooked } from '../child-process.js';
 import { shellQuote } from '../human-format.js';
 import { mergeRunLines, readRunFile, unlistedCalls, type RecordedRun } from '../run-file.js';
+import { isWhole, runOutcomeLine } from '../run-outcome.js';
 import { makeScratchDir } from '../temp-files.js';
 import { splitAtDoubleDash, type Command } from './command.js';
 
@@ -16,7 +17,8 @@ process it starts (its child node processes and worker threads too) into the rec
 store (TRACETAPE_DIR, default .tracetape/, or TRACETAPE_CLICKHOUSE_URL). When it ends, prints on
 stderr the ID of each trace it recorded whole; replay one with
 \`tracetape replay <traceId> -- <command...>\`. Exits with the command's exit code, or 1 when any
-span could not be recorded (the message says which trace, how many spans and why).
+span could not be recorded (the message says which trace, how many spans and why) or the
+OpenTelemetry sampler left a process's run out (OTEL_TRACES_SAMPLER, or an unsampled TRACEPARENT).
 
 Options:
   --name <run name>   name of the run's root span (default: the script's file name)`,
@@ -33,7 +35,7 @@ Options:
       const lines = readRunFile(runFile);
       const all = mergeRunLines(lines);
       // A wrapper process (npm, a shell-like script) records an empty run of its own: show the runs with calls.
-      const withCalls = all.filter((run) => run.calls > 0 || run.lostSpans > 0);
+      const withCalls = all.filter((run) => run.calls > 0 || run.lostSpans > 0 || run.sampledOut.length > 0);
       const runs = withCalls.length > 0 ? withCalls : all;
       if (runs.length === 0) {
         process.stderr.write(
@@ -42,13 +44,9 @@ Options:
             : 'tracetape: nothing was recorded: the command started no Node process with the hook.\n',
         );
       }
-      const whole = runs.filter((run) => run.lostSpans === 0);
-      for (const run of whole) process.stderr.write(`tracetape: recorded trace ${run.traceId} (${label(run)})\n`);
-      for (const run of runs.filter((r) => r.lostSpans > 0)) {
-        process.stderr.write(
-          `tracetape: trace ${run.traceId} (${label(run)}) is INCOMPLETE: ${run.lostSpans} span(s) were lost: ${run.lossReasons.join('; ')}\n`,
-        );
-      }
+      // The whole runs first, then the others with what is missing of them, and why.
+      const whole = runs.filter(isWhole);
+      for (const run of [...whole, ...runs.filter((run) => !isWhole(run))]) process.stderr.write(`${runOutcomeLine(run, label(run))}\n`);
       const unlisted = unlistedCalls(lines);
       if (unlisted > 0) {
         process.stderr.write(`tracetape: and ${unlisted} more recorded call(s) in traces past the ones each process lists; \`tracetape traces\` lists them all\n`);
@@ -56,8 +54,9 @@ Options:
       if (whole.length > 0) {
         process.stderr.write(`tracetape: replay it with: tracetape replay ${whole[0]!.traceId} -- ${replayHintCommand(command)}\n`);
       }
-      if (runs.some((run) => run.lostSpans > 0)) {
-        process.stderr.write(`tracetape: the recording lost spans, so record exits 1; the command itself exited ${outcome.exitCode}.\n`);
+      if (whole.length < runs.length) {
+        const why = runs.some((run) => run.lostSpans > 0) ? 'the recording lost spans' : 'the sampler left a run out';
+        process.stderr.write(`tracetape: ${why}, so record exits 1; the command itself exited ${outcome.exitCode}.\n`);
         return outcome.exitCode === 0 ? 1 : outcome.exitCode;
       }
       return outcome.exitCode;
