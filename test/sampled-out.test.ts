@@ -145,9 +145,9 @@ describe('tracetape record under a sampler', () => {
     expect(result.stdout).toContain('fetch: ');
     expect(result.stdout).toContain('http: ');
     expect(result.stderr).not.toContain('recorded trace');
-    const said = /trace ([0-9a-f]{32}) \(esm-app\.mjs, 0 calls\) was NOT RECORDED: the sampler OTEL_TRACES_SAMPLER=traceidratio with OTEL_TRACES_SAMPLER_ARG=0 left the run out\. Run it with OTEL_TRACES_SAMPLER=always_on to record every run\./.exec(result.stderr);
+    const said = /trace ([0-9a-f]{32}) \(esm-app\.mjs, 0 calls\) was NOT RECORDED: the sampler OTEL_TRACES_SAMPLER=traceidratio with OTEL_TRACES_SAMPLER_ARG=0 left the run out: run it with OTEL_TRACES_SAMPLER=always_on to record it whatever was sampled\./.exec(result.stderr);
     expect(said, result.stderr).not.toBeNull();
-    expect(result.stderr).toContain('the sampler left a run out, so record exits 1; the command itself exited 0');
+    expect(result.stderr).toContain('a run was not recorded, so record exits 1; the command itself exited 0');
     expect(result.code).toBe(1);
     expect(await listed()).not.toContain(said![1]);
   });
@@ -157,11 +157,19 @@ describe('tracetape record under a sampler', () => {
     const traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-00`;
     const followed = await record({ TRACEPARENT: traceparent });
     expect(followed.code, followed.stderr).toBe(1);
-    expect(followed.stderr).toContain(`trace ${traceId} (esm-app.mjs, 0 calls) was NOT RECORDED: the run joined trace ${traceId} from its parent (TRACEPARENT), which was not sampled.`);
+    expect(followed.stderr).toContain(`trace ${traceId} (esm-app.mjs, 0 calls) was NOT RECORDED: the run joined trace ${traceId} from its parent (TRACEPARENT), which was not sampled: run it with OTEL_TRACES_SAMPLER=always_on`);
 
     const always = await record({ TRACEPARENT: traceparent, OTEL_TRACES_SAMPLER: 'always_on' });
     expect(always.code, always.stderr).toBe(0);
     expect(always.stderr).toContain(`recorded trace ${traceId} (esm-app.mjs, 2 calls)`);
     expect(await listed()).toContain(traceId);
+  });
+
+  it('says the run was not recorded with the SDK turned off, and what to do; the app runs as it would', async () => {
+    const result = await record({ OTEL_SDK_DISABLED: 'true' });
+    expect(result.stdout).toContain('fetch: ');
+    expect(result.stderr).toContain('the run (esm-app.mjs, 0 calls) was NOT RECORDED: OTEL_SDK_DISABLED=true turns the OpenTelemetry SDK off, and the recording with it: unset it to record.');
+    expect(result.stderr).not.toContain('recorded trace');
+    expect(result.code).toBe(1);
   });
 });

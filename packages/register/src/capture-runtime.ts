@@ -77,8 +77,8 @@ export function finishCaptureSync(capture: CaptureRuntime, config: RegisterConfi
 export interface ProcessRun {
   runTraceId: string;
   processPath: string;
-  /** Why the sampler left the run out; absent when the run is recorded. */
-  sampledOut: string | undefined;
+  /** Why the run is not recorded (a sampler left it out, the SDK is off); absent when it is. */
+  notRecorded: string | undefined;
 }
 
 function writeRunFile(config: RegisterConfig, run: ProcessRun, traces: RecordedTraces, log: LogSpanExporter): void {

@@ -6,8 +6,8 @@ export interface RunFileSources {
   runTraceId: string;
   runName: string;
   processPath: string;
-  /** Why the sampler left the run out: its line says so, so record never calls it recorded. */
-  sampledOut?: string | undefined;
+  /** Why the run is not recorded (a sampler left it out, the SDK is off): its line says so, so record never calls it recorded. */
+  notRecorded?: string | undefined;
   pid: number;
   traces: Pick<RecordedTraces, 'list' | 'unlistedCalls'>;
   losses: Pick<LogSpanExporter, 'tracesWithLosses' | 'lossOf' | 'unnamedLostSpans' | 'maxNamedLossTraces'>;
@@ -24,7 +24,7 @@ export function runFileLines(sources: RunFileSources): string[] {
   // A trace past the listed ones that lost spans is still said: record must not call it whole.
   for (const traceId of losses.tracesWithLosses()) if (!calls.has(traceId)) calls.set(traceId, 0);
   const unnamedLost = losses.unnamedLostSpans;
-  if (calls.size === 0 || traces.unlistedCalls > 0 || unnamedLost > 0 || sources.sampledOut) calls.set(runTraceId, calls.get(runTraceId) ?? 0);
+  if (calls.size === 0 || traces.unlistedCalls > 0 || unnamedLost > 0 || sources.notRecorded) calls.set(runTraceId, calls.get(runTraceId) ?? 0);
   return [...calls].map(([traceId, count]) => {
     const isRun = traceId === runTraceId;
     const loss = lossOnLine(losses.lossOf(traceId), isRun ? unnamedLost : 0, losses.maxNamedLossTraces);
@@ -36,7 +36,7 @@ export function runFileLines(sources: RunFileSources): string[] {
       process: sources.processPath,
       ...(loss ? { lostSpans: loss.spans, lossReason: loss.reason } : {}),
       ...(isRun && traces.unlistedCalls > 0 ? { unlistedCalls: traces.unlistedCalls } : {}),
-      ...(isRun && sources.sampledOut ? { sampledOut: sources.sampledOut } : {}),
+      ...(isRun && sources.notRecorded ? { notRecorded: sources.notRecorded } : {}),
     });
   });
 }

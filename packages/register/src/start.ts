@@ -15,7 +15,7 @@ import {
 } from '@tracetape/instrumentation';
 import type { RegisterConfig } from './config.js';
 import { installExitHooks } from './exit-hooks.js';
-import { sampledOutReason } from './sampled-out.js';
+import { whyRunNotRecorded } from './run-not-recorded.js';
 import { awaitTapeArrival } from './tape-arrival.js';
 import { createInstrumentations } from './instrumentations.js';
 import { configureTelemetryEnv } from './telemetry-env.js';
@@ -112,11 +112,12 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
     );
   contextManager.setRunContext(trace.setSpan(ROOT_CONTEXT, runSpan));
   const runTraceId = runSpan.spanContext().traceId;
-  // A sampler may leave the run out (OTEL_TRACES_SAMPLER, an unsampled TRACEPARENT): nothing of it
-  // is recorded, so no run is announced, and the run file says why instead of calling it recorded.
-  const sampledOut = runSpan.isRecording() ? undefined : sampledOutReason(parentContext);
+  // A sampler may leave the run out (OTEL_TRACES_SAMPLER, an unsampled TRACEPARENT), or the SDK be
+  // off (OTEL_SDK_DISABLED): nothing of the run is recorded, so none is announced, and the run file
+  // says why instead of calling it recorded.
+  const notRecorded = runSpan.isRecording() ? undefined : whyRunNotRecorded(parentContext);
   playback?.replayedReads.setProcessRun(runTraceId);
-  if (!sampledOut) capture?.log.announceRun({
+  if (!notRecorded) capture?.log.announceRun({
     traceId: runTraceId,
     spanId: runSpan.spanContext().spanId,
     name: config.runName,
@@ -149,7 +150,7 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
     },
     flushSync: () => {
       endRun();
-      if (capture) captureRuntime!.finishCaptureSync(capture, config, { runTraceId, processPath, sampledOut });
+      if (capture) captureRuntime!.finishCaptureSync(capture, config, { runTraceId, processPath, notRecorded });
       if (playback) playbackRuntime!.finishPlaybackSync(playback, config, processPath);
     },
   });

@@ -16,8 +16,8 @@ export interface RunFileLine {
    * starts a trace per request; a process lists its first 10,000): in the store, not in the file.
    */
   unlistedCalls?: number;
-  /** Why the OpenTelemetry sampler left this process's run out: nothing of it was recorded. */
-  sampledOut?: string;
+  /** Why this process's run was not recorded (a sampler left it out, the SDK was off), and what to do. */
+  notRecorded?: string;
 }
 
 /** What every process of a recorded command said of one trace. */
@@ -27,8 +27,8 @@ export interface RecordedRun {
   name?: string;
   lostSpans: number;
   lossReasons: string[];
-  /** Why processes of the run were left out by the sampler; empty when none was. */
-  sampledOut: string[];
+  /** Why processes of the run were not recorded; empty when every one was. */
+  notRecorded: string[];
 }
 
 export function readRunFile(file: string): RunFileLine[] {
@@ -49,12 +49,12 @@ export function mergeRunLines(lines: readonly RunFileLine[]): RecordedRun[] {
   const runs = new Map<string, RecordedRun>();
   const ordered = [...lines].sort((a, b) => Number(b.calls > 0) - Number(a.calls > 0) || compareProcessPaths(a.process, b.process));
   for (const line of ordered) {
-    const run = runs.get(line.traceId) ?? { traceId: line.traceId, calls: 0, lostSpans: 0, lossReasons: [], sampledOut: [] };
+    const run = runs.get(line.traceId) ?? { traceId: line.traceId, calls: 0, lostSpans: 0, lossReasons: [], notRecorded: [] };
     run.calls += line.calls;
     run.name ??= line.name;
     run.lostSpans += line.lostSpans ?? 0;
     if (line.lossReason && !run.lossReasons.includes(line.lossReason)) run.lossReasons.push(line.lossReason);
-    if (line.sampledOut && !run.sampledOut.includes(line.sampledOut)) run.sampledOut.push(line.sampledOut);
+    if (line.notRecorded && !run.notRecorded.includes(line.notRecorded)) run.notRecorded.push(line.notRecorded);
     runs.set(line.traceId, run);
   }
   // Traces in the order the processes told them, as before names were chosen.

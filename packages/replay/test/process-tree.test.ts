@@ -134,7 +134,7 @@ describe('the run file of a run of several processes', () => {
       { traceId: TRACE, calls: 2, name: 'app.mjs', process: '0.1' },
       { traceId: TRACE, calls: 0, name: 'wrapper.mjs', process: '0' },
     ]);
-    expect(runs).toEqual([{ traceId: TRACE, calls: 3, name: 'app.mjs', lostSpans: 0, lossReasons: [], sampledOut: [] }]);
+    expect(runs).toEqual([{ traceId: TRACE, calls: 3, name: 'app.mjs', lostSpans: 0, lossReasons: [], notRecorded: [] }]);
     const quiet: Tape['traceId'] = 'b'.repeat(32);
     expect(mergeRunLines([{ traceId: quiet, calls: 0, name: 'child.mjs', process: '0.1' }, { traceId: quiet, calls: 0, name: 'app.mjs', process: '0' }])[0]!.name).toBe('app.mjs');
   });

@@ -11,18 +11,18 @@ describe('the run file', () => {
       { traceId: trace(2), calls: 1, process: '0.1', lostSpans: 3, lossReason: 'disk full' },
     ];
     expect(mergeRunLines(lines)).toEqual([
-      { traceId: trace(1), calls: 2, name: 'app.js', lostSpans: 0, lossReasons: [], sampledOut: [] },
-      { traceId: trace(2), calls: 1, lostSpans: 3, lossReasons: ['disk full'], sampledOut: [] },
+      { traceId: trace(1), calls: 2, name: 'app.js', lostSpans: 0, lossReasons: [], notRecorded: [] },
+      { traceId: trace(2), calls: 1, lostSpans: 3, lossReasons: ['disk full'], notRecorded: [] },
     ]);
   });
 
   it("keeps each process's reason for a run the sampler left out, once", () => {
     const lines: RunFileLine[] = [
-      { traceId: trace(1), calls: 0, name: 'app.js', process: '0', sampledOut: 'the sampler OTEL_TRACES_SAMPLER=traceidratio left the run out' },
-      { traceId: trace(1), calls: 0, name: 'child.js', process: '0.1', sampledOut: `the run joined trace ${trace(1)} from its parent (TRACEPARENT), which was not sampled` },
-      { traceId: trace(1), calls: 0, name: 'child.js', process: '0.2', sampledOut: `the run joined trace ${trace(1)} from its parent (TRACEPARENT), which was not sampled` },
+      { traceId: trace(1), calls: 0, name: 'app.js', process: '0', notRecorded: 'the sampler OTEL_TRACES_SAMPLER=traceidratio left the run out' },
+      { traceId: trace(1), calls: 0, name: 'child.js', process: '0.1', notRecorded: `the run joined trace ${trace(1)} from its parent (TRACEPARENT), which was not sampled` },
+      { traceId: trace(1), calls: 0, name: 'child.js', process: '0.2', notRecorded: `the run joined trace ${trace(1)} from its parent (TRACEPARENT), which was not sampled` },
     ];
-    expect(mergeRunLines(lines)[0]!.sampledOut).toEqual([
+    expect(mergeRunLines(lines)[0]!.notRecorded).toEqual([
       'the sampler OTEL_TRACES_SAMPLER=traceidratio left the run out',
       `the run joined trace ${trace(1)} from its parent (TRACEPARENT), which was not sampled`,
     ]);

@@ -17,8 +17,9 @@ process it starts (its child node processes and worker threads too) into the rec
 store (TRACETAPE_DIR, default .tracetape/, or TRACETAPE_CLICKHOUSE_URL). When it ends, prints on
 stderr the ID of each trace it recorded whole; replay one with
 \`tracetape replay <traceId> -- <command...>\`. Exits with the command's exit code, or 1 when any
-span could not be recorded (the message says which trace, how many spans and why) or the
-OpenTelemetry sampler left a process's run out (OTEL_TRACES_SAMPLER, or an unsampled TRACEPARENT).
+span could not be recorded (the message says which trace, how many spans and why) or a process's
+run was not recorded (left out by the sampler: OTEL_TRACES_SAMPLER, an unsampled TRACEPARENT; or
+OTEL_SDK_DISABLED=true); the message says which and what to do.
 
 Options:
   --name <run name>   name of the run's root span (default: the script's file name)`,
@@ -35,7 +36,7 @@ Options:
       const lines = readRunFile(runFile);
       const all = mergeRunLines(lines);
       // A wrapper process (npm, a shell-like script) records an empty run of its own: show the runs with calls.
-      const withCalls = all.filter((run) => run.calls > 0 || run.lostSpans > 0 || run.sampledOut.length > 0);
+      const withCalls = all.filter((run) => run.calls > 0 || run.lostSpans > 0 || run.notRecorded.length > 0);
       const runs = withCalls.length > 0 ? withCalls : all;
       if (runs.length === 0) {
         process.stderr.write(
@@ -55,7 +56,7 @@ Options:
         process.stderr.write(`tracetape: replay it with: tracetape replay ${whole[0]!.traceId} -- ${replayHintCommand(command)}\n`);
       }
       if (whole.length < runs.length) {
-        const why = runs.some((run) => run.lostSpans > 0) ? 'the recording lost spans' : 'the sampler left a run out';
+        const why = runs.some((run) => run.lostSpans > 0) ? 'the recording lost spans' : 'a run was not recorded';
         process.stderr.write(`tracetape: ${why}, so record exits 1; the command itself exited ${outcome.exitCode}.\n`);
         return outcome.exitCode === 0 ? 1 : outcome.exitCode;
       }
