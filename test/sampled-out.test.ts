@@ -4,7 +4,7 @@ import http2 from 'node:http2';
 import path from 'node:path';
 import { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, FIXTURES, queryRows, tempDir, tracetape } from './support/cli.js';
+import { FIXTURES, queryRows, startRecordingServer, tempDir, tracetape, type RecordingServer } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 import { startMariaDb, startPostgres, startRedis, type MariaDbServer, type PostgresServer, type RedisServer } from './support/databases.js';
 
@@ -25,7 +25,7 @@ let upstream: CountingServer;
 let h2: http2.Http2Server;
 let ws: WebSocketServer;
 let grpcServer: ChildProcess;
-let service: { port: number; exited: Promise<number | null>; stderr: () => string };
+let service: RecordingServer;
 let env: Record<string, string>;
 
 function listening<T>(start: (ready: (value: T) => void, fail: (error: Error) => void) => void): Promise<T> {
@@ -63,7 +63,7 @@ beforeAll(async () => {
     NOTES_FILE: path.join(store.dir, 'notes.txt'),
     STARTS_FILE: path.join(store.dir, 'starts.txt'),
   };
-  service = await startService();
+  service = await startRecordingServer(APP, env);
 }, 120_000);
 
 afterAll(async () => {
@@ -74,24 +74,6 @@ afterAll(async () => {
   await Promise.all([postgres?.stop(), mariadb?.stop(), redis?.stop()]);
   store.remove();
 });
-
-/** `tracetape record -- node sampled-service-app.mjs`, once it says which port it listens on. */
-async function startService(): Promise<typeof service> {
-  const child = spawn(process.execPath, [CLI, 'record', '--', process.execPath, APP], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const port = await listening<number>((ready, fail) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const line = stdout.split('\n').find((l) => l.startsWith('{"port"'));
-      if (line) ready((JSON.parse(line) as { port: number }).port);
-    });
-    void exited.then((code) => fail(new Error(`the service exited (${code}) before listening:\n${stderr}`)));
-  });
-  return { port, exited, stderr: () => stderr };
-}
 
 const traceIds = (count: number): string[] => Array.from({ length: count }, () => randomBytes(16).toString('hex'));
 
@@ -123,7 +105,8 @@ describe('a recorded service behind a sampling gateway', () => {
     expect(await call('GET', '/held')).toEqual({ requests: 0, spans: 0 });
 
     await call('POST', '/stop');
-    expect(await service.exited, service.stderr()).toBe(0);
+    const ended = await service.ended;
+    expect(ended.code, ended.stderr).toBe(0);
     const rows = await queryRows<{ trace: string; kinds: string[] }>(
       `SELECT TraceId AS trace, groupUniqArray(SpanAttributes['tracetape.kind']) AS kinds FROM otel_traces
        WHERE TraceId IN (${[...sampled, ...unsampled].map((id) => `'${id}'`).join(',')}) AND SpanAttributes['tracetape.kind'] != '' GROUP BY TraceId`,

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, FIXTURES, recordedTraceId, tempDir, tracetape, type CliResult } from './support/cli.js';
+import { FIXTURES, recordedTraceId, startRecordingServer, tempDir, tracetape, type CliResult } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 
 const store = tempDir('tracetape-server-');
@@ -16,32 +15,16 @@ let recorded: { traceId: string; response: { status: number; body: Record<string
  * port it listens on; resolves when the recording process has ended.
  */
 async function recordOneRequest(): Promise<typeof recorded> {
-  const child = spawn(process.execPath, [CLI, 'record', '--', 'node', SERVER_APP], {
-    env: { ...process.env, ...env, UPSTREAM_URL: upstream.url },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const line = stdout.split('\n').find((l) => l.startsWith('{"port"'));
-      if (line) resolve((JSON.parse(line) as { port: number }).port);
-    });
-    void exited.then((code) => reject(new Error(`the server exited (${code}) before listening:\n${stderr}`)));
-  });
+  const { port, ended } = await startRecordingServer(SERVER_APP, { ...env, UPSTREAM_URL: upstream.url });
   const response = await fetch(`http://127.0.0.1:${port}/answer?lang=en&v=1`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-agent': 'test-suite', cookie: 'session=s3cr3t-cookie' },
     body: JSON.stringify({ question: 'Why replay servers?', context: { depth: 2 } }),
   });
   const body = (await response.json()) as Record<string, unknown>;
-  const code = await exited;
-  const cli = { code, stdout, stderr };
-  expect(code, stderr).toBe(0);
-  return { traceId: recordedTraceId(stderr), response: { status: response.status, body }, cli };
+  const cli = await ended;
+  expect(cli.code, cli.stderr).toBe(0);
+  return { traceId: recordedTraceId(cli.stderr), response: { status: response.status, body }, cli };
 }
 
 beforeAll(async () => {

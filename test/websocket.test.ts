@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Tape } from '@tracetape/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { FIXTURES, recordedTraceId, tempDir, tracetape } from './support/cli.js';
+import { FIXTURES, recordedTraceId, startRecordingServer, tempDir, tracetape } from './support/cli.js';
 import { freePort } from './support/free-port.js';
 
 // The WebSocket door through the real CLI, with both clients (the global WebSocket and the ws
@@ -154,5 +154,38 @@ describe('WebSocket door, connections that do not end in a close', () => {
     } finally {
       await new Promise<void>((resolve) => notFound.close(() => resolve()));
     }
+  }, 120_000);
+});
+
+describe('WebSocket door in a recorded server', () => {
+  const SERVER_APP = path.join(FIXTURES, 'websocket-server-app.mjs');
+
+  /** The server recorded through `tracetape record` while it answers one request per path, in turn. */
+  async function recordRequests(paths: string[]): Promise<{ answers: string[]; traceIds: string[] }> {
+    const { port, ended } = await startRecordingServer(SERVER_APP, { ...env, WS_URL: wsUrl, REQUESTS: String(paths.length) });
+    const answers: string[] = [];
+    for (const pathname of paths) answers.push(await (await fetch(`http://127.0.0.1:${port}${pathname}`)).text());
+    const { code, stderr } = await ended;
+    expect(code, stderr).toBe(0);
+    return { answers, traceIds: [...stderr.matchAll(/recorded trace ([0-9a-f]{32})/g)].map((match) => match[1]!) };
+  }
+
+  it("replays each request's trace on its own, though the process opened connections to the URL before it", async () => {
+    const before = connections;
+    const { answers, traceIds } = await recordRequests(['/first', '/second', '/third']);
+    expect(answers).toEqual(['welcome', 'welcome', 'welcome']);
+    expect(connections - before).toBe(3);
+    expect(traceIds).toHaveLength(3);
+
+    const replayedFrom = connections;
+    for (const traceId of traceIds) {
+      const tape = JSON.parse((await tracetape(['tape', traceId, '--json'], env)).stdout) as Tape;
+      // Each request's connection is its trace's first.
+      expect(tape.entries[0]!.request.normalized.body).toMatchObject({ encoding: 'utf8', data: expect.stringContaining('"connection":1') });
+      const replayed = await tracetape(['replay', traceId, '--', 'node', SERVER_APP], { ...env, WS_URL: wsUrl });
+      expect(replayed.code, replayed.stderr).toBe(0);
+      expect(replayed.stderr).toMatch(/inbound GET http:\/\/127\.0\.0\.1:\d+\/\w+: response matched the recording \(200\)/);
+    }
+    expect(connections - replayedFrom).toBe(0);
   }, 120_000);
 });

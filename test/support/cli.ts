@@ -33,6 +33,34 @@ export function tracetape(args: string[], env: Record<string, string | undefined
   return runProcess(process.execPath, [CLI, ...args], env, cwd);
 }
 
+/** A server app under `tracetape record`, once it has said which port it listens on. */
+export interface RecordingServer {
+  port: number;
+  /** The record command's outcome, once the server (and so the recording) has ended. */
+  ended: Promise<CliResult>;
+}
+
+/**
+ * `tracetape record -- node <app>` for a server app that prints `{"port":N}` once it listens:
+ * resolves with the port, or fails with what the server printed if it exits before listening.
+ */
+export async function startRecordingServer(app: string, env: Record<string, string | undefined> = {}): Promise<RecordingServer> {
+  const child = spawn(process.execPath, [CLI, 'record', '--', 'node', app], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const ended = new Promise<CliResult>((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const line = stdout.split('\n').find((l) => l.startsWith('{"port"'));
+      if (line) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    void ended.then(({ code }) => reject(new Error(`the server exited (${code}) before listening:\n${stderr}`)));
+  });
+  return { port, ended };
+}
+
 /** The rows of `tracetape query <sql> --format json`, once the command has succeeded. */
 export async function queryRows<T>(sql: string, env: Record<string, string | undefined>): Promise<T[]> {
   const result = await tracetape(['query', sql, '--format', 'json'], env);

@@ -2,8 +2,9 @@ import type { Span } from '@opentelemetry/api';
 import { requestKey, type Redactor } from '@tracetape/core';
 import type { CaptureRegistry } from '../capture/capture-registry.js';
 import type { PendingCapture } from '../capture/pending-capture.js';
-import { describeExchange, exchangeResponse, websocketKeyRules, websocketUrl, type RecordedClose, type StepExchange, type WebSocketCall, type WebSocketMessage } from './websocket-call.js';
+import { ConnectionNumbers } from './connection-numbers.js';
 import { takeHandedOverNumber } from './live-connections.js';
+import { describeExchange, exchangeResponse, websocketKeyRules, websocketUrl, type RecordedClose, type StepExchange, type WebSocketCall, type WebSocketMessage } from './websocket-call.js';
 import { endStepSpan, startStepSpan } from './websocket-span.js';
 
 /** A connection as the app opened it, whichever client it used. */
@@ -24,7 +25,7 @@ export type ObservedMessage = WebSocketMessage | Promise<WebSocketMessage>;
  */
 export class WebSocketCapture {
   private readonly rules = websocketKeyRules();
-  private readonly opened = new Map<string, number>();
+  private readonly numbers = new ConnectionNumbers();
   private readonly live = new Set<ConnectionRecorder>();
   private readonly atExit = (): void => {
     for (const recorder of [...this.live]) recorder.stillOpenAtExit();
@@ -39,8 +40,7 @@ export class WebSocketCapture {
 
   connect(opening: OpeningConnection): ConnectionRecorder {
     const url = websocketUrl(this.redactor.url(opening.url));
-    const connection = takeHandedOverNumber() ?? (this.opened.get(url) ?? 0) + 1;
-    this.opened.set(url, Math.max(connection, this.opened.get(url) ?? 0));
+    const connection = this.numbers.next(url, takeHandedOverNumber());
     const recorder = new ConnectionRecorder(opening, connection, this.registry, this.redactor, this.rules, () => this.live.delete(recorder));
     this.live.add(recorder);
     return recorder;

@@ -4,6 +4,7 @@ import type { CompletionOrder } from '../playback/completion-order.js';
 import { pauseBeforeStep } from '../playback/step-breakpoint.js';
 import type { PlaybackOptions } from '../types.js';
 import { exchangeOf, websocketKeyRules, websocketUrl, type StepExchange, type WebSocketCall, type WebSocketMessage } from './websocket-call.js';
+import { ConnectionNumbers } from './connection-numbers.js';
 import { endStepSpan, startStepSpan } from './websocket-span.js';
 
 /** What a replayed connection does to the app, in the terms of its client (global WebSocket, ws). */
@@ -29,7 +30,7 @@ export const DIVERGED_CLOSE_CODE = 1011;
  */
 export class WebSocketPlayback {
   private readonly rules = websocketKeyRules();
-  private readonly opened = new Map<string, number>();
+  private readonly numbers = new ConnectionNumbers();
 
   constructor(
     private readonly matcher: TapeMatcher,
@@ -46,8 +47,7 @@ export class WebSocketPlayback {
    */
   open(url: string, protocols: string[]): ConnectionPlayer | Error | { live: number } {
     const normalizedUrl = websocketUrl(this.redactor.url(url));
-    const connection = (this.opened.get(normalizedUrl) ?? 0) + 1;
-    this.opened.set(normalizedUrl, connection);
+    const connection = this.numbers.next(normalizedUrl);
     const taken = this.take({ action: 'open', url, connection, protocols }, this.options.thenLive === true);
     if (taken === 'live') return { live: connection };
     if (taken instanceof Error) return taken;
