@@ -73,6 +73,7 @@ export function checkTapeStructure(tape: JsonObject, where: string): void {
   if (tape.nondeterminism !== undefined) checkNondeterminism(c, tape.nondeterminism, 'nondeterminism');
   if (tape.inbound !== undefined) checkInbound(c, tape.inbound, 'inbound');
   if (tape.processes !== undefined) checkProcesses(c, tape.processes, 'processes');
+  if (tape.rootProcess !== undefined) checkProcessPath(c, tape.rootProcess, 'rootProcess');
   if (tape.incomplete !== undefined) {
     const incomplete = c.object(tape.incomplete, 'incomplete');
     c.string(incomplete.reason, 'incomplete.reason');

@@ -163,6 +163,12 @@ export interface Tape {
    * Absent (a single process, or a tape older than this field): every process sees every entry.
    */
   processes?: Record<string, TapeProcess>;
+  /**
+   * Process path of the process that recorded the root span, when it is not the first: a request
+   * served by a `node:cluster` worker, or by a server a wrapper such as npm started. That process
+   * replays the inbound exchange and the root's reads. Absent: the first process (`0`).
+   */
+  rootProcess?: string;
   /** For a trace rooted at an inbound HTTP request: that request and the recorded response. */
   inbound?: InboundExchange;
   /**

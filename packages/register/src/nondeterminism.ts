@@ -22,10 +22,13 @@ export interface ReplayedReads {
   usage(): NondeterminismUsage[];
 }
 
-/** Playback: answers the replayed run's clock and random reads from the tape. */
-export function replayNondeterminism(tape: Tape): ReplayedReads {
+/**
+ * Playback: answers the replayed run's clock and random reads from the tape. A process standing
+ * by (one that took no part in the replayed trace) reads the real sources throughout.
+ */
+export function replayNondeterminism(tape: Tape, takesPart = true): ReplayedReads {
   const target = new ReplayTarget(tape);
-  const player = new NondeterminismPlayer(tape.nondeterminism ?? {}, () => target.isActive());
+  const player = new NondeterminismPlayer(tape.nondeterminism ?? {}, takesPart ? () => target.isActive() : () => false);
   installSources(player);
   return { processor: target, setProcessRun: (traceId) => target.setProcessRun(traceId), usage: () => player.usage() };
 }

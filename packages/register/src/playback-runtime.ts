@@ -1,4 +1,4 @@
-import { tapeOfProcess } from '@tracetape/core';
+import { takesPartIn, tapeOfProcess } from '@tracetape/core';
 import { InboundReplay, PlaybackSession } from '@tracetape/instrumentation';
 import type { RegisterConfig } from './config.js';
 import { readPlaybackTape } from './playback-tape.js';
@@ -21,7 +21,7 @@ export function startPlayback(config: RegisterConfig, processPath: string, serve
   const whole = readPlaybackTape(config.tapePath!);
   // Each process of the run answers the calls and reads its own counterpart recorded.
   const tape = tapeOfProcess(whole, processPath);
-  const replayedReads = replayNondeterminism(tape);
+  const replayedReads = replayNondeterminism(tape, takesPartIn(whole, processPath));
   const continuation = config.thenLive ? continuationOf(tape) : undefined;
   const inboundReplay = tape.inbound ? new InboundReplay({ exchange: tape.inbound }) : undefined;
   const session = new PlaybackSession({

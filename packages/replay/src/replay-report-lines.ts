@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { processOfEntry, ROOT_PROCESS_PATH, type NondeterminismUsage, type ReplayReport, type Tape, type UnconsumedStep } from '@tracetape/core';
+import { homeProcessOf, processOfEntry, ROOT_PROCESS_PATH, type NondeterminismUsage, type ReplayReport, type Tape, type UnconsumedStep } from '@tracetape/core';
 
 interface ReportLine {
   pid: number;
@@ -36,8 +36,9 @@ export function readReplayReport(file: string, tape: Tape): ReplayReport | undef
   if (nondeterminism) merged.nondeterminism = nondeterminism;
   const blockedConnections = reports.flatMap((report) => report.blockedConnections ?? []);
   if (blockedConnections.length > 0) merged.blockedConnections = blockedConnections;
-  // The inbound request of a server trace is sent to the run's first process only.
-  const inbound = (lines.find((line) => (line.process ?? ROOT_PROCESS_PATH) === ROOT_PROCESS_PATH && line.report.inbound) ?? lines.find((line) => line.report.inbound))?.report.inbound;
+  // The inbound request of a server trace is sent by the process that recorded it only.
+  const home = homeProcessOf(tape);
+  const inbound = (lines.find((line) => (line.process ?? ROOT_PROCESS_PATH) === home && line.report.inbound) ?? lines.find((line) => line.report.inbound))?.report.inbound;
   if (inbound) merged.inbound = inbound;
   return merged;
 }

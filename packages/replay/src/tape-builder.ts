@@ -96,6 +96,9 @@ export function tapeFromRows(traceId: string, rows: SpanRow[]): Tape {
   if (root && nondeterminism !== undefined) tape.nondeterminism = parseAttribute<NondeterminismRecord>(root, ATTR_TRACETAPE_NONDETERMINISM);
   const processes = otherProcessesOf(ordered);
   if (processes) tape.processes = processes;
+  // A request a cluster worker (or a server under npm) served: that process replays it.
+  const rootProcess = root ? processPathOf(root) : ROOT_PROCESS_PATH;
+  if (rootProcess !== ROOT_PROCESS_PATH) tape.rootProcess = rootProcess;
   return tape;
 }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SpanRow } from '@tracetape/clickhouse';
-import { parseTape, serializeTape, tapeOfProcess, type ReplayReport, type Tape } from '@tracetape/core';
+import { parseTape, serializeTape, takesPartIn, tapeOfProcess, type ReplayReport, type Tape } from '@tracetape/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readReplayReport } from '../src/replay-report-lines.js';
 import { mergeRunLines } from '../src/run-file.js';
@@ -124,6 +124,63 @@ describe('the tape of a run of several processes', () => {
       { source: 'random', recorded: 1, served: 1, extra: 0 },
       { source: 'uuid', recorded: 1, served: 1, extra: 0 },
     ]);
+  });
+});
+
+// A request a node:cluster worker (process 0.2) served, its handler running a child process
+// (0.2.1): the primary (0) and the other worker (0.1) have no span in this trace.
+const servedByWorker = [
+  {
+    ...row('00000000000000d0', '', 'POST', 0, '0.2', {
+      'tracetape.nondeterminism': JSON.stringify({ uuid: ['u-request'] }),
+      'tracetape.inbound.request': JSON.stringify({ normalized: { method: 'POST', url: 'http://127.0.0.1:8080/refund', headers: {} }, headers: [], target: '/refund', complete: true }),
+      'tracetape.inbound.response': JSON.stringify({ status: 200, statusText: 'OK', headers: [], complete: true }),
+    }),
+    SpanKind: 'Server',
+  },
+  call('00000000000000d1', '00000000000000d0', 1, '0.2', 'http://up.test/lookup'),
+  row('00000000000000e0', '00000000000000d0', 'convert.mjs', 2, '0.2.1', run({ random: [0.25] })),
+  call('00000000000000e1', '00000000000000e0', 3, '0.2.1', 'http://up.test/convert'),
+];
+
+describe('the tape of a request that a cluster worker served', () => {
+  const tape = tapeFromRows(TRACE, servedByWorker);
+
+  it('names the process that recorded its root span, and survives a tape file', () => {
+    expect(tape).toMatchObject({ rootKind: 'server', rootName: 'POST', rootProcess: '0.2' });
+    expect(parseTape(serializeTape(tape))).toEqual(tape);
+    const bad = { ...(JSON.parse(serializeTape(tape)) as Record<string, unknown>), rootProcess: 'worker 2' };
+    expect(() => parseTape(JSON.stringify(bad), 'bad.json', { allowModified: true })).toThrow(/rootProcess must be a process path/);
+  });
+
+  it('hands the inbound exchange and the request\'s reads to that process, not to the first', () => {
+    const worker = tapeOfProcess(tape, '0.2');
+    expect(worker).toMatchObject({ rootKind: 'server', rootName: 'POST', nondeterminism: { uuid: ['u-request'] } });
+    expect(worker.inbound?.request.target).toBe('/refund');
+    expect(worker.entries.map((entry) => entry.step)).toEqual([1]);
+    expect(worker.rootProcess).toBeUndefined();
+
+    const primary = tapeOfProcess(tape, '0');
+    expect(primary.inbound).toBeUndefined();
+    expect(primary.nondeterminism).toBeUndefined();
+    expect(primary).toMatchObject({ rootKind: 'process', entries: [] });
+
+    expect(tapeOfProcess(tape, '0.2.1')).toMatchObject({ rootKind: 'process', rootName: 'convert.mjs', nondeterminism: { random: [0.25] } });
+  });
+
+  it('has the processes that took no part in the request stand by, while every process takes part in a whole run', () => {
+    expect(['0', '0.1', '0.2', '0.2.1', '0.3'].map((processPath) => takesPartIn(tape, processPath))).toEqual([false, false, true, true, false]);
+    const wholeRun = tapeFromRows(TRACE, rows);
+    expect(['0', '0.1', '0.w1', '0.3'].every((processPath) => takesPartIn(wholeRun, processPath))).toBe(true);
+  });
+
+  it("reports the worker's inbound outcome, whichever process wrote its line first", () => {
+    const file = path.join(scratch, 'worker-report.jsonl');
+    const line = (pid: number, processPath: string, inbound?: ReplayReport['inbound']) =>
+      JSON.stringify({ pid, process: processPath, report: { traceId: TRACE, served: [], unconsumed: [], blocked: [], sideEffectsSuppressed: [], ...(inbound ? { inbound } : {}) } });
+    const outcome = { method: 'POST', url: 'http://127.0.0.1:8080/refund', recordedStatus: 200, replayedStatus: 200, match: true, diff: [] };
+    fs.writeFileSync(file, [line(1, '0.1'), line(2, '0.2', outcome), line(3, '0')].join('\n') + '\n');
+    expect(readReplayReport(file, tape)!.inbound).toEqual(outcome);
   });
 });
 

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { decodeBody, type InboundExchange, type InboundOutcome } from '@tracetape/core';
 import { compareInboundResponse, type ReplayedResponse } from './inbound-compare.js';
 import { endedBeforeAnswer, InboundReplayError, neverListened, noAnswerWithin, truncatedRequest } from './inbound-errors.js';
+import { openInboundBridge } from './inbound-bridge.js';
 import { onFirstHttpServerListening } from './inbound-listen.js';
 import { InboundMarker } from './inbound-marker.js';
 
@@ -23,7 +24,8 @@ const NOT_RESENT = new Set(['content-length', 'transfer-encoding', 'expect', 'up
 
 /**
  * Playback of a server trace: once the app's first HTTP server listens, the recorded inbound
- * request is sent to it over loopback (its outbound calls are answered from the tape as usual),
+ * request is sent to it over a loopback connection handed to that server alone (see
+ * inbound-bridge.ts; its outbound calls are answered from the tape as usual),
  * the response is compared with the recorded one, and the process is ended, since a server would
  * otherwise run forever. The outcome goes into the replay report; the CLI decides the verdict.
  */
@@ -68,20 +70,25 @@ export class InboundReplay {
     this.endProcess(server);
   }
 
-  private send(server: http.Server): Promise<ReplayedResponse> {
+  private async send(server: http.Server): Promise<ReplayedResponse> {
     const { request } = this.options.exchange;
-    if (request.truncated) return Promise.reject(truncatedRequest());
-    const address = server.address();
-    const where: http.RequestOptions =
-      typeof address === 'string'
-        ? { socketPath: address }
-        : { host: loopbackFor(address?.address), port: address?.port ?? 0, family: address?.family === 'IPv6' && !isUnspecified(address.address) ? 6 : 4 };
+    if (request.truncated) throw truncatedRequest();
+    const bridge = await openInboundBridge(server);
+    try {
+      return await this.exchange(bridge.port);
+    } finally {
+      bridge.close();
+    }
+  }
+
+  private exchange(port: number): Promise<ReplayedResponse> {
+    const { request } = this.options.exchange;
     const body = request.body ? decodeBody(request.body) : undefined;
     const timeoutMs = this.options.responseTimeoutMs ?? 60_000;
 
     return new Promise((resolve, reject) => {
       const outgoing = http.request(
-        { ...where, method: request.normalized.method, path: request.target, headers: this.headers(), agent: false },
+        { host: '127.0.0.1', port, method: request.normalized.method, path: request.target, headers: this.headers(), agent: false },
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -136,15 +143,6 @@ export class InboundReplay {
   private failed(error: InboundReplayError): InboundOutcome {
     return { ...this.base(), replayedStatus: 0, match: false, diff: [], error: error.message };
   }
-}
-
-function isUnspecified(address: string | undefined): boolean {
-  return address === undefined || address === '' || address === '0.0.0.0' || address === '::';
-}
-
-/** A server listening on every interface is reached over IPv4 loopback (a dual-stack `::` accepts it too). */
-function loopbackFor(address: string | undefined): string {
-  return isUnspecified(address) ? '127.0.0.1' : address!;
 }
 
 function pairs(raw: readonly string[]): Array<[string, string]> {

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ROOT_PROCESS_PATH, tapeOfProcess, type NondeterminismUsage, type ReplayReport, type Tape } from '@tracetape/core';
+import { homeProcessOf, tapeOfProcess, type NondeterminismUsage, type ReplayReport, type Tape } from '@tracetape/core';
 import { installSources, NondeterminismPlayer, PlaybackSession } from '@tracetape/instrumentation';
 import { judgeByContract, loadContract, type ContractJudgement, type ContractSource } from './contract-source.js';
 import { ReplayFailedError, reportFailures } from './replay-failed-error.js';
@@ -57,9 +57,10 @@ export async function replayTape<T>(
   // Read before anything runs: a malformed contract is refused without replaying.
   const contract = options.contract === undefined ? undefined : loadContract(options.contract);
   const { label } = loaded;
-  // fn runs in this process, which is the recorded run's first process: the calls and reads that
-  // child processes or workers made are theirs, and nothing here starts them under the hook.
-  const tape = tapeOfProcess(loaded.tape, ROOT_PROCESS_PATH);
+  // fn runs in this process, which stands for the one that recorded the trace's root span (the
+  // run's first process, or the cluster worker that served a request): the calls and reads that
+  // other processes made are theirs, and nothing here starts them under the hook.
+  const tape = tapeOfProcess(loaded.tape, homeProcessOf(loaded.tape));
   const hashHeaders = options.hashHeaders ?? hashHeadersFromEnv();
   const session = new PlaybackSession({
     tape,
