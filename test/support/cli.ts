@@ -41,11 +41,13 @@ export interface RecordingServer {
 }
 
 /**
- * `tracetape record -- node <app>` for a server app that prints `{"port":N}` once it listens:
- * resolves with the port, or fails with what the server printed if it exits before listening.
+ * `tracetape record -- node <app>` (or `-- <command...>`) for a server app that prints
+ * `{"port":N}` once it listens: resolves with the port, or fails with what the server printed if
+ * it exits before listening.
  */
-export async function startRecordingServer(app: string, env: Record<string, string | undefined> = {}): Promise<RecordingServer> {
-  const child = spawn(process.execPath, [CLI, 'record', '--', 'node', app], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startRecordingServer(app: string | string[], env: Record<string, string | undefined> = {}): Promise<RecordingServer> {
+  const command = typeof app === 'string' ? ['node', app] : app;
+  const child = spawn(process.execPath, [CLI, 'record', '--', ...command], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -17,6 +17,11 @@ export interface HookedCommand {
    * modules; the modules when the bundle was not built.
    */
   playbackOnly?: boolean;
+  /**
+   * Once `done` resolves, the command has done what it was run for: if it is still running
+   * `graceMs` later, it is sent SIGTERM, and SIGKILL if that has not ended it 10 s after.
+   */
+  stopAfter?: { done: Promise<unknown>; graceMs: number };
 }
 
 export interface ChildOutcome {
@@ -25,13 +30,17 @@ export interface ChildOutcome {
   signal: NodeJS.Signals | null;
   /** What the command printed on stdout, when it was captured. */
   stdout?: string;
+  /** Set when the command was still running after `stopAfter` and tracetape ended it. */
+  stoppedBy?: 'SIGTERM' | 'SIGKILL';
 }
+
+const KILL_AFTER_MS = 10_000;
 
 /**
  * Runs a command with the register hook preloaded through NODE_OPTIONS, so that every Node process
  * it starts (the app, and any node child of a wrapper such as npm) records or replays.
  */
-export function runHooked({ command, env, cwd, captureStdout, playbackOnly }: HookedCommand): Promise<ChildOutcome> {
+export function runHooked({ command, env, cwd, captureStdout, playbackOnly, stopAfter }: HookedCommand): Promise<ChildOutcome> {
   const [program, ...args] = command;
   if (!program) throw new ConfigError('No command given: put the command to run after `--`, e.g. `tracetape record -- node app.js`.');
   const hook = playbackOnly ? bundledHook() : import.meta.resolve('@tracetape/register');
@@ -50,6 +59,19 @@ export function runHooked({ command, env, cwd, captureStdout, playbackOnly }: Ho
   const onTerm = forward('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  let stoppedBy: ChildOutcome['stoppedBy'];
+  const timers: NodeJS.Timeout[] = [];
+  const stopIfRunning = (signal: NonNullable<ChildOutcome['stoppedBy']>) => () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    stoppedBy = signal;
+    child.kill(signal);
+  };
+  void stopAfter?.done.then(() => {
+    // Unref'd: the running child keeps tracetape alive, the timers never do.
+    for (const [signal, ms] of [['SIGTERM', stopAfter.graceMs], ['SIGKILL', stopAfter.graceMs + KILL_AFTER_MS]] as const) {
+      timers.push(setTimeout(stopIfRunning(signal), ms).unref());
+    }
+  });
   return new Promise((resolve, reject) => {
     child.once('error', (error) => {
       cleanup();
@@ -60,10 +82,12 @@ export function runHooked({ command, env, cwd, captureStdout, playbackOnly }: Ho
       cleanup();
       const outcome: ChildOutcome = { exitCode: code ?? 128 + signalNumber(signal), signal };
       if (captureStdout) outcome.stdout = Buffer.concat(stdout).toString('utf8');
+      if (stoppedBy) outcome.stoppedBy = stoppedBy;
       resolve(outcome);
     });
   });
   function cleanup(): void {
+    for (const timer of timers) clearTimeout(timer);
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
   }

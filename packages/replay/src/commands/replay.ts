@@ -7,6 +7,7 @@ import { runHooked } from '../child-process.js';
 import { paletteFor } from '../colour.js';
 import { prepareDebugging } from '../replay-debugging.js';
 import { inboundFailed } from '../inbound-report.js';
+import { watchForInboundOutcome } from '../inbound-watch.js';
 import { renderReport } from '../report.js';
 import { readReplayReport } from '../replay-report-lines.js';
 import { buildTape } from '../tape-builder.js';
@@ -29,8 +30,10 @@ Re-runs the command with every outbound call answered from the recording: nothin
 network, side effects are not repeated. A call the recording does not hold is blocked (it fails
 in the app) and reported with the closest recorded request and a field-by-field diff.
 A trace rooted at an inbound HTTP request (a server) is replayed by sending that request to the
-app's first HTTP server once it listens; its response is compared with the recorded one (status
-and body), and the server is stopped after answering.
+first HTTP server of the process that served it (the app itself, a node:cluster worker, the app
+npm started) once it listens; its response is compared with the recorded one (status and body),
+and the server is stopped after answering. What else of the command still runs 2 s later (a
+cluster's primary) is stopped with SIGTERM.
 Exits with the command's exit code, or 1 if any call was blocked or the server answered differently.
 
 Options:
@@ -114,7 +117,13 @@ Options:
       }
       const startedMs = Date.now();
       // The bundled hook starts faster; --break-at keeps the hook's own files, for a person in DevTools.
-      const running = runHooked({ command, env, playbackOnly: !values['then-live'] && values['break-at'] === undefined });
+      const inbound = watchForInboundOutcome(reportFile);
+      const running = runHooked({
+        command,
+        env,
+        playbackOnly: !values['then-live'] && values['break-at'] === undefined,
+        stopAfter: { done: inbound.answered, graceMs: STOP_AFTER_ANSWER_MS },
+      });
       // A child that fails to start rejects while the tape is still being read: handled below, not lost meanwhile.
       running.catch(() => undefined);
       if (!debugging) {
@@ -128,8 +137,14 @@ Options:
           throw error;
         }
       }
-      const outcome = await running;
+      const outcome = await running.finally(() => inbound.close());
       const endedMs = Date.now();
+      if (outcome.stoppedBy) {
+        const answeredIn = await inbound.answered;
+        process.stderr.write(
+          `tracetape: process ${answeredIn} answered the replayed request and ended; the command's other processes (such as a cluster's primary and its other workers) were still running ${STOP_AFTER_ANSWER_MS / 1000} s later and were stopped with ${outcome.stoppedBy}\n`,
+        );
+      }
       const report = readReplayReport(reportFile, debugging.tape);
       if (!report) {
         process.stderr.write('tracetape: the command started no Node process with the hook, so nothing was replayed.\n');
@@ -138,7 +153,8 @@ Options:
       if (values.report) fs.writeFileSync(values.report, JSON.stringify(report, null, 2));
       process.stderr.write(`${renderReport(report, { verbose: values.verbose, colour: paletteFor(process.stderr) })}\n`);
       for (const line of debugging.describeRecording(report)) process.stderr.write(`${line}\n`);
-      const exitCode = replayExitCode(report, outcome.exitCode, values.strict);
+      // A command tracetape stopped did not fail: its exit code says how it was stopped.
+      const exitCode = replayExitCode(report, outcome.stoppedBy ? 0 : outcome.exitCode, values.strict);
       if (values.store && (!values.tape || storeExists())) {
         const replay: StoredReplay = { report, command, exitCode: outcome.exitCode, outcome: exitCode === 0 ? 'passed' : 'diverged' };
         await keepReplay(storedReplaySpan(debugging.tape, replay, startedMs, endedMs));
@@ -149,6 +165,13 @@ Options:
     }
   },
 };
+
+/**
+ * How long the rest of a replayed server's command may run after the process that served the
+ * replayed request ended (itself given a second after answering): a wrapper such as npm ends by
+ * itself in that time; a cluster's primary, which would fork a new worker, is stopped.
+ */
+const STOP_AFTER_ANSWER_MS = 2000;
 
 /** `node`, or a path to a Node executable: a process the hook starts in, before anything of the app runs. */
 function isNodeProgram(program: string): boolean {

@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import { ROOT_PROCESS_PATH } from '@tracetape/core';
+
+export interface InboundWatch {
+  /** Resolves with the process path of the first process that reported a replayed inbound exchange. */
+  answered: Promise<string>;
+  close(): void;
+}
+
+/**
+ * Watches the replay's report file for the line of the process that replayed a server trace's
+ * inbound request. A process writes its line as it exits, so once that line is there the request
+ * was answered and its server stopped; what else of the command still runs (a cluster's primary
+ * and other workers) took no part in the trace. The file is created empty if it is not there.
+ */
+export function watchForInboundOutcome(reportFile: string): InboundWatch {
+  if (!fs.existsSync(reportFile)) fs.writeFileSync(reportFile, '');
+  let resolveAnswered: (process: string) => void = () => undefined;
+  const answered = new Promise<string>((resolve) => (resolveAnswered = resolve));
+  let read = 0;
+  const check = (): void => {
+    const bytes = readFrom(reportFile, read);
+    // Only whole lines: the last one may still be being written.
+    const end = bytes.lastIndexOf(0x0a);
+    if (end < 0) return;
+    read += end + 1;
+    for (const line of bytes.subarray(0, end).toString('utf8').split('\n')) {
+      const process = inboundProcessOf(line);
+      if (process !== undefined) {
+        watcher.close();
+        resolveAnswered(process);
+        return;
+      }
+    }
+  };
+  // Not persistent: the watch never keeps tracetape running after the command ended.
+  const watcher = fs.watch(reportFile, { persistent: false }, check);
+  watcher.on('error', () => watcher.close());
+  return { answered, close: () => watcher.close() };
+}
+
+function readFrom(file: string, offset: number): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size <= offset) return Buffer.alloc(0);
+    const buffer = Buffer.alloc(size - offset);
+    return buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, offset));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function inboundProcessOf(line: string): string | undefined {
+  try {
+    const parsed = JSON.parse(line) as { process?: string; report?: { inbound?: unknown } };
+    return parsed.report?.inbound ? (parsed.process ?? ROOT_PROCESS_PATH) : undefined;
+  } catch {
+    return undefined;
+  }
+}
