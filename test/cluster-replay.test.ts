@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { Tape } from '@tracetape/core';
@@ -114,6 +115,29 @@ describe('replaying a request that a server started by `npm start` served', () =
     expect(replayed.stderr).toMatch(/inbound POST http:\/\/127\.0\.0\.1:\d+\/answer: response matched the recording \(200\)/);
     // npm ends by itself once its server has: nothing needed stopping.
     expect(replayed.stderr).not.toMatch(/were stopped with/);
+    expect(upstream.count()).toBe(0);
+  }, 120_000);
+});
+
+describe('a fixture of a request that a cluster worker served', () => {
+  it('is checked like any fixture: tracetape check passes, and ends the cluster once the request is answered', async () => {
+    const fixtures = path.join(store.dir, 'fixtures');
+    const clusterEnv = { ...env, WORKERS: '2', REQUESTS: '1', UPSTREAM_URL: upstream.url };
+    const { port, ended } = await startRecordingServer(CLUSTER_APP, clusterEnv);
+    await getOnNewConnection(port, '/fixture');
+    const { code, stderr } = await ended;
+    expect(code, stderr).toBe(0);
+    const [traceId] = traceIdsIn(stderr);
+
+    const written = await tracetape(['fixture', traceId!, '-o', fixtures, '--', 'node', CLUSTER_APP], clusterEnv);
+    expect(written.code, written.stderr).toBe(0);
+    const [contract] = fs.readdirSync(fixtures).filter((file) => file.endsWith('.contract.json'));
+
+    upstream.reset();
+    // REQUESTS=2: the primary waits for a second answer that never comes, so only the stop ends it.
+    const checked = await tracetape(['check', path.join(fixtures, contract!)], { ...clusterEnv, REQUESTS: '2' });
+    expect(checked.code, checked.stdout + checked.stderr).toBe(0);
+    expect(checked.stdout).toMatch(/^PASS /m);
     expect(upstream.count()).toBe(0);
   }, 120_000);
 });

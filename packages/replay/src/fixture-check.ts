@@ -13,6 +13,7 @@ import {
   type Verdict,
 } from '@tracetape/core';
 import { runHooked } from './child-process.js';
+import { STOP_AFTER_ANSWER_MS, watchForInboundOutcome } from './inbound-watch.js';
 import { judgeByContract } from './contract-judgement.js';
 import { readReplayReport } from './replay-report-lines.js';
 import { readTapeFile } from './tape-file.js';
@@ -79,13 +80,19 @@ export async function checkFixture(contractFile: string, options: FixtureCheckOp
     };
     if (options.mode === 'live-read' && safeHosts.length > 0) env.TRACETAPE_LIVE_READ_HOSTS = safeHosts.join(',');
     const startedMs = Date.now();
-    const outcome = await runHooked({ command, env, cwd, captureStdout: true });
+    // A server fixture: once its request is answered, what else of the command runs is stopped.
+    const inbound = watchForInboundOutcome(reportFile);
+    const outcome = await runHooked({ command, env, cwd, captureStdout: true, stopAfter: { done: inbound.answered, graceMs: STOP_AFTER_ANSWER_MS } }).finally(() =>
+      inbound.close(),
+    );
+    // Stopped by tracetape, the command did not fail: the contract judges the rest.
+    const exitCode = outcome.stoppedBy ? 0 : outcome.exitCode;
     const endedMs = Date.now();
     const report = readReplayReport(reportFile, tape);
     const stdout = outcome.stdout ?? '';
     const { verdict, reasons, clauses } = judgeByContract(
       contract,
-      { exitCode: outcome.exitCode, stdout, cwd },
+      { exitCode, stdout, cwd },
       report,
       tape,
       options.mode,

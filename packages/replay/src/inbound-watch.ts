@@ -1,6 +1,13 @@
 import fs from 'node:fs';
 import { ROOT_PROCESS_PATH } from '@tracetape/core';
 
+/**
+ * How long the rest of a replayed server's command may run after the process that served the
+ * replayed request ended (itself given a second after answering): a wrapper such as npm ends by
+ * itself in that time; a cluster's primary, which would fork a new worker, is stopped.
+ */
+export const STOP_AFTER_ANSWER_MS = 2000;
+
 export interface InboundWatch {
   /** Resolves with the process path of the first process that reported a replayed inbound exchange. */
   answered: Promise<string>;

@@ -7,7 +7,7 @@ import { runHooked } from '../child-process.js';
 import { paletteFor } from '../colour.js';
 import { prepareDebugging } from '../replay-debugging.js';
 import { inboundFailed } from '../inbound-report.js';
-import { watchForInboundOutcome } from '../inbound-watch.js';
+import { STOP_AFTER_ANSWER_MS, watchForInboundOutcome } from '../inbound-watch.js';
 import { renderReport } from '../report.js';
 import { readReplayReport } from '../replay-report-lines.js';
 import { buildTape } from '../tape-builder.js';
@@ -165,13 +165,6 @@ Options:
     }
   },
 };
-
-/**
- * How long the rest of a replayed server's command may run after the process that served the
- * replayed request ended (itself given a second after answering): a wrapper such as npm ends by
- * itself in that time; a cluster's primary, which would fork a new worker, is stopped.
- */
-const STOP_AFTER_ANSWER_MS = 2000;
 
 /** `node`, or a path to a Node executable: a process the hook starts in, before anything of the app runs. */
 function isNodeProgram(program: string): boolean {
