@@ -40,6 +40,11 @@ export interface PlaybackOptions extends HashingOptions {
   thenLive?: boolean;
   /** Called for each call answered from the tape, with the ID of its client span when one is known. */
   onServed?: (entry: TapeEntry, spanId: string | undefined) => void;
+  /**
+   * A file every process of the replayed command notes its listening sockets in: a raw connection
+   * to one of them (tsx's runner and its app, a supervisor and its workers) is let through.
+   */
+  commandListenersFile?: string;
 }
 
 export type TracetapeMode = 'capture' | 'playback';

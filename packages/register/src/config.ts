@@ -22,6 +22,8 @@ export interface RegisterConfig {
   tapePath?: string;
   /** Playback: where to write the replay report as JSON (the CLI reads it). */
   reportPath?: string;
+  /** Playback: the file the command's processes note their listening sockets in (TRACETAPE_COMMAND_LISTENERS, set by the CLI). */
+  commandListenersPath?: string;
   /** Capture: where to append the IDs of the traces this process recorded (the CLI reads it). */
   runFilePath?: string;
   /** Everything redacted before storing and hashing; capture and playback must agree on it. */
@@ -65,6 +67,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, argv: readon
   if (breakAt !== undefined) config.breakAt = breakAt;
   if (env.TRACETAPE_TAPE) config.tapePath = path.resolve(env.TRACETAPE_TAPE);
   if (env.TRACETAPE_REPORT_FILE) config.reportPath = path.resolve(env.TRACETAPE_REPORT_FILE);
+  if (env.TRACETAPE_COMMAND_LISTENERS) config.commandListenersPath = path.resolve(env.TRACETAPE_COMMAND_LISTENERS);
   if (env.TRACETAPE_RUN_FILE) config.runFilePath = path.resolve(env.TRACETAPE_RUN_FILE);
   if (env.TRACETAPE_HASH_HEADERS) config.hashHeaders = list(env.TRACETAPE_HASH_HEADERS);
   const captureSource = captureSourceFrom(env);

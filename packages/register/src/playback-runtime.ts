@@ -33,6 +33,7 @@ export function startPlayback(config: RegisterConfig, processPath: string, serve
     ...(servedMarker ? { thenLive: true, onServed: servedMarker.noteServed } : {}),
     ...(config.hashHeaders ? { hashHeaders: config.hashHeaders } : {}),
     redaction: config.redaction,
+    ...(config.commandListenersPath ? { commandListenersFile: config.commandListenersPath } : {}),
     onDivergence: (error) => {
       // Under the CLI the report carries it; run by hand, say it where the user looks.
       if (!config.reportPath) process.stderr.write(`tracetape: ${error.message}\n`);

@@ -77,6 +77,7 @@ export async function checkFixture(contractFile: string, options: FixtureCheckOp
       TRACETAPE_MODE: 'playback',
       TRACETAPE_TAPE: tapeFile,
       TRACETAPE_REPORT_FILE: reportFile,
+      TRACETAPE_COMMAND_LISTENERS: scratch.file('listeners.jsonl'),
     };
     if (options.mode === 'live-read' && safeHosts.length > 0) env.TRACETAPE_LIVE_READ_HOSTS = safeHosts.join(',');
     const startedMs = Date.now();

@@ -11,6 +11,8 @@ export interface SocketGuardOptions {
   liveHosts: readonly string[];
   /** Called once per refused connection, before the client sees the error. */
   onBlocked: (connection: BlockedConnection, error: PlaybackConnectionBlockedError) => void;
+  /** Whether the destination is a socket the replayed command's own processes listen on. */
+  isCommandListener?: (host: string, port: number | undefined) => boolean;
 }
 
 interface ConnectionOptions {
@@ -39,7 +41,7 @@ export function attachSocketGuard(options: SocketGuardOptions): () => void {
   const subscription = new AbortController();
   sockets.on('connection', ({ socket, connectionOptions, controller }) => {
     const { host, port } = target(connectionOptions);
-    if (isLiveHost(host, port, liveHosts)) return;
+    if (isLiveHost(host, port, liveHosts) || options.isCommandListener?.(host, port)) return;
     const realPassthrough = controller.passthrough.bind(controller) as (...args: unknown[]) => unknown;
     controller.passthrough = ((...args: unknown[]) => {
       // What would go out first is what the client wrote so far. The HTTP source parses every write

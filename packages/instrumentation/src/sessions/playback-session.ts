@@ -20,6 +20,7 @@ import { MysqlPlayback } from '../mysql/mysql-playback.js';
 import { PostgresInstrumentation } from '../postgres/postgres-instrumentation.js';
 import { PostgresPlayback } from '../postgres/postgres-playback.js';
 import { redisPlaybackInstrumentation } from '../redis/redis-playback.js';
+import { CommandListeners } from '../playback/command-listeners.js';
 import { CompletionOrder } from '../playback/completion-order.js';
 import { acquirePlaybackLock } from '../playback/playback-lock.js';
 import { attachSocketGuard } from '../playback/socket-guard.js';
@@ -68,14 +69,17 @@ export class PlaybackSession {
       };
       // --then-live lets what the tape cannot answer go out; raw sockets and datagrams included.
       // A live-read host's reads pass the HTTP door as they would for a live host; its sockets must open.
+      const listeners = options.commandListenersFile ? new CommandListeners(options.commandListenersFile) : undefined;
       const guard = {
         liveHosts: [...(options.liveHosts ?? []), ...(options.liveReadHosts ?? [])],
         onBlocked: (connection: BlockedConnection, error: Error) => {
           this.blockedConnections.push(connection);
           options.onDivergence?.(error);
         },
+        ...(listeners ? { isCommandListener: (host: string, port: number | undefined) => listeners.has(host, port) } : {}),
       };
       const guards = options.thenLive ? [] : [attachSocketGuard(guard), attachHttp2Guard(guard), attachUdpGuard(guard)];
+      if (listeners) guards.push(listeners.watch());
       this.detachGuard = () => guards.forEach((detach) => detach());
       const childProcesses = new ChildProcessPlayback(this.matcher, this.order, new Redactor(options.redaction), childProcessTracer(), options);
       this.detachChildProcesses = installChildProcessDoor(childProcesses);

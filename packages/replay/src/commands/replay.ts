@@ -108,6 +108,7 @@ Options:
         TRACETAPE_MODE: 'playback',
         ...(debugging ? handover.writtenEnv(handover.deliver(debugging.tape)) : handover.pendingEnv()),
         TRACETAPE_REPORT_FILE: reportFile,
+        TRACETAPE_COMMAND_LISTENERS: scratch.file('listeners.jsonl'),
         ...debugging?.env,
       };
       if (values['live-host']?.length) env.TRACETAPE_LIVE_HOSTS = values['live-host'].join(',');
