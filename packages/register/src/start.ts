@@ -15,6 +15,7 @@ import {
 } from '@tracetape/instrumentation';
 import type { RegisterConfig } from './config.js';
 import { installExitHooks } from './exit-hooks.js';
+import { noticeForeignTracerProvider } from './foreign-sdk-notice.js';
 import { whyRunNotRecorded } from './run-not-recorded.js';
 import { awaitTapeArrival } from './tape-arrival.js';
 import { createInstrumentations } from './instrumentations.js';
@@ -95,6 +96,9 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   };
   if ('NodeSDK' in sdkModule) new sdkModule.NodeSDK(sdkOptions).start();
   else sdkModule.startTracesOnly(sdkOptions);
+  // An app SDK started after this one cannot become the global provider. While recording into the
+  // store, say so; exporting OTLP, the spans go to the pipeline the user pointed tracetape at.
+  if (recording && config.exporter !== 'otlp') noticeForeignTracerProvider();
   // The SDK's clock read as each span starts is its own, not the app's: no stack look for it.
   const provider = trace.getTracerProvider();
   startSpansAsLibrary(provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider);
