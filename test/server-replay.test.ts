@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, recordedTraceId, startRecordingServer, tempDir, tracetape, type CliResult } from './support/cli.js';
@@ -47,9 +49,9 @@ function changedApp(from: string, to: string): { file: string; remove(): void } 
   return { file, remove: work.remove };
 }
 
-async function replay(app: string): Promise<CliResult> {
+async function replay(app: string, extraEnv: Record<string, string> = {}): Promise<CliResult> {
   upstream.reset();
-  return tracetape(['replay', recorded.traceId, '--', 'node', app], { ...env, UPSTREAM_URL: upstream.url });
+  return tracetape(['replay', recorded.traceId, '--', 'node', app], { ...env, UPSTREAM_URL: upstream.url, ...extraEnv });
 }
 
 describe('replaying a server trace', () => {
@@ -79,6 +81,21 @@ describe('replaying a server trace', () => {
     expect(upstream.count()).toBe(0);
     expect(replayed.stderr).toMatch(/inbound POST http:\/\/127\.0\.0\.1:\d+\/answer\?lang=en&v=1: response matched the recording \(200\)/);
     expect(replayed.stderr).toMatch(/1 served, 0 unconsumed, 0 blocked/);
+  });
+
+  it("says the server could not listen when another process holds its port, as the recorded service still running would", async () => {
+    const holder = http.createServer((_req, res) => res.end('the live service'));
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const replayed = await replay(SERVER_APP, { PORT: String(port) });
+      expect(replayed.code).not.toBe(0);
+      expect(upstream.count()).toBe(0);
+      expect(replayed.stderr).toContain(`was not replayed: the app's HTTP server could not listen on 127.0.0.1:${port} (EADDRINUSE)`);
+      expect(replayed.stderr).toContain('Another process holds that port');
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 
   it('compares JSON responses canonically: a different key order still matches', async () => {

@@ -18,6 +18,22 @@ export function neverListened(): InboundReplayError {
   );
 }
 
+/** What a failed listen() emits: a system error naming the address and port. */
+export type ListenError = NodeJS.ErrnoException & { address?: string; port?: number };
+
+export function couldNotListen(error: ListenError): InboundReplayError {
+  const where = error.address === undefined ? '' : ` on ${error.address}${error.port === undefined ? '' : `:${error.port}`}`;
+  const hint =
+    error.code === 'EADDRINUSE'
+      ? ' Another process holds that port: the recorded service, still running, or another instance of it. Stop it for the replay, or give the replayed server another port if the app reads one from its environment (the request reaches it whatever its port).'
+      : '';
+  return new InboundReplayError(
+    'TRACETAPE_INBOUND_NO_SERVER',
+    `the app's HTTP server could not listen${where} (${error.code ?? error.message}), so the recorded request was not sent.${hint}`,
+    { cause: error },
+  );
+}
+
 export function endedBeforeAnswer(): InboundReplayError {
   return new InboundReplayError(
     'TRACETAPE_INBOUND_NO_ANSWER',

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { decodeBody, type InboundExchange, type InboundOutcome } from '@tracetape/core';
 import { compareInboundResponse, type ReplayedResponse } from './inbound-compare.js';
-import { endedBeforeAnswer, InboundReplayError, neverListened, noAnswerWithin, truncatedRequest } from './inbound-errors.js';
+import { couldNotListen, endedBeforeAnswer, InboundReplayError, type ListenError, neverListened, noAnswerWithin, truncatedRequest } from './inbound-errors.js';
 import { openInboundBridge } from './inbound-bridge.js';
 import { onFirstHttpServerListening } from './inbound-listen.js';
 import { InboundMarker } from './inbound-marker.js';
@@ -33,20 +33,25 @@ export class InboundReplay {
   private readonly marker = new InboundMarker();
   private readonly unpatch: () => void;
   private listened = false;
+  private listenError: ListenError | undefined;
   private result: InboundOutcome | undefined;
 
   constructor(private readonly options: InboundReplayOptions) {
-    this.unpatch = onFirstHttpServerListening((server) => {
-      this.listened = true;
-      // Let the app's own 'listening' callbacks (printing the port, say) run first.
-      setImmediate(() => void this.replay(server));
-    });
+    this.unpatch = onFirstHttpServerListening(
+      (server) => {
+        this.listened = true;
+        // Let the app's own 'listening' callbacks (printing the port, say) run first.
+        setImmediate(() => void this.replay(server));
+      },
+      (error) => (this.listenError = error),
+    );
   }
 
   /** The outcome so far: final once the server answered, else why there is none. */
   outcome(): InboundOutcome {
     if (this.result) return this.result;
-    return this.failed(this.listened ? endedBeforeAnswer() : neverListened());
+    if (this.listened) return this.failed(endedBeforeAnswer());
+    return this.failed(this.listenError ? couldNotListen(this.listenError) : neverListened());
   }
 
   dispose(): void {
