@@ -4,18 +4,46 @@ import { FIXTURES, queryRows, recordedTraceId, tempDir, tracetape } from './supp
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 
 // An app that starts an OpenTelemetry SDK of its own, exporting to its team's collector, under
-// `tracetape record`: the hook's SDK came first and stays the global one, so the app's spans are
-// recorded by tracetape and its own exporter gets none. The app is told so, once, with what to do;
-// an app without an SDK of its own is told nothing.
+// `tracetape record`. The hook's SDK came first and stays the global one (it records); the app's
+// SDK still gets the app's spans, as it would without tracetape: under the app's service name,
+// without tracetape's own spans and payload attributes, and nothing of it in a replay.
 const store = tempDir('tracetape-own-sdk-');
 const env = { TRACETAPE_DIR: path.join(store.dir, 'store'), OTEL_LOG_LEVEL: undefined };
 const APP = path.join(FIXTURES, 'own-sdk-app.mjs');
 let upstream: CountingServer;
 let collector: CountingServer;
+let exports: string[] = [];
+
+interface OtlpValue {
+  stringValue?: string;
+}
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  attributes: { key: string; value: OtlpValue }[];
+}
+interface OtlpExport {
+  resourceSpans: { resource: { attributes: { key: string; value: OtlpValue }[] }; scopeSpans: { scope: { name: string }; spans: OtlpSpan[] }[] }[];
+}
+
+/** Every span the collector received, with its service name and scope. */
+function collectedSpans(): (OtlpSpan & { service: string | undefined; scope: string })[] {
+  return exports.flatMap((body) =>
+    (JSON.parse(body) as OtlpExport).resourceSpans.flatMap((resourceSpans) => {
+      const service = resourceSpans.resource.attributes.find((attribute) => attribute.key === 'service.name')?.value.stringValue;
+      return resourceSpans.scopeSpans.flatMap((scopeSpans) => scopeSpans.spans.map((span) => ({ ...span, service, scope: scopeSpans.scope.name })));
+    }),
+  );
+}
 
 beforeAll(async () => {
   upstream = await startCountingServer(() => ({ body: JSON.stringify({ nonce: Math.random() }) }));
-  collector = await startCountingServer(() => ({ body: '{}' }));
+  collector = await startCountingServer((request) => {
+    exports.push(request.body);
+    return { body: '{}' };
+  });
 });
 
 afterAll(async () => {
@@ -24,30 +52,65 @@ afterAll(async () => {
 });
 
 describe('an app with an OpenTelemetry SDK of its own, recorded', () => {
-  it("records the app's own spans, and tells it once that its exporter receives none, with what to do", async () => {
+  let traceId: string;
+  let output: string;
+
+  it("sends the app's own spans to the app's collector while tracetape records them", async () => {
+    exports = [];
     const recorded = await tracetape(['record', '--', 'node', APP], { ...env, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url });
     expect(recorded.code, recorded.stderr).toBe(0);
-    const notices = recorded.stderr.split('\n').filter((line) => line.includes('started an OpenTelemetry SDK of its own'));
-    expect(notices).toHaveLength(1);
-    expect(notices[0]).toContain('OTEL_EXPORTER_OTLP_ENDPOINT=<collector>');
+    expect(recorded.stderr).not.toContain('of its own that tracetape cannot feed');
+    // The app's exporter's own POST is telemetry, not a call of the app: one call recorded, the lookup.
+    expect(recorded.stderr).toContain('1 call)');
+    traceId = recordedTraceId(recorded.stderr);
+    output = recorded.stdout;
 
-    const traceId = recordedTraceId(recorded.stderr);
-    const spans = await queryRows<{ SpanName: string }>(`SELECT SpanName FROM otel_traces WHERE TraceId = '${traceId}' ORDER BY Timestamp`, env);
-    expect(spans.map((span) => span.SpanName)).toContain('handle-order');
+    const spans = collectedSpans();
+    // What the app's SDK makes without tracetape: its span and its undici instrumentation's, not
+    // tracetape's run span nor tracetape's own client span for the same fetch.
+    expect(spans.map((span) => span.name).sort()).toEqual(['POST', 'handle-order']);
+    const handle = spans.find((span) => span.name === 'handle-order')!;
+    const call = spans.find((span) => span.name === 'POST')!;
+    expect(spans.every((span) => span.service === 'orders')).toBe(true);
+    expect(handle.parentSpanId ?? '').toBe('');
+    expect(call.parentSpanId).toBe(handle.spanId);
+    expect(call.scope).toBe('@opentelemetry/instrumentation-undici');
+    expect(spans.flatMap((span) => span.attributes.map((attribute) => attribute.key)).filter((key) => key.startsWith('tracetape.'))).toEqual([]);
+
+    // tracetape recorded the same spans, and the payload of the call, in its store.
+    const stored = await queryRows<{ SpanId: string; ServiceName: string; payload: number }>(
+      `SELECT SpanId, ServiceName, mapContains(SpanAttributes, 'tracetape.response') AS payload FROM otel_traces WHERE TraceId = '${traceId}'`,
+      env,
+    );
+    expect(stored.map((span) => span.SpanId)).toEqual(expect.arrayContaining([handle.spanId, call.spanId]));
+    expect(stored.filter((span) => Number(span.payload) === 1)).toHaveLength(1);
   }, 60_000);
 
-  it("says nothing once tracetape's spans go to a collector, where the notice points", async () => {
+  it("replays with nothing sent to the app's collector or upstream", async () => {
+    exports = [];
     collector.reset();
-    const recorded = await tracetape(['record', '--', 'node', APP], { ...env, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
+    upstream.reset();
+    const replayed = await tracetape(['replay', '--strict', traceId, '--', 'node', APP], { ...env, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url });
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toBe(output);
+    expect(replayed.stderr).toContain('1 served, 0 unconsumed, 0 blocked');
+    expect(collector.count()).toBe(0);
+    expect(upstream.count()).toBe(0);
+  }, 60_000);
+
+  it('tells an app whose tracer provider tracetape cannot feed, once, with what to do', async () => {
+    const recorded = await tracetape(['record', '--', 'node', APP], { ...env, UPSTREAM_URL: upstream.url, OWN_SDK: 'foreign' });
     expect(recorded.code, recorded.stderr).toBe(0);
-    expect(recorded.stderr).not.toContain('OpenTelemetry SDK of its own');
-    // The spans reached the collector, through tracetape's exporter.
-    expect(collector.count()).toBeGreaterThan(0);
+    const notices = recorded.stderr.split('\n').filter((line) => line.includes('of its own that tracetape cannot feed'));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain('OTEL_EXPORTER_OTLP_ENDPOINT=<collector>');
+    const spans = await queryRows<{ SpanName: string }>(`SELECT SpanName FROM otel_traces WHERE TraceId = '${recordedTraceId(recorded.stderr)}'`, env);
+    expect(spans.map((span) => span.SpanName)).toContain('handle-order');
   }, 60_000);
 
   it('says nothing to an app with no SDK of its own', async () => {
     const recorded = await tracetape(['record', '--', 'node', APP], { ...env, UPSTREAM_URL: upstream.url, OWN_SDK: '0' });
     expect(recorded.code, recorded.stderr).toBe(0);
-    expect(recorded.stderr).not.toContain('OpenTelemetry SDK of its own');
+    expect(recorded.stderr).not.toContain('of its own that tracetape cannot feed');
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { context, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { suppressTracing, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import {
@@ -322,6 +322,22 @@ describe.each(SOURCES)('CaptureSession reading outbound calls from the %s', (sou
     // A captured call made right after is exported; the internal ones never are.
     await fetch(`${server.url}/json?after=1`).then((r) => r.text());
     await vi.waitFor(() => expect(capturesOf(`${server.url}/json?after=1`)).toHaveLength(1));
+    expect(capturesOf(url)).toEqual([]);
+  });
+
+  it("does not capture an OpenTelemetry exporter's own calls, made with tracing suppressed", async () => {
+    const url = `${server.url}/json?exporter=1`;
+    // As a BatchSpanProcessor exports, by fetch and by node:http, in a context that still holds a
+    // span (a process run's): the calls must not land on it.
+    const run = tracer().startSpan('run');
+    await context.with(suppressTracing(trace.setSpan(context.active(), run)), async () => {
+      await fetch(url, { method: 'POST', body: '{}' }).then((r) => r.text());
+      expect((await httpRequest(url)).status).toBe(200);
+    });
+    await fetch(`${server.url}/json?after=3`).then((r) => r.text());
+    await vi.waitFor(() => expect(capturesOf(`${server.url}/json?after=3`)).toHaveLength(1));
+    run.end();
+    expect((await exported(run)).attributes[ATTR_TRACETAPE_KIND]).toBeUndefined();
     expect(capturesOf(url)).toEqual([]);
   });
 

@@ -13,6 +13,8 @@ import {
   startSpansAsLibrary,
   TRACER_NAME,
 } from '@tracetape/instrumentation';
+import { AppTracerProviderInstrumentation } from './app-sdk/app-provider-instrumentation.js';
+import { AppSpanForwarder } from './app-sdk/app-span-forwarder.js';
 import type { RegisterConfig } from './config.js';
 import { installExitHooks } from './exit-hooks.js';
 import { noticeForeignTracerProvider } from './foreign-sdk-notice.js';
@@ -84,24 +86,35 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   const playback = playbackRuntime?.startPlayback(config, processPath, capture?.servedMarker);
   const continuation = playback?.continuation;
 
+  const instrumentations = createInstrumentations(capture?.inboundHooks, playback ? playback.session.instrumentations() : (capture?.session.instrumentations() ?? []));
+  // While recording, an SDK the app starts of its own still gets the app's spans (a replay sends nothing out).
+  const appSpans = recording ? new AppSpanForwarder() : undefined;
+  const appProviders = appSpans ? new AppTracerProviderInstrumentation(appSpans) : undefined;
   const sdkOptions = {
     contextManager,
     idGenerator: new RealRandomIdGenerator(),
     // Spans are still made in playback (the code runs exactly as recorded), but go nowhere.
-    spanProcessors: [capture?.processor ?? DISCARD, ...(playback ? [playback.replayedReads.processor] : [])],
-    instrumentations: createInstrumentations(capture?.inboundHooks, playback ? playback.session.instrumentations() : (capture?.session.instrumentations() ?? [])),
+    spanProcessors: [capture?.processor ?? DISCARD, ...(appSpans ? [appSpans] : []), ...(playback ? [playback.replayedReads.processor] : [])],
+    instrumentations: appProviders ? [...instrumentations, appProviders] : instrumentations,
     resource: defaultResource().merge(resourceFromAttributes({ [ATTR_TRACETAPE_PROCESS_PATH]: processPath })),
     // Without OTEL_SERVICE_NAME the SDK would call every app "unknown_service:node"; the script name says more.
     ...(hasServiceName() ? {} : { serviceName: serviceName(config) }),
   };
   if ('NodeSDK' in sdkModule) new sdkModule.NodeSDK(sdkOptions).start();
   else sdkModule.startTracesOnly(sdkOptions);
-  // An app SDK started after this one cannot become the global provider. While recording into the
-  // store, say so; exporting OTLP, the spans go to the pipeline the user pointed tracetape at.
+  // An app SDK that tracetape cannot feed (its API bundled into the app) gets nothing while the
+  // hook's provider is the global one. While recording into the store, say so; exporting OTLP, the
+  // spans go to the pipeline the user pointed tracetape at.
   if (recording && config.exporter !== 'otlp') noticeForeignTracerProvider();
   // The SDK's clock read as each span starts is its own, not the app's: no stack look for it.
-  const provider = trace.getTracerProvider();
-  startSpansAsLibrary(provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider);
+  const globalProvider = trace.getTracerProvider();
+  const provider = globalProvider instanceof ProxyTracerProvider ? globalProvider.getDelegate() : globalProvider;
+  startSpansAsLibrary(provider);
+  if (appSpans) {
+    // tracetape's instrumentations' spans are its own, not the app's, though they share scope names.
+    for (const instrumentation of instrumentations) instrumentation.setTracerProvider(appSpans.ownTracerProvider(provider));
+    appProviders!.wrapLoaded(trace);
+  }
 
   const runSpan: Span = trace
     .getTracer(TRACER_NAME)

@@ -1,4 +1,5 @@
-import { SpanKind, trace, type Span } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
 import { httpKeyRules, Redactor, requestKey, type RawRequest, type RequestKeyRules } from '@tracetape/core';
 import type { NormalizedRequest } from '@tracetape/core';
 import type { CaptureRegistry } from '../capture/capture-registry.js';
@@ -25,6 +26,8 @@ export function attachHttpCapture(traffic: OutboundTraffic, registry: CaptureReg
   const request = (seen: OutboundRequest): void => {
     // A WebSocket handshake is the websocket door's: it records the connection, frames and all.
     if (hasInternalHeader(seen.headers) || headerOf(seen.headers, 'upgrade')?.toLowerCase() === 'websocket') return;
+    // An OpenTelemetry exporter's own calls (the app's SDK sending its spans) run with tracing suppressed: not the app's.
+    if (isTracingSuppressed(context.active())) return;
     const match = spanForRequest(headerOf(seen.headers, 'traceparent'));
     if (match.kind === 'unsampled') return;
     let spanId: string;

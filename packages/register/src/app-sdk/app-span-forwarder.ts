@@ -1,0 +1,108 @@
+import { context, trace, type Context, type Span, type SpanContext, type SpanOptions, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { ATTR_TRACETAPE_RUN } from '@tracetape/core';
+import { appSpanView } from './app-span-view.js';
+import { appTracerProvider, type AppTracerProvider } from './app-tracer-provider.js';
+
+/** The scope names of spans tracetape itself makes (its process run, its own doors). */
+const OWN_SCOPE_PREFIX = '@tracetape/';
+
+/**
+ * Feeds an app's own OpenTelemetry SDK, whose tracer provider the hook's kept from becoming the
+ * global one, the spans the app would have given it without tracetape: the app's own spans and
+ * its instrumentations', under its resource, without tracetape's attributes, and without
+ * tracetape's spans (its run, its instrumentations'): a span under one of those is shown under
+ * the nearest span the app made, or as a root.
+ */
+export class AppSpanForwarder implements SpanProcessor {
+  private readonly providers: AppTracerProvider[] = [];
+  private readonly adoptedProviders = new WeakSet<object>();
+  /** tracetape's spans still open, by span ID: the parent the app's spans under them are shown with. */
+  private readonly hidden = new Map<string, SpanContext | undefined>();
+  /** The parent each app span is shown with, decided as it starts (its hidden parent may end first). */
+  private readonly shownParents = new WeakMap<object, SpanContext | undefined>();
+  /** Above zero while one of tracetape's own tracers is starting a span. */
+  private ownStarts = 0;
+
+  /** Takes an app's tracer provider to feed; false when its span processors cannot be reached. */
+  adopt(provider: unknown): boolean {
+    if (provider === null || typeof provider !== 'object') return false;
+    if (this.adoptedProviders.has(provider)) return true;
+    const app = appTracerProvider(provider);
+    if (!app) return false;
+    this.adoptedProviders.add(provider);
+    this.providers.push(app);
+    return true;
+  }
+
+  /** How many app providers are fed. */
+  get adopted(): number {
+    return this.providers.length;
+  }
+
+  /**
+   * `inner`, with every span its tracers start known as tracetape's: for tracetape's own
+   * instrumentations, whose scope names (`@opentelemetry/instrumentation-undici`) an app's
+   * instrumentations share.
+   */
+  ownTracerProvider(inner: TracerProvider): TracerProvider {
+    return { getTracer: (name, version, options) => this.ownTracer(inner.getTracer(name, version, options)) };
+  }
+
+  onStart(span: SdkSpan, parentContext: Context): void {
+    if (this.providers.length === 0) {
+      // Before any app SDK is adopted, only the process's run span can still be open once one is.
+      if (span.attributes[ATTR_TRACETAPE_RUN] !== undefined) this.hidden.set(span.spanContext().spanId, undefined);
+      return;
+    }
+    const parent = this.shownParentOf(span.parentSpanContext);
+    if (this.isOwn(span)) {
+      this.hidden.set(span.spanContext().spanId, parent);
+      return;
+    }
+    this.shownParents.set(span, parent);
+    for (const provider of this.providers) provider.processor()?.onStart(span, parentContext);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    if (this.hidden.delete(span.spanContext().spanId) || this.providers.length === 0) return;
+    const parent = this.shownParents.has(span) ? this.shownParents.get(span) : this.shownParentOf(span.parentSpanContext);
+    for (const provider of this.providers) provider.processor()?.onEnd(appSpanView(span, provider.resource, parent));
+  }
+
+  async forceFlush(): Promise<void> {
+    await Promise.all(this.providers.map((provider) => provider.processor()?.forceFlush()));
+  }
+
+  /** The app's SDK is the app's to shut down, as it would be without tracetape. */
+  async shutdown(): Promise<void> {}
+
+  private isOwn(span: SdkSpan): boolean {
+    return this.ownStarts > 0 || span.instrumentationScope.name.startsWith(OWN_SCOPE_PREFIX);
+  }
+
+  private shownParentOf(parent: SpanContext | undefined): SpanContext | undefined {
+    // A parent from another service (a traceparent header) is the app's as much as without tracetape.
+    if (!parent || parent.isRemote) return parent;
+    return this.hidden.has(parent.spanId) ? this.hidden.get(parent.spanId) : parent;
+  }
+
+  private ownTracer(tracer: Tracer): Tracer {
+    const startSpan = (name: string, options?: SpanOptions, parent?: Context): Span => {
+      this.ownStarts++;
+      try {
+        return tracer.startSpan(name, options, parent);
+      } finally {
+        this.ownStarts--;
+      }
+    };
+    const startActiveSpan = (name: string, ...rest: unknown[]): unknown => {
+      const run = rest[rest.length - 1] as (span: Span) => unknown;
+      const options = rest.length > 1 ? (rest[0] as SpanOptions | undefined) : undefined;
+      const parent = rest.length > 2 ? (rest[1] as Context) : context.active();
+      const span = startSpan(name, options, parent);
+      return context.with(trace.setSpan(parent, span), run, undefined, span);
+    };
+    return { startSpan, startActiveSpan: startActiveSpan as Tracer['startActiveSpan'] };
+  }
+}

@@ -1,0 +1,111 @@
+import { ROOT_CONTEXT, trace, TraceFlags, type Span, type Tracer } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { ATTR_TRACETAPE_RUN } from '@tracetape/core';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AppSpanForwarder } from '../src/app-sdk/app-span-forwarder.js';
+
+// The hook's provider (real SDK, the forwarder among its processors) and an app's own provider
+// (real SDK, exporting to memory) that never became the global one.
+let forwarder: AppSpanForwarder;
+let hook: TracerProvider;
+let appExporter: InMemorySpanExporter;
+let app: TracerProvider;
+
+beforeEach(() => {
+  forwarder = new AppSpanForwarder();
+  hook = new TracerProvider({ spanProcessors: [forwarder] });
+  appExporter = new InMemorySpanExporter();
+  app = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'orders' }), spanProcessors: [new SimpleSpanProcessor({ exporter: appExporter })] });
+});
+
+const under = (parent: Span) => trace.setSpan(ROOT_CONTEXT, parent);
+const exported = (): ReadableSpan[] => appExporter.getFinishedSpans();
+const named = (name: string): ReadableSpan => {
+  const found = exported().filter((span) => span.name === name);
+  expect(found, name).toHaveLength(1);
+  return found[0]!;
+};
+
+describe("an app's own SDK fed by the hook's provider", () => {
+  it("gets the app's spans under its own resource, without tracetape's spans or attributes", async () => {
+    // The process run span starts before the app has started its SDK.
+    const run = hook.getTracer('@tracetape/instrumentation').startSpan('app.mjs', { attributes: { [ATTR_TRACETAPE_RUN]: 'process' } });
+    expect(forwarder.adopt(app)).toBe(true);
+    const appTracer = hook.getTracer('orders');
+    // tracetape's undici instrumentation and the app's share a scope name; only the tracer tells them apart.
+    const ownUndici: Tracer = forwarder.ownTracerProvider(hook).getTracer('@opentelemetry/instrumentation-undici');
+    const appUndici = hook.getTracer('@opentelemetry/instrumentation-undici');
+
+    const handle = appTracer.startSpan('handle-order', {}, under(run));
+    const ownCall = ownUndici.startSpan('POST', { attributes: { 'tracetape.request': 'payload', 'http.request.method': 'POST' } }, under(handle));
+    const appCall = appUndici.startSpan('POST', { attributes: { 'http.request.method': 'POST' } }, under(ownCall));
+    appCall.setAttribute('tracetape.input.hash', 'abc');
+    const door = hook.getTracer('@tracetape/instrumentation/grpc').startSpan('orders.Lookup/Get', {}, under(handle));
+    for (const span of [appCall, ownCall, door, handle, run]) span.end();
+    await app.forceFlush();
+
+    expect(exported().map((span) => span.name).sort()).toEqual(['POST', 'handle-order']);
+    const shownHandle = named('handle-order');
+    const shownCall = named('POST');
+    // Under tracetape's run span without tracetape: a root, as without tracetape.
+    expect(shownHandle.parentSpanContext).toBeUndefined();
+    // Under tracetape's own client span: shown under the app span above it.
+    expect(shownCall.parentSpanContext?.spanId).toBe(handle.spanContext().spanId);
+    expect(shownCall.spanContext()).toEqual(appCall.spanContext());
+    expect(shownCall.attributes).toEqual({ 'http.request.method': 'POST' });
+    expect(shownCall.resource.attributes['service.name']).toBe('orders');
+    expect(shownCall.instrumentationScope.name).toBe('@opentelemetry/instrumentation-undici');
+  });
+
+  it('keeps a parent from another service, and a parent the app made', async () => {
+    forwarder.adopt(app);
+    const remote = trace.setSpanContext(ROOT_CONTEXT, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED, isRemote: true });
+    const server = hook.getTracer('@opentelemetry/instrumentation-http').startSpan('GET /orders', {}, remote);
+    const child = hook.getTracer('orders').startSpan('load', {}, under(server));
+    child.end();
+    server.end();
+    await app.forceFlush();
+    expect(named('GET /orders').parentSpanContext?.spanId).toBe('b7ad6b7169203331');
+    expect(named('load').parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+  });
+
+  it('feeds nothing before an app provider is adopted, and each provider once', async () => {
+    hook.getTracer('orders').startSpan('before').end();
+    expect(forwarder.adopt(app)).toBe(true);
+    expect(forwarder.adopt(app)).toBe(true);
+    expect(forwarder.adopted).toBe(1);
+    hook.getTracer('orders').startSpan('after').end();
+    await app.forceFlush();
+    expect(exported().map((span) => span.name)).toEqual(['after']);
+  });
+
+  it('takes no provider whose span processors it cannot reach', () => {
+    expect(forwarder.adopt({ getTracer: () => hook.getTracer('x') })).toBe(false);
+    expect(forwarder.adopt(undefined)).toBe(false);
+    expect(forwarder.adopted).toBe(0);
+  });
+
+  it("reads an SDK 1.x provider's processor as it is at each span, as addSpanProcessor() replaces it", async () => {
+    const legacy = { activeSpanProcessor: new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() }), resource: resourceFromAttributes({ 'service.name': 'legacy' }) };
+    expect(forwarder.adopt(legacy)).toBe(true);
+    legacy.activeSpanProcessor = new SimpleSpanProcessor({ exporter: appExporter });
+    hook.getTracer('orders').startSpan('late').end();
+    await legacy.activeSpanProcessor.forceFlush();
+    const shown = named('late') as ReadableSpan & { instrumentationLibrary?: unknown; parentSpanId?: unknown };
+    expect(shown.resource.attributes['service.name']).toBe('legacy');
+    // SDK 1.x exporters read these older names.
+    expect(shown.instrumentationLibrary).toEqual(shown.instrumentationScope);
+    expect('parentSpanId' in shown).toBe(true);
+  });
+
+  it("flushes the app's processors with the hook's, and leaves their shutdown to the app", async () => {
+    let flushed = 0;
+    let shut = 0;
+    const processor = { onStart: () => undefined, onEnd: () => undefined, forceFlush: async () => void flushed++, shutdown: async () => void shut++ };
+    forwarder.adopt(new TracerProvider({ spanProcessors: [processor] }));
+    await hook.forceFlush();
+    await hook.shutdown();
+    expect({ flushed, shut }).toEqual({ flushed: 1, shut: 0 });
+  });
+});
