@@ -23,7 +23,8 @@ export class ReplayTarget implements SpanProcessor {
   }
 
   onStart(span: Span, _parentContext: Context): void {
-    if (this.traceId || span.parentSpanContext || span.name !== this.tape.rootName) return;
+    // A root here: no parent, or one from another service (the recorded request's traceparent).
+    if (this.traceId || (span.parentSpanContext && !span.parentSpanContext.isRemote) || span.name !== this.tape.rootName) return;
     const kind = this.tape.rootKind;
     if ((kind === 'run' && span.attributes[ATTR_TRACETAPE_RUN] === 'run') || (kind === 'server' && span.kind === SpanKind.SERVER)) {
       this.traceId = span.spanContext().traceId;
