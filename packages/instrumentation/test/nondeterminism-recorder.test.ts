@@ -71,6 +71,25 @@ describe('NondeterminismRecorder with its span processor', () => {
     expect(readsOn(ended[1]!)).toEqual({ clock: { start: 1003, deltas: [0] } });
   });
 
+  it.each(['outer', 'inner'])(
+    "puts the reads on tracetape's server span inside the app's own for the same request, the %s one ending first",
+    (first) => {
+      // An app with an HTTP instrumentation of its own: its server span for the request, and
+      // tracetape's inside it, both under the caller's span.
+      const { ended, request, readClock, readsOn } = setUp();
+      const app = request('d'.repeat(32));
+      const own = app.inside(() => request('d'.repeat(32)));
+      own.inside(readClock);
+      own.inside(readClock);
+      const order = first === 'outer' ? [app.span, own.span] : [own.span, app.span];
+      for (const span of order) span.end();
+      const ownEnded = ended.find((span) => span.spanContext().spanId === own.span.spanContext().spanId)!;
+      const appEnded = ended.find((span) => span.spanContext().spanId === app.span.spanContext().spanId)!;
+      expect(readsOn(ownEnded)).toEqual({ clock: { start: 1000, deltas: [0, 1] } });
+      expect(readsOn(appEnded)).toBeNull();
+    },
+  );
+
   it('gives two requests of one trace served at once the reads made until each ended', () => {
     const { recorder, ended, request, readClock, readsOn } = setUp();
     const traceId = 'e'.repeat(32);

@@ -15,6 +15,7 @@ import {
 } from '@tracetape/instrumentation';
 import { AppTracerProviderInstrumentation } from './app-sdk/app-provider-instrumentation.js';
 import { AppSpanForwarder } from './app-sdk/app-span-forwarder.js';
+import { keepWrappers } from './app-sdk/keep-wrappers.js';
 import type { RegisterConfig } from './config.js';
 import { installExitHooks } from './exit-hooks.js';
 import { noticeForeignTracerProvider } from './foreign-sdk-notice.js';
@@ -87,6 +88,8 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   const continuation = playback?.continuation;
 
   const instrumentations = createInstrumentations(capture?.inboundHooks, playback ? playback.session.instrumentations() : (capture?.session.instrumentations() ?? []));
+  // An app's own instrumentations of the same modules must not take tracetape's patches out.
+  for (const instrumentation of instrumentations) keepWrappers(instrumentation);
   // While recording, an SDK the app starts of its own still gets the app's spans (a replay sends nothing out).
   const appSpans = recording ? new AppSpanForwarder() : undefined;
   const appProviders = appSpans ? new AppTracerProviderInstrumentation(appSpans) : undefined;

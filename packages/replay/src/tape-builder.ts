@@ -1,5 +1,6 @@
 import { foldRunStates, resolvePayloadRefs, type SpanRow, type SpanStore } from '@tracetape/clickhouse';
 import {
+  ATTR_TRACETAPE_INBOUND_REQUEST,
   ATTR_TRACETAPE_INPUT_HASH,
   ATTR_TRACETAPE_KIND,
   ATTR_TRACETAPE_PROCESS_PATH,
@@ -71,10 +72,24 @@ export async function buildTape(store: SpanStore, traceIdInput: string): Promise
   return tape;
 }
 
+/**
+ * The trace's root: its span without a parent. In a trace a caller started, every span has one:
+ * the first whose parent is not in the trace, or of those the one that recorded the inbound
+ * request (an app with an HTTP instrumentation of its own makes a server span of its own for the
+ * request, beside tracetape's).
+ */
+function rootOf(ordered: SpanRow[]): SpanRow | undefined {
+  const top = ordered.find((row) => row.ParentSpanId === '');
+  if (top) return top;
+  const ids = new Set(ordered.map((row) => row.SpanId));
+  const local = ordered.filter((row) => !ids.has(row.ParentSpanId));
+  return local.find((row) => row.SpanAttributes[ATTR_TRACETAPE_INBOUND_REQUEST] !== undefined) ?? local[0] ?? ordered[0];
+}
+
 /** The tape of one trace from its `otel_traces` rows, payload references already resolved. */
 export function tapeFromRows(traceId: string, rows: SpanRow[]): Tape {
   const ordered = [...rows].sort((a, b) => compare(a.Timestamp, b.Timestamp) || compare(a.SpanId, b.SpanId));
-  const root = ordered.find((row) => row.ParentSpanId === '') ?? ordered[0];
+  const root = rootOf(ordered);
   const recorded = ordered.filter((row) => row.SpanAttributes[ATTR_TRACETAPE_INPUT_HASH] !== undefined);
   const nondeterminism = root?.SpanAttributes[ATTR_TRACETAPE_NONDETERMINISM];
   // A server trace replays on its inbound request alone, even when the handler made no calls.

@@ -7,37 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readReplayReport } from '../src/replay-report-lines.js';
 import { mergeRunLines } from '../src/run-file.js';
 import { tapeFromRows } from '../src/tape-builder.js';
+import { row, TRACE } from './span-rows.js';
 
-const TRACE = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tracetape-process-tree-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
-
-function row(spanId: string, parent: string, name: string, at: number, processPath: string | undefined, attributes: Record<string, string> = {}): SpanRow {
-  return {
-    Timestamp: `2030-01-01 00:00:0${at}.000000000`,
-    TraceId: TRACE,
-    SpanId: spanId,
-    ParentSpanId: parent,
-    TraceState: '',
-    SpanName: name,
-    SpanKind: 'Internal',
-    ServiceName: 'app',
-    ResourceAttributes: processPath === undefined ? {} : { 'tracetape.process.path': processPath },
-    ScopeName: '',
-    ScopeVersion: '',
-    SpanAttributes: attributes,
-    Duration: '1000000',
-    StatusCode: '',
-    StatusMessage: '',
-    'Events.Timestamp': [],
-    'Events.Name': [],
-    'Events.Attributes': [],
-    'Links.TraceId': [],
-    'Links.SpanId': [],
-    'Links.TraceState': [],
-    'Links.Attributes': [],
-  };
-}
 
 function call(spanId: string, parent: string, at: number, processPath: string | undefined, url: string): SpanRow {
   return row(spanId, parent, 'GET', at, processPath, {

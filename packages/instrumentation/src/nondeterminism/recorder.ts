@@ -103,6 +103,15 @@ export class NondeterminismRecorder implements SourceHandler {
     return Object.keys(record).length > 0 ? record : undefined;
   }
 
+  /**
+   * A root span of the trace ended that another root of the trace, started inside it, takes the
+   * reads for: the reads stay for that one.
+   */
+  release(traceId: string): void {
+    const open = this.byTrace.get(traceId);
+    if (open && --open.openRoots <= 0) this.byTrace.delete(traceId);
+  }
+
   /** Traces whose reads are held: those with a root span open in this process. */
   get openTraces(): number {
     return this.byTrace.size;

@@ -57,7 +57,7 @@ export class AppSpanForwarder implements SpanProcessor {
     }
     const parent = this.shownParentOf(span.parentSpanContext);
     if (this.isOwn(span)) {
-      this.hidden.set(span.spanContext().spanId, parent);
+      this.hidden.set(span.spanContext().spanId, this.enclosingAppSpan(span) ?? parent);
       return;
     }
     this.shownParents.set(span, parent);
@@ -85,6 +85,18 @@ export class AppSpanForwarder implements SpanProcessor {
     // A parent from another service (a traceparent header) is the app's as much as without tracetape.
     if (!parent || parent.isRemote) return parent;
     return this.hidden.has(parent.spanId) ? this.hidden.get(parent.spanId) : parent;
+  }
+
+  /**
+   * The app span this one of tracetape's was started inside, in the same trace: tracetape's server
+   * span for a request, started from the request's headers inside the app's own server span for it
+   * (an app with its own HTTP instrumentation), has the app's span for parent in the app's view.
+   */
+  private enclosingAppSpan(span: SdkSpan): SpanContext | undefined {
+    const active = trace.getSpan(context.active())?.spanContext();
+    const own = span.spanContext();
+    if (!active || active.isRemote || active.traceId !== own.traceId || active.spanId === own.spanId || this.hidden.has(active.spanId)) return undefined;
+    return active;
   }
 
   private ownTracer(tracer: Tracer): Tracer {

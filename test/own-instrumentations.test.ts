@@ -1,0 +1,108 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, recordedTraceId, startRecordingServer, tempDir, tracetape, type CliResult } from './support/cli.js';
+import { startCountingServer, type CountingServer } from './support/counting-server.js';
+import { startPostgres, type PostgresServer, type SqlDatabase } from './support/databases.js';
+
+// A service with OpenTelemetry instrumentations of its own for the modules tracetape patches too
+// (HTTP, PostgreSQL), as `getNodeAutoInstrumentations()` brings them. OpenTelemetry's patching
+// takes out any wrapper it finds first, and the app's instrumentations load after the hook's:
+// they used to take tracetape's out, and the request was recorded without its inbound exchange
+// or its query, so it could not be replayed. Both must be recorded and replayed, and the app's
+// collector must still get the app's spans in the caller's trace.
+const store = tempDir('tracetape-own-instrumentations-');
+const env = { TRACETAPE_DIR: path.join(store.dir, 'store'), OTEL_LOG_LEVEL: undefined };
+const APP = path.join(FIXTURES, 'instrumented-server-app.mjs');
+const CALLER_TRACE = '0af7651916cd43dd8448eb211c80319c';
+const CALLER_SPAN = 'b7ad6b7169203331';
+let postgres: PostgresServer;
+let database: SqlDatabase;
+let upstream: CountingServer;
+let collector: CountingServer;
+let exports: string[] = [];
+let recorded: { traceId: string; body: unknown; cli: CliResult };
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes: { key: string }[];
+}
+interface OtlpExport {
+  resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { scope: { name: string }; spans: OtlpSpan[] }[] }[];
+}
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+  database = await postgres.createDatabase('orders');
+  upstream = await startCountingServer(() => ({ body: JSON.stringify({ price: Math.round(Math.random() * 1000) }) }));
+  collector = await startCountingServer((request) => {
+    exports.push(request.body);
+    return { body: '{}' };
+  });
+  const appEnv = { ...env, DATABASE_URL: database.url, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url };
+  const { port, ended } = await startRecordingServer(APP, appEnv);
+  const response = await fetch(`http://127.0.0.1:${port}/orders/42`, { method: 'POST', headers: { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` } });
+  const body: unknown = await response.json();
+  const cli = await ended;
+  expect(cli.code, cli.stderr).toBe(0);
+  recorded = { traceId: recordedTraceId(cli.stderr), body, cli };
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([upstream?.close(), collector?.close(), postgres?.stop()]);
+  store.remove();
+});
+
+describe('a service with instrumentations of its own for the modules tracetape patches', () => {
+  it('is recorded whole: the inbound exchange, the query and the call', async () => {
+    expect(recorded.traceId).toBe(CALLER_TRACE);
+    const tape = JSON.parse((await tracetape(['tape', recorded.traceId, '--json'], env)).stdout) as {
+      inbound?: { request: { target: string }; response: { status: number } };
+      entries: { kind: string }[];
+      nondeterminism?: { uuid?: string[] };
+    };
+    expect(tape.inbound?.request.target).toBe('/orders/42');
+    expect(tape.inbound?.response.status).toBe(200);
+    expect(tape.entries.map((entry) => entry.kind).sort()).toEqual(['http', 'postgres']);
+    // The answer's UUID and time, read inside both server spans, are on the tape's root with the request.
+    expect(tape.nondeterminism?.uuid).toHaveLength(1);
+  });
+
+  it('replays the request with the database and the upstream untouched', async () => {
+    upstream.reset();
+    const connectionsBefore = await postgres.connectionCount();
+    const replayed = await tracetape(['replay', '--strict', recorded.traceId, '--', 'node', APP], {
+      ...env,
+      DATABASE_URL: database.url,
+      UPSTREAM_URL: upstream.url,
+      COLLECTOR_URL: collector.url,
+    });
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stderr).toMatch(/inbound POST http:\/\/127\.0\.0\.1:\d+\/orders\/42: response matched the recording \(200\)/);
+    expect(upstream.count()).toBe(0);
+    expect(await postgres.connectionCount()).toBe(connectionsBefore);
+  }, 60_000);
+
+  it("gives the app's collector its own spans, in the caller's trace, without tracetape's", () => {
+    const spans = exports.flatMap((body) =>
+      (JSON.parse(body) as OtlpExport).resourceSpans.flatMap((resourceSpans) =>
+        resourceSpans.scopeSpans.flatMap((scopeSpans) => scopeSpans.spans.map((span) => ({ ...span, scope: scopeSpans.scope.name }))),
+      ),
+    );
+    const servers = spans.filter((span) => span.kind === 2);
+    // One server span for the request: the app's, under the caller's span.
+    expect(servers).toHaveLength(1);
+    expect(servers[0]!.parentSpanId).toBe(CALLER_SPAN);
+    expect(spans.every((span) => span.traceId === CALLER_TRACE)).toBe(true);
+    // Its query and its call, under it: each scope once (tracetape's own spans for them are not shown).
+    const byScope = (scope: string) => spans.filter((span) => span.scope === scope);
+    expect(byScope('@opentelemetry/instrumentation-undici')).toHaveLength(1);
+    expect(byScope('@opentelemetry/instrumentation-pg').length).toBeGreaterThan(0);
+    const ids = new Set(spans.map((span) => span.spanId));
+    for (const span of spans.filter((span) => span !== servers[0])) expect(ids.has(span.parentSpanId!), span.name).toBe(true);
+    expect(spans.flatMap((span) => span.attributes.map((attribute) => attribute.key)).filter((key) => key.startsWith('tracetape.'))).toEqual([]);
+  });
+});
