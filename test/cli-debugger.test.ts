@@ -166,7 +166,7 @@ describe('trace ID prefixes', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('No spans for trace 0123456789… (a prefix)');
     const short = await tracetape(['replay', 'abcdef0', '--', 'node', APP], env);
-    expect(short.code).toBe(2);
+    expect(short.code, short.stderr).toBe(2);
     expect(short.stderr).toContain('expected 32 hexadecimal characters, or the first 8 or more of them');
   });
 });

@@ -26,6 +26,8 @@ export function watchForInboundOutcome(reportFile: string): InboundWatch {
   const answered = new Promise<string>((resolve) => (resolveAnswered = resolve));
   let read = 0;
   const check = (): void => {
+    // The replay removes its scratch files as it ends, on a failure before the command did too.
+    if (!fs.existsSync(reportFile)) return void watcher.close();
     const bytes = readFrom(reportFile, read);
     // Only whole lines: the last one may still be being written.
     const end = bytes.lastIndexOf(0x0a);

@@ -30,6 +30,28 @@ describe('watching the report file for the replayed inbound exchange', () => {
   });
 });
 
+describe('watching a report file the replay removes', () => {
+  it('stops watching, and throws nothing, when the file goes (a replay that failed before its command did)', async () => {
+    const file = path.join(scratch, 'removed.jsonl');
+    const watch = watchForInboundOutcome(file);
+    // A watch of the test's own on the same file: once it has heard of the removal, so has the replay's.
+    const heard = new Promise<void>((resolve) => {
+      const own = fs.watch(file, () => {
+        own.close();
+        resolve();
+      });
+    });
+    fs.rmSync(file);
+    await heard;
+    await new Promise((resolve) => setImmediate(resolve));
+    let answered = false;
+    void watch.answered.then(() => (answered = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toBe(false);
+    watch.close();
+  });
+});
+
 describe('a hooked command tracetape stops', () => {
   it('is sent SIGTERM once it has done its work and is still running after the grace period', async () => {
     let done!: () => void;

@@ -135,6 +135,7 @@ Options:
           // The hook is still waiting, so nothing of the app ran: it exits, and the reason is this error.
           handover.fail();
           await running.catch(() => undefined);
+          inbound.close();
           throw error;
         }
       }
