@@ -9,7 +9,8 @@ import { startPostgres, type PostgresServer, type SqlDatabase } from './support/
 // takes out any wrapper it finds first, and the app's instrumentations load after the hook's:
 // they used to take tracetape's out, and the request was recorded without its inbound exchange
 // or its query, so it could not be replayed. Both must be recorded and replayed, and the app's
-// collector must still get the app's spans in the caller's trace.
+// collector must still get the app's spans as one trace: the caller's, or for a request with no
+// caller, the one its own server span starts.
 const store = tempDir('tracetape-own-instrumentations-');
 const env = { TRACETAPE_DIR: path.join(store.dir, 'store'), OTEL_LOG_LEVEL: undefined };
 const APP = path.join(FIXTURES, 'instrumented-server-app.mjs');
@@ -20,7 +21,13 @@ let database: SqlDatabase;
 let upstream: CountingServer;
 let collector: CountingServer;
 let exports: string[] = [];
-let recorded: { traceId: string; body: unknown; cli: CliResult };
+
+interface Recorded {
+  traceId: string;
+  body: unknown;
+  cli: CliResult;
+  exports: string[];
+}
 
 interface OtlpSpan {
   traceId: string;
@@ -42,23 +49,38 @@ beforeAll(async () => {
     exports.push(request.body);
     return { body: '{}' };
   });
+}, 120_000);
+
+/** Records the service answering one request; the collector's exports are those of this run. */
+async function recordOneRequest(headers: Record<string, string>): Promise<Recorded> {
+  exports = [];
   const appEnv = { ...env, DATABASE_URL: database.url, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url };
   const { port, ended } = await startRecordingServer(APP, appEnv);
-  const response = await fetch(`http://127.0.0.1:${port}/orders/42`, { method: 'POST', headers: { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` } });
+  const response = await fetch(`http://127.0.0.1:${port}/orders/42`, { method: 'POST', headers });
   const body: unknown = await response.json();
   const cli = await ended;
   expect(cli.code, cli.stderr).toBe(0);
-  recorded = { traceId: recordedTraceId(cli.stderr), body, cli };
-}, 120_000);
+  return { traceId: recordedTraceId(cli.stderr), body, cli, exports: [...exports] };
+}
 
 afterAll(async () => {
   await Promise.all([upstream?.close(), collector?.close(), postgres?.stop()]);
   store.remove();
 });
 
-describe('a service with instrumentations of its own for the modules tracetape patches', () => {
+describe.each([
+  { caller: 'a caller', headers: { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` } },
+  { caller: 'no caller', headers: {} },
+])('a service with instrumentations of its own for the modules tracetape patches, a request from $caller', ({ headers }) => {
+  let recorded: Recorded;
+  const fromCaller = 'traceparent' in headers;
+
+  beforeAll(async () => {
+    recorded = await recordOneRequest(headers);
+  }, 60_000);
+
   it('is recorded whole: the inbound exchange, the query and the call', async () => {
-    expect(recorded.traceId).toBe(CALLER_TRACE);
+    if (fromCaller) expect(recorded.traceId).toBe(CALLER_TRACE);
     const tape = JSON.parse((await tracetape(['tape', recorded.traceId, '--json'], env)).stdout) as {
       inbound?: { request: { target: string }; response: { status: number } };
       entries: { kind: string }[];
@@ -86,17 +108,17 @@ describe('a service with instrumentations of its own for the modules tracetape p
     expect(await postgres.connectionCount()).toBe(connectionsBefore);
   }, 60_000);
 
-  it("gives the app's collector its own spans, in the caller's trace, without tracetape's", () => {
-    const spans = exports.flatMap((body) =>
+  it("gives the app's collector its own spans, in one trace (the caller's), without tracetape's", () => {
+    const spans = recorded.exports.flatMap((body) =>
       (JSON.parse(body) as OtlpExport).resourceSpans.flatMap((resourceSpans) =>
         resourceSpans.scopeSpans.flatMap((scopeSpans) => scopeSpans.spans.map((span) => ({ ...span, scope: scopeSpans.scope.name }))),
       ),
     );
     const servers = spans.filter((span) => span.kind === 2);
-    // One server span for the request: the app's, under the caller's span.
+    // One server span for the request: the app's, under the caller's span if there was one.
     expect(servers).toHaveLength(1);
-    expect(servers[0]!.parentSpanId).toBe(CALLER_SPAN);
-    expect(spans.every((span) => span.traceId === CALLER_TRACE)).toBe(true);
+    expect(servers[0]!.parentSpanId ?? '').toBe(fromCaller ? CALLER_SPAN : '');
+    expect(new Set(spans.map((span) => span.traceId))).toEqual(new Set([recorded.traceId]));
     // Its query and its call, under it: each scope once (tracetape's own spans for them are not shown).
     const byScope = (scope: string) => spans.filter((span) => span.scope === scope);
     expect(byScope('@opentelemetry/instrumentation-undici')).toHaveLength(1);

@@ -16,6 +16,7 @@ import {
 import { AppTracerProviderInstrumentation } from './app-sdk/app-provider-instrumentation.js';
 import { AppSpanForwarder } from './app-sdk/app-span-forwarder.js';
 import { keepWrappers } from './app-sdk/keep-wrappers.js';
+import { OwnSpans } from './app-sdk/own-spans.js';
 import type { RegisterConfig } from './config.js';
 import { installExitHooks } from './exit-hooks.js';
 import { noticeForeignTracerProvider } from './foreign-sdk-notice.js';
@@ -91,7 +92,8 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   // An app's own instrumentations of the same modules must not take tracetape's patches out.
   for (const instrumentation of instrumentations) keepWrappers(instrumentation);
   // While recording, an SDK the app starts of its own still gets the app's spans (a replay sends nothing out).
-  const appSpans = recording ? new AppSpanForwarder() : undefined;
+  const ownSpans = new OwnSpans();
+  const appSpans = recording ? new AppSpanForwarder(ownSpans) : undefined;
   const appProviders = appSpans ? new AppTracerProviderInstrumentation(appSpans) : undefined;
   const sdkOptions = {
     contextManager,
@@ -113,11 +115,11 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   const globalProvider = trace.getTracerProvider();
   const provider = globalProvider instanceof ProxyTracerProvider ? globalProvider.getDelegate() : globalProvider;
   startSpansAsLibrary(provider);
-  if (appSpans) {
-    // tracetape's instrumentations' spans are its own, not the app's, though they share scope names.
-    for (const instrumentation of instrumentations) instrumentation.setTracerProvider(appSpans.ownTracerProvider(provider));
-    appProviders!.wrapLoaded(trace);
-  }
+  // tracetape's instrumentations' spans are its own, not the app's, though they share scope names;
+  // in a replay too, where a request's spans must form the same trace as in the recording.
+  const ownProvider = ownSpans.tracerProvider(provider);
+  for (const instrumentation of instrumentations) instrumentation.setTracerProvider(ownProvider);
+  appProviders?.wrapLoaded(trace);
 
   const runSpan: Span = trace
     .getTracer(TRACER_NAME)

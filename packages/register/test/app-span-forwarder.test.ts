@@ -4,16 +4,19 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type Readabl
 import { ATTR_TRACETAPE_RUN } from '@tracetape/core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AppSpanForwarder } from '../src/app-sdk/app-span-forwarder.js';
+import { OwnSpans } from '../src/app-sdk/own-spans.js';
 
 // The hook's provider (real SDK, the forwarder among its processors) and an app's own provider
 // (real SDK, exporting to memory) that never became the global one.
+let own: OwnSpans;
 let forwarder: AppSpanForwarder;
 let hook: TracerProvider;
 let appExporter: InMemorySpanExporter;
 let app: TracerProvider;
 
 beforeEach(() => {
-  forwarder = new AppSpanForwarder();
+  own = new OwnSpans();
+  forwarder = new AppSpanForwarder(own);
   hook = new TracerProvider({ spanProcessors: [forwarder] });
   appExporter = new InMemorySpanExporter();
   app = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'orders' }), spanProcessors: [new SimpleSpanProcessor({ exporter: appExporter })] });
@@ -34,7 +37,7 @@ describe("an app's own SDK fed by the hook's provider", () => {
     expect(forwarder.adopt(app)).toBe(true);
     const appTracer = hook.getTracer('orders');
     // tracetape's undici instrumentation and the app's share a scope name; only the tracer tells them apart.
-    const ownUndici: Tracer = forwarder.ownTracerProvider(hook).getTracer('@opentelemetry/instrumentation-undici');
+    const ownUndici: Tracer = own.tracerProvider(hook).getTracer('@opentelemetry/instrumentation-undici');
     const appUndici = hook.getTracer('@opentelemetry/instrumentation-undici');
 
     const handle = appTracer.startSpan('handle-order', {}, under(run));

@@ -75,15 +75,25 @@ export async function buildTape(store: SpanStore, traceIdInput: string): Promise
 /**
  * The trace's root: its span without a parent. In a trace a caller started, every span has one:
  * the first whose parent is not in the trace, or of those the one that recorded the inbound
- * request (an app with an HTTP instrumentation of its own makes a server span of its own for the
- * request, beside tracetape's).
+ * request. An app with an HTTP instrumentation of its own makes a server span of its own for each
+ * request, around tracetape's: beside it (both under the caller's span) or, for a request that
+ * came with no caller, as its parent; either way the request is tracetape's span.
  */
 function rootOf(ordered: SpanRow[]): SpanRow | undefined {
-  const top = ordered.find((row) => row.ParentSpanId === '');
-  if (top) return top;
   const ids = new Set(ordered.map((row) => row.SpanId));
-  const local = ordered.filter((row) => !ids.has(row.ParentSpanId));
-  return local.find((row) => row.SpanAttributes[ATTR_TRACETAPE_INBOUND_REQUEST] !== undefined) ?? local[0] ?? ordered[0];
+  const roots = ordered.filter((row) => row.ParentSpanId === '' || !ids.has(row.ParentSpanId));
+  const root = roots.find((row) => row.ParentSpanId === '') ?? roots.find(recordedRequest) ?? roots[0] ?? ordered[0];
+  if (!root || recordedRequest(root) || !isServerSpan(root)) return root;
+  return ordered.find((row) => row.ParentSpanId === root.SpanId && recordedRequest(row)) ?? root;
+}
+
+function recordedRequest(row: SpanRow): boolean {
+  return row.SpanAttributes[ATTR_TRACETAPE_INBOUND_REQUEST] !== undefined;
+}
+
+function isServerSpan(row: SpanRow): boolean {
+  // Both spellings: the current Collector writes `Server`, older ones `SPAN_KIND_SERVER`.
+  return row.SpanKind === 'Server' || row.SpanKind === 'SPAN_KIND_SERVER';
 }
 
 /** The tape of one trace from its `otel_traces` rows, payload references already resolved. */
@@ -148,8 +158,7 @@ function processPathOf(row: SpanRow): string {
 function rootKindOf(root: SpanRow): Tape['rootKind'] {
   const run = root.SpanAttributes[ATTR_TRACETAPE_RUN];
   if (run === 'process' || run === 'run') return run;
-  // Both spellings: the current Collector writes `Server`, older ones `SPAN_KIND_SERVER`.
-  if (root.SpanKind === 'Server' || root.SpanKind === 'SPAN_KIND_SERVER') return 'server';
+  if (isServerSpan(root)) return 'server';
   return undefined;
 }
 

@@ -9,7 +9,7 @@ const inbound = {
   'tracetape.nondeterminism': JSON.stringify({ uuid: ['u-1'] }),
 };
 
-describe('the root of a trace a caller started', () => {
+describe('the root of a trace', () => {
   it("is the server span that recorded the inbound request, not the app's own server span beside it", () => {
     // An app with an HTTP instrumentation of its own: its server span first, tracetape's inside
     // it, both under the caller's span, which is not in the trace here.
@@ -21,6 +21,26 @@ describe('the root of a trace a caller started', () => {
     expect(tape.rootSpanId).toBe('00000000000000b1');
     expect(tape.inbound?.request.target).toBe('/orders/42');
     expect(tape.nondeterminism).toEqual({ uuid: ['u-1'] });
+  });
+
+  it("is tracetape's server span under the app's own for a request that came with no caller", () => {
+    const app = row('00000000000000a1', '', 'POST', 0, undefined);
+    const tape = tapeFromRows(TRACE, [
+      { ...app, SpanKind: 'Server' },
+      { ...row('00000000000000b1', '00000000000000a1', 'POST', 1, undefined, inbound), SpanKind: 'Server' },
+    ]);
+    expect(tape.rootSpanId).toBe('00000000000000b1');
+    expect(tape.rootKind).toBe('server');
+    expect(tape.nondeterminism).toEqual({ uuid: ['u-1'] });
+  });
+
+  it('stays the run span of a script that made a request to a server of its own', () => {
+    const tape = tapeFromRows(TRACE, [
+      row('00000000000000a1', '', 'script.mjs', 0, undefined, { 'tracetape.run': 'process', 'tracetape.nondeterminism': '{"random":[0.5]}' }),
+      { ...row('00000000000000b1', '00000000000000a1', 'POST', 1, undefined, inbound), SpanKind: 'Server' },
+    ]);
+    expect(tape.rootSpanId).toBe('00000000000000a1');
+    expect(tape.rootKind).toBe('process');
   });
 
   it('is the first span whose parent is not in the trace when none recorded a request', () => {

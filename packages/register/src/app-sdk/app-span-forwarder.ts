@@ -1,8 +1,9 @@
-import { context, trace, type Context, type Span, type SpanContext, type SpanOptions, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { context, trace, type Context, type SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_TRACETAPE_RUN } from '@tracetape/core';
 import { appSpanView } from './app-span-view.js';
 import { appTracerProvider, type AppTracerProvider } from './app-tracer-provider.js';
+import type { OwnSpans } from './own-spans.js';
 
 /** The scope names of spans tracetape itself makes (its process run, its own doors). */
 const OWN_SCOPE_PREFIX = '@tracetape/';
@@ -21,8 +22,9 @@ export class AppSpanForwarder implements SpanProcessor {
   private readonly hidden = new Map<string, SpanContext | undefined>();
   /** The parent each app span is shown with, decided as it starts (its hidden parent may end first). */
   private readonly shownParents = new WeakMap<object, SpanContext | undefined>();
-  /** Above zero while one of tracetape's own tracers is starting a span. */
-  private ownStarts = 0;
+
+  /** `own` starts tracetape's instrumentations' spans: those are never the app's. */
+  constructor(private readonly own: OwnSpans) {}
 
   /** Takes an app's tracer provider to feed; false when its span processors cannot be reached. */
   adopt(provider: unknown): boolean {
@@ -38,15 +40,6 @@ export class AppSpanForwarder implements SpanProcessor {
   /** How many app providers are fed. */
   get adopted(): number {
     return this.providers.length;
-  }
-
-  /**
-   * `inner`, with every span its tracers start known as tracetape's: for tracetape's own
-   * instrumentations, whose scope names (`@opentelemetry/instrumentation-undici`) an app's
-   * instrumentations share.
-   */
-  ownTracerProvider(inner: TracerProvider): TracerProvider {
-    return { getTracer: (name, version, options) => this.ownTracer(inner.getTracer(name, version, options)) };
   }
 
   onStart(span: SdkSpan, parentContext: Context): void {
@@ -78,7 +71,7 @@ export class AppSpanForwarder implements SpanProcessor {
   async shutdown(): Promise<void> {}
 
   private isOwn(span: SdkSpan): boolean {
-    return this.ownStarts > 0 || span.instrumentationScope.name.startsWith(OWN_SCOPE_PREFIX);
+    return this.own.isStarting || span.instrumentationScope.name.startsWith(OWN_SCOPE_PREFIX);
   }
 
   private shownParentOf(parent: SpanContext | undefined): SpanContext | undefined {
@@ -97,24 +90,5 @@ export class AppSpanForwarder implements SpanProcessor {
     const own = span.spanContext();
     if (!active || active.isRemote || active.traceId !== own.traceId || active.spanId === own.spanId || this.hidden.has(active.spanId)) return undefined;
     return active;
-  }
-
-  private ownTracer(tracer: Tracer): Tracer {
-    const startSpan = (name: string, options?: SpanOptions, parent?: Context): Span => {
-      this.ownStarts++;
-      try {
-        return tracer.startSpan(name, options, parent);
-      } finally {
-        this.ownStarts--;
-      }
-    };
-    const startActiveSpan = (name: string, ...rest: unknown[]): unknown => {
-      const run = rest[rest.length - 1] as (span: Span) => unknown;
-      const options = rest.length > 1 ? (rest[0] as SpanOptions | undefined) : undefined;
-      const parent = rest.length > 2 ? (rest[1] as Context) : context.active();
-      const span = startSpan(name, options, parent);
-      return context.with(trace.setSpan(parent, span), run, undefined, span);
-    };
-    return { startSpan, startActiveSpan: startActiveSpan as Tracer['startActiveSpan'] };
   }
 }

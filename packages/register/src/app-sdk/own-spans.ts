@@ -1,0 +1,60 @@
+import { context, SpanKind, trace, type Context, type Span, type SpanOptions, type Tracer, type TracerProvider } from '@opentelemetry/api';
+
+/**
+ * The tracer provider tracetape's own instrumentations start their spans with: it knows those
+ * spans from the app's (an app's undici or HTTP instrumentation shares their scope names), and it
+ * starts tracetape's server span for a request inside the app's own server span for it.
+ */
+export class OwnSpans {
+  /** Above zero while one of tracetape's own tracers is starting a span. */
+  private starting = 0;
+  private readonly started = new WeakSet<object>();
+
+  /** Whether the span being started now is one of tracetape's. */
+  get isStarting(): boolean {
+    return this.starting > 0;
+  }
+
+  tracerProvider(inner: TracerProvider): TracerProvider {
+    return { getTracer: (name, version, options) => this.tracer(inner.getTracer(name, version, options)) };
+  }
+
+  private tracer(tracer: Tracer): Tracer {
+    const startSpan = (name: string, options?: SpanOptions, parent: Context = context.active()): Span => {
+      this.starting++;
+      try {
+        const span = tracer.startSpan(name, options, options?.kind === SpanKind.SERVER ? this.inAppServerTrace(parent) : parent);
+        this.started.add(span);
+        return span;
+      } finally {
+        this.starting--;
+      }
+    };
+    const startActiveSpan = (name: string, ...rest: unknown[]): unknown => {
+      const run = rest[rest.length - 1] as (span: Span) => unknown;
+      const options = rest.length > 1 ? (rest[0] as SpanOptions | undefined) : undefined;
+      const parent = rest.length > 2 ? (rest[1] as Context) : context.active();
+      const span = startSpan(name, options, parent);
+      return context.with(trace.setSpan(parent, span), run, undefined, span);
+    };
+    return { startSpan, startActiveSpan: startActiveSpan as Tracer['startActiveSpan'] };
+  }
+
+  /**
+   * A request with no `traceparent`, inside the app's own server span for it (an app with an HTTP
+   * instrumentation of its own, which wraps over tracetape's): each instrumentation would start a
+   * trace of its own from the request's headers, and the app's collector would get its server
+   * span alone in one and the handler's spans in the other. tracetape's span joins the app's
+   * trace instead, under the app's span as if it came from the caller: it stays the request's root
+   * in this process (its reads, its inbound exchange), and everything under it, the calls the
+   * handler propagates included, is in the app's trace.
+   */
+  private inAppServerTrace(parent: Context): Context {
+    if (trace.getSpan(parent)) return parent;
+    const around = trace.getSpan(context.active()) as (Span & { kind?: SpanKind }) | undefined;
+    if (!around || this.started.has(around) || around.kind !== SpanKind.SERVER) return parent;
+    const app = around.spanContext();
+    if (!trace.isSpanContextValid(app)) return parent;
+    return trace.setSpanContext(parent, { ...app, isRemote: true });
+  }
+}
