@@ -2,10 +2,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, recordedTraceId, startRecordingServer, tempDir, tracetape, type CliResult } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
-import { startPostgres, type PostgresServer, type SqlDatabase } from './support/databases.js';
+import { startMariaDb, startPostgres, type MariaDbServer, type PostgresServer, type SqlDatabase } from './support/databases.js';
 
 // A service with OpenTelemetry instrumentations of its own for the modules tracetape patches too
-// (HTTP, PostgreSQL), as `getNodeAutoInstrumentations()` brings them. OpenTelemetry's patching
+// (HTTP, PostgreSQL, MySQL), as `getNodeAutoInstrumentations()` brings them. OpenTelemetry's patching
 // takes out any wrapper it finds first, and the app's instrumentations load after the hook's:
 // they used to take tracetape's out, and the request was recorded without its inbound exchange
 // or its query, so it could not be replayed. Both must be recorded and replayed, and the app's
@@ -18,6 +18,8 @@ const CALLER_TRACE = '0af7651916cd43dd8448eb211c80319c';
 const CALLER_SPAN = 'b7ad6b7169203331';
 let postgres: PostgresServer;
 let database: SqlDatabase;
+let mariadb: MariaDbServer;
+let stockDatabase: SqlDatabase;
 let upstream: CountingServer;
 let collector: CountingServer;
 let exports: string[] = [];
@@ -44,6 +46,8 @@ interface OtlpExport {
 beforeAll(async () => {
   postgres = await startPostgres();
   database = await postgres.createDatabase('orders');
+  mariadb = await startMariaDb();
+  stockDatabase = await mariadb.createDatabase('stock');
   upstream = await startCountingServer(() => ({ body: JSON.stringify({ price: Math.round(Math.random() * 1000) }) }));
   collector = await startCountingServer((request) => {
     exports.push(request.body);
@@ -54,7 +58,7 @@ beforeAll(async () => {
 /** Records the service answering one request; the collector's exports are those of this run. */
 async function recordOneRequest(headers: Record<string, string>): Promise<Recorded> {
   exports = [];
-  const appEnv = { ...env, DATABASE_URL: database.url, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url };
+  const appEnv = { ...env, DATABASE_URL: database.url, MYSQL_URL: stockDatabase.url, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url };
   const { port, ended } = await startRecordingServer(APP, appEnv);
   const response = await fetch(`http://127.0.0.1:${port}/orders/42`, { method: 'POST', headers });
   const body: unknown = await response.json();
@@ -64,7 +68,7 @@ async function recordOneRequest(headers: Record<string, string>): Promise<Record
 }
 
 afterAll(async () => {
-  await Promise.all([upstream?.close(), collector?.close(), postgres?.stop()]);
+  await Promise.all([upstream?.close(), collector?.close(), postgres?.stop(), mariadb?.stop()]);
   store.remove();
 });
 
@@ -79,7 +83,7 @@ describe.each([
     recorded = await recordOneRequest(headers);
   }, 60_000);
 
-  it('is recorded whole: the inbound exchange, the query and the call', async () => {
+  it('is recorded whole: the inbound exchange, the queries and the call', async () => {
     if (fromCaller) expect(recorded.traceId).toBe(CALLER_TRACE);
     const tape = JSON.parse((await tracetape(['tape', recorded.traceId, '--json'], env)).stdout) as {
       inbound?: { request: { target: string }; response: { status: number } };
@@ -88,17 +92,19 @@ describe.each([
     };
     expect(tape.inbound?.request.target).toBe('/orders/42');
     expect(tape.inbound?.response.status).toBe(200);
-    expect(tape.entries.map((entry) => entry.kind).sort()).toEqual(['http', 'postgres']);
+    expect(tape.entries.map((entry) => entry.kind).sort()).toEqual(['http', 'mysql', 'postgres']);
     // The answer's UUID and time, read inside both server spans, are on the tape's root with the request.
     expect(tape.nondeterminism?.uuid).toHaveLength(1);
   });
 
-  it('replays the request with the database and the upstream untouched', async () => {
+  it('replays the request with the databases and the upstream untouched', async () => {
     upstream.reset();
     const connectionsBefore = await postgres.connectionCount();
+    const mysqlConnectionsBefore = await mariadb.connectionCount();
     const replayed = await tracetape(['replay', '--strict', recorded.traceId, '--', 'node', APP], {
       ...env,
       DATABASE_URL: database.url,
+      MYSQL_URL: stockDatabase.url,
       UPSTREAM_URL: upstream.url,
       COLLECTOR_URL: collector.url,
     });
@@ -106,6 +112,7 @@ describe.each([
     expect(replayed.stderr).toMatch(/inbound POST http:\/\/127\.0\.0\.1:\d+\/orders\/42: response matched the recording \(200\)/);
     expect(upstream.count()).toBe(0);
     expect(await postgres.connectionCount()).toBe(connectionsBefore);
+    expect(await mariadb.connectionCount()).toBe(mysqlConnectionsBefore);
   }, 60_000);
 
   it("gives the app's collector its own spans, in one trace (the caller's), without tracetape's", () => {
@@ -119,7 +126,7 @@ describe.each([
     expect(servers).toHaveLength(1);
     expect(servers[0]!.parentSpanId ?? '').toBe(fromCaller ? CALLER_SPAN : '');
     expect(new Set(spans.map((span) => span.traceId))).toEqual(new Set([recorded.traceId]));
-    // Its query and its call, under it: each scope once (tracetape's own spans for them are not shown).
+    // Its queries and its call, under it: each scope once (tracetape's own spans for them are not shown).
     const byScope = (scope: string) => spans.filter((span) => span.scope === scope);
     expect(byScope('@opentelemetry/instrumentation-undici')).toHaveLength(1);
     expect(byScope('@opentelemetry/instrumentation-pg').length).toBeGreaterThan(0);
