@@ -26,9 +26,9 @@ export function watchForInboundOutcome(reportFile: string): InboundWatch {
   const answered = new Promise<string>((resolve) => (resolveAnswered = resolve));
   let read = 0;
   const check = (): void => {
-    // The replay removes its scratch files as it ends, on a failure before the command did too.
-    if (!fs.existsSync(reportFile)) return void watcher.close();
     const bytes = readFrom(reportFile, read);
+    // The replay removes its scratch files as it ends, on a failure before the command did too.
+    if (bytes === undefined) return void watcher.close();
     // Only whole lines: the last one may still be being written.
     const end = bytes.lastIndexOf(0x0a);
     if (end < 0) return;
@@ -48,8 +48,15 @@ export function watchForInboundOutcome(reportFile: string): InboundWatch {
   return { answered, close: () => watcher.close() };
 }
 
-function readFrom(file: string, offset: number): Buffer {
-  const fd = fs.openSync(file, 'r');
+/** The file's bytes from `offset` on; undefined once the file is gone. */
+function readFrom(file: string, offset: number): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
   try {
     const size = fs.fstatSync(fd).size;
     if (size <= offset) return Buffer.alloc(0);

@@ -64,7 +64,7 @@ export class AppTracerProviderInstrumentation extends InstrumentationBase {
 }
 
 /** Whether the global tracer provider is the hook's: one the hook's own copy of the API registered. */
-export function hookHoldsGlobalProvider(): boolean {
+function hookHoldsGlobalProvider(): boolean {
   const globals = (globalThis as { [API_GLOBALS]?: { trace?: unknown } })[API_GLOBALS];
   return globals?.trace instanceof ProxyTracerProvider;
 }

@@ -88,7 +88,7 @@ export class AppSpanForwarder implements SpanProcessor {
   private enclosingAppSpan(span: SdkSpan): SpanContext | undefined {
     const active = trace.getSpan(context.active())?.spanContext();
     const own = span.spanContext();
-    if (!active || active.isRemote || active.traceId !== own.traceId || active.spanId === own.spanId || this.hidden.has(active.spanId)) return undefined;
+    if (!active || active.isRemote || active.traceId !== own.traceId || this.hidden.has(active.spanId)) return undefined;
     return active;
   }
 }

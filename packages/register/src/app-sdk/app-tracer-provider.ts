@@ -28,14 +28,12 @@ export function appTracerProvider(provider: unknown): AppTracerProvider | undefi
   const fields = provider as SdkTracerProviderFields;
   const modern = '_activeSpanProcessor' in fields;
   const resource = modern ? fields._resource : fields.resource;
-  if (!isSpanProcessor(modern ? fields._activeSpanProcessor : fields.activeSpanProcessor) || !isResource(resource)) return undefined;
-  return {
-    processor: () => {
-      const processor = modern ? fields._activeSpanProcessor : fields.activeSpanProcessor;
-      return isSpanProcessor(processor) ? processor : undefined;
-    },
-    resource,
+  const processor = (): SpanProcessor | undefined => {
+    const current = modern ? fields._activeSpanProcessor : fields.activeSpanProcessor;
+    return isSpanProcessor(current) ? current : undefined;
   };
+  if (!processor() || !isResource(resource)) return undefined;
+  return { processor, resource };
 }
 
 function isSpanProcessor(value: unknown): value is SpanProcessor {

@@ -8,7 +8,8 @@ import { context, SpanKind, trace, type Context, type Span, type SpanOptions, ty
 export class OwnSpans {
   /** Above zero while one of tracetape's own tracers is starting a span. */
   private starting = 0;
-  private readonly started = new WeakSet<object>();
+  /** tracetape's server spans: an app's server span is told from them. */
+  private readonly ownServerSpans = new WeakSet<object>();
 
   /** Whether the span being started now is one of tracetape's. */
   get isStarting(): boolean {
@@ -23,8 +24,9 @@ export class OwnSpans {
     const startSpan = (name: string, options?: SpanOptions, parent: Context = context.active()): Span => {
       this.starting++;
       try {
-        const span = tracer.startSpan(name, options, options?.kind === SpanKind.SERVER ? this.inAppServerTrace(parent) : parent);
-        this.started.add(span);
+        if (options?.kind !== SpanKind.SERVER) return tracer.startSpan(name, options, parent);
+        const span = tracer.startSpan(name, options, this.inAppServerTrace(parent));
+        this.ownServerSpans.add(span);
         return span;
       } finally {
         this.starting--;
@@ -52,7 +54,7 @@ export class OwnSpans {
   private inAppServerTrace(parent: Context): Context {
     if (trace.getSpan(parent)) return parent;
     const around = trace.getSpan(context.active()) as (Span & { kind?: SpanKind }) | undefined;
-    if (!around || this.started.has(around) || around.kind !== SpanKind.SERVER) return parent;
+    if (!around || around.kind !== SpanKind.SERVER || this.ownServerSpans.has(around)) return parent;
     const app = around.spanContext();
     if (!trace.isSpanContextValid(app)) return parent;
     return trace.setSpanContext(parent, { ...app, isRemote: true });
