@@ -7,15 +7,20 @@
 // so slow drift of the machine hits every variant alike; rounds that other processes disturbed are
 // replaced and left out. The per-round lines and the full breakdown (CPU, memory, start-up,
 // flush) go to stderr; the suite's table gets the throughput and latency figures.
+//
+// With `against` (run.mjs --against COMMIT), tracetape built from that commit runs as one more
+// variant in the same rounds, and the peer recorders and the interceptor variant stay out: an A/B
+// of a change, with no instrumentation and plain OpenTelemetry kept for the usual ratios.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BenchCheckFailed } from './figures.mjs';
 import { describeMachine } from './machine.mjs';
 import { measureVariant } from './measure-variant.mjs';
+import { preparePreviousHook } from './previous-hook.mjs';
 import { runToEnd } from './scale-child.mjs';
 import { CPU_TARGET, formatSummary, P99_TARGET, PEERS, summarize, THROUGHPUT_TARGET } from './report.mjs';
 import { ServiceProcess } from './service-process.mjs';
-import { cleanEnv, tracetapeCli, upstreamScript, variants } from './variants.mjs';
+import { againstVariant, cleanEnv, tracetapeCli, upstreamScript, variants } from './variants.mjs';
 import { verifyRecording } from './verify-recording.mjs';
 
 const UPSTREAM_DELAY_MS = 20;
@@ -40,6 +45,11 @@ export const PACED_RATE = 60;
 
 const log = (text) => process.stderr.write(`${text}\n`);
 
+// The variants that record, each checked afterwards through its own build's CLI.
+const RECORDERS = ['tracetape', 'tracetapeInterceptor', 'against'];
+// What an A/B against another commit keeps of the usual variants.
+const AGAINST_KEEPS = ['none', 'otel', 'tracetape'];
+
 /**
  * `overrides` takes the command line's --rounds, --requests and --concurrency. Throws
  * BenchCheckFailed when a request failed or tracetape did not record every call it made.
@@ -59,17 +69,24 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
   mkdirSync(tmpDir, { recursive: true });
   // Each tracetape variant records into its own store, checked afterwards.
   const storeOf = (id) => path.join(tmpDir, `store-${id}`);
-  const TRACETAPE_VARIANTS = ['tracetape', 'tracetapeInterceptor'];
+  let build;
+  if (settings.against) {
+    log(`capture overhead: building tracetape at ${settings.against} for --against (bench/previous-hook.mjs) ...`);
+    build = preparePreviousHook(settings.against);
+    if (build.error) throw new BenchCheckFailed([`--against ${settings.against}: ${build.error}`]);
+  }
+  const cliOf = (id) => (id === 'against' ? build.cli : tracetapeCli);
   const upstream = new ServiceProcess('upstream', [upstreamScript], cleanEnv({ BENCH_UPSTREAM_DELAY_MS: String(UPSTREAM_DELAY_MS) }));
   const measurements = [];
   const problems = [];
   let all;
   let nextId = 0;
-  const answered = Object.fromEntries(TRACETAPE_VARIANTS.map((id) => [id, { requests: 0, processes: 0 }]));
+  const answered = Object.fromEntries(RECORDERS.map((id) => [id, { requests: 0, processes: 0 }]));
   let cleanRounds = 0;
   try {
     const upstreamUrl = `http://127.0.0.1:${await upstream.ready()}`;
     all = variants({ upstreamUrl, tracetapeDir: storeOf });
+    if (build) all = [...all.filter((v) => AGAINST_KEEPS.includes(v.id)), againstVariant({ upstreamUrl, tracetapeDir: storeOf, build })];
     // A round that other processes disturbed is replaced by an extra one (at most extraRounds),
     // and left out of the medians as long as at least one undisturbed round exists.
     for (let round = 0; cleanRounds < settings.rounds && round < settings.rounds + settings.extraRounds; round++) {
@@ -119,14 +136,14 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
   const failures = [];
   const recordings = {};
   let ingest;
-  for (const id of TRACETAPE_VARIANTS) {
+  for (const id of RECORDERS.filter((id) => all.some((v) => v.id === id))) {
     log(`capture overhead: moving the ${id} variant's recording log into its store (tracetape ingest) ...`);
-    const ingested = await timedIngest(storeOf(id));
+    const ingested = await timedIngest(storeOf(id), cliOf(id));
     if (ingested.error) problems.push(`tracetape ingest (${id}): ${ingested.error}`);
     if (id === 'tracetape') ingest = ingested;
     log(`capture overhead: checking what the ${id} variant recorded (tracetape traces --json) ...`);
     // One trace per answered request, plus each process's own run trace.
-    const recording = await verifyRecording(storeOf(id), answered[id].requests + answered[id].processes);
+    const recording = await verifyRecording(storeOf(id), answered[id].requests + answered[id].processes, cliOf(id));
     const expectedCalls = answered[id].requests * settings.callsPerRequest;
     recording.expectedCalls = expectedCalls;
     recordings[id] = recording;
@@ -151,16 +168,16 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
   if (problems.length) log(`capture overhead problems:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
   if (failures.length) throw new BenchCheckFailed([...failures, ...problems]);
   const ingestCpuMsPerRequest = ingest.cpuMs === undefined ? NaN : ingest.cpuMs / Math.max(1, answered.tracetape.requests);
-  return [...figures(summary, cleanRounds, problems, ingestCpuMsPerRequest), ...peerFigures(summary, recordings)];
+  return [...figures(summary, cleanRounds, problems, ingestCpuMsPerRequest), ...peerFigures(summary, recordings), ...againstFigures(summary, recordings)];
 }
 
 const TIME = '/usr/bin/time';
 
 /** Runs `tracetape ingest` on the store; CPU (user + system) from /usr/bin/time when present. */
-async function timedIngest(tracetapeDir) {
+async function timedIngest(tracetapeDir, cliPath) {
   const timed = existsSync(TIME);
   const timeFile = path.join(tracetapeDir, '..', 'ingest.time');
-  const args = [process.execPath, tracetapeCli, 'ingest'];
+  const args = [process.execPath, cliPath, 'ingest'];
   const result = await runToEnd(timed ? TIME : args[0], timed ? ['-f', '%U %S', '-o', timeFile, ...args] : args.slice(1), { env: cleanEnv({ TRACETAPE_DIR: tracetapeDir }) });
   if (result.code !== 0) return { error: `exited ${result.signal ?? result.code}: ${result.stderr.trim().slice(-500)}` };
   if (!timed) return {};
@@ -201,6 +218,19 @@ function peerFigures({ variants: v, ratios }, recordings) {
     });
   }
   return rows;
+}
+
+/** With --against: the working tree's tracetape against the other commit's, paired per round. */
+function againstFigures({ variants: v, ratios }, recordings) {
+  const r = ratios['tracetapeVs:against'];
+  if (!r) return [];
+  const them = (value, unit) => ({ label: v.against.label, value, unit });
+  const recorded = `${recordings.against.recordedCalls} of ${recordings.against.expectedCalls} calls recorded at ${v.against.label.split(' ').pop()}`;
+  return [
+    { name: `capture: CPU per request, against ${v.against.label}`, value: v.tracetape.cpuMsPerRequest, unit: 'ms', baseline: them(v.against.cpuMsPerRequest, 'ms'), ratio: r.cpuPerRequest, detail: `paired per round; JS thread ×${r.mainThreadCpuPerRequest.toFixed(2)}; ${recorded}` },
+    { name: `capture: latency p99 at ${PACED_RATE} req/s, against ${v.against.label}`, value: v.tracetape.pacedP99Ms, unit: 'ms', baseline: them(v.against.pacedP99Ms, 'ms'), ratio: r.pacedP99, detail: 'open loop, same load, paired per round' },
+    { name: `capture: throughput, against ${v.against.label}`, value: v.tracetape.reqPerSec, unit: 'req/s', baseline: them(v.against.reqPerSec, 'req/s'), ratio: r.reqPerSec, detail: 'closed loop, paired per round' },
+  ];
 }
 
 function figures({ variants: v, ratios, roundsCounted, recording, settings }, cleanRounds, problems, ingestCpuMsPerRequest) {

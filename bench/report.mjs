@@ -60,6 +60,8 @@ export function summarize({ machine, settings, labels, measurements, recording, 
   for (const id of Object.keys(labels)) if (id !== 'none' && id !== 'otel') pairs.push([`${id}VsNone`, id, 'none'], [`${id}VsOtel`, id, 'otel']);
   // tracetape against each peer recorder, paired per round like the rest.
   for (const peer of PEERS) if (labels[peer] && labels.tracetape) pairs.push([`tracetapeVs:${peer}`, 'tracetape', peer]);
+  // --against: the working tree's tracetape against another commit's, the same way.
+  if (labels.against && labels.tracetape) pairs.push(['tracetapeVs:against', 'tracetape', 'against']);
   for (const [name, a, b] of pairs) {
     ratios[name] = {
       reqPerSec: pairedRatio(counted, 'reqPerSec', a, b),
@@ -140,6 +142,13 @@ export function formatSummary(summary) {
     lines.push(
       `${v.label} vs plain OpenTelemetry: saturated (closed loop) req/s ${times(t.reqPerSec)}, p50 ${times(t.p50)}, p99 ${times(t.p99)}; ` +
         `at ${settings.pacedRate} req/s p50 ${times(t.pacedP50)}, p99 ${times(t.pacedP99)}; CPU/request ${times(t.cpuPerRequest)} (JS thread ${times(t.mainThreadCpuPerRequest)})`,
+    );
+  }
+  const versusCommit = ratios['tracetapeVs:against'];
+  if (versusCommit) {
+    lines.push(
+      `${variants.tracetape.label} vs ${variants.against.label}: saturated req/s ${times(versusCommit.reqPerSec)}; ` +
+        `at ${settings.pacedRate} req/s p99 ${times(versusCommit.pacedP99)}; CPU/request ${times(versusCommit.cpuPerRequest)} (JS thread ${times(versusCommit.mainThreadCpuPerRequest)})`,
     );
   }
   lines.push(

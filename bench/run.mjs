@@ -2,13 +2,18 @@
 // baseline in the same run, printed as one table.
 //
 //   node bench/run.mjs [--quick | --smoke] [--json] [--only capture,sse,databases,replay,exporter,ingest,tape,storage,startup,memory,ui]
-//                      [--rounds N] [--requests N] [--concurrency N]   (capture overhead only)
+//                      [--rounds N] [--requests N] [--concurrency N] [--against COMMIT]   (capture overhead only)
 //
 // --quick: smaller sizes, rough numbers. --smoke: tiny sizes, seconds per figure, targets not
 // judged; `npm test` runs it (test/bench.test.ts) to prove every figure is produced and its
 // correctness checks pass. Progress goes to stderr; the table (or, with --json, one JSON document)
 // to stdout. Exits 1 when a correctness check fails (a recording missing, a replay that diverged,
 // a figure that threw), not when a target is missed.
+//
+// --against COMMIT: the capture figure puts tracetape as built from COMMIT (git, built aside, see
+// bench/previous-hook.mjs) beside the working tree's, interleaved in the same rounds, and leaves
+// the peer recorders out: the way to tell what a change did to capture on a machine whose speed
+// moves between runs.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,6 +58,7 @@ function parseFlags(argv) {
       rounds: { type: 'string' },
       requests: { type: 'string' },
       concurrency: { type: 'string' },
+      against: { type: 'string' },
     },
     strict: true,
   });
@@ -67,6 +73,11 @@ function parseFlags(argv) {
     const value = Number(values[name]);
     if (!Number.isInteger(value) || value <= 0) throw new UsageError(`--${name} must be a positive whole number, not "${values[name]}".`);
     overrides[name] = value;
+  }
+  if (values.against !== undefined) {
+    if (only && !only.includes('capture')) throw new UsageError('--against compares capture with another commit: add capture to --only.');
+    if (!/^[0-9a-zA-Z][\w./~^-]*$/.test(values.against)) throw new UsageError(`--against takes a commit (a hash, tag or branch), not "${values.against}".`);
+    overrides.against = values.against;
   }
   return { ...values, mode: values.smoke ? 'smoke' : values.quick ? 'quick' : 'full', only, overrides };
 }

@@ -54,3 +54,16 @@ export function variants({ upstreamUrl, tracetapeDir }) {
     },
   ];
 }
+
+/**
+ * tracetape as another commit built it (`build` from bench/previous-hook.mjs), started the way the
+ * default capture variant is, for `--against`.
+ */
+export function againstVariant({ upstreamUrl, tracetapeDir, build }) {
+  return {
+    id: 'against',
+    label: `tracetape at ${build.commit}`,
+    args: ['--import', pathToFileURL(build.register).href, serviceScript],
+    env: cleanEnv({ BENCH_UPSTREAM_URL: upstreamUrl, OTEL_SERVICE_NAME: 'bench-service', TRACETAPE_MODE: 'capture', TRACETAPE_DIR: tracetapeDir('against') }),
+  };
+}

@@ -1,3 +1,5 @@
+import { existsSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runProcess } from './support/cli.js';
@@ -118,6 +120,44 @@ describe('npm run bench', () => {
     for (const row of report.rows) {
       for (const value of [row.serializeUsPerSpan, row.ingestUsPerSpan, row.bytesPerSpan]) expect(Number.isFinite(value) && value > 0, row.format).toBe(true);
     }
+  });
+
+  it('puts tracetape as another commit built it beside the working tree in the capture rounds (--against)', { timeout: 300_000 }, async () => {
+    // HEAD: a commit every clone has; the build is the same code, which is what the check needs.
+    // It goes where bench/previous-hook.mjs keeps builds, and is removed unless it was there before.
+    const sha = (await runProcess('git', ['-C', REPO_ROOT, 'rev-parse', 'HEAD'])).stdout.trim();
+    const buildDir = path.join(os.tmpdir(), `tracetape-bench-previous-${sha.slice(0, 12)}`);
+    const builtBefore = existsSync(buildDir);
+    const result = await runProcess(process.execPath, [BENCH, '--smoke', '--json', '--only', 'capture', '--against', 'HEAD']).finally(() => {
+      if (!builtBefore) rmSync(buildDir, { recursive: true, force: true });
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { sections: Section[] };
+    const figures = report.sections[0]!.figures as Array<Figure & { detail?: string }>;
+    const commit = sha.slice(0, 7);
+    const against = figures.filter((figure) => figure.name.endsWith(`against tracetape at ${commit}`));
+    expect(against.map((figure) => figure.name)).toEqual([
+      `capture: CPU per request, against tracetape at ${commit}`,
+      `capture: latency p99 at 60 req/s, against tracetape at ${commit}`,
+      `capture: throughput, against tracetape at ${commit}`,
+    ]);
+    for (const figure of against) {
+      expect(figure.baseline?.label).toBe(`tracetape at ${commit}`);
+      expect(Number.isFinite(figure.ratio) && figure.ratio! > 0, figure.name).toBe(true);
+    }
+    // The other commit's recording is checked through its own CLI, like the working tree's.
+    expect(against[0]!.detail).toMatch(new RegExp(`(\\d+) of \\1 calls recorded at ${commit}`));
+    // An A/B leaves the peer recorders out.
+    expect(figures.some((figure) => figure.name.includes('nock'))).toBe(false);
+  });
+
+  it('says what --against needs before measuring anything', async () => {
+    const outsideCapture = await runProcess(process.execPath, [BENCH, '--only', 'tape', '--against', 'HEAD']);
+    expect(outsideCapture.code).toBe(2);
+    expect(outsideCapture.stderr).toContain('--against compares capture with another commit: add capture to --only.');
+    const unknown = await runProcess(process.execPath, [BENCH, '--smoke', '--only', 'capture', '--against', 'no-such-commit-here']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toContain('--against no-such-commit-here: commit no-such-commit-here is not in this clone');
   });
 
   it('refuses an unknown figure name before measuring anything', async () => {
