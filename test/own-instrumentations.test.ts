@@ -130,6 +130,7 @@ describe.each([
     const byScope = (scope: string) => spans.filter((span) => span.scope === scope);
     expect(byScope('@opentelemetry/instrumentation-undici')).toHaveLength(1);
     expect(byScope('@opentelemetry/instrumentation-pg').length).toBeGreaterThan(0);
+    expect(byScope('@opentelemetry/instrumentation-mysql2').map((span) => span.name)).toEqual(['SELECT']);
     const ids = new Set(spans.map((span) => span.spanId));
     for (const span of spans.filter((span) => span !== servers[0])) expect(ids.has(span.parentSpanId!), span.name).toBe(true);
     expect(spans.flatMap((span) => span.attributes.map((attribute) => attribute.key)).filter((key) => key.startsWith('tracetape.'))).toEqual([]);
