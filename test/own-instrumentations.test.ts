@@ -2,10 +2,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, recordedTraceId, startRecordingServer, tempDir, tracetape, type CliResult } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
-import { startMariaDb, startPostgres, type MariaDbServer, type PostgresServer, type SqlDatabase } from './support/databases.js';
+import { startMariaDb, startPostgres, startRedis, type MariaDbServer, type PostgresServer, type RedisDatabase, type RedisServer, type SqlDatabase } from './support/databases.js';
 
 // A service with OpenTelemetry instrumentations of its own for the modules tracetape patches too
-// (HTTP, PostgreSQL, MySQL), as `getNodeAutoInstrumentations()` brings them. OpenTelemetry's patching
+// (HTTP, PostgreSQL, MySQL, ioredis), as `getNodeAutoInstrumentations()` brings them. OpenTelemetry's patching
 // takes out any wrapper it finds first, and the app's instrumentations load after the hook's:
 // they used to take tracetape's out, and the request was recorded without its inbound exchange
 // or its query, so it could not be replayed. Both must be recorded and replayed, and the app's
@@ -20,6 +20,8 @@ let postgres: PostgresServer;
 let database: SqlDatabase;
 let mariadb: MariaDbServer;
 let stockDatabase: SqlDatabase;
+let redis: RedisServer;
+let viewsDatabase: RedisDatabase;
 let upstream: CountingServer;
 let collector: CountingServer;
 let exports: string[] = [];
@@ -48,6 +50,8 @@ beforeAll(async () => {
   database = await postgres.createDatabase('orders');
   mariadb = await startMariaDb();
   stockDatabase = await mariadb.createDatabase('stock');
+  redis = await startRedis();
+  viewsDatabase = await redis.createDatabase('views');
   upstream = await startCountingServer(() => ({ body: JSON.stringify({ price: Math.round(Math.random() * 1000) }) }));
   collector = await startCountingServer((request) => {
     exports.push(request.body);
@@ -58,7 +62,7 @@ beforeAll(async () => {
 /** Records the service answering one request; the collector's exports are those of this run. */
 async function recordOneRequest(headers: Record<string, string>): Promise<Recorded> {
   exports = [];
-  const appEnv = { ...env, DATABASE_URL: database.url, MYSQL_URL: stockDatabase.url, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url };
+  const appEnv = { ...env, DATABASE_URL: database.url, MYSQL_URL: stockDatabase.url, REDIS_URL: viewsDatabase.url, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url };
   const { port, ended } = await startRecordingServer(APP, appEnv);
   const response = await fetch(`http://127.0.0.1:${port}/orders/42`, { method: 'POST', headers });
   const body: unknown = await response.json();
@@ -68,7 +72,7 @@ async function recordOneRequest(headers: Record<string, string>): Promise<Record
 }
 
 afterAll(async () => {
-  await Promise.all([upstream?.close(), collector?.close(), postgres?.stop(), mariadb?.stop()]);
+  await Promise.all([upstream?.close(), collector?.close(), postgres?.stop(), mariadb?.stop(), redis?.stop()]);
   store.remove();
 });
 
@@ -92,7 +96,7 @@ describe.each([
     };
     expect(tape.inbound?.request.target).toBe('/orders/42');
     expect(tape.inbound?.response.status).toBe(200);
-    expect(tape.entries.map((entry) => entry.kind).sort()).toEqual(['http', 'mysql', 'postgres']);
+    expect(tape.entries.map((entry) => entry.kind).sort()).toEqual(['http', 'mysql', 'postgres', 'redis']);
     // The answer's UUID and time, read inside both server spans, are on the tape's root with the request.
     expect(tape.nondeterminism?.uuid).toHaveLength(1);
   });
@@ -101,10 +105,12 @@ describe.each([
     upstream.reset();
     const connectionsBefore = await postgres.connectionCount();
     const mysqlConnectionsBefore = await mariadb.connectionCount();
+    const redisConnectionsBefore = await redis.connectionCount();
     const replayed = await tracetape(['replay', '--strict', recorded.traceId, '--', 'node', APP], {
       ...env,
       DATABASE_URL: database.url,
       MYSQL_URL: stockDatabase.url,
+      REDIS_URL: viewsDatabase.url,
       UPSTREAM_URL: upstream.url,
       COLLECTOR_URL: collector.url,
     });
@@ -113,6 +119,8 @@ describe.each([
     expect(upstream.count()).toBe(0);
     expect(await postgres.connectionCount()).toBe(connectionsBefore);
     expect(await mariadb.connectionCount()).toBe(mysqlConnectionsBefore);
+    // No second INCR of the view counter: the replay never reached Redis.
+    expect(await redis.connectionCount()).toBe(redisConnectionsBefore);
   }, 60_000);
 
   it("gives the app's collector its own spans, in one trace (the caller's), without tracetape's", () => {
@@ -131,6 +139,7 @@ describe.each([
     expect(byScope('@opentelemetry/instrumentation-undici')).toHaveLength(1);
     expect(byScope('@opentelemetry/instrumentation-pg').length).toBeGreaterThan(0);
     expect(byScope('@opentelemetry/instrumentation-mysql2').map((span) => span.name)).toEqual(['SELECT']);
+    expect(byScope('@opentelemetry/instrumentation-ioredis').map((span) => span.name)).toContain('incr');
     const ids = new Set(spans.map((span) => span.spanId));
     for (const span of spans.filter((span) => span !== servers[0])) expect(ids.has(span.parentSpanId!), span.name).toBe(true);
     expect(spans.flatMap((span) => span.attributes.map((attribute) => attribute.key)).filter((key) => key.startsWith('tracetape.'))).toEqual([]);
