@@ -31,6 +31,7 @@ interface Recorded {
   body: unknown;
   cli: CliResult;
   exports: string[];
+  upstreamTraceparents: unknown[];
 }
 
 interface OtlpSpan {
@@ -62,13 +63,15 @@ beforeAll(async () => {
 /** Records the service answering one request; the collector's exports are those of this run. */
 async function recordOneRequest(headers: Record<string, string>): Promise<Recorded> {
   exports = [];
+  upstream.reset();
   const appEnv = { ...env, DATABASE_URL: database.url, MYSQL_URL: stockDatabase.url, REDIS_URL: viewsDatabase.url, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url };
   const { port, ended } = await startRecordingServer(APP, appEnv);
   const response = await fetch(`http://127.0.0.1:${port}/orders/42`, { method: 'POST', headers });
   const body: unknown = await response.json();
   const cli = await ended;
   expect(cli.code, cli.stderr).toBe(0);
-  return { traceId: recordedTraceId(cli.stderr), body, cli, exports: [...exports] };
+  const upstreamTraceparents = upstream.seenHeaders.map((headers) => headers.traceparent);
+  return { traceId: recordedTraceId(cli.stderr), body, cli, exports: [...exports], upstreamTraceparents };
 }
 
 afterAll(async () => {
@@ -136,7 +139,10 @@ describe.each([
     expect(new Set(spans.map((span) => span.traceId))).toEqual(new Set([recorded.traceId]));
     // Its queries and its call, under it: each scope once (tracetape's own spans for them are not shown).
     const byScope = (scope: string) => spans.filter((span) => span.scope === scope);
+    const [call] = byScope('@opentelemetry/instrumentation-undici');
     expect(byScope('@opentelemetry/instrumentation-undici')).toHaveLength(1);
+    // The upstream got one traceparent, naming the app's span for the call (tracetape's injected too).
+    expect(recorded.upstreamTraceparents).toEqual([`00-${recorded.traceId}-${call!.spanId}-01`]);
     expect(byScope('@opentelemetry/instrumentation-pg').length).toBeGreaterThan(0);
     expect(byScope('@opentelemetry/instrumentation-mysql2').map((span) => span.name)).toEqual(['SELECT']);
     expect(byScope('@opentelemetry/instrumentation-ioredis').map((span) => span.name)).toContain('incr');

@@ -4,6 +4,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation, type UndiciRequest } from '@opentelemetry/instrumentation-undici';
 import { INTERNAL_REQUEST_HEADER } from '@tracetape/core';
 import type { HttpServerHooks } from '@tracetape/instrumentation';
+import { keepOneTraceHeader } from './app-sdk/undici-trace-headers.js';
 
 /**
  * HTTP (http/https) and undici (fetch) client and server spans; tracetape's own calls make none.
@@ -13,7 +14,7 @@ import type { HttpServerHooks } from '@tracetape/instrumentation';
 export function createInstrumentations(serverHooks: HttpServerHooks | undefined, doors: readonly Instrumentation[]): Instrumentation[] {
   return [
     new HttpInstrumentation({ ignoreOutgoingRequestHook: isInternalHttpRequest, ...serverHooks }),
-    new UndiciInstrumentation({ ignoreRequestHook: isInternalUndiciRequest }),
+    new UndiciInstrumentation({ ignoreRequestHook: isInternalUndiciRequest, requestHook: (_span, request) => keepOneTraceHeader(request) }),
     ...doors,
   ];
 }

@@ -1,5 +1,5 @@
 import { register as registerLoaderHook } from 'node:module';
-import { ProxyTracerProvider, ROOT_CONTEXT, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { HrTime } from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -13,8 +13,10 @@ import {
   startSpansAsLibrary,
   TRACER_NAME,
 } from '@tracetape/instrumentation';
+import { AppPropagatorInstrumentation } from './app-sdk/app-propagator-instrumentation.js';
 import { AppTracerProviderInstrumentation } from './app-sdk/app-provider-instrumentation.js';
 import { AppSpanForwarder } from './app-sdk/app-span-forwarder.js';
+import { HookPropagator } from './app-sdk/hook-propagator.js';
 import { keepWrappers } from './app-sdk/keep-wrappers.js';
 import { OwnSpans } from './app-sdk/own-spans.js';
 import type { RegisterConfig } from './config.js';
@@ -95,12 +97,17 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   const ownSpans = new OwnSpans();
   const appSpans = recording ? new AppSpanForwarder(ownSpans) : undefined;
   const appProviders = appSpans ? new AppTracerProviderInstrumentation(appSpans) : undefined;
+  // The app's propagator (B3, Jaeger) joins the hook's. A recording told OTEL_PROPAGATORS keeps
+  // the SDK's reading of it, which an app's own SDK would read the same.
+  const hookPropagator = recording && process.env.OTEL_PROPAGATORS ? undefined : new HookPropagator();
+  const appPropagators = hookPropagator ? new AppPropagatorInstrumentation(hookPropagator) : undefined;
   const sdkOptions = {
     contextManager,
     idGenerator: new RealRandomIdGenerator(),
     // Spans are still made in playback (the code runs exactly as recorded), but go nowhere.
     spanProcessors: [capture?.processor ?? DISCARD, ...(appSpans ? [appSpans] : []), ...(playback ? [playback.replayedReads.processor] : [])],
-    instrumentations: appProviders ? [...instrumentations, appProviders] : instrumentations,
+    instrumentations: [...instrumentations, ...(appProviders ? [appProviders] : []), ...(appPropagators ? [appPropagators] : [])],
+    ...(hookPropagator ? { textMapPropagator: hookPropagator } : {}),
     resource: defaultResource().merge(resourceFromAttributes({ [ATTR_TRACETAPE_PROCESS_PATH]: processPath })),
     // Without OTEL_SERVICE_NAME the SDK would call every app "unknown_service:node"; the script name says more.
     ...(hasServiceName() ? {} : { serviceName: serviceName(config) }),
@@ -120,6 +127,7 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   const ownProvider = ownSpans.tracerProvider(provider);
   for (const instrumentation of instrumentations) instrumentation.setTracerProvider(ownProvider);
   appProviders?.wrapLoaded(trace);
+  appPropagators?.wrapLoaded(propagation);
 
   const runSpan: Span = trace
     .getTracer(TRACER_NAME)
