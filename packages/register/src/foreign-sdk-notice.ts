@@ -9,7 +9,7 @@ export const FOREIGN_SDK_NOTICE =
 
 /**
  * Says so, once, when an app's tracer provider that tracetape does not feed (see
- * app-sdk/app-provider-instrumentation.ts) fails to become the global one because the hook's came
+ * app-sdk/app-api-instrumentation.ts) fails to become the global one because the hook's came
  * first: otherwise the app's exporter goes quiet with no word (the API reports it only
  * to a diagnostic logger, and there is none unless OTEL_LOG_LEVEL is set). The diag logger is the
  * one channel every copy of the OpenTelemetry API shares, the app's included. With OTEL_LOG_LEVEL

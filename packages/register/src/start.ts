@@ -13,8 +13,7 @@ import {
   startSpansAsLibrary,
   TRACER_NAME,
 } from '@tracetape/instrumentation';
-import { AppPropagatorInstrumentation } from './app-sdk/app-propagator-instrumentation.js';
-import { AppTracerProviderInstrumentation } from './app-sdk/app-provider-instrumentation.js';
+import { AppApiInstrumentation } from './app-sdk/app-api-instrumentation.js';
 import { AppSpanForwarder } from './app-sdk/app-span-forwarder.js';
 import { HookPropagator } from './app-sdk/hook-propagator.js';
 import { keepWrappers } from './app-sdk/keep-wrappers.js';
@@ -96,17 +95,16 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   // While recording, an SDK the app starts of its own still gets the app's spans (a replay sends nothing out).
   const ownSpans = new OwnSpans();
   const appSpans = recording ? new AppSpanForwarder(ownSpans) : undefined;
-  const appProviders = appSpans ? new AppTracerProviderInstrumentation(appSpans) : undefined;
   // The app's propagator (B3, Jaeger) joins the hook's. A recording told OTEL_PROPAGATORS keeps
   // the SDK's reading of it, which an app's own SDK would read the same.
   const hookPropagator = recording && process.env.OTEL_PROPAGATORS ? undefined : new HookPropagator();
-  const appPropagators = hookPropagator ? new AppPropagatorInstrumentation(hookPropagator) : undefined;
+  const appApi = appSpans || hookPropagator ? new AppApiInstrumentation({ providers: appSpans, propagator: hookPropagator }) : undefined;
   const sdkOptions = {
     contextManager,
     idGenerator: new RealRandomIdGenerator(),
     // Spans are still made in playback (the code runs exactly as recorded), but go nowhere.
     spanProcessors: [capture?.processor ?? DISCARD, ...(appSpans ? [appSpans] : []), ...(playback ? [playback.replayedReads.processor] : [])],
-    instrumentations: [...instrumentations, ...(appProviders ? [appProviders] : []), ...(appPropagators ? [appPropagators] : [])],
+    instrumentations: appApi ? [...instrumentations, appApi] : instrumentations,
     ...(hookPropagator ? { textMapPropagator: hookPropagator } : {}),
     resource: defaultResource().merge(resourceFromAttributes({ [ATTR_TRACETAPE_PROCESS_PATH]: processPath })),
     // Without OTEL_SERVICE_NAME the SDK would call every app "unknown_service:node"; the script name says more.
@@ -126,8 +124,7 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   // in a replay too, where a request's spans must form the same trace as in the recording.
   const ownProvider = ownSpans.tracerProvider(provider);
   for (const instrumentation of instrumentations) instrumentation.setTracerProvider(ownProvider);
-  appProviders?.wrapLoaded(trace);
-  appPropagators?.wrapLoaded(propagation);
+  appApi?.wrapLoaded({ trace, propagation });
 
   const runSpan: Span = trace
     .getTracer(TRACER_NAME)
