@@ -44,15 +44,24 @@ describe('HookPropagator', () => {
     expect(extractedSpan(propagator, { traceparent: `00-${OTHER_TRACE}-${OTHER_SPAN}-01` })).toMatchObject({ traceId: OTHER_TRACE, spanId: OTHER_SPAN });
   });
 
-  it("leaves the headers an app's instrumentation injected first, once it has the app's propagator", () => {
-    const withoutApp = injected(new HookPropagator(), { traceparent: `00-${OTHER_TRACE}-${OTHER_SPAN}-01` });
-    // Without an SDK of the app's, tracetape's span is the call's, as OpenTelemetry's own would be.
-    expect(withoutApp.traceparent).toBe(`00-${TRACE}-${SPAN}-01`);
-
+  it("leaves the headers the app's instrumentation injected just before, once it has the app's propagator", () => {
     const propagator = new HookPropagator();
     propagator.adopt(b3());
-    const app = { Traceparent: `00-${OTHER_TRACE}-${OTHER_SPAN}-01`, 'x-b3-traceid': OTHER_TRACE, 'x-b3-spanid': OTHER_SPAN };
-    expect(injected(propagator, { ...app })).toEqual({ ...app, 'x-b3-sampled': '1' });
+    // The app's wrapper injects for its span, then calls tracetape's with a copy of the headers.
+    const appSpan = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE, spanId: OTHER_SPAN, traceFlags: TraceFlags.SAMPLED });
+    const appHeaders: Record<string, string> = { 'content-type': 'application/json' };
+    propagator.inject(appSpan, appHeaders, defaultTextMapSetter);
+    expect(injected(propagator, { ...appHeaders })).toEqual(appHeaders);
+    expect(appHeaders).toMatchObject({ traceparent: `00-${TRACE}-${OTHER_SPAN}-01`, 'x-b3-spanid': OTHER_SPAN });
+  });
+
+  it('overwrites trace headers the code set itself, as OpenTelemetry does', () => {
+    const set = { Traceparent: `00-${OTHER_TRACE}-${OTHER_SPAN}-01`, 'x-b3-spanid': OTHER_SPAN };
+    // Without an SDK of the app's, tracetape's span is the call's.
+    expect(injected(new HookPropagator(), { ...set })).toMatchObject({ traceparent: `00-${TRACE}-${SPAN}-01` });
+    const propagator = new HookPropagator();
+    propagator.adopt(b3());
+    expect(injected(propagator, { ...set })).toMatchObject({ traceparent: `00-${TRACE}-${SPAN}-01`, 'x-b3-spanid': SPAN });
   });
 
   it('takes only a propagator, and never itself', () => {

@@ -12,13 +12,17 @@ import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } 
  * An app with a propagator of its own has an SDK, and most likely instrumentations of its own for
  * the clients tracetape instruments: a call then gets two client spans, the app's outside
  * tracetape's, and both inject. The app's headers must reach the next service, so that its spans
- * hang under the span the app's collector has: once the app's propagator is here, an injection
- * leaves alone the headers a carrier already holds (node:http's, whose options the app's wrapper
- * filled first). fetch's are kept apart in undici-trace-headers.ts.
+ * hang under the span the app's collector has. On node:http the app's wrapper is outside and
+ * injects first, then calls tracetape's with a copy of the headers: once the app's propagator is
+ * here, an injection leaves alone the headers that still hold what the one before it wrote (a
+ * header the code set itself is overwritten, as OpenTelemetry's instrumentation does). fetch's
+ * are kept apart in undici-trace-headers.ts.
  */
 export class HookPropagator implements TextMapPropagator {
   private readonly own: TextMapPropagator = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
   private app: TextMapPropagator | undefined;
+  /** What the last injection wrote, by lower-cased name: the app's wrapper calls tracetape's right after. */
+  private lastWritten = new Map<string, string>();
 
   /** Takes the app's propagator; false for what is not one (the API then refuses it as before). */
   adopt(propagator: unknown): boolean {
@@ -29,10 +33,19 @@ export class HookPropagator implements TextMapPropagator {
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     if (!this.app) return this.own.inject(context, carrier, setter);
-    const held = heldHeaders(carrier);
-    const guarded: TextMapSetter = held.size === 0 ? setter : { set: (into, key, value) => void (held.has(key.toLowerCase()) || setter.set(into, key, value)) };
+    const kept = stillWritten(carrier, this.lastWritten);
+    const written = new Map<string, string>();
+    const guarded: TextMapSetter = {
+      set: (into, key, value) => {
+        const name = key.toLowerCase();
+        if (kept.has(name)) return;
+        written.set(name, value);
+        setter.set(into, key, value);
+      },
+    };
     this.own.inject(context, carrier, guarded);
     this.app.inject(context, carrier, guarded);
+    this.lastWritten = written;
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
@@ -45,13 +58,16 @@ export class HookPropagator implements TextMapPropagator {
   }
 }
 
-/** The names a plain header object already holds, lower-cased; none for any other carrier. */
-function heldHeaders(carrier: unknown): Set<string> {
-  if (carrier === null || typeof carrier !== 'object' || Array.isArray(carrier)) return new Set();
-  const names = Object.keys(carrier);
-  return names.length === 0 ? EMPTY : new Set(names.map((name) => name.toLowerCase()));
+/** The headers of a plain header object that hold what the last injection wrote, lower-cased. */
+function stillWritten(carrier: unknown, lastWritten: ReadonlyMap<string, string>): Set<string> {
+  const kept = new Set<string>();
+  if (lastWritten.size === 0 || carrier === null || typeof carrier !== 'object' || Array.isArray(carrier)) return kept;
+  for (const [name, value] of Object.entries(carrier)) {
+    const lower = name.toLowerCase();
+    if (lastWritten.get(lower) === value) kept.add(lower);
+  }
+  return kept;
 }
-const EMPTY: Set<string> = new Set();
 
 function isPropagator(value: unknown): value is TextMapPropagator {
   const candidate = value as Partial<TextMapPropagator> | null;
