@@ -1,6 +1,7 @@
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, queryRows, recordedTraceId, tempDir, tracetape } from './support/cli.js';
+import { FIXTURES, queryRows, recordedTraceId, REPO_ROOT, runProcess, tempDir, tracetape } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 
 // An app that starts an OpenTelemetry SDK of its own, exporting to its team's collector, under
@@ -112,5 +113,43 @@ describe('an app with an OpenTelemetry SDK of its own, recorded', () => {
     const recorded = await tracetape(['record', '--', 'node', APP], { ...env, UPSTREAM_URL: upstream.url, OWN_SDK: '0' });
     expect(recorded.code, recorded.stderr).toBe(0);
     expect(recorded.stderr).not.toContain('of its own that tracetape cannot feed');
+  }, 60_000);
+});
+
+// The zero-code setup: the SDK preloaded by NODE_OPTIONS, which Node runs before the command
+// line's flags. `tracetape record` put its hook after it, the SDK registered its globals first,
+// and the run was called recorded with no call in it.
+describe('an app whose SDK NODE_OPTIONS preloads', () => {
+  const PRELOAD = `--import=${pathToFileURL(path.join(FIXTURES, 'zero-code-telemetry.mjs')).href}`;
+
+  it('is recorded by `tracetape record`, which loads the hook first, and its SDK still gets its spans', async () => {
+    exports = [];
+    const recorded = await tracetape(['record', '--', 'node', APP], { ...env, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url, OWN_SDK: '0', NODE_OPTIONS: PRELOAD });
+    expect(recorded.code, recorded.stderr).toBe(0);
+    expect(recorded.stderr).toContain('1 call)');
+    expect(recorded.stderr).not.toContain('nothing of this process');
+    expect(collectedSpans().map((span) => `${span.service} ${span.name}`).sort()).toEqual(['orders POST', 'orders handle-order']);
+  }, 60_000);
+
+  it('is said NOT recorded, with what to do, when the hook is loaded after it', async () => {
+    const own = tempDir('tracetape-sdk-first-');
+    try {
+      const direct = await runProcess(process.execPath, [PRELOAD, `--import=${pathToFileURL(path.join(REPO_ROOT, 'packages/register/dist/index.js')).href}`, APP], {
+        ...env,
+        TRACETAPE_DIR: own.dir,
+        UPSTREAM_URL: upstream.url,
+        COLLECTOR_URL: collector.url,
+        OWN_SDK: '0',
+      });
+      expect(direct.code, direct.stderr).toBe(0);
+      const said = direct.stderr.split('\n').filter((line) => line.includes('nothing of this process is recorded'));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toContain('put --import @tracetape/register before the SDK');
+      // No run is announced for it: nothing to call recorded.
+      const traces = await tracetape(['traces', '--json'], { ...env, TRACETAPE_DIR: own.dir });
+      expect(traces.stdout.trim()).toBe('');
+    } finally {
+      own.remove();
+    }
   }, 60_000);
 });

@@ -17,6 +17,7 @@ import { AppApiInstrumentation } from './app-sdk/app-api-instrumentation.js';
 import { AppSpanForwarder } from './app-sdk/app-span-forwarder.js';
 import { HookPropagator } from './app-sdk/hook-propagator.js';
 import { keepWrappers } from './app-sdk/keep-wrappers.js';
+import { SDK_STARTED_FIRST, sdkStartedFirst } from './app-sdk/sdk-started-first.js';
 import { OwnSpans } from './app-sdk/own-spans.js';
 import type { RegisterConfig } from './config.js';
 import { installExitHooks } from './exit-hooks.js';
@@ -112,6 +113,9 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   };
   if ('NodeSDK' in sdkModule) new sdkModule.NodeSDK(sdkOptions).start();
   else sdkModule.startTracesOnly(sdkOptions);
+  // Said here, whatever started the app: run directly with `node`, no run file carries it.
+  const startedSecond = sdkStartedFirst(contextManager);
+  if (startedSecond) process.stderr.write(`tracetape: nothing of this process is ${recording ? 'recorded' : 'replayed'}: ${SDK_STARTED_FIRST}.\n`);
   // An app SDK that tracetape cannot feed (its API bundled into the app) gets nothing while the
   // hook's provider is the global one. While recording into the store, say so; exporting OTLP, the
   // spans go to the pipeline the user pointed tracetape at.
@@ -142,7 +146,7 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   // A sampler may leave the run out (OTEL_TRACES_SAMPLER, an unsampled TRACEPARENT), or the SDK be
   // off (OTEL_SDK_DISABLED): nothing of the run is recorded, so none is announced, and the run file
   // says why instead of calling it recorded.
-  const notRecorded = runSpan.isRecording() ? undefined : whyRunNotRecorded(parentContext);
+  const notRecorded = startedSecond ? SDK_STARTED_FIRST : runSpan.isRecording() ? undefined : whyRunNotRecorded(parentContext);
   playback?.replayedReads.setProcessRun(runTraceId);
   if (!notRecorded) capture?.log.announceRun({
     traceId: runTraceId,

@@ -44,7 +44,9 @@ export function runHooked({ command, env, cwd, captureStdout, playbackOnly, stop
   const [program, ...args] = command;
   if (!program) throw new ConfigError('No command given: put the command to run after `--`, e.g. `tracetape record -- node app.js`.');
   const hook = playbackOnly ? bundledHook() : import.meta.resolve('@tracetape/register');
-  const nodeOptions = [process.env.NODE_OPTIONS, `--import=${hook}`].filter(Boolean).join(' ');
+  // First: an OpenTelemetry SDK preloaded by the user's NODE_OPTIONS (the zero-code setup) must
+  // find the hook's globals registered, not register its own before the hook can.
+  const nodeOptions = [`--import=${hook}`, process.env.NODE_OPTIONS].filter(Boolean).join(' ');
   // `node` means the Node running tracetape: the one the hook was built and tested for.
   const executable = program === 'node' ? process.execPath : program;
   const child = spawn(executable, args, {
