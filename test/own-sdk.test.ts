@@ -121,21 +121,38 @@ describe('an app with an OpenTelemetry SDK of its own, recorded', () => {
 // and the run was called recorded with no call in it.
 describe('an app whose SDK NODE_OPTIONS preloads', () => {
   const PRELOAD = `--import=${pathToFileURL(path.join(FIXTURES, 'zero-code-telemetry.mjs')).href}`;
+  // As a zero-code setup is configured: traces only (an SDK started before the hook would
+  // otherwise retry its metrics export to localhost:4318 for seconds at exit).
+  const zeroCodeEnv = { ...env, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
 
   it('is recorded by `tracetape record`, which loads the hook first, and its SDK still gets its spans', async () => {
     exports = [];
-    const recorded = await tracetape(['record', '--', 'node', APP], { ...env, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url, OWN_SDK: '0', NODE_OPTIONS: PRELOAD });
+    const recorded = await tracetape(['record', '--', 'node', APP], { ...zeroCodeEnv, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url, OWN_SDK: '0', NODE_OPTIONS: PRELOAD });
     expect(recorded.code, recorded.stderr).toBe(0);
     expect(recorded.stderr).toContain('1 call)');
     expect(recorded.stderr).not.toContain('nothing of this process');
     expect(collectedSpans().map((span) => `${span.service} ${span.name}`).sort()).toEqual(['orders POST', 'orders handle-order']);
   }, 60_000);
 
+  it('is said NOT RECORDED by `tracetape record` when NODE_OPTIONS preloads it with --require, which runs before any --import', async () => {
+    const recorded = await tracetape(['record', '--', 'node', APP], {
+      ...zeroCodeEnv,
+      UPSTREAM_URL: upstream.url,
+      COLLECTOR_URL: collector.url,
+      OWN_SDK: '0',
+      NODE_OPTIONS: `--require=${path.join(FIXTURES, 'zero-code-telemetry.mjs')}`,
+    });
+    expect(recorded.code).toBe(1);
+    expect(recorded.stderr).toMatch(/was NOT RECORDED: an OpenTelemetry SDK started before tracetape's hook/);
+    expect(recorded.stderr).toContain('load --require @opentelemetry/auto-instrumentations-node/register as --import');
+    expect(recorded.stderr).not.toContain('recorded trace');
+  }, 60_000);
+
   it('is said NOT recorded, with what to do, when the hook is loaded after it', async () => {
     const own = tempDir('tracetape-sdk-first-');
     try {
       const direct = await runProcess(process.execPath, [PRELOAD, `--import=${pathToFileURL(path.join(REPO_ROOT, 'packages/register/dist/index.js')).href}`, APP], {
-        ...env,
+        ...zeroCodeEnv,
         TRACETAPE_DIR: own.dir,
         UPSTREAM_URL: upstream.url,
         COLLECTOR_URL: collector.url,
@@ -144,7 +161,7 @@ describe('an app whose SDK NODE_OPTIONS preloads', () => {
       expect(direct.code, direct.stderr).toBe(0);
       const said = direct.stderr.split('\n').filter((line) => line.includes('nothing of this process is recorded'));
       expect(said).toHaveLength(1);
-      expect(said[0]).toContain('put --import @tracetape/register before the SDK');
+      expect(said[0]).toContain('start the SDK after the hook, with --import placed after --import @tracetape/register');
       // No run is announced for it: nothing to call recorded.
       const traces = await tracetape(['traces', '--json'], { ...env, TRACETAPE_DIR: own.dir });
       expect(traces.stdout.trim()).toBe('');
