@@ -94,6 +94,7 @@ describe('an app with an OpenTelemetry SDK of its own, recorded', () => {
     const replayed = await tracetape(['replay', '--strict', traceId, '--', 'node', APP], { ...env, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url });
     expect(replayed.code, replayed.stderr).toBe(0);
     expect(replayed.stdout).toBe(output);
+    console.log('STDERR', replayed.stderr);
     expect(replayed.stderr).toContain('1 served, 0 unconsumed, 0 blocked');
     expect(collector.count()).toBe(0);
     expect(upstream.count()).toBe(0);
@@ -125,6 +126,8 @@ describe('an app whose SDK NODE_OPTIONS preloads', () => {
   // otherwise retry its metrics export to localhost:4318 for seconds at exit).
   const zeroCodeEnv = { ...env, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
 
+  let zeroCodeTrace: string;
+
   it('is recorded by `tracetape record`, which loads the hook first, and its SDK still gets its spans', async () => {
     exports = [];
     const recorded = await tracetape(['record', '--', 'node', APP], { ...zeroCodeEnv, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url, OWN_SDK: '0', NODE_OPTIONS: PRELOAD });
@@ -132,9 +135,11 @@ describe('an app whose SDK NODE_OPTIONS preloads', () => {
     expect(recorded.stderr).toContain('1 call)');
     expect(recorded.stderr).not.toContain('nothing of this process');
     expect(collectedSpans().map((span) => `${span.service} ${span.name}`).sort()).toEqual(['orders POST', 'orders handle-order']);
+    zeroCodeTrace = recordedTraceId(recorded.stderr);
   }, 60_000);
 
   it('is said NOT RECORDED by `tracetape record` when NODE_OPTIONS preloads it with --require, which runs before any --import', async () => {
+    exports = [];
     const recorded = await tracetape(['record', '--', 'node', APP], {
       ...zeroCodeEnv,
       UPSTREAM_URL: upstream.url,
@@ -146,6 +151,27 @@ describe('an app whose SDK NODE_OPTIONS preloads', () => {
     expect(recorded.stderr).toMatch(/was NOT RECORDED: an OpenTelemetry SDK started before tracetape's hook/);
     expect(recorded.stderr).toContain('load --require @opentelemetry/auto-instrumentations-node/register as --import');
     expect(recorded.stderr).not.toContain('recorded trace');
+    // tracetape's doors are off: the app's collector gets what it would without tracetape, no payload.
+    expect(collectedSpans().map((span) => `${span.service} ${span.name}`).sort()).toEqual(['orders POST', 'orders handle-order']);
+    expect(collectedSpans().flatMap((span) => span.attributes.map((attribute) => attribute.key)).filter((key) => key.startsWith('tracetape.'))).toEqual([]);
+  }, 60_000);
+
+  it('is not replayed under a --require preload, with what to do, and nothing reaches the upstream', async () => {
+    upstream.reset();
+    collector.reset();
+    const replayed = await tracetape(['replay', zeroCodeTrace, '--', 'node', APP], {
+      ...zeroCodeEnv,
+      UPSTREAM_URL: upstream.url,
+      COLLECTOR_URL: collector.url,
+      OWN_SDK: '0',
+      NODE_OPTIONS: `--require=${path.join(FIXTURES, 'zero-code-telemetry.mjs')}`,
+    });
+    expect(replayed.code).not.toBe(0);
+    expect(replayed.stderr).toContain("tracetape: this process cannot be replayed: an OpenTelemetry SDK started before tracetape's hook");
+    // The app never ran: no call and no export left the machine.
+    expect(replayed.stdout).toBe('');
+    expect(upstream.count()).toBe(0);
+    expect(collector.count()).toBe(0);
   }, 60_000);
 
   it('is said NOT recorded, with what to do, when the hook is loaded after it', async () => {

@@ -153,6 +153,13 @@ export class ConfigError extends TracetapeError {
   }
 }
 
+/** The app's own OpenTelemetry SDK started before the hook: a replay could not be faithful. */
+export class SdkStartedFirstError extends TracetapeError {
+  constructor(message: string) {
+    super('TRACETAPE_SDK_STARTED_FIRST', message);
+  }
+}
+
 export class TruncatedPayloadError extends TracetapeError {
   constructor(step: number, method: string, url: string) {
     super(

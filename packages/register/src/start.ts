@@ -3,7 +3,7 @@ import { propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanStatusCode, trace, 
 import type { HrTime } from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { ATTR_TRACETAPE_PROCESS_PATH, ATTR_TRACETAPE_RUN, TAPE_PENDING_ENV } from '@tracetape/core';
+import { ATTR_TRACETAPE_PROCESS_PATH, ATTR_TRACETAPE_RUN, SdkStartedFirstError, TAPE_PENDING_ENV } from '@tracetape/core';
 import {
   inheritedRun,
   installProcessPropagation,
@@ -115,7 +115,17 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   else sdkModule.startTracesOnly(sdkOptions);
   // Said here, whatever started the app: run directly with `node`, no run file carries it.
   const startedSecond = sdkStartedFirst(contextManager);
-  if (startedSecond) process.stderr.write(`tracetape: nothing of this process is ${recording ? 'recorded' : 'replayed'}: ${SDK_STARTED_FIRST}.\n`);
+  if (startedSecond && config.mode === 'playback') {
+    // The app would run with none of its clock and random reads served, and its SDK exporting
+    // into the replay's doors: no replay is better than one that looks like the recording.
+    throw new SdkStartedFirstError(`this process cannot be replayed: ${SDK_STARTED_FIRST}.`);
+  }
+  if (startedSecond) {
+    process.stderr.write(`tracetape: nothing of this process is recorded: ${SDK_STARTED_FIRST}.\n`);
+    // The spans of tracetape's doors would go to the app's exporter, with the payloads they carry.
+    capture?.session.dispose();
+    for (const instrumentation of instrumentations) instrumentation.disable();
+  }
   // An app SDK that tracetape cannot feed (its API bundled into the app) gets nothing while the
   // hook's provider is the global one. While recording into the store, say so; exporting OTLP, the
   // spans go to the pipeline the user pointed tracetape at.
