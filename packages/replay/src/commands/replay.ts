@@ -149,7 +149,9 @@ Options:
       }
       const report = readReplayReport(reportFile, debugging.tape);
       if (!report) {
-        process.stderr.write('tracetape: the command started no Node process with the hook, so nothing was replayed.\n');
+        // The hook also stops a process before the app runs when it cannot replay it (a
+        // misconfiguration, an SDK started before it), having said why.
+        process.stderr.write('tracetape: nothing was replayed: no process of the command ran the app with the hook (none started with it, or the hook stopped it before the app ran, saying why above).\n');
         return outcome.exitCode || 1;
       }
       if (values.report) fs.writeFileSync(values.report, JSON.stringify(report, null, 2));
