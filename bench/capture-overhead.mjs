@@ -168,7 +168,7 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
   if (problems.length) log(`capture overhead problems:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
   if (failures.length) throw new BenchCheckFailed([...failures, ...problems]);
   const ingestCpuMsPerRequest = ingest.cpuMs === undefined ? NaN : ingest.cpuMs / Math.max(1, answered.tracetape.requests);
-  return [...figures(summary, cleanRounds, problems, ingestCpuMsPerRequest), ...peerFigures(summary, recordings), ...againstFigures(summary, recordings)];
+  return [...figures(summary, cleanRounds, problems, ingestCpuMsPerRequest), ...peerFigures(summary, recordings), ...againstFigures(summary, recordings, build?.commit)];
 }
 
 const TIME = '/usr/bin/time';
@@ -221,11 +221,11 @@ function peerFigures({ variants: v, ratios }, recordings) {
 }
 
 /** With --against: the working tree's tracetape against the other commit's, paired per round. */
-function againstFigures({ variants: v, ratios }, recordings) {
+function againstFigures({ variants: v, ratios }, recordings, commit) {
   const r = ratios['tracetapeVs:against'];
   if (!r) return [];
   const them = (value, unit) => ({ label: v.against.label, value, unit });
-  const recorded = `${recordings.against.recordedCalls} of ${recordings.against.expectedCalls} calls recorded at ${v.against.label.split(' ').pop()}`;
+  const recorded = `${recordings.against.recordedCalls} of ${recordings.against.expectedCalls} calls recorded at ${commit}`;
   return [
     { name: `capture: CPU per request, against ${v.against.label}`, value: v.tracetape.cpuMsPerRequest, unit: 'ms', baseline: them(v.against.cpuMsPerRequest, 'ms'), ratio: r.cpuPerRequest, detail: `paired per round; JS thread ×${r.mainThreadCpuPerRequest.toFixed(2)}; ${recorded}` },
     { name: `capture: latency p99 at ${PACED_RATE} req/s, against ${v.against.label}`, value: v.tracetape.pacedP99Ms, unit: 'ms', baseline: them(v.against.pacedP99Ms, 'ms'), ratio: r.pacedP99, detail: 'open loop, same load, paired per round' },

@@ -1,5 +1,6 @@
 import { ProxyTracerProvider } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { apiGlobal } from './api-globals.js';
 import type { HookPropagator } from './hook-propagator.js';
 
 type Register = (this: unknown, registered: unknown) => boolean;
@@ -20,9 +21,6 @@ export interface AppApiTakers {
   /** Recording and replay: the app's propagator joins the hook's. */
   propagator?: HookPropagator;
 }
-
-/** Where every copy of the OpenTelemetry API 1.x keeps its globals: the one place they meet. */
-const API_GLOBALS = Symbol.for('opentelemetry.js.api.1');
 
 /**
  * Hands what an app's SDK registers with the OpenTelemetry API to tracetape: its tracer provider
@@ -62,11 +60,11 @@ export class AppApiInstrumentation extends InstrumentationBase {
     const { providers, propagator } = this.takers;
     if (providers && typeof api?.trace?.setGlobalTracerProvider === 'function') {
       // Not registered (the hook's provider stays global), as the API would answer.
-      this.wrapRegistration(api.trace, 'setGlobalTracerProvider', (provider) => hookHoldsGlobal('trace') && providers.adopt(provider));
+      this.wrapRegistration(api.trace, 'setGlobalTracerProvider', (provider) => apiGlobal('trace') instanceof ProxyTracerProvider && providers.adopt(provider));
     }
     if (propagator && typeof api?.propagation?.setGlobalPropagator === 'function') {
       // Not registered (the hook's stays global, now carrying the app's), as the API would answer.
-      this.wrapRegistration(api.propagation, 'setGlobalPropagator', (registered) => globalOf('propagation') === propagator && propagator.adopt(registered));
+      this.wrapRegistration(api.propagation, 'setGlobalPropagator', (registered) => apiGlobal('propagation') === propagator && propagator.adopt(registered));
     }
   }
 
@@ -78,13 +76,4 @@ export class AppApiInstrumentation extends InstrumentationBase {
       },
     );
   }
-}
-
-function globalOf(name: 'trace' | 'propagation'): unknown {
-  return (globalThis as { [API_GLOBALS]?: Record<string, unknown> })[API_GLOBALS]?.[name];
-}
-
-/** Whether the global tracer provider is the hook's: one the hook's own copy of the API registered. */
-function hookHoldsGlobal(name: 'trace'): boolean {
-  return globalOf(name) instanceof ProxyTracerProvider;
 }

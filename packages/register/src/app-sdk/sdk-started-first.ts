@@ -1,7 +1,5 @@
 import type { ContextManager } from '@opentelemetry/api';
-
-/** Where every copy of the OpenTelemetry API 1.x keeps its globals: the one place they meet. */
-const API_GLOBALS = Symbol.for('opentelemetry.js.api.1');
+import { apiGlobal } from './api-globals.js';
 
 /**
  * Why nothing of this process can be recorded or replayed when an OpenTelemetry SDK started
@@ -18,6 +16,6 @@ export const SDK_STARTED_FIRST =
 
 /** Whether another SDK registered the global context manager before the hook's own could. */
 export function sdkStartedFirst(hookContextManager: ContextManager): boolean {
-  const registered = (globalThis as { [API_GLOBALS]?: { context?: unknown } })[API_GLOBALS]?.context;
+  const registered = apiGlobal('context');
   return registered !== undefined && registered !== hookContextManager;
 }
