@@ -1,25 +1,8 @@
 import { trace } from '@opentelemetry/api';
 import { AlwaysOnSampler, TracerProvider, type Sampler } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installSources, startSpansAsLibrary, type SourceHandler } from '../src/index.js';
-
-/** Counts the reads the sources hand to the app's handler (excluded callers never reach it). */
-class CountingHandler implements SourceHandler {
-  clocks = 0;
-  clock(real: () => number): number {
-    this.clocks++;
-    return real();
-  }
-  random(real: () => number): number {
-    return real();
-  }
-  uuid(real: () => string): string {
-    return real();
-  }
-  bytes(size: number, real: (size: number) => Uint8Array): Uint8Array {
-    return real(size);
-  }
-}
+import { installSources, startSpansAsLibrary } from '../src/index.js';
+import { CountingHandler } from './counting-handler.js';
 
 /** A sampler written outside any library: its clock read looks like the app's by its stack. */
 class ClockReadingSampler implements Sampler {

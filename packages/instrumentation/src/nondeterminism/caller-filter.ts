@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Code whose clock and random reads are not the app's: Node's internals, the OpenTelemetry SDK
- * (span start times), the interceptors and tracetape itself, and the stores it writes to. Their
+ * (span start times) and what its resource detectors call, the interceptors and tracetape itself,
+ * and the stores it writes to. Their
  * reads would differ between recording and replay and must neither be recorded nor served.
  */
 const PACKAGE_MARKERS = [
@@ -14,6 +15,11 @@ const PACKAGE_MARKERS = [
   '/node_modules/import-in-the-middle/',
   '/node_modules/require-in-the-middle/',
   '/node_modules/@tracetape/',
+  // The GCP resource detector that OpenTelemetry's zero-code setup runs by default asks the
+  // metadata server through gcp-metadata and gaxios, in the background while the app starts: their
+  // clock reads (gaxios's retry bookkeeping) race the app's, so a replay served them out of order.
+  '/node_modules/gcp-metadata/',
+  '/node_modules/gaxios/',
 ];
 
 // This package, wherever it is installed (a workspace link resolves to packages/<name>/dist).
