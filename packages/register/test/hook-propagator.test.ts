@@ -55,6 +55,16 @@ describe('HookPropagator', () => {
     expect(appHeaders).toMatchObject({ traceparent: `00-${TRACE}-${OTHER_SPAN}-01`, 'x-b3-spanid': OTHER_SPAN });
   });
 
+  it("lets the app's injection, inside tracetape's, write over it when the app's SDK started before the hook", () => {
+    const propagator = new HookPropagator(false);
+    propagator.adopt(b3());
+    // tracetape's wrapper is outside (it patched last) and injects first; the app's, inside, for its own span.
+    const headers = injected(propagator, { 'content-type': 'application/json' });
+    const appSpan = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE, spanId: OTHER_SPAN, traceFlags: TraceFlags.SAMPLED });
+    propagator.inject(appSpan, headers, defaultTextMapSetter);
+    expect(headers).toMatchObject({ traceparent: `00-${TRACE}-${OTHER_SPAN}-01`, 'x-b3-spanid': OTHER_SPAN });
+  });
+
   it('overwrites trace headers the code set itself, as OpenTelemetry does', () => {
     const set = { Traceparent: `00-${OTHER_TRACE}-${OTHER_SPAN}-01`, 'x-b3-spanid': OTHER_SPAN };
     // Without an SDK of the app's, tracetape's span is the call's.

@@ -51,3 +51,41 @@ describe("the tracer provider of tracetape's own instrumentations", () => {
     expect(parentOf(client)?.isRemote).toBeFalsy();
   });
 });
+
+describe('the tracer provider an SDK started before the hook is sent to', () => {
+  function setUpFirst() {
+    const own = new OwnSpans();
+    const provider = new TracerProvider();
+    return { app: own.appTracerProvider(provider).getTracer('@opentelemetry/instrumentation-http'), tracetape: own.tracerProvider(provider).getTracer('@opentelemetry/instrumentation-http') };
+  }
+
+  it("starts the app's server span for a request with no caller under tracetape's, which patched over the app's", () => {
+    const { app, tracetape } = setUpFirst();
+    const outer = tracetape.startSpan('POST', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+    // As the app's HTTP instrumentation does, inside tracetape's span: from the request's headers (none).
+    const inner = context.with(trace.setSpan(ROOT_CONTEXT, outer), () => app.startSpan('POST', { kind: SpanKind.SERVER }, ROOT_CONTEXT));
+    expect(inner.spanContext().traceId).toBe(outer.spanContext().traceId);
+    expect(parentOf(inner)?.spanId).toBe(outer.spanContext().spanId);
+    expect(parentOf(inner)?.isRemote).not.toBe(true);
+  });
+
+  it("starts it under tracetape's for a request from a caller too, in the caller's trace", () => {
+    const { app, tracetape } = setUpFirst();
+    const caller = trace.setSpanContext(ROOT_CONTEXT, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: true });
+    const outer = tracetape.startSpan('POST', { kind: SpanKind.SERVER }, caller);
+    const inner = context.with(trace.setSpan(ROOT_CONTEXT, outer), () => app.startSpan('POST', { kind: SpanKind.SERVER }, caller));
+    expect(inner.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(parentOf(inner)?.spanId).toBe(outer.spanContext().spanId);
+  });
+
+  it("leaves the app's other spans, and its server spans outside tracetape's, as they are", () => {
+    const { app, tracetape } = setUpFirst();
+    const alone = app.startSpan('POST', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+    expect(parentOf(alone)).toBeUndefined();
+    const outer = tracetape.startSpan('POST', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+    const client = context.with(trace.setSpan(ROOT_CONTEXT, outer), () => app.startSpan('GET', { kind: SpanKind.CLIENT }, ROOT_CONTEXT));
+    expect(parentOf(client)).toBeUndefined();
+    const active = context.with(trace.setSpan(ROOT_CONTEXT, outer), () => app.startActiveSpan('POST', { kind: SpanKind.SERVER }, (span) => span));
+    expect(parentOf(active)?.spanId).toBe(outer.spanContext().spanId);
+  });
+});

@@ -57,6 +57,21 @@ describe('keepOneTraceHeader', () => {
     expect(headers).toEqual(['x-kept: yes', `traceparent: ${SECOND}`, 'x-b3-spanid: b7ad6b7169203331']);
   });
 
+  it("adds none of the trace headers the app's tracer added before tracetape's (an SDK started before the hook)", async () => {
+    const headers = await traceHeadersOf([
+      (request) => {
+        request.addHeader('traceparent', SECOND);
+        request.addHeader('x-b3-spanid', 'b7ad6b7169203331');
+      },
+      (request) => {
+        keepOneTraceHeader(request);
+        request.addHeader('traceparent', FIRST);
+        request.addHeader('x-b3-spanid', '00f067aa0ba902b7');
+      },
+    ]);
+    expect(headers).toEqual(['x-kept: yes', `traceparent: ${SECOND}`, 'x-b3-spanid: b7ad6b7169203331']);
+  });
+
   it("sends tracetape's headers when nobody else traces the call", async () => {
     const headers = await traceHeadersOf([
       (request) => {

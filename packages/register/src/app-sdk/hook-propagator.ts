@@ -24,6 +24,14 @@ export class HookPropagator implements TextMapPropagator {
   /** What the last injection wrote, by lower-cased name: the app's wrapper calls tracetape's right after. */
   private lastWritten = new Map<string, string>();
 
+  /**
+   * `appWrapsOutside`: whether the app's client instrumentations wrap over tracetape's (an SDK
+   * started after the hook), so the app's injection comes first and tracetape's must not undo it.
+   * An SDK preloaded before the hook patched first: tracetape's wrapper is outside, injects first,
+   * and the app's, injecting last, must be let write.
+   */
+  constructor(private readonly appWrapsOutside = true) {}
+
   /** Takes the app's propagator; false for what is not one (the API then refuses it as before). */
   adopt(propagator: unknown): boolean {
     if (!isPropagator(propagator) || propagator === this) return false;
@@ -32,7 +40,11 @@ export class HookPropagator implements TextMapPropagator {
   }
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    if (!this.app) return this.own.inject(context, carrier, setter);
+    if (!this.app || !this.appWrapsOutside) {
+      this.own.inject(context, carrier, setter);
+      this.app?.inject(context, carrier, setter);
+      return;
+    }
     const kept = stillWritten(carrier, this.lastWritten);
     const written = new Map<string, string>();
     const guarded: TextMapSetter = {

@@ -20,8 +20,20 @@ export class OwnSpans {
     return { getTracer: (name, version, options) => this.tracer(inner.getTracer(name, version, options)) };
   }
 
+  /**
+   * The provider the instrumentations of an SDK that started before the hook are sent to: theirs
+   * patched first, so tracetape's server span for a request is started outside the app's, which
+   * would begin a trace of its own from the request's headers (a request with no caller) or stand
+   * beside tracetape's under the caller. The app's server span is started under tracetape's
+   * instead: the request stays one trace with tracetape's span for root in this process, and the
+   * app's collector, which never sees tracetape's span, sees the app's under the caller as before.
+   */
+  appTracerProvider(inner: TracerProvider): TracerProvider {
+    return { getTracer: (name, version, options) => this.appTracer(inner.getTracer(name, version, options)) };
+  }
+
   private tracer(tracer: Tracer): Tracer {
-    const startSpan = (name: string, options?: SpanOptions, parent: Context = context.active()): Span => {
+    return withActiveSpans((name, options, parent = context.active()) => {
       this.starting++;
       try {
         if (options?.kind !== SpanKind.SERVER) return tracer.startSpan(name, options, parent);
@@ -31,15 +43,24 @@ export class OwnSpans {
       } finally {
         this.starting--;
       }
-    };
-    const startActiveSpan = (name: string, ...rest: unknown[]): unknown => {
-      const run = rest[rest.length - 1] as (span: Span) => unknown;
-      const options = rest.length > 1 ? (rest[0] as SpanOptions | undefined) : undefined;
-      const parent = rest.length > 2 ? (rest[1] as Context) : context.active();
-      const span = startSpan(name, options, parent);
-      return context.with(trace.setSpan(parent, span), run, undefined, span);
-    };
-    return { startSpan, startActiveSpan: startActiveSpan as Tracer['startActiveSpan'] };
+    });
+  }
+
+  private appTracer(tracer: Tracer): Tracer {
+    return withActiveSpans((name, options, parent = context.active()) =>
+      tracer.startSpan(name, options, options?.kind === SpanKind.SERVER ? this.underOwnServerSpan(parent) : parent),
+    );
+  }
+
+  /** The app's server span's parent: tracetape's server span for the same request, when it is the one around. */
+  private underOwnServerSpan(parent: Context): Context {
+    const given = trace.getSpan(parent)?.spanContext();
+    if (given && !given.isRemote) return parent;
+    const around = trace.getSpan(context.active());
+    if (!around || !this.ownServerSpans.has(around)) return parent;
+    // From the request's own headers, the caller's span is the parent of tracetape's span too.
+    if (given && given.traceId !== around.spanContext().traceId) return parent;
+    return trace.setSpan(parent, around);
   }
 
   /**
@@ -59,4 +80,18 @@ export class OwnSpans {
     if (!trace.isSpanContextValid(app)) return parent;
     return trace.setSpanContext(parent, { ...app, isRemote: true });
   }
+}
+
+type StartSpan = (name: string, options?: SpanOptions, parent?: Context) => Span;
+
+/** A tracer from its startSpan: startActiveSpan starts the span the same way, then runs the callback inside it. */
+function withActiveSpans(startSpan: StartSpan): Tracer {
+  const startActiveSpan = (name: string, ...rest: unknown[]): unknown => {
+    const run = rest[rest.length - 1] as (span: Span) => unknown;
+    const options = rest.length > 1 ? (rest[0] as SpanOptions | undefined) : undefined;
+    const parent = rest.length > 2 ? (rest[1] as Context) : context.active();
+    const span = startSpan(name, options, parent);
+    return context.with(trace.setSpan(parent, span), run, undefined, span);
+  };
+  return { startSpan, startActiveSpan: startActiveSpan as Tracer['startActiveSpan'] };
 }
