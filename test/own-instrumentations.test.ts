@@ -13,8 +13,18 @@ import { startMariaDb, startPostgres, startRedis, type MariaDbServer, type Postg
 // caller, the one its own server span starts.
 const store = tempDir('tracetape-own-instrumentations-');
 const env = { TRACETAPE_DIR: path.join(store.dir, 'store'), OTEL_LOG_LEVEL: undefined };
-const APP = path.join(FIXTURES, 'instrumented-server-app.mjs');
-const CALLER_TRACE = '0af7651916cd43dd8448eb211c80319c';
+// The SDK imported first by the app, or preloaded with --require (the zero-code setup), which
+// starts it before the hook: its instrumentations then patch first, tracetape's over them.
+const STARTS = [
+  { sdk: 'imported first', command: ['node', path.join(FIXTURES, 'instrumented-server-app.mjs')], env: {}, callerTrace: '0af7651916cd43dd8448eb211c80319c' },
+  {
+    sdk: 'preloaded with --require',
+    command: ['node', path.join(FIXTURES, 'instrumented-server-app.cjs')],
+    callerTrace: '4bf92f3577b34da6a3ce929d0e0e4736',
+    // As a zero-code setup is configured: traces only.
+    env: { NODE_OPTIONS: `--require=${path.join(FIXTURES, 'instrumented-server-telemetry.mjs')}`, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+  },
+];
 const CALLER_SPAN = 'b7ad6b7169203331';
 let postgres: PostgresServer;
 let database: SqlDatabase;
@@ -61,11 +71,10 @@ beforeAll(async () => {
 }, 120_000);
 
 /** Records the service answering one request; the collector's exports are those of this run. */
-async function recordOneRequest(headers: Record<string, string>): Promise<Recorded> {
+async function recordOneRequest(start: (typeof STARTS)[number], headers: Record<string, string>): Promise<Recorded> {
   exports = [];
   upstream.reset();
-  const appEnv = { ...env, DATABASE_URL: database.url, MYSQL_URL: stockDatabase.url, REDIS_URL: viewsDatabase.url, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url };
-  const { port, ended } = await startRecordingServer(APP, appEnv);
+  const { port, ended } = await startRecordingServer(start.command, appEnv(start));
   const response = await fetch(`http://127.0.0.1:${port}/orders/42`, { method: 'POST', headers });
   const body: unknown = await response.json();
   const cli = await ended;
@@ -74,24 +83,30 @@ async function recordOneRequest(headers: Record<string, string>): Promise<Record
   return { traceId: recordedTraceId(cli.stderr), body, cli, exports: [...exports], upstreamTraceparents };
 }
 
+function appEnv(start: (typeof STARTS)[number]): Record<string, string | undefined> {
+  return { ...env, ...start.env, DATABASE_URL: database.url, MYSQL_URL: stockDatabase.url, REDIS_URL: viewsDatabase.url, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url };
+}
+
 afterAll(async () => {
   await Promise.all([upstream?.close(), collector?.close(), postgres?.stop(), mariadb?.stop(), redis?.stop()]);
   store.remove();
 });
 
-describe.each([
-  { caller: 'a caller', headers: { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` } },
-  { caller: 'no caller', headers: {} },
-])('a service with instrumentations of its own for the modules tracetape patches, a request from $caller', ({ headers }) => {
+describe.each(
+  STARTS.flatMap((start) => [
+    { start, sdk: start.sdk, caller: 'a caller', headers: { traceparent: `00-${start.callerTrace}-${CALLER_SPAN}-01` } },
+    { start, sdk: start.sdk, caller: 'no caller', headers: {} },
+  ]),
+)('a service with instrumentations of its own for the modules tracetape patches (its SDK $sdk), a request from $caller', ({ start, headers }) => {
   let recorded: Recorded;
   const fromCaller = 'traceparent' in headers;
 
   beforeAll(async () => {
-    recorded = await recordOneRequest(headers);
+    recorded = await recordOneRequest(start, headers);
   }, 60_000);
 
   it('is recorded whole: the inbound exchange, the queries and the call', async () => {
-    if (fromCaller) expect(recorded.traceId).toBe(CALLER_TRACE);
+    if (fromCaller) expect(recorded.traceId).toBe(start.callerTrace);
     const tape = JSON.parse((await tracetape(['tape', recorded.traceId, '--json'], env)).stdout) as {
       inbound?: { request: { target: string }; response: { status: number } };
       entries: { kind: string }[];
@@ -109,14 +124,7 @@ describe.each([
     const connectionsBefore = await postgres.connectionCount();
     const mysqlConnectionsBefore = await mariadb.connectionCount();
     const redisConnectionsBefore = await redis.connectionCount();
-    const replayed = await tracetape(['replay', '--strict', recorded.traceId, '--', 'node', APP], {
-      ...env,
-      DATABASE_URL: database.url,
-      MYSQL_URL: stockDatabase.url,
-      REDIS_URL: viewsDatabase.url,
-      UPSTREAM_URL: upstream.url,
-      COLLECTOR_URL: collector.url,
-    });
+    const replayed = await tracetape(['replay', '--strict', recorded.traceId, '--', ...start.command], appEnv(start));
     expect(replayed.code, replayed.stderr).toBe(0);
     expect(replayed.stderr).toMatch(/inbound POST http:\/\/127\.0\.0\.1:\d+\/orders\/42: response matched the recording \(200\)/);
     expect(upstream.count()).toBe(0);

@@ -117,82 +117,94 @@ describe('an app with an OpenTelemetry SDK of its own, recorded', () => {
 });
 
 // The zero-code setup: the SDK preloaded by NODE_OPTIONS, which Node runs before the command
-// line's flags. `tracetape record` put its hook after it, the SDK registered its globals first,
-// and the run was called recorded with no call in it.
+// line's flags (every `--require` before any `--import`), so it may start before the hook: the
+// hook then takes the API's globals over from it, and it still gets the app's spans.
 describe('an app whose SDK NODE_OPTIONS preloads', () => {
   const PRELOAD = `--import=${pathToFileURL(path.join(FIXTURES, 'zero-code-telemetry.mjs')).href}`;
+  const REQUIRED = `--require=${path.join(FIXTURES, 'zero-code-telemetry.mjs')}`;
   // As a zero-code setup is configured: traces only (an SDK started before the hook would
   // otherwise retry its metrics export to localhost:4318 for seconds at exit).
   const zeroCodeEnv = { ...env, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
+  const appEnv = () => ({ ...zeroCodeEnv, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url, OWN_SDK: '0' });
 
-  let zeroCodeTrace: string;
+  let requiredTrace: string;
+  let requiredOutput: string;
 
   it('is recorded by `tracetape record`, which loads the hook first, and its SDK still gets its spans', async () => {
     exports = [];
-    const recorded = await tracetape(['record', '--', 'node', APP], { ...zeroCodeEnv, UPSTREAM_URL: upstream.url, COLLECTOR_URL: collector.url, OWN_SDK: '0', NODE_OPTIONS: PRELOAD });
+    const recorded = await tracetape(['record', '--', 'node', APP], { ...appEnv(), NODE_OPTIONS: PRELOAD });
     expect(recorded.code, recorded.stderr).toBe(0);
     expect(recorded.stderr).toContain('1 call)');
     expect(recorded.stderr).not.toContain('nothing of this process');
     expect(collectedSpans().map((span) => `${span.service} ${span.name}`).sort()).toEqual(['orders POST', 'orders handle-order']);
-    zeroCodeTrace = recordedTraceId(recorded.stderr);
   }, 60_000);
 
-  it('is said NOT RECORDED by `tracetape record` when NODE_OPTIONS preloads it with --require, which runs before any --import', async () => {
+  it('is recorded under a --require preload, which starts the SDK before the hook: its SDK gets its spans, the next service its trace', async () => {
     exports = [];
-    const recorded = await tracetape(['record', '--', 'node', APP], {
-      ...zeroCodeEnv,
-      UPSTREAM_URL: upstream.url,
-      COLLECTOR_URL: collector.url,
-      OWN_SDK: '0',
-      NODE_OPTIONS: `--require=${path.join(FIXTURES, 'zero-code-telemetry.mjs')}`,
-    });
-    expect(recorded.code).toBe(1);
-    expect(recorded.stderr).toMatch(/was NOT RECORDED: an OpenTelemetry SDK started before tracetape's hook/);
-    expect(recorded.stderr).toContain('load --require @opentelemetry/auto-instrumentations-node/register as --import');
-    expect(recorded.stderr).not.toContain('recorded trace');
-    // tracetape's doors are off: the app's collector gets what it would without tracetape, no payload.
-    expect(collectedSpans().map((span) => `${span.service} ${span.name}`).sort()).toEqual(['orders POST', 'orders handle-order']);
-    expect(collectedSpans().flatMap((span) => span.attributes.map((attribute) => attribute.key)).filter((key) => key.startsWith('tracetape.'))).toEqual([]);
+    upstream.seenHeaders.length = 0;
+    const recorded = await tracetape(['record', '--', 'node', APP], { ...appEnv(), NODE_OPTIONS: REQUIRED });
+    expect(recorded.code, recorded.stderr).toBe(0);
+    expect(recorded.stderr).toContain('1 call)');
+    expect(recorded.stderr).not.toContain('NOT RECORDED');
+    requiredTrace = recordedTraceId(recorded.stderr);
+    requiredOutput = recorded.stdout;
+
+    // The app's collector gets what it gets without tracetape: its span and its undici
+    // instrumentation's, under its service, no tracetape span or attribute.
+    const spans = collectedSpans();
+    expect(spans.map((span) => `${span.service} ${span.name}`).sort()).toEqual(['orders POST', 'orders handle-order']);
+    expect(spans.flatMap((span) => span.attributes.map((attribute) => attribute.key)).filter((key) => key.startsWith('tracetape.'))).toEqual([]);
+    const handle = spans.find((span) => span.name === 'handle-order')!;
+    const call = spans.find((span) => span.name === 'POST')!;
+    expect(call.parentSpanId).toBe(handle.spanId);
+    // The upstream got one traceparent, naming the app's client span: its spans join the app's trace.
+    expect(upstream.seenHeaders.map((headers) => headers.traceparent)).toEqual([`00-${call.traceId}-${call.spanId}-01`]);
+
+    // tracetape recorded the app's spans, its SDK's instrumentation's among them, with the call's payload.
+    const stored = await queryRows<{ SpanId: string; payload: number }>(
+      `SELECT SpanId, mapContains(SpanAttributes, 'tracetape.response') AS payload FROM otel_traces WHERE TraceId = '${requiredTrace}'`,
+      env,
+    );
+    expect(stored.map((span) => span.SpanId)).toEqual(expect.arrayContaining([handle.spanId, call.spanId]));
+    expect(stored.filter((span) => Number(span.payload) === 1)).toHaveLength(1);
   }, 60_000);
 
-  it('is not replayed under a --require preload, with what to do, and nothing reaches the upstream', async () => {
+  it('is replayed under a --require preload with nothing sent to the upstream or the collector', async () => {
     upstream.reset();
     collector.reset();
-    const replayed = await tracetape(['replay', zeroCodeTrace, '--', 'node', APP], {
-      ...zeroCodeEnv,
-      UPSTREAM_URL: upstream.url,
-      COLLECTOR_URL: collector.url,
-      OWN_SDK: '0',
-      NODE_OPTIONS: `--require=${path.join(FIXTURES, 'zero-code-telemetry.mjs')}`,
-    });
-    expect(replayed.code).not.toBe(0);
-    expect(replayed.stderr).toContain("tracetape: this process cannot be replayed: an OpenTelemetry SDK started before tracetape's hook");
-    expect(replayed.stderr).toContain('nothing was replayed: no process of the command ran the app with the hook');
-    // The app never ran: no call and no export left the machine.
-    expect(replayed.stdout).toBe('');
+    const replayed = await tracetape(['replay', '--strict', requiredTrace, '--', 'node', APP], { ...appEnv(), NODE_OPTIONS: REQUIRED });
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toBe(requiredOutput);
+    expect(replayed.stderr).toContain('1 served, 0 unconsumed, 0 blocked');
     expect(upstream.count()).toBe(0);
     expect(collector.count()).toBe(0);
   }, 60_000);
 
-  it('is said NOT recorded, with what to do, when the hook is loaded after it', async () => {
+  it('is recorded when the hook is loaded after it, run directly', async () => {
     const own = tempDir('tracetape-sdk-first-');
     try {
       const direct = await runProcess(process.execPath, [PRELOAD, `--import=${pathToFileURL(path.join(REPO_ROOT, 'packages/register/dist/index.js')).href}`, APP], {
-        ...zeroCodeEnv,
+        ...appEnv(),
         TRACETAPE_DIR: own.dir,
-        UPSTREAM_URL: upstream.url,
-        COLLECTOR_URL: collector.url,
-        OWN_SDK: '0',
       });
       expect(direct.code, direct.stderr).toBe(0);
-      const said = direct.stderr.split('\n').filter((line) => line.includes('nothing of this process is recorded'));
-      expect(said).toHaveLength(1);
-      expect(said[0]).toContain('start the SDK after the hook, with --import placed after --import @tracetape/register');
-      // No run is announced for it: nothing to call recorded.
+      expect(direct.stderr).not.toContain('nothing of this process');
       const traces = await tracetape(['traces', '--json'], { ...env, TRACETAPE_DIR: own.dir });
-      expect(traces.stdout.trim()).toBe('');
+      expect(traces.stdout.trim().split('\n')).toHaveLength(1);
     } finally {
       own.remove();
     }
+  }, 60_000);
+
+  it('is said NOT RECORDED, with what to do, when the SDK that started first runs a newer OpenTelemetry API than the hook', async () => {
+    exports = [];
+    const recorded = await tracetape(['record', '--', 'node', APP], {
+      ...appEnv(),
+      NODE_OPTIONS: `--require=${path.join(FIXTURES, 'newer-api-telemetry.cjs')}`,
+    });
+    expect(recorded.code).toBe(1);
+    expect(recorded.stderr).toMatch(/was NOT RECORDED: an OpenTelemetry SDK started before tracetape's hook and keeps the global tracer provider \(its @opentelemetry\/api \(1\.999\.0\) is newer than the hook's/);
+    expect(recorded.stderr).toContain('start the SDK after the hook, with --import placed after --import @tracetape/register');
+    expect(recorded.stderr).not.toContain('recorded trace');
   }, 60_000);
 });

@@ -17,7 +17,9 @@ import { AppApiInstrumentation } from './app-sdk/app-api-instrumentation.js';
 import { AppSpanForwarder } from './app-sdk/app-span-forwarder.js';
 import { HookPropagator } from './app-sdk/hook-propagator.js';
 import { keepWrappers } from './app-sdk/keep-wrappers.js';
-import { SDK_STARTED_FIRST, sdkStartedFirst } from './app-sdk/sdk-started-first.js';
+import { patchLoadedBuiltins } from './app-sdk/patch-loaded-builtins.js';
+import { sdkStartedFirst, sdkStartedFirstMessage } from './app-sdk/sdk-started-first.js';
+import { takeOverStartedSdk } from './app-sdk/started-sdk.js';
 import { OwnSpans } from './app-sdk/own-spans.js';
 import type { RegisterConfig } from './config.js';
 import { installExitHooks } from './exit-hooks.js';
@@ -57,6 +59,11 @@ export interface TracetapeRuntime {
  */
 export async function startTracetape(config: RegisterConfig): Promise<TracetapeRuntime> {
   if (config.mode === 'off') return { mode: 'off', runTraceId: undefined, heldCaptures: noCaptures };
+  // An SDK preloaded before the hook (`--require …/auto-instrumentations-node/register`) holds the
+  // API's globals: taken back now, before anything is awaited, so that no tracer of its
+  // instrumentations is handed its provider while the hook starts.
+  const takeOver = takeOverStartedSdk();
+  const startedSdk = takeOver && 'taken' in takeOver ? takeOver.taken : undefined;
   // Metrics and logs pipelines: none unless the user chose one, and none at all in a replay.
   configureTelemetryEnv(config.mode);
   // --then-live is playback and capture at once: the tape answers what it holds, the rest is recorded.
@@ -92,13 +99,13 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
 
   const instrumentations = createInstrumentations(capture?.inboundHooks, playback ? playback.session.instrumentations() : (capture?.session.instrumentations() ?? []));
   // An app's own instrumentations of the same modules must not take tracetape's patches out.
-  for (const instrumentation of instrumentations) keepWrappers(instrumentation);
+  for (const instrumentation of instrumentations) keepWrappers(instrumentation, startedSdk !== undefined);
   // While recording, an SDK the app starts of its own still gets the app's spans (a replay sends nothing out).
   const ownSpans = new OwnSpans();
   const appSpans = recording ? new AppSpanForwarder(ownSpans) : undefined;
   // The app's propagator (B3, Jaeger) joins the hook's. A recording told OTEL_PROPAGATORS keeps
   // the SDK's reading of it, which an app's own SDK would read the same.
-  const hookPropagator = recording && process.env.OTEL_PROPAGATORS ? undefined : new HookPropagator();
+  const hookPropagator = recording && process.env.OTEL_PROPAGATORS ? undefined : new HookPropagator(!startedSdk);
   const appApi = appSpans || hookPropagator ? new AppApiInstrumentation({ providers: appSpans, propagator: hookPropagator }) : undefined;
   const sdkOptions = {
     contextManager,
@@ -114,14 +121,15 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   if ('NodeSDK' in sdkModule) new sdkModule.NodeSDK(sdkOptions).start();
   else sdkModule.startTracesOnly(sdkOptions);
   // Said here, whatever started the app: run directly with `node`, no run file carries it.
-  const startedSecond = sdkStartedFirst(contextManager);
+  const keptByApp = takeOver && 'refused' in takeOver ? takeOver.refused : sdkStartedFirst(contextManager) ? 'it registered its context manager as the hook started' : undefined;
+  const startedSecond = keptByApp === undefined ? undefined : sdkStartedFirstMessage(keptByApp);
   if (startedSecond && config.mode === 'playback') {
     // The app would run with none of its clock and random reads served, and its SDK exporting
     // into the replay's doors: no replay is better than one that looks like the recording.
-    throw new SdkStartedFirstError(`this process cannot be replayed: ${SDK_STARTED_FIRST}.`);
+    throw new SdkStartedFirstError(`this process cannot be replayed: ${startedSecond}.`);
   }
   if (startedSecond) {
-    process.stderr.write(`tracetape: nothing of this process is recorded: ${SDK_STARTED_FIRST}.\n`);
+    process.stderr.write(`tracetape: nothing of this process is recorded: ${startedSecond}.\n`);
     // The spans of tracetape's doors would go to the app's exporter, with the payloads they carry.
     capture?.session.dispose();
     for (const instrumentation of instrumentations) instrumentation.disable();
@@ -134,6 +142,14 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   const globalProvider = trace.getTracerProvider();
   const provider = globalProvider instanceof ProxyTracerProvider ? globalProvider.getDelegate() : globalProvider;
   startSpansAsLibrary(provider);
+  if (startedSdk) {
+    for (const instrumentation of instrumentations) patchLoadedBuiltins(instrumentation);
+    // The preloaded SDK's instrumentations start their spans here, where they are recorded; its
+    // exporter still gets them (recording) through the forwarder, as an SDK started after the hook.
+    startedSdk.redirect(ownSpans.appTracerProvider(provider));
+    appSpans?.adopt(startedSdk.provider);
+    hookPropagator?.adopt(startedSdk.propagator);
+  }
   // tracetape's instrumentations' spans are its own, not the app's, though they share scope names;
   // in a replay too, where a request's spans must form the same trace as in the recording.
   const ownProvider = ownSpans.tracerProvider(provider);
@@ -156,7 +172,7 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   // A sampler may leave the run out (OTEL_TRACES_SAMPLER, an unsampled TRACEPARENT), or the SDK be
   // off (OTEL_SDK_DISABLED): nothing of the run is recorded, so none is announced, and the run file
   // says why instead of calling it recorded.
-  const notRecorded = startedSecond ? SDK_STARTED_FIRST : runSpan.isRecording() ? undefined : whyRunNotRecorded(parentContext);
+  const notRecorded = startedSecond ? startedSecond : runSpan.isRecording() ? undefined : whyRunNotRecorded(parentContext);
   playback?.replayedReads.setProcessRun(runTraceId);
   if (!notRecorded) capture?.log.announceRun({
     traceId: runTraceId,

@@ -37,6 +37,13 @@ export interface ChildOutcome {
 const KILL_AFTER_MS = 10_000;
 
 /**
+ * A replay sends no telemetry out, as the hook decides for its own SDK (telemetry-env.ts). An SDK
+ * preloaded with `--require` reads its settings before the hook runs, so they are set for it here:
+ * its metrics and logs exports would otherwise be calls the tape lacks, failing the replay.
+ */
+const NO_TELEMETRY_EXPORT = { OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } as const;
+
+/**
  * Runs a command with the register hook preloaded through NODE_OPTIONS, so that every Node process
  * it starts (the app, and any node child of a wrapper such as npm) records or replays.
  */
@@ -51,7 +58,7 @@ export function runHooked({ command, env, cwd, captureStdout, playbackOnly, stop
   const executable = program === 'node' ? process.execPath : program;
   const child = spawn(executable, args, {
     stdio: captureStdout ? ['inherit', 'pipe', 'inherit'] : 'inherit',
-    env: { ...process.env, ...env, NODE_OPTIONS: nodeOptions },
+    env: { ...process.env, ...env, ...(env.TRACETAPE_MODE === 'playback' ? NO_TELEMETRY_EXPORT : {}), NODE_OPTIONS: nodeOptions },
     ...(cwd !== undefined ? { cwd } : {}),
   });
   const stdout: Buffer[] = [];
