@@ -207,4 +207,18 @@ describe('an app whose SDK NODE_OPTIONS preloads', () => {
     expect(recorded.stderr).toContain('start the SDK after the hook, with --import placed after --import @tracetape/register');
     expect(recorded.stderr).not.toContain('recorded trace');
   }, 60_000);
+
+  it('is said NOT RECORDED, with what to do, when the SDK preloaded by hand gave its instrumentations its own tracers', async () => {
+    exports = [];
+    upstream.reset();
+    const recorded = await tracetape(['record', '--', 'node', APP], { ...appEnv(), NODE_OPTIONS: `--require=${path.join(FIXTURES, 'manual-telemetry.cjs')}` });
+    expect(recorded.code).toBe(1);
+    expect(recorded.stderr).toMatch(/was NOT RECORDED: an OpenTelemetry SDK started before tracetape's hook and keeps the global tracer provider \(its tracer provider already handed its own tracers out/);
+    expect(recorded.stderr).not.toContain('recorded trace');
+    // tracetape's doors are off: the call went out once, and the app's collector got its span as without tracetape.
+    expect(upstream.count()).toBe(1);
+    expect(collectedSpans().map((span) => `${span.scope} ${span.name}`)).toContain('@opentelemetry/instrumentation-undici POST');
+    expect(collectedSpans().flatMap((span) => span.attributes.map((attribute) => attribute.key)).filter((key) => key.startsWith('tracetape.'))).toEqual([]);
+  }, 60_000);
 });
+

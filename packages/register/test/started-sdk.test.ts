@@ -70,6 +70,15 @@ describe('takeOverStartedSdk', () => {
     expect(app.exporter.getFinishedSpans()).toEqual([]);
   });
 
+  it('refuses an SDK whose provider already made tracers of its own, which start their spans out of reach, and leaves it as it is', () => {
+    const app = startAppSdk();
+    // Made after the provider was registered, as a hand-made setup does: the provider's own tracer.
+    trace.getTracer('@opentelemetry/instrumentation-undici');
+    expect(takeOverStartedSdk()).toEqual({ refused: expect.stringContaining('its tracer provider already handed its own tracers out') });
+    expect((apiGlobal('trace') as ProxyTracerProvider).getDelegate()).toBe(app.provider);
+    expect(apiGlobal('context')).toBe(app.contextManager);
+  });
+
   it('renews globals made by an older copy of the API under the hook\'s version, keeping what else they hold', () => {
     const metrics = { getMeter: () => undefined };
     holder[API_GLOBALS] = Object.assign(Object.defineProperty({}, 'version', { value: '1.3.0', enumerable: true }), {

@@ -48,6 +48,12 @@ export function takeOverStartedSdk(): TakeOver | undefined {
     return { refused: `its @opentelemetry/api (${appVersion}) is newer than the hook's (${hookVersion}), which it would not accept as the global one` };
   }
   const provider = proxy?.getDelegate();
+  if (handedOutTracers(provider)) {
+    return {
+      refused:
+        'its tracer provider already handed its own tracers out (to instrumentations made after it was registered, or given it with registerInstrumentations({ tracerProvider })), so their spans would not reach the recording',
+    };
+  }
   // Until the hook's provider is there, a tracer asking the proxy gets a no-op one for that span,
   // and asks again next time, instead of keeping the SDK's provider for good.
   proxy?.setDelegate(undefined as unknown as TracerProvider);
@@ -61,6 +67,17 @@ export function takeOverStartedSdk(): TakeOver | undefined {
       redirect: (provider) => proxy?.setDelegate(provider),
     },
   };
+}
+
+/**
+ * Whether the SDK's provider gave out tracers before the hook ran. A tracer taken from the API
+ * proxy before the provider was registered (NodeSDK's instrumentations) asks the proxy at each
+ * span, and can be sent on; one the provider made (kept in its `_tracers`, SDK 1.x to 3.x) starts
+ * its spans there, out of the hook's reach.
+ */
+function handedOutTracers(provider: unknown): boolean {
+  const tracers = (provider as { _tracers?: unknown } | undefined)?._tracers;
+  return tracers instanceof Map && tracers.size > 0;
 }
 
 function isProxyProvider(value: unknown): value is ProxyProvider {
