@@ -15,6 +15,7 @@ import {
 } from '@tracetape/instrumentation';
 import { AppApiInstrumentation } from './app-sdk/app-api-instrumentation.js';
 import { AppSpanForwarder } from './app-sdk/app-span-forwarder.js';
+import { allOf } from './span-processors.js';
 import { HookPropagator } from './app-sdk/hook-propagator.js';
 import { keepWrappers } from './app-sdk/keep-wrappers.js';
 import { patchLoadedBuiltins } from './app-sdk/patch-loaded-builtins.js';
@@ -100,19 +101,23 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   const instrumentations = createInstrumentations(capture?.inboundHooks, playback ? playback.session.instrumentations() : (capture?.session.instrumentations() ?? []));
   // An app's own instrumentations of the same modules must not take tracetape's patches out.
   for (const instrumentation of instrumentations) keepWrappers(instrumentation, startedSdk !== undefined);
-  // While recording, an SDK the app starts of its own still gets the app's spans (a replay sends nothing out).
   const ownSpans = new OwnSpans();
-  const appSpans = recording ? new AppSpanForwarder(ownSpans) : undefined;
+  // The hook's own span processing: the recording, or a replay's account of the reads it served.
+  const hookProcessors = [capture?.processor ?? DISCARD, ...(playback ? [playback.replayedReads.processor] : [])];
+  // While recording, an SDK the app starts of its own still gets the app's spans. In a replay it
+  // is adopted too, and gets none (a replay sends nothing out): the spans of its provider's own
+  // tracers reach the hook's processing either way.
+  const appSpans = new AppSpanForwarder(ownSpans, allOf(hookProcessors), recording);
   // The app's propagator (B3, Jaeger) joins the hook's. A recording told OTEL_PROPAGATORS keeps
   // the SDK's reading of it, which an app's own SDK would read the same.
   const hookPropagator = recording && process.env.OTEL_PROPAGATORS ? undefined : new HookPropagator(!startedSdk);
-  const appApi = appSpans || hookPropagator ? new AppApiInstrumentation({ providers: appSpans, propagator: hookPropagator }) : undefined;
+  const appApi = new AppApiInstrumentation({ providers: appSpans, propagator: hookPropagator });
   const sdkOptions = {
     contextManager,
     idGenerator: new RealRandomIdGenerator(),
     // Spans are still made in playback (the code runs exactly as recorded), but go nowhere.
-    spanProcessors: [capture?.processor ?? DISCARD, ...(appSpans ? [appSpans] : []), ...(playback ? [playback.replayedReads.processor] : [])],
-    instrumentations: appApi ? [...instrumentations, appApi] : instrumentations,
+    spanProcessors: [...hookProcessors, ...(recording ? [appSpans] : [])],
+    instrumentations: [...instrumentations, appApi],
     ...(hookPropagator ? { textMapPropagator: hookPropagator } : {}),
     resource: defaultResource().merge(resourceFromAttributes({ [ATTR_TRACETAPE_PROCESS_PATH]: processPath })),
     // Without OTEL_SERVICE_NAME the SDK would call every app "unknown_service:node"; the script name says more.
@@ -147,14 +152,14 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
     // The preloaded SDK's instrumentations start their spans here, where they are recorded; its
     // exporter still gets them (recording) through the forwarder, as an SDK started after the hook.
     startedSdk.redirect(ownSpans.appTracerProvider(provider));
-    appSpans?.adopt(startedSdk.provider);
+    appSpans.adopt(startedSdk.provider);
     hookPropagator?.adopt(startedSdk.propagator);
   }
   // tracetape's instrumentations' spans are its own, not the app's, though they share scope names;
   // in a replay too, where a request's spans must form the same trace as in the recording.
   const ownProvider = ownSpans.tracerProvider(provider);
   for (const instrumentation of instrumentations) instrumentation.setTracerProvider(ownProvider);
-  appApi?.wrapLoaded({ trace, propagation });
+  appApi.wrapLoaded({ trace, propagation });
 
   const runSpan: Span = trace
     .getTracer(TRACER_NAME)

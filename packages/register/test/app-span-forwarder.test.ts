@@ -13,11 +13,15 @@ let forwarder: AppSpanForwarder;
 let hook: TracerProvider;
 let appExporter: InMemorySpanExporter;
 let app: TracerProvider;
+let recorded: InMemorySpanExporter;
 
 beforeEach(() => {
   own = new OwnSpans();
-  forwarder = new AppSpanForwarder(own);
-  hook = new TracerProvider({ spanProcessors: [forwarder] });
+  // The hook's own processing (the recording), which the spans of the app provider's own tracers are handed to.
+  recorded = new InMemorySpanExporter();
+  const recording = new SimpleSpanProcessor({ exporter: recorded });
+  forwarder = new AppSpanForwarder(own, recording);
+  hook = new TracerProvider({ spanProcessors: [recording, forwarder] });
   appExporter = new InMemorySpanExporter();
   app = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'orders' }), spanProcessors: [new SimpleSpanProcessor({ exporter: appExporter })] });
 });
@@ -111,4 +115,26 @@ describe("an app's own SDK fed by the hook's provider", () => {
     await hook.shutdown();
     expect({ flushed, shut }).toEqual({ flushed: 1, shut: 0 });
   });
+
+  it("hands the recording the spans of the app provider's own tracers, and gives the app's exporter each span once", async () => {
+    // An instrumentation given the app's provider directly holds a tracer the provider made.
+    const givenTracer = app.getTracer('@opentelemetry/instrumentation-undici');
+    expect(forwarder.adopt(app)).toBe(true);
+    givenTracer.startSpan('POST').end();
+    hook.getTracer('orders').startSpan('handle-order').end();
+    await Promise.all([hook.forceFlush(), app.forceFlush()]);
+    expect(recorded.getFinishedSpans().map((span) => span.name).sort()).toEqual(['POST', 'handle-order']);
+    expect(exported().map((span) => span.name).sort()).toEqual(['POST', 'handle-order']);
+  });
+
+  it("adopted in a replay, gives the app's exporter nothing, those spans included, and the hook's processing all of them", async () => {
+    const replaying = new AppSpanForwarder(own, new SimpleSpanProcessor({ exporter: recorded }), false);
+    const givenTracer = app.getTracer('@opentelemetry/instrumentation-undici');
+    expect(replaying.adopt(app)).toBe(true);
+    givenTracer.startSpan('POST').end();
+    await app.forceFlush();
+    expect(recorded.getFinishedSpans().map((span) => span.name)).toEqual(['POST']);
+    expect(exported()).toEqual([]);
+  });
 });
+

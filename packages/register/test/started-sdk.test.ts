@@ -70,14 +70,24 @@ describe('takeOverStartedSdk', () => {
     expect(app.exporter.getFinishedSpans()).toEqual([]);
   });
 
-  it('refuses an SDK whose provider already made tracers of its own, which start their spans out of reach, and leaves it as it is', () => {
+  it('takes an SDK whose provider already made tracers of its own, whose spans it then reaches from inside the provider', () => {
     const app = startAppSdk();
     // Made after the provider was registered, as a hand-made setup does: the provider's own tracer.
     trace.getTracer('@opentelemetry/instrumentation-undici');
-    expect(takeOverStartedSdk()).toEqual({ refused: expect.stringContaining('its tracer provider already handed its own tracers out') });
-    expect((apiGlobal('trace') as ProxyTracerProvider).getDelegate()).toBe(app.provider);
-    expect(apiGlobal('context')).toBe(app.contextManager);
+    const takeOver = takeOverStartedSdk();
+    expect(takeOver && 'taken' in takeOver && takeOver.taken.provider).toBe(app.provider);
   });
+
+  it("refuses one of OpenTelemetry JS 1.x whose provider made tracers of its own, out of reach, and leaves it as it is", () => {
+    const contextManager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(contextManager);
+    // The fields of SDK 1.x's BasicTracerProvider: its processor is replaced as processors are added, not kept in place.
+    const sdk1Provider = { activeSpanProcessor: { onStart() {}, onEnd() {}, forceFlush: async () => undefined }, resource: { attributes: {} }, _tracers: new Map([['undici', {}]]), getTracer: () => trace.getTracer('x') };
+    trace.setGlobalTracerProvider(sdk1Provider);
+    expect(takeOverStartedSdk()).toEqual({ refused: expect.stringContaining('(of OpenTelemetry JS 1.x) already handed its own tracers out') });
+    expect(apiGlobal('context')).toBe(contextManager);
+  });
+
 
   it('renews globals made by an older copy of the API under the hook\'s version, keeping what else they hold', () => {
     const metrics = { getMeter: () => undefined };

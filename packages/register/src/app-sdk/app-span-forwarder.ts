@@ -13,7 +13,9 @@ const OWN_SCOPE_PREFIX = '@tracetape/';
  * global one, the spans the app would have given it without tracetape: the app's own spans and
  * its instrumentations', under its resource, without tracetape's attributes, and without
  * tracetape's spans (its run, its instrumentations'): a span under one of those is shown under
- * the nearest span the app made, or as a root.
+ * the nearest span the app made, or as a root. The spans of the tracers the app's provider made
+ * itself, which never pass the hook's provider, are handed to the hook's processing from inside
+ * the app's (see AppTracerProvider.sendOwnTracersTo).
  */
 export class AppSpanForwarder implements SpanProcessor {
   private readonly providers: AppTracerProvider[] = [];
@@ -23,8 +25,17 @@ export class AppSpanForwarder implements SpanProcessor {
   /** The parent each app span is shown with, decided as it starts (its hidden parent may end first). */
   private readonly shownParents = new WeakMap<object, SpanContext | undefined>();
 
-  /** `own` starts tracetape's instrumentations' spans: those are never the app's. */
-  constructor(private readonly own: OwnSpans) {}
+  /**
+   * `own` starts tracetape's instrumentations' spans: those are never the app's. `hook` is the
+   * hook's own span processing (the recording, a replay's), which the spans of the app provider's
+   * own tracers are handed to. `forward`: whether the app's SDK is fed (recording); in a replay it
+   * gets nothing, those spans included.
+   */
+  constructor(
+    private readonly own: OwnSpans,
+    private readonly hook: SpanProcessor,
+    private readonly forward = true,
+  ) {}
 
   /** Takes an app's tracer provider to feed; false when its span processors cannot be reached. */
   adopt(provider: unknown): boolean {
@@ -33,7 +44,8 @@ export class AppSpanForwarder implements SpanProcessor {
     const app = appTracerProvider(provider);
     if (!app) return false;
     this.adoptedProviders.add(provider);
-    this.providers.push(app);
+    app.sendOwnTracersTo(this.hook, !this.forward);
+    if (this.forward) this.providers.push(app);
     return true;
   }
 

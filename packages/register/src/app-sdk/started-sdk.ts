@@ -1,4 +1,5 @@
 import type { TracerProvider } from '@opentelemetry/api';
+import { ownTracersOutOfReach } from './app-tracer-provider.js';
 import { apiGlobal, dropGlobals, globalsVersion, hookApiVersion, type HookGlobal } from './api-globals.js';
 
 /**
@@ -48,10 +49,10 @@ export function takeOverStartedSdk(): TakeOver | undefined {
     return { refused: `its @opentelemetry/api (${appVersion}) is newer than the hook's (${hookVersion}), which it would not accept as the global one` };
   }
   const provider = proxy?.getDelegate();
-  if (handedOutTracers(provider)) {
+  if (ownTracersOutOfReach(provider)) {
     return {
       refused:
-        'its tracer provider already handed its own tracers out (to instrumentations made after it was registered, or given it with registerInstrumentations({ tracerProvider })), so their spans would not reach the recording',
+        'its tracer provider (of OpenTelemetry JS 1.x) already handed its own tracers out, to instrumentations made after it was registered or given it with registerInstrumentations({ tracerProvider }), so their spans would not reach the recording',
     };
   }
   // Until the hook's provider is there, a tracer asking the proxy gets a no-op one for that span,
@@ -67,17 +68,6 @@ export function takeOverStartedSdk(): TakeOver | undefined {
       redirect: (provider) => proxy?.setDelegate(provider),
     },
   };
-}
-
-/**
- * Whether the SDK's provider gave out tracers before the hook ran. A tracer taken from the API
- * proxy before the provider was registered (NodeSDK's instrumentations) asks the proxy at each
- * span, and can be sent on; one the provider made (kept in its `_tracers`, SDK 1.x to 3.x) starts
- * its spans there, out of the hook's reach.
- */
-function handedOutTracers(provider: unknown): boolean {
-  const tracers = (provider as { _tracers?: unknown } | undefined)?._tracers;
-  return tracers instanceof Map && tracers.size > 0;
 }
 
 function isProxyProvider(value: unknown): value is ProxyProvider {
