@@ -15,7 +15,6 @@ import {
 } from '@tracetape/instrumentation';
 import { AppApiInstrumentation } from './app-sdk/app-api-instrumentation.js';
 import { AppSpanForwarder } from './app-sdk/app-span-forwarder.js';
-import { allOf } from './span-processors.js';
 import { HookPropagator } from './app-sdk/hook-propagator.js';
 import { keepWrappers } from './app-sdk/keep-wrappers.js';
 import { patchLoadedBuiltins } from './app-sdk/patch-loaded-builtins.js';
@@ -28,6 +27,7 @@ import { noticeForeignTracerProvider } from './foreign-sdk-notice.js';
 import { whyRunNotRecorded } from './run-not-recorded.js';
 import { awaitTapeArrival } from './tape-arrival.js';
 import { createInstrumentations } from './instrumentations.js';
+import { allOf } from './span-processors.js';
 import { configureTelemetryEnv } from './telemetry-env.js';
 
 /** What a child process or worker of the app loads to join the run: this package's entry. */
