@@ -169,6 +169,19 @@ describe('record then replay', () => {
     }
   });
 
+  it('says INCOMPLETE, not recorded, for a script that exits while a call waits for its answer', async () => {
+    const silent = await startCountingServer(() => new Promise(() => undefined));
+    try {
+      const recorded = await tracetape(['record', '--', 'node', path.join(FIXTURES, 'exit-mid-call.mjs')], { ...env, UPSTREAM_URL: silent.url });
+      expect(silent.count()).toBe(1);
+      expect(recorded.code).toBe(1);
+      expect(recorded.stderr).toMatch(/trace [0-9a-f]{32} \(exit-mid-call\.mjs, 0 calls\) is INCOMPLETE: 1 span\(s\) were lost: 1 call\(s\) captured whose span was never saved: still in flight when the process ended/);
+      expect(recorded.stderr).not.toContain('recorded trace');
+    } finally {
+      await silent.close();
+    }
+  });
+
   it('stores the spans of a script that calls process.exit(0) right after its last call', async () => {
     const { recorded, replayed } = await recordThenReplay(['node', path.join(FIXTURES, 'exit-app.mjs')], {
       UPSTREAM_URL: upstream.url,

@@ -67,7 +67,8 @@ export function finishCaptureSync(capture: CaptureRuntime, config: RegisterConfi
   capture.processor.releaseWaitingSync();
   capture.exporter.flushAndCloseSync();
   if (capture.shipping) shipAtExit(capture.shipping);
-  writeRunFile(config, run, capture.traces, capture.log);
+  // What the registry still holds now, every saved span forwarded, is a call whose span never ended.
+  writeRunFile(config, run, capture.traces, capture.log, capture.session.heldCaptures().spans);
   if (capture.exporter.droppedSpans > 0) {
     process.stderr.write(`tracetape: ${capture.exporter.droppedSpans} span(s) could not be written to the recording log (see the errors above).\n`);
   }
@@ -81,9 +82,9 @@ export interface ProcessRun {
   notRecorded: string | undefined;
 }
 
-function writeRunFile(config: RegisterConfig, run: ProcessRun, traces: RecordedTraces, log: LogSpanExporter): void {
+function writeRunFile(config: RegisterConfig, run: ProcessRun, traces: RecordedTraces, log: LogSpanExporter, unsavedCalls: number): void {
   if (!config.runFilePath) return;
-  const lines = runFileLines({ ...run, runName: config.runName, pid: process.pid, traces, losses: log });
+  const lines = runFileLines({ ...run, runName: config.runName, pid: process.pid, traces, losses: log, unsavedCalls });
   try {
     fs.appendFileSync(config.runFilePath, `${lines.join('\n')}\n`);
   } catch (error) {
