@@ -67,7 +67,8 @@ export function finishCaptureSync(capture: CaptureRuntime, config: RegisterConfi
   capture.processor.releaseWaitingSync();
   capture.exporter.flushAndCloseSync();
   if (capture.shipping) shipAtExit(capture.shipping);
-  // What the registry still holds now, every saved span forwarded, is a call whose span never ended.
+  // What the registry still holds now, every saved span forwarded, is a call whose span never
+  // ended, or never reached tracetape's processors.
   writeRunFile(config, run, capture.traces, capture.log, capture.session.heldCaptures().spans);
   if (capture.exporter.droppedSpans > 0) {
     process.stderr.write(`tracetape: ${capture.exporter.droppedSpans} span(s) could not be written to the recording log (see the errors above).\n`);

@@ -109,6 +109,13 @@ describe('takeOverStartedSdk', () => {
     expect(holder[API_GLOBALS]!.context).toBe(contextManager);
   });
 
+  it("refuses another vendor's tracer provider behind the API proxy, which it could not go on feeding, and leaves it as it is", () => {
+    const vendor = { getTracer: () => new TracerProvider().getTracer('vendor') };
+    trace.setGlobalTracerProvider(vendor);
+    expect(takeOverStartedSdk()).toEqual({ refused: expect.stringContaining('not an OpenTelemetry SDK one') });
+    expect((apiGlobal('trace') as ProxyTracerProvider).getDelegate()).toBe(vendor);
+  });
+
   it('refuses a global tracer provider that is not the API proxy, whose tracers it cannot send on', () => {
     holder[API_GLOBALS] = Object.assign(Object.defineProperty({}, 'version', { value: hookApiVersion()!, enumerable: true }), { trace: new TracerProvider() });
     expect(takeOverStartedSdk()).toEqual({ refused: expect.stringContaining('not one the OpenTelemetry API made') });

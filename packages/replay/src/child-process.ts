@@ -51,8 +51,9 @@ export function runHooked({ command, env, cwd, captureStdout, playbackOnly, stop
   const [program, ...args] = command;
   if (!program) throw new ConfigError('No command given: put the command to run after `--`, e.g. `tracetape record -- node app.js`.');
   const hook = playbackOnly ? bundledHook() : import.meta.resolve('@tracetape/register');
-  // First: an OpenTelemetry SDK preloaded by the user's NODE_OPTIONS (the zero-code setup) must
-  // find the hook's globals registered, not register its own before the hook can.
+  // First: an OpenTelemetry SDK preloaded by the user's NODE_OPTIONS with --import then finds the
+  // hook's globals registered; one preloaded with --require runs first anyway, and the hook takes
+  // the globals over from it (register/src/app-sdk/started-sdk.ts).
   const nodeOptions = [`--import=${hook}`, process.env.NODE_OPTIONS].filter(Boolean).join(' ');
   // `node` means the Node running tracetape: the one the hook was built and tested for.
   const executable = program === 'node' ? process.execPath : program;

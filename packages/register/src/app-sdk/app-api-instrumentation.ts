@@ -16,7 +16,7 @@ export interface AppProviderTaker {
 
 /** What the app's registrations go to: each left out is left to the API. */
 export interface AppApiTakers {
-  /** While recording: the app's SDK still gets its spans. */
+  /** Recording: the app's SDK still gets its spans; replay: it is adopted and gets none. */
   providers?: AppProviderTaker;
   /** Recording and replay: the app's propagator joins the hook's. */
   propagator?: HookPropagator;

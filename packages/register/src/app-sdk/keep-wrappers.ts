@@ -27,8 +27,10 @@ const ownWrappers = new WeakSet<object>();
  * - An SDK preloaded before the hook (`appPatchesFirst`): at each hook the app's instrumentation
  *   patches first, tracetape's over it, and tracetape's removed the app's. tracetape's now leaves
  *   a wrapper not its own in place and wraps over it; its wrappers keep the usual mark, so that
- *   the app's, patching again at the next hook, takes its own earlier wrapper out from under
- *   tracetape's, and tracetape's then wraps over the app's new one.
+ *   the app's, patching again at the next hook, removes tracetape's wrapper (restoring its own
+ *   earlier one) and replaces that with its new one, and tracetape's, patching at the same hook,
+ *   then wraps over the app's new one. An app that patches again without tracetape following
+ *   (instrumentation versions that hook different files) would leave tracetape's out.
  */
 export function keepWrappers(instrumentation: Instrumentation, appPatchesFirst = false): void {
   const wrapping = instrumentation as unknown as Wrapping;

@@ -1,5 +1,5 @@
 import type { TracerProvider } from '@opentelemetry/api';
-import { ownTracersOutOfReach } from './app-tracer-provider.js';
+import { appTracerProvider, ownTracersOutOfReach } from './app-tracer-provider.js';
 import { apiGlobal, dropGlobals, globalsVersion, hookApiVersion, type HookGlobal } from './api-globals.js';
 
 /**
@@ -49,6 +49,11 @@ export function takeOverStartedSdk(): TakeOver | undefined {
     return { refused: `its @opentelemetry/api (${appVersion}) is newer than the hook's (${hookVersion}), which it would not accept as the global one` };
   }
   const provider = proxy?.getDelegate();
+  // Another vendor's provider (not an OpenTelemetry SDK one) could not be fed its spans: its
+  // exporter would go silent. It keeps the globals, and the run says why it is not recorded.
+  if (proxy !== undefined && !appTracerProvider(provider)) {
+    return { refused: 'the tracer provider it registered is not an OpenTelemetry SDK one, which tracetape could go on feeding' };
+  }
   if (ownTracersOutOfReach(provider)) {
     return {
       refused:
