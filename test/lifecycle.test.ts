@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, REPO_ROOT, recordedTraceId, runProcess, tempDir, tracetape } from './support/cli.js';
+import { WebSocketServer } from 'ws';
+import { CLI, FIXTURES, REPO_ROOT, recordedTraceId, runProcess, tempDir, tracetape } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 
 const REGISTER = path.join(REPO_ROOT, 'packages/register/dist/index.js');
@@ -63,6 +65,47 @@ describe('flushing when the process ends', () => {
       expect(tape.entries.map((e) => e.request.normalized.url)).toEqual([`${upstream.url}/before-signal`]);
     });
   }
+
+  it('records what a process holds open when Ctrl-C ends it: a WebSocket connection and a running child', async () => {
+    const sockets = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    sockets.on('connection', (socket) => socket.send('welcome'));
+    await new Promise<void>((resolve) => sockets.once('listening', resolve));
+    let sleeper: number | undefined;
+    try {
+      const record = spawn(process.execPath, [CLI, 'record', '--', 'node', path.join(FIXTURES, 'open-at-signal-app.mjs')], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...env, WS_URL: `ws://127.0.0.1:${(sockets.address() as AddressInfo).port}/feed` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      record.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const ended = new Promise<number | null>((resolve) => record.once('close', resolve));
+      await new Promise<void>((resolve, reject) => {
+        record.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          const ready = /ready (\d+)/.exec(stdout);
+          if (ready) [sleeper] = [Number(ready[1]), resolve()];
+        });
+        void ended.then(() => reject(new Error(`the app ended before it was ready:\n${stderr}`)));
+      });
+      // As a terminal's Ctrl-C reaches the command: record passes it on to the app, which has no
+      // listener of its own, so the signal ends it with both calls still open.
+      record.kill('SIGINT');
+      await ended;
+      expect(stdout).toContain('got welcome');
+      expect(stderr).not.toMatch(/INCOMPLETE|lost/);
+      const tape = await tapeOf(recordedTraceId(stderr));
+      const kinds = tape.entries.map((e) => [(e as unknown as { kind: string }).kind, (e as unknown as { response: { statusText?: string } }).response.statusText]);
+      expect(kinds).toEqual([
+        ['websocket', 'still open at exit'],
+        ['process', 'still running at exit'],
+      ]);
+    } finally {
+      if (sleeper) process.kill(sleeper);
+      await new Promise<void>((resolve) => sockets.close(() => resolve()));
+    }
+  });
 
   it('stores the spans of a process killed by an uncaught exception and marks the run as failed', async () => {
     const recorded = await tracetape(['record', '--', 'node', path.join(FIXTURES, 'crashing-app.mjs')], { ...env, UPSTREAM_URL: upstream.url });

@@ -34,4 +34,17 @@ describe('CaptureRegistry', () => {
     expect(registry.size).toEqual({ requests: 0, spans: 0 });
     expect(registry.takeForSpan(unsampled.spanContext().spanId)).toBeUndefined();
   });
+
+  it('has every door record its open calls when the process ends, and none once the door is undone', () => {
+    const registry = new CaptureRegistry();
+    const ended: string[] = [];
+    registry.atProcessEnd(() => ended.push('websocket'));
+    const undoChild = registry.atProcessEnd(() => ended.push('child'));
+    registry.endOpenCalls();
+    expect(ended).toEqual(['websocket', 'child']);
+
+    undoChild();
+    registry.endOpenCalls();
+    expect(ended).toEqual(['websocket', 'child', 'websocket']);
+  });
 });

@@ -3,6 +3,12 @@ export interface ExitHooks {
   flush(): Promise<void>;
   /** Synchronous last word: on 'exit' (process.exit(), uncaught exception, end of script) and before re-raising a signal. Runs once. */
   flushSync(): void;
+  /**
+   * Records the calls still open (WebSocket connections, running children) as they stand. The
+   * 'exit' event does it on its own; a signal that ends the process brings no 'exit' event, so it
+   * runs here before that flush.
+   */
+  endOpenCalls(): void;
   /** Upper bound for an async flush, so a slow store never holds a process that wants to stop. */
   timeoutMs: number;
 }
@@ -28,6 +34,9 @@ export function installExitHooks(hooks: ExitHooks): void {
   process.once('exit', flushSyncOnce);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
+      // With nobody else listening, the signal ends the process once flushed: what is open now
+      // will never finish. An app that listens decides for itself, and its exit comes later.
+      if (process.listenerCount(signal) === 0) hooks.endOpenCalls();
       void bounded(hooks.flush(), hooks.timeoutMs).finally(() => {
         if (process.listenerCount(signal) > 0) return;
         flushSyncOnce();

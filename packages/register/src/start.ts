@@ -205,6 +205,7 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
 
   installExitHooks({
     timeoutMs: config.flushTimeoutMs,
+    endOpenCalls: () => capture?.session.endOpenCalls(),
     flush: async () => {
       endRun();
       await capture?.processor.forceFlush();

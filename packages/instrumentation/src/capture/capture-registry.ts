@@ -12,6 +12,7 @@ export class CaptureRegistry {
   private readonly byRequest = new Map<string, PendingCapture>();
   private readonly bySpan = new Map<string, PendingCapture>();
   private readonly requestIds = new WeakMap<PendingCapture, string>();
+  private readonly openAtEnd = new Set<() => void>();
 
   begin(requestId: string, spanId: string, kind: BoundaryKind = 'http'): PendingCapture {
     const capture = new PendingCapture(spanId, kind);
@@ -52,6 +53,24 @@ export class CaptureRegistry {
   release(capture: PendingCapture): void {
     const requestId = this.requestIds.get(capture);
     if (requestId !== undefined && this.byRequest.get(requestId) === capture) this.byRequest.delete(requestId);
+  }
+
+  /**
+   * A door whose calls can stay open for good (a WebSocket connection, a running child) says how
+   * to record one as it stands when the process ends. Returns the undo.
+   */
+  atProcessEnd(recordOpenCalls: () => void): () => void {
+    this.openAtEnd.add(recordOpenCalls);
+    return () => this.openAtEnd.delete(recordOpenCalls);
+  }
+
+  /**
+   * The process is ending: every door records its open calls as they stand, so that the flush
+   * after this saves their spans. Runs on 'exit' and, when a signal ends the process, before the
+   * flush the signal starts (no 'exit' event comes then).
+   */
+  endOpenCalls(): void {
+    for (const recordOpenCalls of [...this.openAtEnd]) recordOpenCalls();
   }
 
   /** Captures waiting for a response or for their span: what a long-running app holds right now. */

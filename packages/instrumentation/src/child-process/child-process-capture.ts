@@ -38,14 +38,7 @@ export class ChildProcessCapture implements ChildProcessDoor {
   private readonly maxOutputBytes: number;
   /** Children not closed yet, each with the way to record it as it stands. */
   private readonly running = new Set<() => void>();
-  /**
-   * A child still running when the process exits (a server the app left behind, a tool it
-   * unref'd) is recorded as it stands: its output so far, and no end. Registered before the
-   * register hook's exit flush, which then writes the span out.
-   */
-  private readonly atExit = (): void => {
-    for (const record of [...this.running]) record();
-  };
+  private readonly undoAtEnd: () => void;
 
   constructor(
     private readonly registry: CaptureRegistry,
@@ -54,11 +47,15 @@ export class ChildProcessCapture implements ChildProcessDoor {
     options: ChildProcessCaptureOptions = {},
   ) {
     this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-    process.on('exit', this.atExit);
+    // A child still running when the process ends (a server the app left behind, a tool it
+    // unref'd) is recorded as it stands: its output so far, and no end.
+    this.undoAtEnd = registry.atProcessEnd(() => {
+      for (const record of [...this.running]) record();
+    });
   }
 
   dispose(): void {
-    process.off('exit', this.atExit);
+    this.undoAtEnd();
   }
 
   async(start: ChildStart & { api: AsyncStarter }, run: StartRunners<ChildProcess>): ChildProcess {

@@ -33,8 +33,11 @@ export class CaptureSession {
   private readonly detach: () => void;
   private readonly detachChildProcesses: () => void;
   private readonly redactor: Redactor;
+  private readonly endOpenCallsAtExit = (): void => this.endOpenCalls();
 
   constructor(options: CaptureOptions = {}) {
+    // Before any exit handler the register hook adds, so the calls are recorded when it flushes.
+    process.on('exit', this.endOpenCallsAtExit);
     this.redactor = new Redactor(options.redaction);
     const source = options.source ?? (channelCaptureAvailable() ? 'channels' : 'interceptor');
     this.traffic = source === 'channels' ? new ChannelTraffic() : new InterceptorTraffic();
@@ -83,7 +86,16 @@ export class CaptureSession {
     return this.registry.size;
   }
 
+  /**
+   * Records, as they stand, the calls that stay open when the process ends (WebSocket connections,
+   * running children): for a signal that will end the process, where no 'exit' event comes.
+   */
+  endOpenCalls(): void {
+    this.registry.endOpenCalls();
+  }
+
   dispose(): void {
+    process.off('exit', this.endOpenCallsAtExit);
     this.detachChildProcesses();
     this.detach();
     this.traffic.dispose();

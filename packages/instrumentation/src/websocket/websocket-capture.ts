@@ -20,22 +20,22 @@ export type ObservedMessage = WebSocketMessage | Promise<WebSocketMessage>;
 
 /**
  * The WebSocket door's capture, for every client: numbers the connections per URL and gives each
- * a {@link ConnectionRecorder}. A connection still open when the process exits is recorded as it
- * stands (registered before the register hook's exit flush, which then writes the spans out).
+ * a {@link ConnectionRecorder}. A connection still open when the process ends is recorded as it
+ * stands, before the register hook's last flush writes the spans out.
  */
 export class WebSocketCapture {
   private readonly rules = websocketKeyRules();
   private readonly numbers = new ConnectionNumbers();
   private readonly live = new Set<ConnectionRecorder>();
-  private readonly atExit = (): void => {
-    for (const recorder of [...this.live]) recorder.stillOpenAtExit();
-  };
+  private readonly undoAtEnd: () => void;
 
   constructor(
     private readonly registry: CaptureRegistry,
     private readonly redactor: Redactor,
   ) {
-    process.on('exit', this.atExit);
+    this.undoAtEnd = registry.atProcessEnd(() => {
+      for (const recorder of [...this.live]) recorder.stillOpenAtExit();
+    });
   }
 
   connect(opening: OpeningConnection): ConnectionRecorder {
@@ -47,7 +47,7 @@ export class WebSocketCapture {
   }
 
   dispose(): void {
-    process.off('exit', this.atExit);
+    this.undoAtEnd();
   }
 }
 
