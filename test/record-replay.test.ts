@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, recordedTraceId, tempDir, tracetape } from './support/cli.js';
+import { FIXTURES, recordedTraceId, startRecordingServer, tempDir, tracetape } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 import { chatCompletionAnswer } from './support/openai-compatible.js';
 
@@ -175,8 +175,39 @@ describe('record then replay', () => {
       const recorded = await tracetape(['record', '--', 'node', path.join(FIXTURES, 'exit-mid-call.mjs')], { ...env, UPSTREAM_URL: silent.url });
       expect(silent.count()).toBe(1);
       expect(recorded.code).toBe(1);
-      expect(recorded.stderr).toMatch(/trace [0-9a-f]{32} \(exit-mid-call\.mjs, 0 calls\) is INCOMPLETE: 1 span\(s\) were lost: 1 call\(s\) captured whose span was never saved: still in flight when the process ended/);
+      expect(recorded.stderr).toMatch(/trace [0-9a-f]{32} \(exit-mid-call\.mjs, 0 calls\) is INCOMPLETE: 1 span\(s\) were lost: a call captured whose span was never saved: still in flight when the process ended/);
       expect(recorded.stderr).not.toContain('recorded trace');
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('says INCOMPLETE of the request whose call was in flight when Ctrl-C stopped the server, not of the run', async () => {
+    let arrived: () => void = () => undefined;
+    const called = new Promise<void>((resolve) => (arrived = resolve));
+    const silent = await startCountingServer(() => {
+      arrived();
+      return new Promise(() => undefined);
+    });
+    try {
+      const server = await startRecordingServer(path.join(FIXTURES, 'server-app.mjs'), { ...env, UPSTREAM_URL: silent.url });
+      // The caller's trace: the request, and the call its handler makes, are recorded in it.
+      const traceId = 'ab'.repeat(16);
+      const answer = fetch(`http://127.0.0.1:${server.port}/answer`, {
+        method: 'POST',
+        headers: { traceparent: `00-${traceId}-${'cd'.repeat(8)}-01` },
+        body: JSON.stringify({ question: 'refund?' }),
+      }).catch(() => undefined);
+      await called;
+      server.signal('SIGINT');
+      const recorded = await server.ended;
+      await answer;
+      expect(recorded.stderr).toContain(`trace ${traceId} (0 calls) is INCOMPLETE: 1 span(s) were lost: a call captured whose span was never saved`);
+      // The run itself lost nothing, and says so.
+      expect(recorded.stderr).not.toMatch(/server-app\.mjs[^\n]*INCOMPLETE/);
+      // Not 0: the recording lost a call. The server's own exit status, ended by the signal, stands.
+      expect(recorded.code).toBe(130);
+      expect(recorded.stderr).toContain('the recording lost spans; record exits 130, as the command itself did.');
     } finally {
       await silent.close();
     }

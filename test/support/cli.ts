@@ -38,6 +38,8 @@ export interface RecordingServer {
   port: number;
   /** The record command's outcome, once the server (and so the recording) has ended. */
   ended: Promise<CliResult>;
+  /** Sends the record command a signal, as a terminal's Ctrl-C (SIGINT) would: it passes it on to the app. */
+  signal(name: NodeJS.Signals): void;
 }
 
 /**
@@ -60,7 +62,7 @@ export async function startRecordingServer(app: string | string[], env: Record<s
     });
     void ended.then(({ code }) => reject(new Error(`the server exited (${code}) before listening:\n${stderr}`)));
   });
-  return { port, ended };
+  return { port, ended, signal: (name) => void child.kill(name) };
 }
 
 /** The rows of `tracetape query <sql> --format json`, once the command has succeeded. */

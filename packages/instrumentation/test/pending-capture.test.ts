@@ -9,7 +9,7 @@ function partFor(body: string): CapturedRequestPart {
 
 describe('PendingCapture.setRequestLazily', () => {
   it('reads the request only when the span is saved, and stores what it read', () => {
-    const capture = new PendingCapture('span-1');
+    const capture = new PendingCapture({ traceId: 'trace-1', spanId: 'span-1' });
     let reads = 0;
     capture.setRequestLazily(() => {
       reads++;
@@ -32,7 +32,7 @@ describe('PendingCapture.setRequestLazily', () => {
   });
 
   it('says the request was not captured, and why, when reading it fails', () => {
-    const capture = new PendingCapture('span-2');
+    const capture = new PendingCapture({ traceId: 'trace-1', spanId: 'span-2' });
     capture.setRequestLazily(() => {
       throw new Error('body could not be decoded');
     });

@@ -65,11 +65,12 @@ export function startCapture(config: RegisterConfig): CaptureRuntime {
 /** At exit, synchronously: every span into the log, the last shipping try, and the run file. */
 export function finishCaptureSync(capture: CaptureRuntime, config: RegisterConfig, run: ProcessRun): void {
   capture.processor.releaseWaitingSync();
+  // What the registry still holds now, every saved span forwarded, is a call whose span never
+  // ended, or never reached tracetape's processors: a loss of its trace, said before the log closes.
+  for (const [traceId, calls] of capture.session.unsavedCalls()) capture.log.noteUnsaved(traceId, calls);
   capture.exporter.flushAndCloseSync();
   if (capture.shipping) shipAtExit(capture.shipping);
-  // What the registry still holds now, every saved span forwarded, is a call whose span never
-  // ended, or never reached tracetape's processors.
-  writeRunFile(config, run, capture.traces, capture.log, capture.session.heldCaptures().spans);
+  writeRunFile(config, run, capture.traces, capture.log);
   if (capture.exporter.droppedSpans > 0) {
     process.stderr.write(`tracetape: ${capture.exporter.droppedSpans} span(s) could not be written to the recording log (see the errors above).\n`);
   }
@@ -83,9 +84,9 @@ export interface ProcessRun {
   notRecorded: string | undefined;
 }
 
-function writeRunFile(config: RegisterConfig, run: ProcessRun, traces: RecordedTraces, log: LogSpanExporter, unsavedCalls: number): void {
+function writeRunFile(config: RegisterConfig, run: ProcessRun, traces: RecordedTraces, log: LogSpanExporter): void {
   if (!config.runFilePath) return;
-  const lines = runFileLines({ ...run, runName: config.runName, pid: process.pid, traces, losses: log, unsavedCalls });
+  const lines = runFileLines({ ...run, runName: config.runName, pid: process.pid, traces, losses: log });
   try {
     fs.appendFileSync(config.runFilePath, `${lines.join('\n')}\n`);
   } catch (error) {

@@ -11,11 +11,6 @@ export interface RunFileSources {
   pid: number;
   traces: Pick<RecordedTraces, 'list' | 'unlistedCalls'>;
   losses: Pick<LogSpanExporter, 'tracesWithLosses' | 'lossOf' | 'unnamedLostSpans' | 'maxNamedLossTraces'>;
-  /**
-   * Calls the process captured whose span it never saved: still in flight at exit, or traced by a
-   * tracer whose spans never reached tracetape. Said on the run's line: record must not call it whole.
-   */
-  unsavedCalls?: number;
 }
 
 /**
@@ -29,11 +24,10 @@ export function runFileLines(sources: RunFileSources): string[] {
   // A trace past the listed ones that lost spans is still said: record must not call it whole.
   for (const traceId of losses.tracesWithLosses()) if (!calls.has(traceId)) calls.set(traceId, 0);
   const unnamedLost = losses.unnamedLostSpans;
-  const unsaved = sources.unsavedCalls ?? 0;
-  if (calls.size === 0 || traces.unlistedCalls > 0 || unnamedLost > 0 || unsaved > 0 || sources.notRecorded) calls.set(runTraceId, calls.get(runTraceId) ?? 0);
+  if (calls.size === 0 || traces.unlistedCalls > 0 || unnamedLost > 0 || sources.notRecorded) calls.set(runTraceId, calls.get(runTraceId) ?? 0);
   return [...calls].map(([traceId, count]) => {
     const isRun = traceId === runTraceId;
-    const loss = withUnsaved(lossOnLine(losses.lossOf(traceId), isRun ? unnamedLost : 0, losses.maxNamedLossTraces), isRun ? unsaved : 0);
+    const loss = lossOnLine(losses.lossOf(traceId), isRun ? unnamedLost : 0, losses.maxNamedLossTraces);
     return JSON.stringify({
       traceId,
       calls: count,
@@ -51,10 +45,4 @@ function lossOnLine(own: TraceLoss | undefined, unnamed: number, named: number):
   if (unnamed === 0) return own;
   const past = `${unnamed} span(s) lost by traces past the first ${named} with losses, which this process counts without naming (tracetape traces shows each one the log could still mark incomplete)`;
   return { spans: (own?.spans ?? 0) + unnamed, reason: own ? `${own.reason}; ${past}` : past };
-}
-
-function withUnsaved(loss: TraceLoss | undefined, unsaved: number): TraceLoss | undefined {
-  if (unsaved === 0) return loss;
-  const said = `${unsaved} call(s) captured whose span was never saved: still in flight when the process ended, or traced by a tracer whose spans never reached tracetape`;
-  return { spans: (loss?.spans ?? 0) + unsaved, reason: loss ? `${loss.reason}; ${said}` : said };
 }

@@ -128,4 +128,27 @@ describe('LogSpanExporter losses', () => {
     const lines = runFileLines({ runTraceId: 'a'.repeat(32), runName: 'run', processPath: '/p', pid: 1, traces: { list: () => [{ traceId: 'b'.repeat(32), calls: 3 }], unlistedCalls: 0 }, losses: log });
     expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([{ traceId: 'b'.repeat(32), calls: 3, pid: 1, process: '/p' }]);
   });
+
+  it("counts a call whose span was never saved as its own trace's loss, beside what else that trace lost", () => {
+    const { log, spanOfNewTrace, losses } = setUp(10);
+    const [served, other] = [spanOfNewTrace().spanContext().traceId, spanOfNewTrace().spanContext().traceId];
+    log.noteDropped(served, 'the in-memory span queue was full');
+    log.noteUnsaved(served, 2);
+    log.noteUnsaved(other, 1);
+    expect(log.lossOf(served)).toEqual({ spans: 3, reason: expect.stringMatching(/^the in-memory span queue was full; a call captured whose span was never saved: still in flight when the process ended/) });
+    expect(log.lossOf(other)?.spans).toBe(1);
+    log.sayLosses();
+    expect(losses().map((loss) => [loss.traceId, loss.spans])).toEqual([
+      [served, 3],
+      [other, 1],
+    ]);
+    // The run's own line carries none of it: record says INCOMPLETE of the trace that lost the call.
+    const runTraceId = 'f'.repeat(32);
+    const lines = runFileLines({ runTraceId, runName: 'server.js', processPath: '0', pid: 7, traces: { list: () => [{ traceId: runTraceId, calls: 1 }], unlistedCalls: 0 }, losses: log });
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      { traceId: runTraceId, calls: 1, name: 'server.js', pid: 7, process: '0' },
+      expect.objectContaining({ traceId: served, calls: 0, lostSpans: 3 }),
+      expect.objectContaining({ traceId: other, calls: 0, lostSpans: 1 }),
+    ]);
+  });
 });

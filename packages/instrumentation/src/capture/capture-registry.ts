@@ -1,6 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { BoundaryKind } from '@tracetape/core';
-import { PendingCapture, type FailureReader } from './pending-capture.js';
+import { PendingCapture, type FailureReader, type SpanIds } from './pending-capture.js';
 
 /**
  * Pending captures by the door's own request ID (to attach the response) and by span ID (for the
@@ -14,10 +14,10 @@ export class CaptureRegistry {
   private readonly requestIds = new WeakMap<PendingCapture, string>();
   private readonly openAtEnd = new Set<() => void>();
 
-  begin(requestId: string, spanId: string, kind: BoundaryKind = 'http'): PendingCapture {
-    const capture = new PendingCapture(spanId, kind);
+  begin(requestId: string, span: SpanIds, kind: BoundaryKind = 'http'): PendingCapture {
+    const capture = new PendingCapture(span, kind);
     this.byRequest.set(requestId, capture);
-    this.bySpan.set(spanId, capture);
+    this.bySpan.set(span.spanId, capture);
     this.requestIds.set(capture, requestId);
     return capture;
   }
@@ -31,9 +31,9 @@ export class CaptureRegistry {
    * capture is handed back for the door to fill, but not held here.
    */
   track(span: Span, kind: BoundaryKind, onFailure?: FailureReader): PendingCapture {
-    const spanId = span.spanContext().spanId;
-    const capture = new PendingCapture(spanId, kind, onFailure);
-    if (span.isRecording()) this.bySpan.set(spanId, capture);
+    const ids = span.spanContext();
+    const capture = new PendingCapture(ids, kind, onFailure);
+    if (span.isRecording()) this.bySpan.set(ids.spanId, capture);
     return capture;
   }
 
@@ -71,6 +71,16 @@ export class CaptureRegistry {
    */
   endOpenCalls(): void {
     for (const recordOpenCalls of [...this.openAtEnd]) recordOpenCalls();
+  }
+
+  /**
+   * Calls still held by span, counted by trace: at exit, once every saved span is forwarded, each
+   * is a call whose span never ended (still in flight) or never reached tracetape's processors.
+   */
+  heldBySpanPerTrace(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const capture of this.bySpan.values()) counts.set(capture.traceId, (counts.get(capture.traceId) ?? 0) + 1);
+    return counts;
   }
 
   /** Captures waiting for a response or for their span: what a long-running app holds right now. */

@@ -46,6 +46,12 @@ export interface CapturedRequestPart {
   credentials?: readonly string[];
 }
 
+/** The span a call is recorded on. */
+export interface SpanIds {
+  traceId: string;
+  spanId: string;
+}
+
 /**
  * One outbound call being captured. Its request and response are read in the background and
  * may finish after the span has ended; the span processor waits for them, within a bound.
@@ -58,11 +64,18 @@ export class PendingCapture {
   private responseExpected = false;
   private readRequest?: () => CapturedRequestPart;
 
+  readonly spanId: string;
+  /** The trace the call belongs to: where it is counted as lost if its span is never saved. */
+  readonly traceId: string;
+
   constructor(
-    readonly spanId: string,
+    span: SpanIds,
     readonly kind: BoundaryKind = 'http',
     private readonly onFailure?: FailureReader,
-  ) {}
+  ) {
+    this.spanId = span.spanId;
+    this.traceId = span.traceId;
+  }
 
   setRequest(part: Promise<CapturedRequestPart>): void {
     this.parts.push(

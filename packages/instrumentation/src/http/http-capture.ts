@@ -3,7 +3,7 @@ import { isTracingSuppressed } from '@opentelemetry/core';
 import { httpKeyRules, Redactor, requestKey, type RawRequest, type RequestKeyRules } from '@tracetape/core';
 import type { NormalizedRequest } from '@tracetape/core';
 import type { CaptureRegistry } from '../capture/capture-registry.js';
-import type { CapturedRequestPart } from '../capture/pending-capture.js';
+import type { CapturedRequestPart, SpanIds } from '../capture/pending-capture.js';
 import { hasInternalHeader } from './internal-traffic.js';
 import type { OutboundRequest, OutboundResponseHead, OutboundTraffic, ResponseBodySink } from './outbound-traffic.js';
 import { ResponseRecording } from './response-recorder.js';
@@ -30,15 +30,15 @@ export function attachHttpCapture(traffic: OutboundTraffic, registry: CaptureReg
     if (isTracingSuppressed(context.active())) return;
     const match = spanForRequest(headerOf(seen.headers, 'traceparent'));
     if (match.kind === 'unsampled') return;
-    let spanId: string;
+    let ids: SpanIds;
     if (match.kind === 'span') {
-      spanId = match.spanId;
+      ids = match;
     } else {
       const span = trace.getTracer(TRACER_NAME).startSpan(seen.method, { kind: SpanKind.CLIENT });
-      spanId = span.spanContext().spanId;
+      ids = span.spanContext();
       ownSpans.set(seen.requestId, span);
     }
-    const capture = registry.begin(seen.requestId, spanId);
+    const capture = registry.begin(seen.requestId, ids);
     const body = seen.body;
     if (body instanceof Promise) capture.setRequest(body.then((bytes) => captureRequest(seen, bytes, redactor, keyRules)));
     // Bytes already in hand: the key is worked out when the span is saved, after the response,

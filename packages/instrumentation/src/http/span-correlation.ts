@@ -1,8 +1,8 @@
 import { trace, TraceFlags } from '@opentelemetry/api';
 
-export type SpanMatch = { kind: 'span'; spanId: string } | { kind: 'unsampled' } | { kind: 'none' };
+export type SpanMatch = { kind: 'span'; traceId: string; spanId: string } | { kind: 'unsampled' } | { kind: 'none' };
 
-const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /**
  * Finds the client span an outbound request belongs to, from its `traceparent` header. The HTTP
@@ -13,10 +13,10 @@ const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-([0-9a-f]{16})-([0-9a-f]{2})$/;
 export function spanForRequest(traceparent: string | null | undefined): SpanMatch {
   const match = traceparent ? TRACEPARENT.exec(traceparent.trim().toLowerCase()) : null;
   if (match) {
-    const sampled = (parseInt(match[2]!, 16) & TraceFlags.SAMPLED) !== 0;
-    return sampled ? { kind: 'span', spanId: match[1]! } : { kind: 'unsampled' };
+    const sampled = (parseInt(match[3]!, 16) & TraceFlags.SAMPLED) !== 0;
+    return sampled ? { kind: 'span', traceId: match[1]!, spanId: match[2]! } : { kind: 'unsampled' };
   }
   const active = trace.getActiveSpan();
-  if (active?.isRecording()) return { kind: 'span', spanId: active.spanContext().spanId };
+  if (active?.isRecording()) return { kind: 'span', traceId: active.spanContext().traceId, spanId: active.spanContext().spanId };
   return { kind: 'none' };
 }

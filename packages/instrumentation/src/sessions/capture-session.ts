@@ -87,6 +87,14 @@ export class CaptureSession {
   }
 
   /**
+   * At exit, once every saved span is forwarded: the calls captured whose span was never saved
+   * (still in flight, or traced by a tracer whose spans never reach tracetape), by trace.
+   */
+  unsavedCalls(): Map<string, number> {
+    return this.registry.heldBySpanPerTrace();
+  }
+
+  /**
    * Records, as they stand, the calls that stay open when the process ends (WebSocket connections,
    * running children): for a signal that will end the process, where no 'exit' event comes.
    */

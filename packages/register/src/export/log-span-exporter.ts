@@ -134,6 +134,17 @@ export class LogSpanExporter implements StagingExporter {
     if (!this.addLoss(traceId, 1, reason)) this.sayLoss(traceId, { spans: 1, reason });
   }
 
+  /**
+   * Calls the capture holds at exit whose span was never saved: still waiting for an answer when
+   * the process ended, or traced by a tracer whose spans never reached tracetape. Each is a span
+   * the trace lacks.
+   */
+  noteUnsaved(traceId: string, calls: number): void {
+    this.lostSpans += calls;
+    const reason = 'a call captured whose span was never saved: still in flight when the process ended, or traced by a tracer whose spans never reached tracetape';
+    if (!this.addLoss(traceId, calls, reason)) this.sayLoss(traceId, { spans: calls, reason });
+  }
+
   lossOf(traceId: string): TraceLoss | undefined {
     return this.losses.get(traceId);
   }
@@ -198,7 +209,9 @@ export class LogSpanExporter implements StagingExporter {
       this.unnamedLost += spans;
       return false;
     }
-    this.losses.set(traceId, { spans: (known?.spans ?? 0) + spans, reason: known?.reason ?? reason });
+    // A trace that lost spans in two ways says both.
+    const reasons = known && !known.reason.split('; ').includes(reason) ? `${known.reason}; ${reason}` : (known?.reason ?? reason);
+    this.losses.set(traceId, { spans: (known?.spans ?? 0) + spans, reason: reasons });
     return true;
   }
 

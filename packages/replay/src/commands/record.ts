@@ -57,7 +57,11 @@ Options:
       }
       if (whole.length < runs.length) {
         const why = runs.some((run) => run.lostSpans > 0) ? 'the recording lost spans' : 'a run was not recorded';
-        process.stderr.write(`tracetape: ${why}, so record exits 1; the command itself exited ${outcome.exitCode}.\n`);
+        process.stderr.write(
+          outcome.exitCode === 0
+            ? `tracetape: ${why}, so record exits 1; the command itself exited 0.\n`
+            : `tracetape: ${why}; record exits ${outcome.exitCode}, as the command itself did.\n`,
+        );
         return outcome.exitCode === 0 ? 1 : outcome.exitCode;
       }
       return outcome.exitCode;
