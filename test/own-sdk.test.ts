@@ -242,6 +242,21 @@ describe('an app whose SDK NODE_OPTIONS preloads', () => {
       expect(upstream.count()).toBe(0);
       expect(collector.count()).toBe(0);
     }, 60_000);
+
+    it('is recorded in a child process under that process, and replayed there', async () => {
+      // As `npm start` runs it: the app is the run's second process (0.1), NODE_OPTIONS inherited.
+      const command = ['node', path.join(FIXTURES, 'wrapper.mjs'), APP];
+      const recorded = await tracetape(['record', '--', ...command], { ...appEnv(), NODE_OPTIONS: option });
+      expect(recorded.code, recorded.stderr).toBe(0);
+      const traceId = recordedTraceId(recorded.stderr);
+      const tape = await tracetape(['tape', traceId, '--json'], env);
+      const { entries } = JSON.parse(tape.stdout) as { entries: Array<{ process?: string }> };
+      expect(entries.map((entry) => entry.process ?? '0')).toEqual(['0.1']);
+      upstream.reset();
+      const replayed = await tracetape(['replay', '--strict', traceId, '--', ...command], { ...appEnv(), NODE_OPTIONS: option });
+      expect(replayed.code, replayed.stderr).toBe(0);
+      expect(replayed.stdout).toBe(recorded.stdout);
+      expect(upstream.count()).toBe(0);
+    }, 60_000);
   });
 });
-

@@ -21,7 +21,8 @@ beforeEach(() => {
   recorded = new InMemorySpanExporter();
   const recording = new SimpleSpanProcessor({ exporter: recorded });
   forwarder = new AppSpanForwarder(own, recording);
-  hook = new TracerProvider({ spanProcessors: [recording, forwarder] });
+  // The hook's resource names the process of the run its spans are recorded in: here a child.
+  hook = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'checkout', 'tracetape.process.path': '0.1' }), spanProcessors: [recording, forwarder] });
   appExporter = new InMemorySpanExporter();
   app = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'orders' }), spanProcessors: [new SimpleSpanProcessor({ exporter: appExporter })] });
 });
@@ -136,5 +137,46 @@ describe("an app's own SDK fed by the hook's provider", () => {
     expect(recorded.getFinishedSpans().map((span) => span.name)).toEqual(['POST']);
     expect(exported()).toEqual([]);
   });
-});
 
+  it("records the spans of the app provider's own tracers under the hook's resource, and shows the app them as its own", async () => {
+    const run = hook.getTracer('@tracetape/instrumentation').startSpan('worker.mjs', { attributes: { [ATTR_TRACETAPE_RUN]: 'process' } });
+    const givenTracer = app.getTracer('@opentelemetry/instrumentation-undici');
+    forwarder.adopt(app);
+    const handle = hook.getTracer('orders').startSpan('handle-order', {}, under(run));
+    // Straight under tracetape's run span, and under a span the app made through the hook's provider.
+    const first = givenTracer.startSpan('POST', { attributes: { 'http.request.method': 'POST' } }, under(run));
+    const second = givenTracer.startSpan('GET', {}, under(handle));
+    for (const span of [first, second, handle, run]) span.end();
+    await Promise.all([hook.forceFlush(), app.forceFlush()]);
+
+    const inRecording = (name: string) => recorded.getFinishedSpans().find((span) => span.name === name)!;
+    // The recording files a span under its resource's process path: the app's resource has none.
+    expect(inRecording('POST').resource.attributes['tracetape.process.path']).toBe('0.1');
+    expect(inRecording('POST').parentSpanContext?.spanId).toBe(run.spanContext().spanId);
+    expect(inRecording('POST').spanContext()).toEqual(first.spanContext());
+    // The app's exporter: its own resource, and no parent of tracetape's.
+    expect(named('POST').resource.attributes['service.name']).toBe('orders');
+    expect(named('POST').parentSpanContext).toBeUndefined();
+    expect(named('GET').parentSpanContext?.spanId).toBe(handle.spanContext().spanId);
+    expect(exported().map((span) => span.name).sort()).toEqual(['GET', 'POST', 'handle-order']);
+  });
+
+  it("lets the app flush and shut down its provider's processors through the bridge, and gives them onEnding", async () => {
+    const calls: string[] = [];
+    const processor = {
+      onStart: () => undefined,
+      onEnding: (span: { name: string }) => void calls.push(`ending ${span.name}`),
+      onEnd: () => undefined,
+      forceFlush: async () => void calls.push('flush'),
+      shutdown: async () => void calls.push('shutdown'),
+    };
+    const provider = new TracerProvider({ spanProcessors: [processor] });
+    const givenTracer = provider.getTracer('@opentelemetry/instrumentation-undici');
+    forwarder.adopt(provider);
+    givenTracer.startSpan('POST').end();
+    hook.getTracer('orders').startSpan('handle-order').end();
+    await provider.forceFlush();
+    await provider.shutdown();
+    expect(calls).toEqual(['ending POST', 'ending handle-order', 'flush', 'shutdown']);
+  });
+});

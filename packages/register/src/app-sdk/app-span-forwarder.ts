@@ -3,6 +3,7 @@ import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetr
 import { ATTR_TRACETAPE_RUN } from '@tracetape/core';
 import { appSpanView } from './app-span-view.js';
 import { appTracerProvider, type AppTracerProvider } from './app-tracer-provider.js';
+import { HookSpanViews } from './hook-span-view.js';
 import type { OwnSpans } from './own-spans.js';
 
 /** The scope names of spans tracetape itself makes (its process run, its own doors). */
@@ -14,8 +15,9 @@ const OWN_SCOPE_PREFIX = '@tracetape/';
  * its instrumentations', under its resource, without tracetape's attributes, and without
  * tracetape's spans (its run, its instrumentations'): a span under one of those is shown under
  * the nearest span the app made, or as a root. The spans of the tracers the app's provider made
- * itself, which never pass the hook's provider, are handed to the hook's processing from inside
- * the app's (see AppTracerProvider.sendOwnTracersTo).
+ * itself, which never pass the hook's provider, come to a bridge that stands in for the app
+ * provider's processors (see AppTracerProvider.sendOwnTracersTo): the hook's processing gets them
+ * under the hook's resource, and the app's processors as the app's other spans, through here.
  */
 export class AppSpanForwarder implements SpanProcessor {
   private readonly providers: AppTracerProvider[] = [];
@@ -24,6 +26,9 @@ export class AppSpanForwarder implements SpanProcessor {
   private readonly hidden = new Map<string, SpanContext | undefined>();
   /** The parent each app span is shown with, decided as it starts (its hidden parent may end first). */
   private readonly shownParents = new WeakMap<object, SpanContext | undefined>();
+  /** The resource of the hook's spans, read off the first one: the bridged spans are recorded under it. */
+  private hookResource: object | undefined;
+  private readonly hookViews = new HookSpanViews(() => this.hookResource);
 
   /**
    * `own` starts tracetape's instrumentations' spans: those are never the app's. `hook` is the
@@ -44,7 +49,7 @@ export class AppSpanForwarder implements SpanProcessor {
     const app = appTracerProvider(provider);
     if (!app) return false;
     this.adoptedProviders.add(provider);
-    app.sendOwnTracersTo(this.hook, !this.forward);
+    app.sendOwnTracersTo(this.bridgeFor(app));
     if (this.forward) this.providers.push(app);
     return true;
   }
@@ -54,7 +59,13 @@ export class AppSpanForwarder implements SpanProcessor {
     return this.providers.length;
   }
 
+  /** A span of the hook's provider. */
   onStart(span: SdkSpan, parentContext: Context): void {
+    this.hookResource ??= span.resource;
+    this.show(span, parentContext);
+  }
+
+  private show(span: SdkSpan, parentContext: Context): void {
     if (this.providers.length === 0) {
       // Before any app SDK is adopted, only the process's run span can still be open once one is.
       if (span.attributes[ATTR_TRACETAPE_RUN] !== undefined) this.hidden.set(span.spanContext().spanId, undefined);
@@ -69,6 +80,12 @@ export class AppSpanForwarder implements SpanProcessor {
     for (const provider of this.providers) provider.processor()?.onStart(span, parentContext);
   }
 
+  /** The span about to end, still writable: for processors that add to it last. */
+  onEnding(span: SdkSpan): void {
+    if (this.providers.length === 0 || this.hidden.has(span.spanContext().spanId)) return;
+    for (const provider of this.providers) provider.processor()?.onEnding?.(span);
+  }
+
   onEnd(span: ReadableSpan): void {
     if (this.hidden.delete(span.spanContext().spanId) || this.providers.length === 0) return;
     const parent = this.shownParents.has(span) ? this.shownParents.get(span) : this.shownParentOf(span.parentSpanContext);
@@ -81,6 +98,36 @@ export class AppSpanForwarder implements SpanProcessor {
 
   /** The app's SDK is the app's to shut down, as it would be without tracetape. */
   async shutdown(): Promise<void> {}
+
+  /**
+   * What stands in for an app provider's own processors, for the spans of its own tracers: the
+   * hook's processing gets each (the recording, a replay's account); while recording, the app's
+   * processors get it as they get the app's spans from the hook's provider, with tracetape's
+   * spans left out of its parents. The app flushing or shutting down its provider reaches them.
+   */
+  private bridgeFor(app: AppTracerProvider): SpanProcessor {
+    const forward = this.forward;
+    return {
+      onStart: (span, parentContext) => {
+        this.hook.onStart(this.hookViews.of(span), parentContext);
+        if (forward) this.show(span, parentContext);
+      },
+      onEnding: (span) => {
+        this.hook.onEnding?.(this.hookViews.of(span));
+        if (forward) this.onEnding(span);
+      },
+      onEnd: (span) => {
+        this.hook.onEnd(this.hookViews.of(span));
+        if (forward) this.onEnd(span);
+      },
+      forceFlush: async () => {
+        if (forward) await app.processor()?.forceFlush();
+      },
+      shutdown: async () => {
+        if (forward) await app.processor()?.shutdown();
+      },
+    };
+  }
 
   private isOwn(span: SdkSpan): boolean {
     return this.own.isStarting || span.instrumentationScope.name.startsWith(OWN_SCOPE_PREFIX);

@@ -7,18 +7,22 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
  * `getTracer()`), so they are read from the fields the SDK keeps them in.
  */
 export interface AppTracerProvider {
-  /** The provider's own span processors as one, as they are now: SDK 1.x replaces it at each `addSpanProcessor()`. */
+  /**
+   * The provider's own span processors as one, as they are now (SDK 1.x replaces it at each
+   * `addSpanProcessor()`), also once {@link sendOwnTracersTo} took them out of the provider.
+   */
   processor(): SpanProcessor | undefined;
   /** The provider's resource (its service name and the rest), of the app's SDK version. */
   readonly resource: object;
   /**
-   * Hands `hook` the spans the provider's own tracers start: tracers it made for instrumentations
-   * given it directly (`registerInstrumentations({ tracerProvider })`, or made after it was
-   * registered) start their spans on it, never on the hook's provider. `setAppsAside`: its own
-   * processors get none of them any more (a replay sends nothing out). False where its processors
-   * cannot be reached in place (SDK 1.x).
+   * Puts `bridge` in place of the provider's own processors, so that it gets the spans of the
+   * provider's own tracers: tracers it made for instrumentations given it directly
+   * (`registerInstrumentations({ tracerProvider })`, or made after it was registered) start their
+   * spans on it, never on the hook's provider. The provider's processors get nothing directly any
+   * more: only what the bridge gives {@link processor}. Done in place, since every tracer holds the
+   * provider's composite processor; false where that cannot be reached (SDK 1.x).
    */
-  sendOwnTracersTo(hook: SpanProcessor, setAppsAside: boolean): boolean;
+  sendOwnTracersTo(bridge: SpanProcessor): boolean;
 }
 
 /** The fields of the SDK's tracer provider that hold them, by SDK version. */
@@ -33,8 +37,10 @@ interface SdkTracerProviderFields {
   resource?: unknown;
 }
 
-/** Processors tracetape put among an app provider's own: never the app's to be given spans by tracetape. */
+/** Processors tracetape put in place of an app provider's own: never the app's to be given spans by tracetape. */
 const bridges = new WeakSet<object>();
+/** The processors a bridge took the place of, by the provider's list. */
+const takenOut = new WeakMap<unknown[], unknown[]>();
 
 /** The app provider's processors and resource, or undefined when it is not an SDK tracer provider tracetape knows. */
 export function appTracerProvider(provider: unknown): AppTracerProvider | undefined {
@@ -44,7 +50,7 @@ export function appTracerProvider(provider: unknown): AppTracerProvider | undefi
   const resource = modern ? fields._resource : fields.resource;
   const current = (): unknown => (modern ? fields._activeSpanProcessor : fields.activeSpanProcessor);
   const inPlace = processorList(provider);
-  const own = inPlace ? withoutBridges(inPlace) : undefined;
+  const own = inPlace ? appsOwn(inPlace) : undefined;
   const processor = (): SpanProcessor | undefined => {
     if (own) return own;
     const active = current();
@@ -54,13 +60,11 @@ export function appTracerProvider(provider: unknown): AppTracerProvider | undefi
   return {
     processor,
     resource,
-    sendOwnTracersTo(hook, setAppsAside) {
+    sendOwnTracersTo(bridge) {
       if (!inPlace) return false;
-      if (inPlace.some((each) => bridges.has(each as object))) return true;
-      const bridge = ownTracerSpans(hook);
+      if (takenOut.has(inPlace)) return true;
       bridges.add(bridge);
-      if (setAppsAside) inPlace.splice(0, inPlace.length, bridge);
-      else inPlace.unshift(bridge);
+      takenOut.set(inPlace, inPlace.splice(0, inPlace.length, bridge));
       return true;
     },
   };
@@ -78,10 +82,10 @@ function processorList(provider: unknown): unknown[] | undefined {
   return Array.isArray(list) ? list : undefined;
 }
 
-/** The provider's processors but tracetape's bridge, read at each call (the app may add some). */
-function withoutBridges(list: unknown[]): SpanProcessor {
+/** The provider's processors, where they are at each call: in its list, or taken out of it by a bridge. */
+function appsOwn(list: unknown[]): SpanProcessor {
   const each = (call: (processor: SpanProcessor) => void): void => {
-    for (const processor of list) if (!bridges.has(processor as object) && isSpanProcessor(processor)) call(processor);
+    for (const processor of takenOut.get(list) ?? list) if (!bridges.has(processor as object) && isSpanProcessor(processor)) call(processor);
   };
   const all = async (call: (processor: SpanProcessor) => Promise<void>): Promise<void> => {
     const pending: Promise<void>[] = [];
@@ -90,19 +94,10 @@ function withoutBridges(list: unknown[]): SpanProcessor {
   };
   return {
     onStart: (span: Span, context: Context) => each((processor) => processor.onStart(span, context)),
+    onEnding: (span: Span) => each((processor) => processor.onEnding?.(span)),
     onEnd: (span: ReadableSpan) => each((processor) => processor.onEnd(span)),
     forceFlush: () => all((processor) => processor.forceFlush()),
     shutdown: () => all((processor) => processor.shutdown()),
-  };
-}
-
-/** The processor put among the app's: its spans go to the hook's; flushing and shutting down stay the hook's own business. */
-function ownTracerSpans(hook: SpanProcessor): SpanProcessor {
-  return {
-    onStart: (span, context) => hook.onStart(span, context),
-    onEnd: (span) => hook.onEnd(span),
-    forceFlush: async () => undefined,
-    shutdown: async () => undefined,
   };
 }
 
