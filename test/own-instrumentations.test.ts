@@ -24,6 +24,14 @@ const STARTS = [
     // As a zero-code setup is configured: traces only.
     env: { NODE_OPTIONS: `--require=${path.join(FIXTURES, 'instrumented-server-telemetry.mjs')}`, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
   },
+  {
+    // A preload that set only the propagation: the hook takes it over, but the app's
+    // instrumentations still come after tracetape's, as with no preload.
+    sdk: 'imported first, under a preload that set only the propagation',
+    command: ['node', path.join(FIXTURES, 'instrumented-server-app.mjs')],
+    callerTrace: '5a1c0e5b6d7f4e3a9b8c7d6e5f4a3b2c',
+    env: { NODE_OPTIONS: `--require=${path.join(FIXTURES, 'propagation-only-preload.cjs')}` },
+  },
 ];
 const CALLER_SPAN = 'b7ad6b7169203331';
 let postgres: PostgresServer;

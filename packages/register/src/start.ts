@@ -100,7 +100,7 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
 
   const instrumentations = createInstrumentations(capture?.inboundHooks, playback ? playback.session.instrumentations() : (capture?.session.instrumentations() ?? []));
   // An app's own instrumentations of the same modules must not take tracetape's patches out.
-  for (const instrumentation of instrumentations) keepWrappers(instrumentation, startedSdk !== undefined);
+  for (const instrumentation of instrumentations) keepWrappers(instrumentation, startedSdk?.patchesFirst);
   const ownSpans = new OwnSpans();
   // The hook's own span processing: the recording, or a replay's account of the reads it served.
   const hookProcessors = [capture?.processor ?? DISCARD, ...(playback ? [playback.replayedReads.processor] : [])];
@@ -110,7 +110,7 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
   const appSpans = new AppSpanForwarder(ownSpans, allOf(hookProcessors), recording);
   // The app's propagator (B3, Jaeger) joins the hook's. A recording told OTEL_PROPAGATORS keeps
   // the SDK's reading of it, which an app's own SDK would read the same.
-  const hookPropagator = recording && process.env.OTEL_PROPAGATORS ? undefined : new HookPropagator(!startedSdk);
+  const hookPropagator = recording && process.env.OTEL_PROPAGATORS ? undefined : new HookPropagator(!startedSdk?.patchesFirst);
   const appApi = new AppApiInstrumentation({ providers: appSpans, propagator: hookPropagator });
   const sdkOptions = {
     contextManager,

@@ -44,11 +44,21 @@ describe('takeOverStartedSdk', () => {
     const taken = (takeOver as { taken: NonNullable<ReturnType<typeof takeOverStartedSdk> & { taken: unknown }>['taken'] }).taken;
     expect(taken.provider).toBe(app.provider);
     expect(taken.propagator).toBe(app.propagator);
+    // An SDK with a provider came with its instrumentations: they patch before tracetape's.
+    expect(taken.patchesFirst).toBe(true);
     expect([apiGlobal('trace'), apiGlobal('context'), apiGlobal('propagation')]).toEqual([undefined, undefined, undefined]);
     // The hook's own can be registered now.
     const hookContext = new AsyncLocalStorageContextManager().enable();
     expect(context.setGlobalContextManager(hookContext)).toBe(true);
     expect(apiGlobal('context')).toBe(hookContext);
+  });
+
+  it('takes a preload that set only the propagation, whose app SDK, started later, patches after tracetape', () => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    const takeOver = takeOverStartedSdk();
+    expect(takeOver && 'taken' in takeOver && { provider: takeOver.taken.provider, patchesFirst: takeOver.taken.patchesFirst }).toEqual({ provider: undefined, patchesFirst: false });
+    expect([apiGlobal('context'), apiGlobal('propagation')]).toEqual([undefined, undefined]);
   });
 
   it("sends the spans of tracers the SDK's instrumentations took before the hook to the provider it is given", () => {

@@ -14,6 +14,12 @@ export interface StartedSdk {
   /** Its propagator, if it registered one. */
   readonly propagator: unknown;
   /**
+   * Whether its instrumentations patch the modules before tracetape's: it registered a tracer
+   * provider, as an SDK started with instrumentations does. One that set only the propagation or
+   * the context manager leaves tracing to an SDK the app starts later, which patches after.
+   */
+  readonly patchesFirst: boolean;
+  /**
    * Sends the spans of the tracers its instrumentations took from the API before the hook ran to
    * `provider`: they hold the API's proxy of that time, not whatever is global later.
    */
@@ -70,6 +76,7 @@ export function takeOverStartedSdk(): TakeOver | undefined {
     taken: {
       provider,
       propagator: registered.propagation,
+      patchesFirst: provider !== undefined,
       redirect: (provider) => proxy?.setDelegate(provider),
     },
   };
