@@ -40,13 +40,16 @@ export function keepOneTraceHeader(request: UndiciRequest): void {
   } as UndiciRequest['addHeader'];
 }
 
+/** What a request nobody else traced carries: shared, since most fetches are such. */
+const NONE: ReadonlySet<string> = new Set();
+
 /** The trace headers, lower-cased, in undici's [name, value, ...] list (none when it is not one). */
-function traceHeadersOf(headers: unknown): Set<string> {
-  const found = new Set<string>();
-  if (!Array.isArray(headers)) return found;
+function traceHeadersOf(headers: unknown): ReadonlySet<string> {
+  if (!Array.isArray(headers)) return NONE;
+  let found: Set<string> | undefined;
   for (let i = 0; i < headers.length; i += 2) {
     const name = String(headers[i]).toLowerCase();
-    if (TRACE_HEADERS.has(name)) found.add(name);
+    if (TRACE_HEADERS.has(name)) (found ??= new Set()).add(name);
   }
-  return found;
+  return found ?? NONE;
 }
