@@ -85,7 +85,7 @@ describe('recording more than the log can take', () => {
     // An app that fails on its own keeps its exit code.
     const failing = await recordTooMuch(env, calls, 3);
     expect(failing.result.code).toBe(3);
-    expect(failing.result.stderr).toContain('the command itself exited 3.');
+    expect(failing.result.stderr).toContain('the recording lost spans; record exits 3, as the command itself did.');
     await expectLossAccounted(env, failing.traceId, failing.result.stderr, calls, /TRACETAPE_LOG_MAX_BYTES/);
   });
 
