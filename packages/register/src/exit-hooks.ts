@@ -6,7 +6,7 @@ export interface ExitHooks {
   /**
    * Records the calls still open (WebSocket connections, running children) as they stand. The
    * 'exit' event does it on its own; a signal that ends the process brings no 'exit' event, so it
-   * runs here before that flush.
+   * runs here before the synchronous flush.
    */
   endOpenCalls(): void;
   /** Upper bound for an async flush, so a slow store never holds a process that wants to stop. */
@@ -34,11 +34,13 @@ export function installExitHooks(hooks: ExitHooks): void {
   process.once('exit', flushSyncOnce);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
-      // With nobody else listening, the signal ends the process once flushed: what is open now
-      // will never finish. An app that listens decides for itself, and its exit comes later.
-      if (process.listenerCount(signal) === 0) hooks.endOpenCalls();
       void bounded(hooks.flush(), hooks.timeoutMs).finally(() => {
+        // An app that listens decides for itself, and its exit comes later.
         if (process.listenerCount(signal) > 0) return;
+        // Nobody else listens: the signal ends the process now, and what is still open will never
+        // finish (a child the same Ctrl-C reached has ended by now, and says so). Recorded as it
+        // stands, then written with the rest, as on 'exit'.
+        hooks.endOpenCalls();
         flushSyncOnce();
         process.kill(process.pid, signal);
       });

@@ -179,4 +179,18 @@ describe("an app's own SDK fed by the hook's provider", () => {
     await provider.shutdown();
     expect(calls).toEqual(['ending POST', 'ending handle-order', 'flush', 'shutdown']);
   });
+
+  it("gives the spans of one provider's own tracers to that provider alone, and the recording each once", async () => {
+    hook.getTracer('@tracetape/instrumentation').startSpan('app.mjs', { attributes: { [ATTR_TRACETAPE_RUN]: 'process' } });
+    const otherExporter = new InMemorySpanExporter();
+    const other = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'billing' }), spanProcessors: [new SimpleSpanProcessor({ exporter: otherExporter })] });
+    const givenTracer = app.getTracer('@opentelemetry/instrumentation-undici');
+    forwarder.adopt(app);
+    forwarder.adopt(other);
+    givenTracer.startSpan('POST').end();
+    await Promise.all([hook.forceFlush(), app.forceFlush(), other.forceFlush()]);
+    expect(exported().map((span) => span.name)).toEqual(['POST']);
+    expect(otherExporter.getFinishedSpans()).toEqual([]);
+    expect(recorded.getFinishedSpans().filter((span) => span.name === 'POST')).toHaveLength(1);
+  });
 });

@@ -26,7 +26,10 @@ export class AppSpanForwarder implements SpanProcessor {
   private readonly hidden = new Map<string, SpanContext | undefined>();
   /** The parent each app span is shown with, decided as it starts (its hidden parent may end first). */
   private readonly shownParents = new WeakMap<object, SpanContext | undefined>();
-  /** The resource of the hook's spans, read off the first one: the bridged spans are recorded under it. */
+  /**
+   * The resource of the hook's spans, read off the first one (while recording: in a replay the
+   * forwarder is not among the hook's processors): the bridged spans are recorded under it.
+   */
   private hookResource: object | undefined;
   private readonly hookViews = new HookSpanViews(() => this.hookResource);
 
@@ -62,10 +65,6 @@ export class AppSpanForwarder implements SpanProcessor {
   /** A span of the hook's provider. */
   onStart(span: SdkSpan, parentContext: Context): void {
     this.hookResource ??= span.resource;
-    this.show(span, parentContext);
-  }
-
-  private show(span: SdkSpan, parentContext: Context): void {
     if (this.providers.length === 0) {
       // Before any app SDK is adopted, only the process's run span can still be open once one is.
       if (span.attributes[ATTR_TRACETAPE_RUN] !== undefined) this.hidden.set(span.spanContext().spanId, undefined);
@@ -101,24 +100,29 @@ export class AppSpanForwarder implements SpanProcessor {
 
   /**
    * What stands in for an app provider's own processors, for the spans of its own tracers: the
-   * hook's processing gets each (the recording, a replay's account); while recording, the app's
-   * processors get it as they get the app's spans from the hook's provider, with tracetape's
-   * spans left out of its parents. The app flushing or shutting down its provider reaches them.
+   * hook's processing gets each (the recording, a replay's account); while recording, that
+   * provider's processors, and no other app provider's, get it as they get the app's spans from
+   * the hook's provider, with tracetape's spans left out of its parents. The app flushing or
+   * shutting down its provider reaches them.
    */
   private bridgeFor(app: AppTracerProvider): SpanProcessor {
     const forward = this.forward;
     return {
       onStart: (span, parentContext) => {
         this.hook.onStart(this.hookViews.of(span), parentContext);
-        if (forward) this.show(span, parentContext);
+        if (!forward) return;
+        this.shownParents.set(span, this.shownParentOf(span.parentSpanContext));
+        app.processor()?.onStart(span, parentContext);
       },
       onEnding: (span) => {
         this.hook.onEnding?.(this.hookViews.of(span));
-        if (forward) this.onEnding(span);
+        if (forward) app.processor()?.onEnding?.(span);
       },
       onEnd: (span) => {
         this.hook.onEnd(this.hookViews.of(span));
-        if (forward) this.onEnd(span);
+        if (!forward) return;
+        const parent = this.shownParents.has(span) ? this.shownParents.get(span) : this.shownParentOf(span.parentSpanContext);
+        app.processor()?.onEnd(appSpanView(span, app.resource, parent));
       },
       forceFlush: async () => {
         if (forward) await app.processor()?.forceFlush();

@@ -15,7 +15,12 @@ export class HookSpanViews {
     const known = this.views.get(span);
     if (known) return known as T;
     const resource = this.resource();
-    if (!resource) return span;
+    // Before the hook's resource is known (a replay, which records nothing): the span as it is,
+    // kept so that its end is seen as the same object as its start.
+    if (!resource) {
+      this.views.set(span, span);
+      return span;
+    }
     const view = new Proxy(span, { get: (target, key, receiver) => (key === 'resource' ? resource : Reflect.get(target, key, receiver)) });
     this.views.set(span, view);
     return view;

@@ -29,6 +29,9 @@ export interface LogSpanExporterOptions {
  */
 export type LossNamedTraces = (traceId: string) => boolean;
 
+/** Why calls the capture still held at exit are missing from their trace. */
+const UNSAVED_REASON = 'a call captured whose span was never saved: still in flight when the process ended, or traced by a tracer whose spans never reached tracetape';
+
 /**
  * Appends each batch to the recording log as one record, in the encoding its destination takes
  * (record-encoders.ts): the embedded store's own rows, or OTLP/JSON for a log shipped to a server
@@ -141,8 +144,7 @@ export class LogSpanExporter implements StagingExporter {
    */
   noteUnsaved(traceId: string, calls: number): void {
     this.lostSpans += calls;
-    const reason = 'a call captured whose span was never saved: still in flight when the process ended, or traced by a tracer whose spans never reached tracetape';
-    if (!this.addLoss(traceId, calls, reason)) this.sayLoss(traceId, { spans: calls, reason });
+    if (!this.addLoss(traceId, calls, UNSAVED_REASON)) this.sayLoss(traceId, { spans: calls, reason: UNSAVED_REASON });
   }
 
   lossOf(traceId: string): TraceLoss | undefined {
@@ -209,8 +211,8 @@ export class LogSpanExporter implements StagingExporter {
       this.unnamedLost += spans;
       return false;
     }
-    // A trace that lost spans in two ways says both.
-    const reasons = known && !known.reason.split('; ').includes(reason) ? `${known.reason}; ${reason}` : (known?.reason ?? reason);
+    // A trace's first reason stays; calls never saved, a loss of another kind, are said beside it.
+    const reasons = known && reason === UNSAVED_REASON && !known.reason.endsWith(UNSAVED_REASON) ? `${known.reason}; ${reason}` : (known?.reason ?? reason);
     this.losses.set(traceId, { spans: (known?.spans ?? 0) + spans, reason: reasons });
     return true;
   }
