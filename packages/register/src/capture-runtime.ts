@@ -62,8 +62,10 @@ export function startCapture(config: RegisterConfig): CaptureRuntime {
   };
 }
 
-/** At exit, synchronously: every span into the log, the last shipping try, and the run file. */
+/** At exit, synchronously: what is still open recorded as it stands, every span into the log, the last shipping try, and the run file. */
 export function finishCaptureSync(capture: CaptureRuntime, config: RegisterConfig, run: ProcessRun): void {
+  // No 'exit' handler of the doors: on a signal that ends the process there is no 'exit' event.
+  capture.session.endOpenCalls();
   capture.processor.releaseWaitingSync();
   // What the registry still holds now, every saved span forwarded, is a call whose span never
   // ended, or never reached tracetape's processors: a loss of its trace, said before the log closes.

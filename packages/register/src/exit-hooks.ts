@@ -3,12 +3,6 @@ export interface ExitHooks {
   flush(): Promise<void>;
   /** Synchronous last word: on 'exit' (process.exit(), uncaught exception, end of script) and before re-raising a signal. Runs once. */
   flushSync(): void;
-  /**
-   * Records the calls still open (WebSocket connections, running children) as they stand. The
-   * 'exit' event does it on its own; a signal that ends the process brings no 'exit' event, so it
-   * runs here before the synchronous flush.
-   */
-  endOpenCalls(): void;
   /** Upper bound for an async flush, so a slow store never holds a process that wants to stop. */
   timeoutMs: number;
 }
@@ -37,10 +31,9 @@ export function installExitHooks(hooks: ExitHooks): void {
       void bounded(hooks.flush(), hooks.timeoutMs).finally(() => {
         // An app that listens decides for itself, and its exit comes later.
         if (process.listenerCount(signal) > 0) return;
-        // Nobody else listens: the signal ends the process now, and what is still open will never
-        // finish (a child the same Ctrl-C reached has ended by now, and says so). Recorded as it
-        // stands, then written with the rest, as on 'exit'.
-        hooks.endOpenCalls();
+        // Nobody else listens: the signal ends the process now. The synchronous flush, as on
+        // 'exit', first records what is still open (a child the same Ctrl-C reached has ended by
+        // now, and says so).
         flushSyncOnce();
         process.kill(process.pid, signal);
       });

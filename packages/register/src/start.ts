@@ -205,7 +205,6 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
 
   installExitHooks({
     timeoutMs: config.flushTimeoutMs,
-    endOpenCalls: () => capture?.session.endOpenCalls(),
     flush: async () => {
       endRun();
       await capture?.processor.forceFlush();

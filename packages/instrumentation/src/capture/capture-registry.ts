@@ -66,8 +66,7 @@ export class CaptureRegistry {
 
   /**
    * The process is ending: every door records its open calls as they stand, so that the flush
-   * after this saves their spans. Runs on 'exit' and, when a signal ends the process, before the
-   * flush the signal starts (no 'exit' event comes then).
+   * after this saves their spans.
    */
   endOpenCalls(): void {
     for (const recordOpenCalls of [...this.openAtEnd]) recordOpenCalls();

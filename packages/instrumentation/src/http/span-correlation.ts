@@ -17,6 +17,7 @@ export function spanForRequest(traceparent: string | null | undefined): SpanMatc
     return sampled ? { kind: 'span', traceId: match[1]!, spanId: match[2]! } : { kind: 'unsampled' };
   }
   const active = trace.getActiveSpan();
-  if (active?.isRecording()) return { kind: 'span', traceId: active.spanContext().traceId, spanId: active.spanContext().spanId };
-  return { kind: 'none' };
+  if (!active?.isRecording()) return { kind: 'none' };
+  const { traceId, spanId } = active.spanContext();
+  return { kind: 'span', traceId, spanId };
 }

@@ -33,11 +33,8 @@ export class CaptureSession {
   private readonly detach: () => void;
   private readonly detachChildProcesses: () => void;
   private readonly redactor: Redactor;
-  private readonly endOpenCallsAtExit = (): void => this.endOpenCalls();
 
   constructor(options: CaptureOptions = {}) {
-    // Before any exit handler the register hook adds, so the calls are recorded when it flushes.
-    process.on('exit', this.endOpenCallsAtExit);
     this.redactor = new Redactor(options.redaction);
     const source = options.source ?? (channelCaptureAvailable() ? 'channels' : 'interceptor');
     this.traffic = source === 'channels' ? new ChannelTraffic() : new InterceptorTraffic();
@@ -96,14 +93,14 @@ export class CaptureSession {
 
   /**
    * Records, as they stand, the calls that stay open when the process ends (WebSocket connections,
-   * running children): for a signal that will end the process, where no 'exit' event comes.
+   * running children). For whoever flushes the spans as the process ends, just before that last
+   * flush: on 'exit', and on a signal that ends the process, where no 'exit' event comes.
    */
   endOpenCalls(): void {
     this.registry.endOpenCalls();
   }
 
   dispose(): void {
-    process.off('exit', this.endOpenCallsAtExit);
     this.detachChildProcesses();
     this.detach();
     this.traffic.dispose();
