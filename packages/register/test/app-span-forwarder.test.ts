@@ -27,6 +27,9 @@ beforeEach(() => {
   app = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'orders' }), spanProcessors: [new SimpleSpanProcessor({ exporter: appExporter })] });
 });
 
+/** What a processor's onStart is given: a span it may still write to. */
+type SdkSpanLike = ReadableSpan & Pick<Span, 'setAttribute'>;
+
 const under = (parent: Span) => trace.setSpan(ROOT_CONTEXT, parent);
 const exported = (): ReadableSpan[] => appExporter.getFinishedSpans();
 const named = (name: string): ReadableSpan => {
@@ -192,5 +195,65 @@ describe("an app's own SDK fed by the hook's provider", () => {
     expect(exported().map((span) => span.name)).toEqual(['POST']);
     expect(otherExporter.getFinishedSpans()).toEqual([]);
     expect(recorded.getFinishedSpans().filter((span) => span.name === 'POST')).toHaveLength(1);
+  });
+
+  it("shows an app processor each span as one object from start to end, as the app's from the start", async () => {
+    // A vendor's processor keeps what it learns at onStart by span, and finds it again at onEnd.
+    const started = new WeakMap<object, string | undefined>();
+    const seen: { name: string; sameAtEnd: boolean; service: unknown; parentAtStart: string | undefined; attributes: object }[] = [];
+    const processor = {
+      onStart: (span: SdkSpanLike) => {
+        started.set(span, span.parentSpanContext?.spanId);
+        span.setAttribute('vendor.note', 'from onStart');
+      },
+      onEnd: (span: ReadableSpan) =>
+        void seen.push({
+          name: span.name,
+          sameAtEnd: started.has(span),
+          service: span.resource.attributes['service.name'],
+          parentAtStart: started.get(span),
+          attributes: { ...span.attributes },
+        }),
+      forceFlush: async () => undefined,
+      shutdown: async () => undefined,
+    };
+    const vendor = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'orders' }), spanProcessors: [processor] });
+    const givenTracer = vendor.getTracer('@opentelemetry/instrumentation-undici');
+    const run = hook.getTracer('@tracetape/instrumentation').startSpan('app.mjs', { attributes: { [ATTR_TRACETAPE_RUN]: 'process' } });
+    forwarder.adopt(vendor);
+    // One span through the hook's provider, one through a tracer the app's provider made itself; both under tracetape's run.
+    const handle = hook.getTracer('orders').startSpan('handle-order', {}, under(run));
+    const call = givenTracer.startSpan('POST', {}, under(run));
+    call.setAttribute('tracetape.input.hash', 'abc');
+    for (const span of [call, handle, run]) span.end();
+
+    expect(seen.map((span) => span.name).sort()).toEqual(['POST', 'handle-order']);
+    for (const span of seen) {
+      expect(span.sameAtEnd, span.name).toBe(true);
+      expect(span.service, span.name).toBe('orders');
+      // tracetape's run span is no parent of the app's, from the start.
+      expect(span.parentAtStart, span.name).toBeUndefined();
+      // What the processor wrote at the start is on the span; tracetape's attributes are not shown.
+      expect(span.attributes, span.name).toEqual({ 'vendor.note': 'from onStart' });
+    }
+    // The recording still gets the attribute tracetape wrote.
+    await hook.forceFlush();
+    expect(recorded.getFinishedSpans().find((span) => span.name === 'POST')?.attributes['tracetape.input.hash']).toBe('abc');
+  });
+
+  it("gives exporters that copy a span or ask for SDK 1.x names the app's view", () => {
+    forwarder.adopt(app);
+    const ends: ReadableSpan[] = [];
+    const processor = { onStart: () => undefined, onEnd: (span: ReadableSpan) => void ends.push(span), forceFlush: async () => undefined, shutdown: async () => undefined };
+    const other = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'billing' }), spanProcessors: [processor] });
+    forwarder.adopt(other);
+    const parent = hook.getTracer('orders').startSpan('handle-order');
+    const child = hook.getTracer('orders').startSpan('load', { attributes: { 'tracetape.request': 'x', 'db.system': 'postgresql' } }, under(parent));
+    child.end();
+    const copy = { ...ends[0]! } as ReadableSpan & { parentSpanId?: string };
+    expect('parentSpanId' in ends[0]!).toBe(true);
+    expect(copy.parentSpanId).toBe(parent.spanContext().spanId);
+    expect(copy.attributes).toEqual({ 'db.system': 'postgresql' });
+    expect(copy.resource.attributes['service.name']).toBe('billing');
   });
 });

@@ -1,7 +1,7 @@
 import { context, trace, type Context, type SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_TRACETAPE_RUN } from '@tracetape/core';
-import { appSpanView } from './app-span-view.js';
+import { AppSpanViews } from './app-span-view.js';
 import { appTracerProvider, type AppTracerProvider } from './app-tracer-provider.js';
 import { HookSpanViews } from './hook-span-view.js';
 import type { OwnSpans } from './own-spans.js';
@@ -24,8 +24,8 @@ export class AppSpanForwarder implements SpanProcessor {
   private readonly adoptedProviders = new WeakSet<object>();
   /** tracetape's spans still open, by span ID: the parent the app's spans under them are shown with. */
   private readonly hidden = new Map<string, SpanContext | undefined>();
-  /** The parent each app span is shown with, decided as it starts (its hidden parent may end first). */
-  private readonly shownParents = new WeakMap<object, SpanContext | undefined>();
+  /** The app's view of each span, made as it starts: its parent is decided then (a hidden parent may end first). */
+  private readonly views = new AppSpanViews();
   /**
    * The resource of the hook's spans, read off the first one (while recording: in a replay the
    * forwarder is not among the hook's processors): the bridged spans are recorded under it.
@@ -75,20 +75,18 @@ export class AppSpanForwarder implements SpanProcessor {
       this.hidden.set(span.spanContext().spanId, this.enclosingAppSpan(span) ?? parent);
       return;
     }
-    this.shownParents.set(span, parent);
-    for (const provider of this.providers) provider.processor()?.onStart(span, parentContext);
+    for (const provider of this.providers) provider.processor()?.onStart(this.views.of(span, provider.resource, parent), parentContext);
   }
 
   /** The span about to end, still writable: for processors that add to it last. */
   onEnding(span: SdkSpan): void {
     if (this.providers.length === 0 || this.hidden.has(span.spanContext().spanId)) return;
-    for (const provider of this.providers) provider.processor()?.onEnding?.(span);
+    for (const provider of this.providers) provider.processor()?.onEnding?.(this.viewOf(span, provider));
   }
 
   onEnd(span: ReadableSpan): void {
     if (this.hidden.delete(span.spanContext().spanId) || this.providers.length === 0) return;
-    const parent = this.shownParents.has(span) ? this.shownParents.get(span) : this.shownParentOf(span.parentSpanContext);
-    for (const provider of this.providers) provider.processor()?.onEnd(appSpanView(span, provider.resource, parent));
+    for (const provider of this.providers) provider.processor()?.onEnd(this.viewOf(span, provider));
   }
 
   async forceFlush(): Promise<void> {
@@ -110,19 +108,15 @@ export class AppSpanForwarder implements SpanProcessor {
     return {
       onStart: (span, parentContext) => {
         this.hook.onStart(this.hookViews.of(span), parentContext);
-        if (!forward) return;
-        this.shownParents.set(span, this.shownParentOf(span.parentSpanContext));
-        app.processor()?.onStart(span, parentContext);
+        if (forward) app.processor()?.onStart(this.viewOf(span, app), parentContext);
       },
       onEnding: (span) => {
         this.hook.onEnding?.(this.hookViews.of(span));
-        if (forward) app.processor()?.onEnding?.(span);
+        if (forward) app.processor()?.onEnding?.(this.viewOf(span, app));
       },
       onEnd: (span) => {
         this.hook.onEnd(this.hookViews.of(span));
-        if (!forward) return;
-        const parent = this.shownParents.has(span) ? this.shownParents.get(span) : this.shownParentOf(span.parentSpanContext);
-        app.processor()?.onEnd(appSpanView(span, app.resource, parent));
+        if (forward) app.processor()?.onEnd(this.viewOf(span, app));
       },
       forceFlush: async () => {
         if (forward) await app.processor()?.forceFlush();
@@ -131,6 +125,11 @@ export class AppSpanForwarder implements SpanProcessor {
         if (forward) await app.processor()?.shutdown();
       },
     };
+  }
+
+  /** The app's view of a span: the one made as it started, or (started before the app's SDK was adopted) one made now. */
+  private viewOf<S extends ReadableSpan>(span: S, provider: AppTracerProvider): S {
+    return this.views.of(span, provider.resource, this.shownParentOf(span.parentSpanContext));
   }
 
   private isOwn(span: SdkSpan): boolean {

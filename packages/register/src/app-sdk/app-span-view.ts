@@ -9,33 +9,71 @@ const TRACETAPE_ATTRIBUTE_PREFIX = 'tracetape.';
  * tracetape's attributes, and the parent it has without tracetape's own spans. SDK 1.x exporters
  * read the parent and scope under their older names, so those are given too.
  */
-export type AppSpanView = ReadableSpan & {
+export type AppSpanView<S extends ReadableSpan = ReadableSpan> = S & {
   readonly parentSpanId: string | undefined;
   readonly instrumentationLibrary: ReadableSpan['instrumentationScope'];
 };
 
-export function appSpanView(span: ReadableSpan, resource: object, parent: SpanContext | undefined): AppSpanView {
-  return {
-    name: span.name,
-    kind: span.kind,
-    spanContext: () => span.spanContext(),
-    parentSpanContext: parent,
-    parentSpanId: parent?.spanId,
-    startTime: span.startTime,
-    endTime: span.endTime,
-    status: span.status,
-    attributes: withoutTracetapeAttributes(span.attributes),
-    links: span.links,
-    events: span.events,
-    duration: span.duration,
-    ended: span.ended,
-    resource: resource as ReadableSpan['resource'],
-    instrumentationScope: span.instrumentationScope,
-    instrumentationLibrary: span.instrumentationScope,
-    droppedAttributesCount: span.droppedAttributesCount,
-    droppedEventsCount: span.droppedEventsCount,
-    droppedLinksCount: span.droppedLinksCount,
+/**
+ * The app's view of each span it is shown, one object per span and app provider from its start to
+ * its end: span processors keep spans by identity (a vendor's processor notes a span at onStart
+ * and finds it again at onEnd), so a view made anew at the end would be a span they never saw
+ * start. The view is live: what the app or its processors write to it reaches the span, and what
+ * is written to the span until it ends shows through it.
+ */
+export class AppSpanViews {
+  private readonly views = new WeakMap<object, Map<object, ReadableSpan>>();
+
+  /** The view of `span` for the provider of `resource`; `parent` is used by the first call for this pair. */
+  of<S extends ReadableSpan>(span: S, resource: object, parent: SpanContext | undefined): AppSpanView<S> {
+    let byResource = this.views.get(span);
+    if (!byResource) this.views.set(span, (byResource = new Map()));
+    const known = byResource.get(resource);
+    if (known) return known as AppSpanView<S>;
+    const view = appSpanView(span, resource, parent);
+    byResource.set(resource, view);
+    return view;
+  }
+}
+
+/** Read from the view instead of the span; the SDK 1.x names are not on a 2.x span at all. */
+const SHOWN_KEYS: ReadonlySet<string | symbol> = new Set(['resource', 'parentSpanContext', 'parentSpanId', 'instrumentationLibrary', 'attributes']);
+
+function appSpanView<S extends ReadableSpan>(span: S, resource: object, parent: SpanContext | undefined): AppSpanView<S> {
+  const shown = (key: string | symbol): unknown => {
+    switch (key) {
+      case 'resource':
+        return resource;
+      case 'parentSpanContext':
+        return parent;
+      case 'parentSpanId':
+        return parent?.spanId;
+      case 'instrumentationLibrary':
+        return span.instrumentationScope;
+      default:
+        return withoutTracetapeAttributes(span.attributes);
+    }
   };
+  // Methods run on the span itself: an SDK's span may keep its state in private fields, which a
+  // method called on a proxy cannot reach.
+  const bound = new WeakMap<object, unknown>();
+  return new Proxy(span, {
+    get(target, key) {
+      if (SHOWN_KEYS.has(key)) return shown(key);
+      const value: unknown = Reflect.get(target, key, target);
+      if (typeof value !== 'function') return value;
+      let method = bound.get(value);
+      if (method === undefined) bound.set(value, (method = (value as (...args: unknown[]) => unknown).bind(target)));
+      return method;
+    },
+    // An exporter that copies the span (`{ ...span }`) or asks `'parentSpanId' in span` sees the view too.
+    has: (target, key) => SHOWN_KEYS.has(key) || Reflect.has(target, key),
+    ownKeys: (target) => [...new Set([...Reflect.ownKeys(target), ...SHOWN_KEYS])],
+    getOwnPropertyDescriptor(target, key) {
+      if (!SHOWN_KEYS.has(key)) return Reflect.getOwnPropertyDescriptor(target, key);
+      return { value: shown(key), writable: false, enumerable: true, configurable: true };
+    },
+  }) as AppSpanView<S>;
 }
 
 /** The attributes without tracetape's: the same object when it has none of them, as the app's own spans do. */
