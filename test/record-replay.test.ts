@@ -169,20 +169,41 @@ describe('record then replay', () => {
     }
   });
 
-  it('says INCOMPLETE, not recorded, for a script that exits while a call waits for its answer', async () => {
+  it('records a call still waiting when the script exits as unanswered, and the replay leaves it unanswered', async () => {
     const silent = await startCountingServer(() => new Promise(() => undefined));
     try {
-      const recorded = await tracetape(['record', '--', 'node', path.join(FIXTURES, 'exit-mid-call.mjs')], { ...env, UPSTREAM_URL: silent.url });
+      const command = ['node', path.join(FIXTURES, 'exit-mid-call.mjs')];
+      const recorded = await tracetape(['record', '--', ...command], { ...env, UPSTREAM_URL: silent.url });
       expect(silent.count()).toBe(1);
-      expect(recorded.code).toBe(1);
-      expect(recorded.stderr).toMatch(/trace [0-9a-f]{32} \(exit-mid-call\.mjs, 0 calls\) is INCOMPLETE: 1 span\(s\) were lost: a call captured whose span was never saved: still in flight when the process ended/);
-      expect(recorded.stderr).not.toContain('recorded trace');
+      expect(recorded.code, recorded.stderr).toBe(0);
+      expect(recorded.stderr).toMatch(/recorded trace [0-9a-f]{32} \(exit-mid-call\.mjs, 1 call\)/);
+      expect(recorded.stderr).not.toMatch(/INCOMPLETE|lost/);
+      const replayed = await tracetape(['replay', recordedTraceId(recorded.stderr), '--strict', '--', ...command], { ...env, UPSTREAM_URL: silent.url });
+      // The script ends itself, as it did: nothing answers its call, and nothing raises a signal.
+      expect(replayed.code, replayed.stderr).toBe(0);
+      expect(replayed.stderr).not.toContain('ended by');
+      expect(replayed.stderr).toMatch(/1 served, 0 unconsumed, 0 blocked/);
+      expect(silent.count()).toBe(1);
     } finally {
       await silent.close();
     }
   });
 
-  it('says INCOMPLETE of the request whose call was in flight when Ctrl-C stopped the server, not of the run', async () => {
+  it('says INCOMPLETE, not recorded, for a script that exits while an answer is still arriving', async () => {
+    // Headers and the first part of the body, then nothing: what the call got is not all it would have.
+    const stalled = await startCountingServer(() => ({ headers: { 'content-type': 'text/plain' }, body: ['first part, ', 'the rest'], chunkDelayMs: 60_000 }));
+    try {
+      const recorded = await tracetape(['record', '--', 'node', path.join(FIXTURES, 'exit-mid-body.mjs')], { ...env, UPSTREAM_URL: stalled.url });
+      expect(recorded.stdout).toContain('first part');
+      expect(recorded.code).toBe(1);
+      expect(recorded.stderr).toMatch(/trace [0-9a-f]{32} \(exit-mid-body\.mjs, 0 calls\) is INCOMPLETE: 1 span\(s\) were lost: a call captured whose span was never saved: still in flight when the process ended/);
+      expect(recorded.stderr).not.toContain('recorded trace');
+    } finally {
+      await stalled.close();
+    }
+  });
+
+  it('records the call of a request in flight when Ctrl-C stopped the server as unanswered, in the request\'s trace', async () => {
     let arrived: () => void = () => undefined;
     const called = new Promise<void>((resolve) => (arrived = resolve));
     const silent = await startCountingServer(() => {
@@ -202,12 +223,24 @@ describe('record then replay', () => {
       server.signal('SIGINT');
       const recorded = await server.ended;
       await answer;
-      expect(recorded.stderr).toContain(`trace ${traceId} (0 calls) is INCOMPLETE: 1 span(s) were lost: a call captured whose span was never saved`);
-      // The run itself lost nothing, and says so.
-      expect(recorded.stderr).not.toMatch(/server-app\.mjs[^\n]*INCOMPLETE/);
-      // Not 0: the recording lost a call. The server's own exit status, ended by the signal, stands.
+      expect(recorded.stderr).toContain(`recorded trace ${traceId} (1 call)`);
+      expect(recorded.stderr).not.toMatch(/INCOMPLETE|lost/);
+      // The server's own exit status, ended by the signal, stands.
       expect(recorded.code).toBe(130);
-      expect(recorded.stderr).toContain('the recording lost spans; record exits 130, as the command itself did.');
+      const tape = JSON.parse((await tracetape(['tape', traceId, '--json'], env)).stdout) as {
+        entries: Array<{ response: { unanswered?: { signal?: string } } }>;
+        inbound?: { response: { unanswered?: { signal?: string } } };
+      };
+      expect(tape.entries.map((entry) => entry.response.unanswered?.signal)).toEqual(['SIGINT']);
+      expect(tape.inbound?.response.unanswered?.signal).toBe('SIGINT');
+      // The replay sends the request again, leaves the call unanswered, and ends the server with
+      // the Ctrl-C that ended it: the request had no answer, as recorded.
+      const replayed = await tracetape(['replay', traceId, '--strict', '--', 'node', path.join(FIXTURES, 'server-app.mjs')], { ...env, UPSTREAM_URL: silent.url });
+      expect(replayed.code, replayed.stderr).toBe(0);
+      expect(replayed.stderr).toContain('inbound POST');
+      expect(replayed.stderr).toContain('no answer before the process ended, as recorded');
+      expect(replayed.stderr).toContain('ended by SIGINT at step 1, as the recording was');
+      expect(silent.count()).toBe(1);
     } finally {
       await silent.close();
     }

@@ -2,7 +2,7 @@ import { originOf } from './url-origin.js';
 import { diffRequests, renderDiffTable, type FieldDiff } from './diff.js';
 import { ModelDriftError, ReplayDivergenceError, type DivergenceDetails, type ModelDriftDetails } from './errors.js';
 import { allowanceText, isModelDriftAllowed, modelDriftBetween, type ModelDrift, type ModelDriftAllowance } from './llm/drift.js';
-import type { NondeterminismUsage, NormalizedRequest, Tape, TapeEntry } from './tape.js';
+import type { EndingSignal, NondeterminismUsage, NormalizedRequest, Tape, TapeEntry } from './tape.js';
 
 export interface ServedStep {
   step: number;
@@ -92,6 +92,11 @@ export interface ReplayReport {
   inbound?: InboundOutcome;
   /** Raw sockets (another protocol than HTTP) playback refused because their host is not live. */
   blockedConnections?: BlockedConnection[];
+  /**
+   * The replayed process was ended by the signal that ended its recording, raised by the hook once
+   * the app waited on a call the recording never had an answer to (`step`).
+   */
+  endedAsRecorded?: { signal: EndingSignal; step: number };
 }
 
 /** A connection refused in playback; `port` is absent for a local socket path. */

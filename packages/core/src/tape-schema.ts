@@ -1,7 +1,7 @@
 import { describeJsonValue, JsonShapeChecker, type JsonObject } from './json-shape.js';
 import { TapeFormatError } from './errors.js';
 import { isProcessPath } from './tape-process.js';
-import { BOUNDARY_KINDS } from './tape.js';
+import { BOUNDARY_KINDS, ENDING_SIGNALS } from './tape.js';
 
 /*
  * The structural check of a parsed tape file. Every message names the JSON path of the first
@@ -164,6 +164,13 @@ function checkResponse(c: Checker, value: unknown, path: string): void {
   c.optional(response, 'truncated', path, (v, p) => c.boolean(v, p));
   c.boolean(response.complete, `${path}.complete`);
   c.optional(response, 'error', path, (v, p) => c.string(v, p));
+  c.optional(response, 'unanswered', path, (v, p) => {
+    const unanswered = c.object(v, p);
+    c.optional(unanswered, 'signal', p, (signal, at) => {
+      if (!(ENDING_SIGNALS as readonly unknown[]).includes(signal)) c.fail(at, `must be one of ${ENDING_SIGNALS.join(', ')}, not ${describeJsonValue(signal)}`);
+    });
+    c.optional(unanswered, 'signalAt', p, (signalAt, at) => c.string(signalAt, at));
+  });
 }
 
 function checkHeaderPairs(c: Checker, value: unknown, path: string): void {

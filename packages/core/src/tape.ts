@@ -60,6 +60,25 @@ export interface RecordedResponse {
   complete: boolean;
   /** The network error the call ended with, if it ended with one. */
   error?: string;
+  /** The call had no answer yet when its process ended: a replay never answers it either. */
+  unanswered?: UnansweredCall;
+}
+
+/** The signals whose arrival a recording keeps: what stops a process from outside (Ctrl-C, a supervisor, a closed terminal). */
+export const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export type EndingSignal = (typeof ENDING_SIGNALS)[number];
+
+/**
+ * How the process of a call still waiting for its answer ended. With a signal, a replay ends the
+ * same way: once the app waits on this call again, and the calls answered before the signal came
+ * are answered, the replayed process gets the signal. Without one the app ended by itself
+ * (`process.exit()` while the call waited), and will again.
+ */
+export interface UnansweredCall {
+  /** The signal that reached the process before it ended, if one did. */
+  signal?: EndingSignal;
+  /** When it arrived (ISO time). */
+  signalAt?: string;
 }
 
 /** What an LLM call was, read from its payloads (OpenTelemetry GenAI semantic conventions). */

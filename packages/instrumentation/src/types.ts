@@ -1,4 +1,4 @@
-import type { ModelDriftAllowance, RedactionOptions, Tape, TapeEntry } from '@tracetape/core';
+import type { EndingSignal, ModelDriftAllowance, RedactionOptions, Tape, TapeEntry } from '@tracetape/core';
 
 /** Options shared by capture and playback: both modes must normalise and hash the same way. */
 export interface HashingOptions {
@@ -38,6 +38,12 @@ export interface PlaybackOptions extends HashingOptions {
   breakAtStep?: number;
   /** Let a call the tape holds no recording for go to the network instead of blocking it (`--then-live`). */
   thenLive?: boolean;
+  /**
+   * Ends the replayed process as its recording ended, when the app waits on a call the recording
+   * never had an answer to and a signal stopped the recorded process: the hook raises the signal
+   * in its process. Absent (a replay inside a test runner), such a call only goes unanswered.
+   */
+  endAsRecorded?: (signal: EndingSignal) => void;
   /** Called for each call answered from the tape, with the ID of its client span when one is known. */
   onServed?: (entry: TapeEntry, spanId: string | undefined) => void;
   /**

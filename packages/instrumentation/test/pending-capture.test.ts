@@ -1,4 +1,4 @@
-import { ATTR_TRACETAPE_CAPTURE_ERROR, ATTR_TRACETAPE_INPUT_HASH, ATTR_TRACETAPE_REQUEST, httpKeyRules, Redactor, requestKey } from '@tracetape/core';
+import { ATTR_TRACETAPE_CAPTURE_ERROR, ATTR_TRACETAPE_INPUT_HASH, ATTR_TRACETAPE_REQUEST, ATTR_TRACETAPE_RESPONSE, httpKeyRules, Redactor, requestKey } from '@tracetape/core';
 import { describe, expect, it } from 'vitest';
 import { PendingCapture, type CapturedRequestPart } from '../src/capture/pending-capture.js';
 
@@ -39,5 +39,30 @@ describe('PendingCapture.setRequestLazily', () => {
     const attributes = capture.toAttributes();
     expect(attributes[ATTR_TRACETAPE_REQUEST]).toBeUndefined();
     expect(attributes[ATTR_TRACETAPE_CAPTURE_ERROR]).toBe('request not captured: body could not be decoded');
+  });
+});
+
+describe('PendingCapture.markUnanswered', () => {
+  const end = { signal: 'SIGINT' as const, signalAt: '2030-01-01T00:00:00.000Z' };
+
+  it('records a call nothing answered yet as unanswered, with how its process ended', () => {
+    const capture = new PendingCapture({ traceId: 'trace-1', spanId: 'span-1' });
+    capture.setRequestNow(partFor('{"job":"next"}'));
+    // A door that reads the answer from the call's outcome: still pending when the process ends.
+    capture.setResponseWhenDone(new Promise(() => undefined));
+    expect(capture.markUnanswered(end)).toBe(true);
+    const response = JSON.parse(capture.toAttributes()[ATTR_TRACETAPE_RESPONSE] as string);
+    expect(response).toMatchObject({ status: 0, complete: false, unanswered: end, error: 'no answer yet when SIGINT stopped the process' });
+  });
+
+  it('leaves a call alone once part of its answer came, or it failed', () => {
+    const answering = new PendingCapture({ traceId: 'trace-1', spanId: 'span-2' });
+    answering.setResponse({ status: 200, statusText: 'OK', headers: [], complete: false });
+    answering.setRequestNow(partFor('{"stream":true}'));
+    expect(answering.markUnanswered(end)).toBe(false);
+    expect(JSON.parse(answering.toAttributes()[ATTR_TRACETAPE_RESPONSE] as string).unanswered).toBeUndefined();
+    const failed = new PendingCapture({ traceId: 'trace-1', spanId: 'span-3' });
+    failed.setRequest(Promise.reject(new Error('unreadable')));
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => expect(failed.markUnanswered(end)).toBe(false));
   });
 });

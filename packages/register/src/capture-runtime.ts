@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { UnansweredCall } from '@tracetape/core';
 import { CaptureSession, InboundCapture, type HttpServerHooks } from '@tracetape/instrumentation';
 import type { RegisterConfig } from './config.js';
 import { BufferedExportProcessor } from './export/buffered-export-processor.js';
@@ -16,6 +17,8 @@ export interface CaptureRuntime {
   processor: ReturnType<CaptureSession['spanProcessor']>;
   exporter: BufferedExportProcessor;
   traces: RecordedTraces;
+  /** Records a server span's inbound exchange. */
+  inbound: InboundCapture;
   /** The HttpInstrumentation hooks that record a server span's inbound exchange. */
   inboundHooks: HttpServerHooks;
   /** The recording log: it says what each trace lost. */
@@ -34,7 +37,8 @@ export function startCapture(config: RegisterConfig): CaptureRuntime {
     ...(config.maxBodyBytes ? { maxBodyBytes: config.maxBodyBytes } : {}),
   };
   const session = new CaptureSession({ ...captureOptions, ...(config.captureSource ? { source: config.captureSource } : {}) });
-  const inboundHooks = new InboundCapture(captureOptions).hooks();
+  const inbound = new InboundCapture(captureOptions);
+  const inboundHooks = inbound.hooks();
   // Drops of the in-memory queue, and of every batch the exporter failed, count in the metrics.
   const spanExport = createSpanExport(config, () => exporter.droppedSpans);
   const log = spanExport.log;
@@ -55,6 +59,7 @@ export function startCapture(config: RegisterConfig): CaptureRuntime {
     processor,
     exporter,
     traces,
+    inbound,
     inboundHooks,
     log,
     ...(spanExport.shipping ? { shipping: spanExport.shipping } : {}),
@@ -63,12 +68,16 @@ export function startCapture(config: RegisterConfig): CaptureRuntime {
 }
 
 /** At exit, synchronously: what is still open recorded as it stands, every span into the log, the last shipping try, and the run file. */
-export function finishCaptureSync(capture: CaptureRuntime, config: RegisterConfig, run: ProcessRun): void {
+export function finishCaptureSync(capture: CaptureRuntime, config: RegisterConfig, run: ProcessRun, end: UnansweredCall): void {
   // No 'exit' handler of the doors: on a signal that ends the process there is no 'exit' event.
   capture.session.endOpenCalls();
+  // A call nothing answered yet is recorded so (a worker's blocking read at Ctrl-C, a long poll).
+  capture.processor.endUnansweredSync(end);
+  capture.inbound.endUnanswered(end);
   capture.processor.releaseWaitingSync();
   // What the registry still holds now, every saved span forwarded, is a call whose span never
-  // ended, or never reached tracetape's processors: a loss of its trace, said before the log closes.
+  // ended, or never reached tracetape's processors, or whose answer had begun to arrive: a loss of
+  // its trace, said before the log closes.
   for (const [traceId, calls] of capture.session.unsavedCalls()) capture.log.noteUnsaved(traceId, calls);
   capture.exporter.flushAndCloseSync();
   if (capture.shipping) shipAtExit(capture.shipping);

@@ -1,8 +1,14 @@
+import { ENDING_SIGNALS, type UnansweredCall } from '@tracetape/core';
+
 export interface ExitHooks {
   /** Async flush, used where the event loop still runs (beforeExit, signals). */
   flush(): Promise<void>;
-  /** Synchronous last word: on 'exit' (process.exit(), uncaught exception, end of script) and before re-raising a signal. Runs once. */
-  flushSync(): void;
+  /**
+   * Synchronous last word: on 'exit' (process.exit(), uncaught exception, end of script) and before
+   * re-raising a signal. Runs once. `end` names the signal that came first, if one did (an app
+   * that listens to it exits later, by itself): what a call left unanswered is recorded with.
+   */
+  flushSync(end: UnansweredCall): void;
   /** Upper bound for an async flush, so a slow store never holds a process that wants to stop. */
   timeoutMs: number;
 }
@@ -15,10 +21,11 @@ export interface ExitHooks {
 export function installExitHooks(hooks: ExitHooks): void {
   let flushedAsync = false;
   let flushedSync = false;
+  const end: UnansweredCall = {};
   const flushSyncOnce = (): void => {
     if (flushedSync) return;
     flushedSync = true;
-    hooks.flushSync();
+    hooks.flushSync(end);
   };
   process.on('beforeExit', () => {
     if (flushedAsync) return;
@@ -26,8 +33,10 @@ export function installExitHooks(hooks: ExitHooks): void {
     void bounded(hooks.flush(), hooks.timeoutMs);
   });
   process.once('exit', flushSyncOnce);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  for (const signal of ENDING_SIGNALS) {
     const onSignal = (): void => {
+      end.signal ??= signal;
+      end.signalAt ??= new Date().toISOString();
       void bounded(hooks.flush(), hooks.timeoutMs).finally(() => {
         // An app that listens decides for itself, and its exit comes later.
         if (process.listenerCount(signal) > 0) return;

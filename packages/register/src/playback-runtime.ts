@@ -34,6 +34,8 @@ export function startPlayback(config: RegisterConfig, processPath: string, serve
     ...(config.hashHeaders ? { hashHeaders: config.hashHeaders } : {}),
     redaction: config.redaction,
     ...(config.commandListenersPath ? { commandListenersFile: config.commandListenersPath } : {}),
+    // The recorded process was stopped by a signal while a call waited: this one is too, at that point.
+    endAsRecorded: (signal) => process.kill(process.pid, signal),
     onDivergence: (error) => {
       // Under the CLI the report carries it; run by hand, say it where the user looks.
       if (!config.reportPath) process.stderr.write(`tracetape: ${error.message}\n`);

@@ -210,9 +210,9 @@ export async function startTracetape(config: RegisterConfig): Promise<TracetapeR
       await capture?.processor.forceFlush();
       await capture?.shipping?.flush();
     },
-    flushSync: () => {
+    flushSync: (end) => {
       endRun();
-      if (capture) captureRuntime!.finishCaptureSync(capture, config, { runTraceId, processPath, notRecorded });
+      if (capture) captureRuntime!.finishCaptureSync(capture, config, { runTraceId, processPath, notRecorded }, end);
       if (playback) playbackRuntime!.finishPlaybackSync(playback, config, processPath);
     },
   });

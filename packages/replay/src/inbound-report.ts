@@ -5,6 +5,7 @@ export function inboundLines(inbound: InboundOutcome | undefined): string[] {
   if (!inbound) return [];
   const what = `inbound ${inbound.method} ${inbound.url}`;
   if (inbound.error) return [`tracetape: ${what} was not replayed: ${inbound.error}`];
+  if (inbound.match && inbound.replayedStatus === 0) return [`tracetape: ${what}: no answer before the process ended, as recorded`];
   if (inbound.match) return [`tracetape: ${what}: response matched the recording (${inbound.replayedStatus})`];
   const status =
     inbound.recordedStatus === inbound.replayedStatus

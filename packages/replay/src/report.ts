@@ -70,6 +70,10 @@ export function renderReport(report: ReplayReport, options: RenderReportOptions 
     lines.push(`tracetape: ${usage.source} reads: ${usage.served} of ${usage.recorded} recorded served${beyond}`);
   }
   lines.push(...inboundLines(report.inbound));
+  if (report.endedAsRecorded) {
+    const { signal, step } = report.endedAsRecorded;
+    lines.push(`tracetape: ended by ${signal} at step ${step}, as the recording was: ${signal} stopped the recorded process while step ${step} waited for an answer it never got, and the replay left it unanswered too`);
+  }
   for (const connection of report.blockedConnections ?? []) {
     const target = connection.port === undefined ? connection.host : `${connection.host}:${connection.port}`;
     lines.push(`tracetape: connection blocked: ${target} ${BLOCKED_BECAUSE[connection.reason]}; allow it with --live-host ${target}`);

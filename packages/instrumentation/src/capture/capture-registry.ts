@@ -72,6 +72,16 @@ export class CaptureRegistry {
     for (const recordOpenCalls of [...this.openAtEnd]) recordOpenCalls();
   }
 
+  /** Whether a call is held for this span (it has not ended). */
+  holdsSpan(spanId: string): boolean {
+    return this.bySpan.has(spanId);
+  }
+
+  /** Calls still held by span (their span has not ended), with the span's ID. */
+  heldBySpan(): Array<[spanId: string, capture: PendingCapture]> {
+    return [...this.bySpan];
+  }
+
   /**
    * Calls still held by span, counted by trace: at exit, once every saved span is forwarded, each
    * is a call whose span never ended (still in flight) or never reached tracetape's processors.

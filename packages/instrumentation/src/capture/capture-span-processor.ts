@@ -1,7 +1,7 @@
 import { SpanStatusCode, type Context, type HrTime } from '@opentelemetry/api';
 import { addHrTimes, hrTime } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import type { Redactor } from '@tracetape/core';
+import type { Redactor, UnansweredCall } from '@tracetape/core';
 import type { CaptureRegistry } from './capture-registry.js';
 import type { PendingCapture } from './pending-capture.js';
 import { redactSpan } from './span-redaction.js';
@@ -18,6 +18,9 @@ export interface CaptureSpanProcessorOptions {
   /** Redacts what the HTTP instrumentations put on spans themselves (full URLs with their query, headers). */
   redactor?: Redactor;
 }
+
+/** Open spans kept before those of no held call are let go (see CaptureSpanProcessor.open). */
+const OPEN_PRUNE_AT = 4096;
 
 /**
  * Sits in front of the exporting processor: when a captured call's span ends, it adds the
@@ -47,12 +50,28 @@ export class CaptureSpanProcessor implements SpanProcessor {
    */
   private readonly starts = new WeakMap<object, HrTime>();
 
+  /**
+   * Spans started and not yet ended, by ID: a call still waiting at exit is ended through its span.
+   * A span the app never ends would stay for good, so past a bound those of no held call are let go.
+   */
+  private readonly open = new Map<string, Span>();
+  private pruneOpenAt = OPEN_PRUNE_AT;
+
   onStart(span: Span, parentContext: Context): void {
     this.starts.set(span, hrTime());
+    this.open.set(span.spanContext().spanId, span);
+    if (this.open.size >= this.pruneOpenAt) this.pruneOpen();
     this.next.onStart(span, parentContext);
   }
 
+  private pruneOpen(): void {
+    for (const spanId of this.open.keys()) if (!this.registry.holdsSpan(spanId)) this.open.delete(spanId);
+    // Amortised: the next pass comes once as many spans again are open.
+    this.pruneOpenAt = Math.max(OPEN_PRUNE_AT, 2 * this.open.size);
+  }
+
   onEnd(span: ReadableSpan): void {
+    this.open.delete(span.spanContext().spanId);
     const capture = this.registry.takeForSpan(span.spanContext().spanId);
     if (!capture) {
       this.next.onEnd(this.redacted(span));
@@ -77,6 +96,20 @@ export class CaptureSpanProcessor implements SpanProcessor {
   async shutdown(): Promise<void> {
     await Promise.all([...this.inFlight]);
     await this.next.shutdown();
+  }
+
+  /**
+   * The process is ending: every call still waiting for its answer, with nothing of one yet, is
+   * recorded as unanswered (its span ended now, in error), so that a replay leaves it unanswered
+   * too instead of the recording losing it. Synchronous; releaseWaitingSync() passes them on.
+   */
+  endUnansweredSync(unanswered: UnansweredCall): void {
+    for (const [spanId, capture] of this.registry.heldBySpan()) {
+      const span = this.open.get(spanId);
+      if (!span || !capture.markUnanswered(unanswered)) continue;
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'no answer before the process ended' });
+      span.end();
+    }
   }
 
   /**

@@ -23,6 +23,7 @@ import {
   type BoundaryKind,
   type CapturedRequest,
   type RecordedResponse,
+  type UnansweredCall,
 } from '@tracetape/core';
 import type { ResponseRecording } from '../http/response-recorder.js';
 
@@ -128,6 +129,18 @@ export class PendingCapture {
   failWithoutResponse(message: string, span: ReadableSpan): void {
     if (this.responseExpected || this.response) return;
     this.response = this.onFailure?.(span) ?? { status: 0, statusText: '', headers: [], complete: true, error: message || 'request failed' };
+  }
+
+  /**
+   * The process is ending and nothing has answered this call yet (no response, no error): it is
+   * recorded as unanswered, which a replay reproduces. False when part of an answer came (a body
+   * still arriving): that call is not whole, and stays a loss.
+   */
+  markUnanswered(unanswered: UnansweredCall): boolean {
+    if (this.response || this.failure) return false;
+    const ending = unanswered.signal ? `${unanswered.signal} stopped the process` : 'the process exited';
+    this.response = { status: 0, statusText: '', headers: [], complete: false, error: `no answer yet when ${ending}`, unanswered };
+    return true;
   }
 
   /** Resolves when every part started so far has been read, or after `waitMs`, whichever is first. */

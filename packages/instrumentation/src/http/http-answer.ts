@@ -12,6 +12,7 @@ import {
 } from '@tracetape/core';
 import type { CompletionOrder } from '../playback/completion-order.js';
 import { pauseBeforeStep } from '../playback/step-breakpoint.js';
+import { answerInTurn } from '../playback/take-step.js';
 import type { PlaybackOptions } from '../types.js';
 import { spanForRequest } from './span-correlation.js';
 
@@ -80,8 +81,7 @@ export function createHttpAnswerer(matcher: TapeMatcher, order: CompletionOrder,
     }
     if (entry.step === options.breakAtStep) pauseBeforeStep(entry, normalized);
     const { response, step, request: recorded } = entry;
-    await order.turn(step);
-    order.markAnswered(step);
+    await answerInTurn(order, entry);
     if (response.truncated) {
       return { kind: 'fail', error: new TruncatedPayloadError(step, recorded.normalized.method, recorded.normalized.url) };
     }

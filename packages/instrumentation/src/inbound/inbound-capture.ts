@@ -1,5 +1,5 @@
 import { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import type { Span } from '@opentelemetry/api';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import {
   ATTR_TRACETAPE_CAPTURE_ERROR,
   ATTR_TRACETAPE_FORMAT,
@@ -16,6 +16,7 @@ import {
   type RawRequest,
   type RequestKeyRules,
   type RecordedResponse,
+  type UnansweredCall,
 } from '@tracetape/core';
 import { parseContentEncoding } from '../http/content-encoding.js';
 import { BodyTap, chunkBytes } from './inbound-body-tap.js';
@@ -46,7 +47,12 @@ interface Exchange {
   responseBody: BodyTap;
   /** Headers passed to writeHead(): when no setHeader() came first, getHeaders() never sees them. */
   writeHeadHeaders: Array<[string, string]>;
+  /** The app began its response (writeHead, write or end): from then on it is not unanswered. */
+  answering?: boolean;
 }
+
+/** Above this many open server spans, those already ended (a request whose socket closed) are let go. */
+const OPEN_PRUNE_AT = 1024;
 
 /**
  * Capture mode for inbound HTTP: the request a server span answers (body as the handler read it)
@@ -56,6 +62,8 @@ interface Exchange {
  */
 export class InboundCapture {
   private readonly exchanges = new WeakMap<Span, Exchange>();
+  /** Server spans whose exchange is not finished: what endUnanswered() looks at when the process ends. */
+  private readonly open = new Set<Span>();
   private readonly redactor: Redactor;
   private readonly keyRules: RequestKeyRules<RawRequest, RawRequest, NormalizedRequest>;
   private readonly maxBodyBytes: number;
@@ -89,6 +97,7 @@ export class InboundCapture {
       writeHeadHeaders: [],
     };
     this.exchanges.set(span, exchange);
+    this.keepOpen(span);
     const tap = exchange.requestBody;
     const emit = request.emit;
     request.emit = function (this: IncomingMessage, event: string | symbol, ...args: unknown[]): boolean {
@@ -106,29 +115,61 @@ export class InboundCapture {
     const bodyless = exchange.request.method === 'HEAD';
     const { writeHead, write, end } = response;
     response.writeHead = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
+      exchange.answering = true;
       exchange.writeHeadHeaders.push(...headersOfWriteHead(args));
       tap.markStart();
       return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
     } as ServerResponse['writeHead'];
     response.write = function (this: ServerResponse, ...args: unknown[]): boolean {
+      exchange.answering = true;
       if (!bodyless) tap.add(chunkBytes(args[0], args[1]));
       return (write as (...a: unknown[]) => boolean).apply(this, args);
     } as ServerResponse['write'];
     response.end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
+      exchange.answering = true;
       if (!bodyless && typeof args[0] !== 'function') tap.add(chunkBytes(args[0], args[1]));
       tap.ended = true;
       return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
     } as ServerResponse['end'];
   }
 
+  /**
+   * The process is ending: a request the app had not begun to answer is recorded as unanswered (its
+   * server span ended now, in error), so that its trace keeps its inbound exchange and a replay
+   * sends the request and expects no answer. A response already begun is left as it stands.
+   */
+  endUnanswered(unanswered: UnansweredCall): void {
+    for (const span of [...this.open]) {
+      const exchange = this.exchanges.get(span);
+      if (!exchange || exchange.answering || !span.isRecording()) continue;
+      this.exchanges.delete(span);
+      this.open.delete(span);
+      const ending = unanswered.signal ? `${unanswered.signal} stopped the process` : 'the process exited';
+      const response: RecordedResponse = { status: 0, statusText: '', headers: [], complete: false, error: `no answer yet when ${ending}`, unanswered };
+      this.record(span, exchange, () => response);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'no answer before the process ended' });
+      span.end();
+    }
+  }
+
+  private keepOpen(span: Span): void {
+    if (this.open.size >= OPEN_PRUNE_AT) for (const known of this.open) if (!known.isRecording()) this.open.delete(known);
+    this.open.add(span);
+  }
+
   private finish(span: Span, response: ServerResponse): void {
     const exchange = this.exchanges.get(span);
     if (!exchange) return;
     this.exchanges.delete(span);
+    this.open.delete(span);
+    this.record(span, exchange, () => this.recordedResponse(exchange, response));
+  }
+
+  private record(span: Span, exchange: Exchange, response: () => RecordedResponse): void {
     try {
       span.setAttributes({
         [ATTR_TRACETAPE_INBOUND_REQUEST]: JSON.stringify(this.inboundRequest(exchange)),
-        [ATTR_TRACETAPE_INBOUND_RESPONSE]: JSON.stringify(this.recordedResponse(exchange, response)),
+        [ATTR_TRACETAPE_INBOUND_RESPONSE]: JSON.stringify(response()),
         [ATTR_TRACETAPE_FORMAT]: TRACETAPE_FORMAT_VERSION,
       });
     } catch (error) {

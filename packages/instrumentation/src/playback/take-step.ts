@@ -28,8 +28,13 @@ export function takeStep(
   return { entry };
 }
 
-/** Waits until the step's answer is due in the recorded completion order, and marks it given. */
+/**
+ * Waits until the step's answer is due in the recorded completion order, and marks it given. A
+ * step whose recording had no answer when its process ended never resolves (see
+ * CompletionOrder.neverAnswer): the door answers nothing, as nothing answered it.
+ */
 export async function answerInTurn(order: CompletionOrder, entry: TapeEntry): Promise<void> {
+  if (entry.response.unanswered) return order.neverAnswer(entry);
   await order.turn(entry.step);
   order.markAnswered(entry.step);
 }

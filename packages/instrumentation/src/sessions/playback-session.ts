@@ -40,12 +40,22 @@ export class PlaybackSession {
   private readonly detachChildProcesses: () => void;
   private readonly blockedConnections: BlockedConnection[] = [];
   private readonly releaseLock: () => void;
+  private endedAsRecorded: ReplayReport['endedAsRecorded'];
 
   /** Throws PlaybackAlreadyActiveError while another session of this process is not disposed. */
   constructor(options: PlaybackOptions) {
     this.options = options;
     this.matcher = new TapeMatcher(options.tape, { allowModelDrift: options.allowModelDrift ?? [] });
-    this.order = new CompletionOrder(options.tape.entries);
+    const endAsRecorded = options.endAsRecorded;
+    this.order = new CompletionOrder(
+      options.tape.entries,
+      undefined,
+      endAsRecorded &&
+        ((signal, step) => {
+          this.endedAsRecorded = { signal, step };
+          endAsRecorded(signal);
+        }),
+    );
     this.releaseLock = acquirePlaybackLock();
     try {
       this.interceptor.apply();
@@ -103,11 +113,15 @@ export class PlaybackSession {
   }
 
   report(): ReplayReport {
-    const report = this.matcher.report();
-    return this.blockedConnections.length > 0 ? { ...report, blockedConnections: [...this.blockedConnections] } : report;
+    return {
+      ...this.matcher.report(),
+      ...(this.blockedConnections.length > 0 ? { blockedConnections: [...this.blockedConnections] } : {}),
+      ...(this.endedAsRecorded ? { endedAsRecorded: this.endedAsRecorded } : {}),
+    };
   }
 
   dispose(): void {
+    this.order.dispose();
     this.detachChildProcesses();
     this.detachGuard();
     this.detach();

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SpanRow } from '@tracetape/clickhouse';
@@ -157,8 +158,10 @@ Options:
       if (values.report) fs.writeFileSync(values.report, JSON.stringify(report, null, 2));
       process.stderr.write(`${renderReport(report, { verbose: values.verbose, colour: paletteFor(process.stderr) })}\n`);
       for (const line of debugging.describeRecording(report)) process.stderr.write(`${line}\n`);
-      // A command tracetape stopped did not fail: its exit code says how it was stopped.
-      const exitCode = replayExitCode(report, outcome.stoppedBy ? 0 : outcome.exitCode, values.strict);
+      // A command tracetape stopped did not fail, nor one the hook ended as its recording ended:
+      // their exit codes say how they were stopped.
+      const stoppedAsRecorded = report.endedAsRecorded !== undefined && diedBy(outcome, report.endedAsRecorded.signal);
+      const exitCode = replayExitCode(report, outcome.stoppedBy || stoppedAsRecorded ? 0 : outcome.exitCode, values.strict);
       if (values.store && (!values.tape || storeExists())) {
         const replay: StoredReplay = { report, command, exitCode: outcome.exitCode, outcome: exitCode === 0 ? 'passed' : 'diverged' };
         await keepReplay(storedReplaySpan(debugging.tape, replay, startedMs, endedMs));
@@ -176,6 +179,11 @@ function isNodeProgram(program: string): boolean {
 }
 
 /** The command's own failure first; then 1 for anything the replay could not answer as recorded. */
+/** Whether the command ended by `signal`: killed by it, or exiting as a shell says a process it killed did (128 + its number). */
+function diedBy(outcome: { exitCode: number; signal: NodeJS.Signals | null }, signal: NodeJS.Signals): boolean {
+  return outcome.signal === signal || outcome.exitCode === 128 + os.constants.signals[signal];
+}
+
 function replayExitCode(report: ReplayReport, commandExitCode: number, strict: boolean): number {
   if (commandExitCode !== 0) return commandExitCode;
   if (report.blocked.length > 0 || report.blockedConnections?.length) return 1;

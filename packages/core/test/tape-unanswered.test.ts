@@ -1,0 +1,20 @@
+import { parseTape, serializeTape, TapeFormatError } from '@tracetape/core';
+import { describe, expect, it } from 'vitest';
+import { makeEntry, makeTape } from './tape-fixtures.js';
+
+const unanswered = { status: 0, headers: [], complete: false, error: 'no answer yet when SIGTERM stopped the process' };
+
+describe('a tape step its recording never answered', () => {
+  it('keeps how the process ended through a file', () => {
+    const tape = makeTape([makeEntry({ step: 1, method: 'POST', url: 'https://queue.test/poll', response: { ...unanswered, unanswered: { signal: 'SIGTERM', signalAt: '2030-01-01T00:00:02.000Z' } } })]);
+    expect(parseTape(serializeTape(tape)).entries[0]!.response.unanswered).toEqual({ signal: 'SIGTERM', signalAt: '2030-01-01T00:00:02.000Z' });
+  });
+
+  it('refuses a signal a recording never keeps, naming the field', () => {
+    const tape = makeTape([makeEntry({ step: 1, method: 'POST', url: 'https://queue.test/poll', response: unanswered })]);
+    const text = serializeTape(tape).replace('"complete": false', '"complete": false, "unanswered": { "signal": "SIGKILL" }');
+    expect(text).toContain('SIGKILL');
+    expect(() => parseTape(text)).toThrow(TapeFormatError);
+    expect(() => parseTape(text)).toThrow(/entries\[0\]\.response\.unanswered\.signal.*SIGINT, SIGTERM, SIGHUP/);
+  });
+});

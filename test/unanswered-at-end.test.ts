@@ -1,0 +1,137 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, FIXTURES, recordedTraceId, REPO_ROOT, tempDir, tracetape, type CliResult } from './support/cli.js';
+import { startCountingServer, type CountingServer } from './support/counting-server.js';
+import { startRedis, type RedisDatabase, type RedisServer } from './support/databases.js';
+
+// A worker stopped by a signal while it waits (a blocking BRPOP, a long poll) is recorded whole:
+// the calls nothing had answered yet are kept as unanswered, and a replay leaves them unanswered,
+// then ends the app with the same signal once it waits on them again.
+const store = tempDir('tracetape-unanswered-');
+const env = { TRACETAPE_DIR: path.join(store.dir, 'store') };
+const APP = path.join(FIXTURES, 'blocked-worker-app.mjs');
+let redis: RedisServer;
+let database: RedisDatabase;
+let upstream: CountingServer;
+let polled: () => void = () => undefined;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  database = await redis.createDatabase('queue');
+  upstream = await startCountingServer(({ url }) => {
+    if (url !== '/poll') return { body: JSON.stringify({ url, nonce: Math.random() }) };
+    polled();
+    return new Promise(() => undefined);
+  });
+});
+afterAll(async () => {
+  await Promise.all([upstream?.close(), redis?.stop()]);
+  store.remove();
+});
+
+/** The store, the worker's queue and upstream, and `extra`. */
+function appEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { ...env, ...extra, REDIS_URL: database.url, KEY_PREFIX: database.keyPrefix, UPSTREAM_URL: upstream.url };
+}
+
+interface TapeEntry {
+  kind: string;
+  request: { normalized: { method: string; url: string } };
+  response: { status: number; unanswered?: { signal?: string; signalAt?: string } };
+}
+
+/** Records the worker and sends `signal` to `tracetape record` (as a terminal or a supervisor would) once both of its last calls wait. */
+async function recordUntilSignal(signal: NodeJS.Signals, extraEnv: Record<string, string> = {}): Promise<CliResult> {
+  const waitingForPoll = new Promise<void>((resolve) => (polled = resolve));
+  const record = spawn(process.execPath, [CLI, 'record', '--', 'node', APP], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...appEnv(extraEnv) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  record.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  record.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const ended = new Promise<CliResult>((resolve) => record.once('close', (code) => resolve({ code, stdout, stderr })));
+  await Promise.race([waitingForPoll, ended.then(() => Promise.reject(new Error(`the worker ended before it waited:\n${stderr}`)))]);
+  await untilBlockedOnBrpop();
+  record.kill(signal);
+  return ended;
+}
+
+/** Resolves once Redis counts a client blocked (the worker's BRPOP): a signal before that finds no call in flight. */
+async function untilBlockedOnBrpop(): Promise<void> {
+  const admin = new Redis(redis.url);
+  try {
+    for (;;) {
+      const info = await admin.info('clients');
+      if (Number(/blocked_clients:(\d+)/.exec(info)?.[1] ?? 0) > 0) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    admin.disconnect();
+  }
+}
+
+async function tapeOf(traceId: string): Promise<{ entries: TapeEntry[]; incomplete?: unknown }> {
+  const result = await tracetape(['tape', traceId, '--json'], env);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout);
+}
+
+async function queueLength(): Promise<number> {
+  const client = new Redis(database.url);
+  try {
+    return await client.llen(`${database.keyPrefix}jobs`);
+  } finally {
+    client.disconnect();
+  }
+}
+
+describe('a worker stopped by a signal while its calls wait', () => {
+  it('is recorded whole with Ctrl-C, and its replay ends with SIGINT at the same point, nothing sent', async () => {
+    const recorded = await recordUntilSignal('SIGINT');
+    expect(recorded.stdout).toContain('waiting for the next job');
+    // Nothing lost: the two waiting calls are recorded, as waiting.
+    expect(recorded.stderr).not.toMatch(/INCOMPLETE|lost/);
+    expect(recorded.stderr).toMatch(/recorded trace [0-9a-f]{32} \(blocked-worker-app\.mjs, 5 calls\)/);
+    // The worker died by the signal; record says so with its exit code, as a shell would.
+    expect(recorded.code).toBe(130);
+    const traceId = recordedTraceId(recorded.stderr);
+    const tape = await tapeOf(traceId);
+    expect(tape.incomplete).toBeUndefined();
+    const unanswered = tape.entries.filter((entry) => entry.response.unanswered);
+    expect(unanswered.map((entry) => `${entry.kind} ${entry.request.normalized.method}`).sort()).toEqual(['http POST', 'redis BRPOP']);
+    for (const entry of unanswered) {
+      expect(entry.response.unanswered?.signal).toBe('SIGINT');
+      expect(Number.isNaN(Date.parse(entry.response.unanswered?.signalAt ?? ''))).toBe(false);
+    }
+
+    const sentBefore = upstream.count();
+    const replayed = await tracetape(['replay', traceId, '--strict', '--', 'node', APP], appEnv());
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toBe(recorded.stdout);
+    expect(replayed.stderr).toMatch(/ended by SIGINT at step \d+, as the recording was/);
+    expect(replayed.stderr).toMatch(/5 served, 0 unconsumed, 0 blocked/);
+    // Nothing reached the upstream or the queue: the replayed LPUSH would have left a job behind.
+    expect(upstream.count()).toBe(sentBefore);
+    expect(await queueLength()).toBe(0);
+  });
+
+  it("ends the replay with SIGTERM for a worker with its own handler, whose shutdown runs as recorded", async () => {
+    const recorded = await recordUntilSignal('SIGTERM', { OWN_HANDLER: '1' });
+    expect(recorded.stdout).toContain('stopping on SIGTERM');
+    expect(recorded.stderr).not.toMatch(/INCOMPLETE|lost/);
+    expect(recorded.code).toBe(0);
+    const traceId = recordedTraceId(recorded.stderr);
+    const signals = (await tapeOf(traceId)).entries.flatMap((entry) => entry.response.unanswered?.signal ?? []);
+    expect(signals).toEqual(['SIGTERM', 'SIGTERM']);
+
+    const replayed = await tracetape(['replay', traceId, '--', 'node', APP], appEnv({ OWN_HANDLER: '1' }));
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toBe(recorded.stdout);
+    expect(replayed.stderr).toMatch(/ended by SIGTERM at step \d+, as the recording was/);
+  });
+});
