@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '@tracetape/core';
+import { ConfigError, type ReplayReport } from '@tracetape/core';
 
 export interface HookedCommand {
   command: string[];
@@ -117,6 +117,17 @@ export function bundledHook(): string {
   } catch {
     return modules;
   }
+}
+
+/**
+ * The command's exit says nothing against the replay: tracetape stopped it, or it ended by the
+ * signal the hook raised because its recording ended so (`report.endedAsRecorded`), killed by it
+ * or exiting as a shell says a process it killed did (128 + its number).
+ */
+export function endedByTracetape(outcome: ChildOutcome, report: Pick<ReplayReport, 'endedAsRecorded'> | undefined): boolean {
+  if (outcome.stoppedBy) return true;
+  const signal = report?.endedAsRecorded?.signal;
+  return signal !== undefined && (outcome.signal === signal || outcome.exitCode === 128 + signalNumber(signal));
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {

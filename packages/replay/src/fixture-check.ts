@@ -12,7 +12,7 @@ import {
   type Tape,
   type Verdict,
 } from '@tracetape/core';
-import { runHooked } from './child-process.js';
+import { endedByTracetape, runHooked } from './child-process.js';
 import { STOP_AFTER_ANSWER_MS, watchForInboundOutcome } from './inbound-watch.js';
 import { judgeByContract } from './contract-judgement.js';
 import { readReplayReport } from './replay-report-lines.js';
@@ -86,10 +86,10 @@ export async function checkFixture(contractFile: string, options: FixtureCheckOp
     const outcome = await runHooked({ command, env, cwd, captureStdout: true, stopAfter: { done: inbound.answered, graceMs: STOP_AFTER_ANSWER_MS } }).finally(() =>
       inbound.close(),
     );
-    // Stopped by tracetape, the command did not fail: the contract judges the rest.
-    const exitCode = outcome.stoppedBy ? 0 : outcome.exitCode;
     const endedMs = Date.now();
     const report = readReplayReport(reportFile, tape);
+    // Stopped by tracetape, or ended as its recording was, the command did not fail: the contract judges the rest.
+    const exitCode = endedByTracetape(outcome, report) ? 0 : outcome.exitCode;
     const stdout = outcome.stdout ?? '';
     const { verdict, reasons, clauses } = judgeByContract(
       contract,

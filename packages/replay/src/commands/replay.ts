@@ -1,10 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SpanRow } from '@tracetape/clickhouse';
 import { ConfigError, parseModelDriftAllowances, type ReplayReport, type StoredReplay, type Tape } from '@tracetape/core';
-import { runHooked } from '../child-process.js';
+import { endedByTracetape, runHooked } from '../child-process.js';
 import { paletteFor } from '../colour.js';
 import { prepareDebugging } from '../replay-debugging.js';
 import { inboundFailed } from '../inbound-report.js';
@@ -160,8 +159,7 @@ Options:
       for (const line of debugging.describeRecording(report)) process.stderr.write(`${line}\n`);
       // A command tracetape stopped did not fail, nor one the hook ended as its recording ended:
       // their exit codes say how they were stopped.
-      const stoppedAsRecorded = report.endedAsRecorded !== undefined && diedBy(outcome, report.endedAsRecorded.signal);
-      const exitCode = replayExitCode(report, outcome.stoppedBy || stoppedAsRecorded ? 0 : outcome.exitCode, values.strict);
+      const exitCode = replayExitCode(report, endedByTracetape(outcome, report) ? 0 : outcome.exitCode, values.strict);
       if (values.store && (!values.tape || storeExists())) {
         const replay: StoredReplay = { report, command, exitCode: outcome.exitCode, outcome: exitCode === 0 ? 'passed' : 'diverged' };
         await keepReplay(storedReplaySpan(debugging.tape, replay, startedMs, endedMs));
@@ -179,11 +177,6 @@ function isNodeProgram(program: string): boolean {
 }
 
 /** The command's own failure first; then 1 for anything the replay could not answer as recorded. */
-/** Whether the command ended by `signal`: killed by it, or exiting as a shell says a process it killed did (128 + its number). */
-function diedBy(outcome: { exitCode: number; signal: NodeJS.Signals | null }, signal: NodeJS.Signals): boolean {
-  return outcome.signal === signal || outcome.exitCode === 128 + os.constants.signals[signal];
-}
-
 function replayExitCode(report: ReplayReport, commandExitCode: number, strict: boolean): number {
   if (commandExitCode !== 0) return commandExitCode;
   if (report.blocked.length > 0 || report.blockedConnections?.length) return 1;
