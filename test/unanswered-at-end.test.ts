@@ -42,13 +42,19 @@ interface TapeEntry {
   response: { status: number; unanswered?: { signal?: string; signalAt?: string } };
 }
 
-/** Records the worker and sends `signal` to `tracetape record` (as a terminal or a supervisor would) once both of its last calls wait. */
-async function recordUntilSignal(signal: NodeJS.Signals, extraEnv: Record<string, string> = {}): Promise<CliResult> {
+/**
+ * Records the worker and, once both of its last calls wait, sends `signal` as a terminal's Ctrl-C
+ * does (`to: 'terminal'`: to the whole process group, so the worker gets it from the terminal and
+ * again from `tracetape record` passing it on) or as a supervisor does (to `tracetape record`).
+ */
+async function recordUntilSignal(signal: NodeJS.Signals, to: 'terminal' | 'record', extraEnv: Record<string, string> = {}): Promise<CliResult> {
   const waitingForPoll = new Promise<void>((resolve) => (polled = resolve));
   const record = spawn(process.execPath, [CLI, 'record', '--', 'node', APP], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...appEnv(extraEnv) },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, as a terminal gives a command.
+    detached: to === 'terminal',
   });
   let stdout = '';
   let stderr = '';
@@ -57,7 +63,8 @@ async function recordUntilSignal(signal: NodeJS.Signals, extraEnv: Record<string
   const ended = new Promise<CliResult>((resolve) => record.once('close', (code) => resolve({ code, stdout, stderr })));
   await Promise.race([waitingForPoll, ended.then(() => Promise.reject(new Error(`the worker ended before it waited:\n${stderr}`)))]);
   await untilBlockedOnBrpop();
-  record.kill(signal);
+  if (to === 'terminal') process.kill(-record.pid!, signal);
+  else record.kill(signal);
   return ended;
 }
 
@@ -91,8 +98,8 @@ async function queueLength(): Promise<number> {
 }
 
 describe('a worker stopped by a signal while its calls wait', () => {
-  it('is recorded whole with Ctrl-C, and its replay ends with SIGINT at the same point, nothing sent', async () => {
-    const recorded = await recordUntilSignal('SIGINT');
+  it('is recorded whole with Ctrl-C in a terminal, and its replay ends with SIGINT at the same point, nothing sent', async () => {
+    const recorded = await recordUntilSignal('SIGINT', 'terminal');
     expect(recorded.stdout).toContain('waiting for the next job');
     // Nothing lost: the two waiting calls are recorded, as waiting.
     expect(recorded.stderr).not.toMatch(/INCOMPLETE|lost/);
@@ -121,7 +128,7 @@ describe('a worker stopped by a signal while its calls wait', () => {
   });
 
   it("ends the replay with SIGTERM for a worker with its own handler, whose shutdown runs as recorded", async () => {
-    const recorded = await recordUntilSignal('SIGTERM', { OWN_HANDLER: '1' });
+    const recorded = await recordUntilSignal('SIGTERM', 'record', { OWN_HANDLER: '1' });
     expect(recorded.stdout).toContain('stopping on SIGTERM');
     expect(recorded.stderr).not.toMatch(/INCOMPLETE|lost/);
     expect(recorded.code).toBe(0);

@@ -31,8 +31,11 @@ export interface LiveCall {
   callIndex: number;
   method: string;
   url: string;
-  /** Why it went out: the tape lacked it (`--then-live`), or it is a read of a live-read host. */
-  reason: DivergenceDetails['reason'] | 'live-read';
+  /**
+   * Why it went out: the tape lacked it (`--then-live`), its recording had no answer when its
+   * process ended (the tape runs out there), or it is a read of a live-read host.
+   */
+  reason: DivergenceDetails['reason'] | 'unanswered' | 'live-read';
   closestStep?: number;
   /** The `Idempotency-Key` the call carried. */
   idempotencyKey?: string;
@@ -189,12 +192,19 @@ export class TapeMatcher {
    * is noted as live and answered with undefined, so the caller lets it through to the network.
    */
   takeOrGoLive(request: NormalizedRequest, hash: string, call: CallFacts = {}): TapeEntry | undefined {
-    if ((this.queues.get(hash)?.length ?? 0) > 0) return this.take(request, hash, call);
+    const queue = this.queues.get(hash);
+    const next = queue?.[0];
+    if (next && !next.response.unanswered) return this.take(request, hash, call);
+    // Its recording never got an answer: where the recording stops, the run continues live.
+    if (next) {
+      queue!.shift();
+      this.consumed.add(next.step);
+    }
     const live: LiveCall = {
       callIndex: ++this.calls,
       method: request.method,
       url: request.url,
-      reason: this.queues.has(hash) ? 'exhausted' : 'not-recorded',
+      reason: next ? 'unanswered' : this.queues.has(hash) ? 'exhausted' : 'not-recorded',
       ...keyOf(call),
     };
     const closest = this.closestTo(request);

@@ -1,6 +1,6 @@
-import { parseTape, serializeTape, TapeFormatError } from '@tracetape/core';
+import { parseTape, serializeTape, TapeFormatError, TapeMatcher } from '@tracetape/core';
 import { describe, expect, it } from 'vitest';
-import { makeEntry, makeTape } from './tape-fixtures.js';
+import { call, makeEntry, makeTape } from './tape-fixtures.js';
 
 const unanswered = { status: 0, headers: [], complete: false, error: 'no answer yet when SIGTERM stopped the process' };
 
@@ -16,5 +16,18 @@ describe('a tape step its recording never answered', () => {
     expect(text).toContain('SIGKILL');
     expect(() => parseTape(text)).toThrow(TapeFormatError);
     expect(() => parseTape(text)).toThrow(/entries\[0\]\.response\.unanswered\.signal.*SIGINT, SIGTERM, SIGHUP/);
+  });
+});
+
+describe('TapeMatcher.takeOrGoLive (--then-live) and a step its recording never answered', () => {
+  it('goes live where the recording stopped, the step used up rather than left unconsumed', () => {
+    const poll = { method: 'POST', url: 'https://queue.test/poll', body: 'next?' };
+    const matcher = new TapeMatcher(makeTape([makeEntry({ ...poll, step: 1 }), makeEntry({ ...poll, step: 2, response: { ...unanswered, unanswered: { signal: 'SIGINT' } } })]));
+    const [request, hash] = call(poll);
+    expect(matcher.takeOrGoLive(request, hash)?.step).toBe(1);
+    expect(matcher.takeOrGoLive(request, hash)).toBeUndefined();
+    const report = matcher.report();
+    expect(report.live?.map((live) => live.reason)).toEqual(['unanswered']);
+    expect(report.unconsumed).toEqual([]);
   });
 });

@@ -72,8 +72,8 @@ export function finishCaptureSync(capture: CaptureRuntime, config: RegisterConfi
   // No 'exit' handler of the doors: on a signal that ends the process there is no 'exit' event.
   capture.session.endOpenCalls();
   // A call nothing answered yet is recorded so (a worker's blocking read at Ctrl-C, a long poll).
-  capture.processor.endUnansweredSync(end);
-  capture.inbound.endUnanswered(end);
+  const waitingTraces = capture.processor.endUnansweredSync(end);
+  capture.inbound.endUnanswered(end, waitingTraces);
   capture.processor.releaseWaitingSync();
   // What the registry still holds now, every saved span forwarded, is a call whose span never
   // ended, or never reached tracetape's processors, or whose answer had begun to arrive: a loss of

@@ -1,4 +1,11 @@
+import { hrTime, hrTimeToTimeStamp } from '@opentelemetry/core';
 import { ENDING_SIGNALS, type UnansweredCall } from '@tracetape/core';
+
+/**
+ * How soon after a signal the process must end for the signal to count as what ended it: a
+ * supervisor's grace period (Kubernetes gives 30 s) with room to spare.
+ */
+const SIGNAL_ENDS_WITHIN_MS = 60_000;
 
 export interface ExitHooks {
   /** Async flush, used where the event loop still runs (beforeExit, signals). */
@@ -22,10 +29,12 @@ export function installExitHooks(hooks: ExitHooks): void {
   let flushedAsync = false;
   let flushedSync = false;
   const end: UnansweredCall = {};
+  let signalMs = 0;
   const flushSyncOnce = (): void => {
     if (flushedSync) return;
     flushedSync = true;
-    hooks.flushSync(end);
+    // A signal long before the exit did not end the process (the app handled it and ran on).
+    hooks.flushSync(Date.now() - signalMs <= SIGNAL_ENDS_WITHIN_MS ? end : {});
   };
   process.on('beforeExit', () => {
     if (flushedAsync) return;
@@ -34,20 +43,30 @@ export function installExitHooks(hooks: ExitHooks): void {
   });
   process.once('exit', flushSyncOnce);
   for (const signal of ENDING_SIGNALS) {
+    let flushing = false;
     const onSignal = (): void => {
-      end.signal ??= signal;
-      end.signalAt ??= new Date().toISOString();
+      // The last signal is the one the process ends by: an app may handle an earlier one (SIGHUP
+      // to reload) and carry on. On the spans' clock, which the replay compares it with.
+      end.signal = signal;
+      end.signalAt = hrTimeToTimeStamp(hrTime());
+      signalMs = Date.now();
+      // The same Ctrl-C often comes twice (the terminal's, and `tracetape record` passing it on):
+      // one flush, and the second must not kill the process before it is done.
+      if (flushing) return;
+      flushing = true;
       void bounded(hooks.flush(), hooks.timeoutMs).finally(() => {
+        flushing = false;
         // An app that listens decides for itself, and its exit comes later.
-        if (process.listenerCount(signal) > 0) return;
+        if (process.listenerCount(signal) > 1) return;
         // Nobody else listens: the signal ends the process now. The synchronous flush, as on
         // 'exit', first records what is still open (a child the same Ctrl-C reached has ended by
         // now, and says so).
         flushSyncOnce();
+        process.removeListener(signal, onSignal);
         process.kill(process.pid, signal);
       });
     };
-    process.once(signal, onSignal);
+    process.on(signal, onSignal);
   }
 }
 

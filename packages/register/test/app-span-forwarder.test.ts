@@ -256,4 +256,24 @@ describe("an app's own SDK fed by the hook's provider", () => {
     expect(copy.attributes).toEqual({ 'db.system': 'postgresql' });
     expect(copy.resource.attributes['service.name']).toBe('billing');
   });
+
+  it("lets an app processor scrub a span at onEnd for the exporter after it, on a span tracetape wrote to", async () => {
+    const scrubber = {
+      onStart: () => undefined,
+      onEnd: (span: ReadableSpan) => {
+        delete (span.attributes as Record<string, unknown>)['user.email'];
+        (span as { attributes: object }).attributes = { ...span.attributes, scrubbed: true };
+      },
+      forceFlush: async () => undefined,
+      shutdown: async () => undefined,
+    };
+    const exporter = new InMemorySpanExporter();
+    const scrubbing = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'orders' }), spanProcessors: [scrubber, new SimpleSpanProcessor({ exporter })] });
+    forwarder.adopt(scrubbing);
+    const span = hook.getTracer('orders').startSpan('GET /account', { attributes: { 'user.email': 'ada@example.test', 'http.route': '/account' } });
+    span.setAttribute('tracetape.inbound.request', '{"target":"/account"}');
+    span.end();
+    await scrubbing.forceFlush();
+    expect(exporter.getFinishedSpans()[0]!.attributes).toEqual({ 'http.route': '/account', scrubbed: true });
+  });
 });

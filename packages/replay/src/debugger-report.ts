@@ -8,9 +8,16 @@ export function overriddenStepLines(served: readonly ServedStep[]): string[] {
 }
 
 /** Report lines for calls `--then-live` let through to the network because the tape did not hold them. */
+const LIVE_BECAUSE: Record<LiveCall['reason'], string> = {
+  'live-read': 'a read of a live-read host',
+  exhausted: 'all its recordings were already served',
+  'not-recorded': 'not on the tape',
+  unanswered: 'its recording had no answer when the recorded process ended',
+};
+
 export function liveCallLines(live: readonly LiveCall[] | undefined): string[] {
   return (live ?? []).map((call) => {
-    const why = call.reason === 'live-read' ? 'a read of a live-read host' : call.reason === 'exhausted' ? 'all its recordings were already served' : 'not on the tape';
+    const why = LIVE_BECAUSE[call.reason];
     const closest = call.closestStep !== undefined ? `; closest recorded request: step ${call.closestStep}` : '';
     return `tracetape: live: call #${call.callIndex} ${call.method} ${call.url} went to the network (${why}${closest})`;
   });

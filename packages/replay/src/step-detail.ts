@@ -47,7 +47,8 @@ function responseNotes(response: RecordedResponse): string[] {
   const notes: string[] = [];
   if (response.contentEncoding) notes.push(`arrived ${response.contentEncoding}-encoded, ${response.bodyStillEncoded ? 'stored as it arrived' : 'shown decoded'}`);
   if (response.truncated) notes.push('TRUNCATED: the body passed the capture size limit and was cut off');
-  if (!response.complete) notes.push('body not read to its end');
+  if (response.unanswered) notes.push(`no answer: the process ended${response.unanswered.signal ? ` (${response.unanswered.signal})` : ''} while the call waited, and a replay leaves it unanswered`);
+  else if (!response.complete) notes.push('body not read to its end');
   return notes;
 }
 

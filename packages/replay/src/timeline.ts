@@ -68,7 +68,8 @@ function notes(entry: TapeEntry): string {
   if (entry.response.chunks) parts.push(`streamed, ${entry.response.chunks.length} chunks`);
   if (entry.response.contentEncoding) parts.push(entry.response.contentEncoding);
   if (entry.response.truncated) parts.push('TRUNCATED');
-  if (!entry.response.complete) parts.push('body not read to its end');
+  // An unanswered call's error says so (`no answer yet when SIGINT stopped the process`): it had no body to read.
+  if (!entry.response.complete && !entry.response.unanswered) parts.push('body not read to its end');
   if (entry.response.error) parts.push(entry.response.error);
   return parts.join(', ');
 }

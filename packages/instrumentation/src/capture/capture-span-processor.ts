@@ -102,14 +102,18 @@ export class CaptureSpanProcessor implements SpanProcessor {
    * The process is ending: every call still waiting for its answer, with nothing of one yet, is
    * recorded as unanswered (its span ended now, in error), so that a replay leaves it unanswered
    * too instead of the recording losing it. Synchronous; releaseWaitingSync() passes them on.
+   * Returns the traces of the calls so recorded.
    */
-  endUnansweredSync(unanswered: UnansweredCall): void {
+  endUnansweredSync(unanswered: UnansweredCall): Set<string> {
+    const traces = new Set<string>();
     for (const [spanId, capture] of this.registry.heldBySpan()) {
       const span = this.open.get(spanId);
       if (!span || !capture.markUnanswered(unanswered)) continue;
       span.setStatus({ code: SpanStatusCode.ERROR, message: 'no answer before the process ended' });
       span.end();
+      traces.add(capture.traceId);
     }
+    return traces;
   }
 
   /**

@@ -49,6 +49,7 @@ interface Exchange {
   writeHeadHeaders: Array<[string, string]>;
   /** The app began its response (writeHead, write or end): from then on it is not unanswered. */
   answering?: boolean;
+  response?: ServerResponse;
 }
 
 /** Above this many open server spans, those already ended (a request whose socket closed) are let go. */
@@ -64,6 +65,7 @@ export class InboundCapture {
   private readonly exchanges = new WeakMap<Span, Exchange>();
   /** Server spans whose exchange is not finished: what endUnanswered() looks at when the process ends. */
   private readonly open = new Set<Span>();
+  private pruneOpenAt = OPEN_PRUNE_AT;
   private readonly redactor: Redactor;
   private readonly keyRules: RequestKeyRules<RawRequest, RawRequest, NormalizedRequest>;
   private readonly maxBodyBytes: number;
@@ -110,6 +112,7 @@ export class InboundCapture {
   private observeResponse(span: Span, response: ServerResponse): void {
     const exchange = this.exchanges.get(span);
     if (!exchange) return;
+    exchange.response = response;
     const tap = exchange.responseBody;
     // A HEAD response's body is dropped by Node: there is none to record.
     const bodyless = exchange.request.method === 'HEAD';
@@ -134,14 +137,17 @@ export class InboundCapture {
   }
 
   /**
-   * The process is ending: a request the app had not begun to answer is recorded as unanswered (its
+   * The process is ending: a request the app had not begun to answer, read whole, while a call of
+   * its own trace waited too (`waitingTraces`: what it waited on) is recorded as unanswered (its
    * server span ended now, in error), so that its trace keeps its inbound exchange and a replay
-   * sends the request and expects no answer. A response already begun is left as it stands.
+   * sends the request and, that call left unanswered, gets no answer either. Any other request
+   * in flight is left as it stands (a handler waiting on a timer would answer in a replay).
    */
-  endUnanswered(unanswered: UnansweredCall): void {
+  endUnanswered(unanswered: UnansweredCall, waitingTraces: ReadonlySet<string>): void {
     for (const span of [...this.open]) {
       const exchange = this.exchanges.get(span);
-      if (!exchange || exchange.answering || !span.isRecording()) continue;
+      if (!exchange || exchange.answering || exchange.response?.headersSent || !exchange.requestBody.ended || !span.isRecording()) continue;
+      if (!waitingTraces.has(span.spanContext().traceId)) continue;
       this.exchanges.delete(span);
       this.open.delete(span);
       const ending = unanswered.signal ? `${unanswered.signal} stopped the process` : 'the process exited';
@@ -153,8 +159,11 @@ export class InboundCapture {
   }
 
   private keepOpen(span: Span): void {
-    if (this.open.size >= OPEN_PRUNE_AT) for (const known of this.open) if (!known.isRecording()) this.open.delete(known);
     this.open.add(span);
+    if (this.open.size < this.pruneOpenAt) return;
+    for (const known of this.open) if (!known.isRecording()) this.open.delete(known);
+    // Amortised: the next pass comes once as many requests again are open (long polls, streams).
+    this.pruneOpenAt = Math.max(OPEN_PRUNE_AT, 2 * this.open.size);
   }
 
   private finish(span: Span, response: ServerResponse): void {

@@ -40,7 +40,13 @@ export class AppSpanViews {
 const SHOWN_KEYS: ReadonlySet<string | symbol> = new Set(['resource', 'parentSpanContext', 'parentSpanId', 'instrumentationLibrary', 'attributes']);
 
 function appSpanView<S extends ReadableSpan>(span: S, resource: object, parent: SpanContext | undefined): AppSpanView<S> {
+  // What an app processor sets on the view (a scrubber replacing `attributes`) is what the next one reads.
+  const written = new Map<string | symbol, unknown>();
+  // Once the span has ended its attributes stay as they are: one copy without tracetape's, so a
+  // processor that deletes a key from it (a scrubber, at onEnd) changes what the exporter reads.
+  let endedAttributes: ReturnType<typeof withoutTracetapeAttributes> | undefined;
   const shown = (key: string | symbol): unknown => {
+    if (written.has(key)) return written.get(key);
     switch (key) {
       case 'resource':
         return resource;
@@ -51,7 +57,8 @@ function appSpanView<S extends ReadableSpan>(span: S, resource: object, parent: 
       case 'instrumentationLibrary':
         return span.instrumentationScope;
       default:
-        return withoutTracetapeAttributes(span.attributes);
+        if (!span.ended) return withoutTracetapeAttributes(span.attributes);
+        return (endedAttributes ??= withoutTracetapeAttributes(span.attributes));
     }
   };
   // Methods run on the span itself: an SDK's span may keep its state in private fields, which a
@@ -67,11 +74,16 @@ function appSpanView<S extends ReadableSpan>(span: S, resource: object, parent: 
       return method;
     },
     // An exporter that copies the span (`{ ...span }`) or asks `'parentSpanId' in span` sees the view too.
+    set(target, key, value) {
+      if (!SHOWN_KEYS.has(key)) return Reflect.set(target, key, value, target);
+      written.set(key, value);
+      return true;
+    },
     has: (target, key) => SHOWN_KEYS.has(key) || Reflect.has(target, key),
     ownKeys: (target) => [...new Set([...Reflect.ownKeys(target), ...SHOWN_KEYS])],
     getOwnPropertyDescriptor(target, key) {
       if (!SHOWN_KEYS.has(key)) return Reflect.getOwnPropertyDescriptor(target, key);
-      return { value: shown(key), writable: false, enumerable: true, configurable: true };
+      return { value: shown(key), writable: true, enumerable: true, configurable: true };
     },
   }) as AppSpanView<S>;
 }

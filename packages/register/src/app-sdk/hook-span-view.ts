@@ -23,6 +23,8 @@ export class HookSpanViews {
     }
     const view = new Proxy(span, { get: (target, key, receiver) => (key === 'resource' ? resource : Reflect.get(target, key, receiver)) });
     this.views.set(span, view);
+    // The SDK hands a span ended through its view (a call recorded at exit) back as that view.
+    this.views.set(view, view);
     return view;
   }
 }

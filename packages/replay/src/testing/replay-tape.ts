@@ -4,6 +4,7 @@ import { installSources, NondeterminismPlayer, PlaybackSession } from '@tracetap
 import { judgeByContract, loadContract, type ContractJudgement, type ContractSource } from './contract-source.js';
 import { ReplayFailedError, reportFailures } from './replay-failed-error.js';
 import { loadTape, type TapeSource } from './tape-source.js';
+import { RecordingEndedError } from './recording-ended-error.js';
 
 export interface ReplayTapeOptions {
   /** Also fail when recorded calls were never asked for (the code now does less than it did). */
@@ -62,8 +63,12 @@ export async function replayTape<T>(
   // other processes made are theirs, and nothing here starts them under the hook.
   const tape = tapeOfProcess(loaded.tape, homeProcessOf(loaded.tape));
   const hashHeaders = options.hashHeaders ?? hashHeadersFromEnv();
+  // A call the recording never answered, its process stopped by a signal, ends the replay here too.
+  let recordingEnded: (error: RecordingEndedError) => void = () => undefined;
+  const endedAsRecorded = new Promise<never>((_, reject) => (recordingEnded = reject));
   const session = new PlaybackSession({
     tape,
+    endAsRecorded: (signal) => recordingEnded(new RecordingEndedError(signal)),
     ...(options.liveHosts ? { liveHosts: options.liveHosts } : {}),
     ...(hashHeaders ? { hashHeaders } : {}),
   });
@@ -78,7 +83,7 @@ export async function replayTape<T>(
   }
   const reads = replayReads(tape);
   try {
-    outcome = { ok: true, value: await reads.run(fn) };
+    outcome = { ok: true, value: await Promise.race([reads.run(fn), endedAsRecorded]) };
   } catch (error) {
     outcome = { ok: false, error };
   } finally {
