@@ -16,6 +16,7 @@ export * from './trace-id.js';
 export * from './redact-config.js';
 export * from './tape-process.js';
 export * from './tape-size.js';
+export * from './unanswered-response.js';
 export * from './stored-replay.js';
 export * from './iso-time.js';
 export * from './time-spec.js';

@@ -4,6 +4,7 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import type { Redactor, UnansweredCall } from '@tracetape/core';
 import type { CaptureRegistry } from './capture-registry.js';
 import type { PendingCapture } from './pending-capture.js';
+import { endUnansweredSpan } from './end-unanswered-span.js';
 import { redactSpan } from './span-redaction.js';
 import { spanWithChanges } from '../span-with-attributes.js';
 
@@ -71,8 +72,9 @@ export class CaptureSpanProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
-    this.open.delete(span.spanContext().spanId);
-    const capture = this.registry.takeForSpan(span.spanContext().spanId);
+    const { spanId } = span.spanContext();
+    this.open.delete(spanId);
+    const capture = this.registry.takeForSpan(spanId);
     if (!capture) {
       this.next.onEnd(this.redacted(span));
       return;
@@ -109,8 +111,7 @@ export class CaptureSpanProcessor implements SpanProcessor {
     for (const [spanId, capture] of this.registry.heldBySpan()) {
       const span = this.open.get(spanId);
       if (!span || !capture.markUnanswered(unanswered)) continue;
-      span.setStatus({ code: SpanStatusCode.ERROR, message: 'no answer before the process ended' });
-      span.end();
+      endUnansweredSpan(span);
       traces.add(capture.traceId);
     }
     return traces;

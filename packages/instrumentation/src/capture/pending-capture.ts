@@ -23,6 +23,7 @@ import {
   type BoundaryKind,
   type CapturedRequest,
   type RecordedResponse,
+  unansweredResponse,
   type UnansweredCall,
 } from '@tracetape/core';
 import type { ResponseRecording } from '../http/response-recorder.js';
@@ -134,14 +135,12 @@ export class PendingCapture {
   /**
    * The process is ending and nothing has answered this call yet (no response, no error): it is
    * recorded as unanswered, which a replay reproduces. False when part of an answer came (a body
-   * still arriving, or its request not captured yet): that call is not whole, and stays a loss.
+   * still arriving) or its request is not captured yet (a body still uploading, a door that reads
+   * both ends at the end): that call is not whole, and stays a loss.
    */
   markUnanswered(unanswered: UnansweredCall): boolean {
-    // A request not read whole yet (a body still uploading, a door that reads it at the end) is no
-    // recording of the call at all: it stays a loss.
     if (this.response || this.failure || (!this.request && !this.readRequest)) return false;
-    const ending = unanswered.signal ? `${unanswered.signal} stopped the process` : 'the process exited';
-    this.response = { status: 0, statusText: '', headers: [], complete: false, error: `no answer yet when ${ending}`, unanswered };
+    this.response = unansweredResponse(unanswered);
     return true;
   }
 

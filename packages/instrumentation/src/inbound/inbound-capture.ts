@@ -1,5 +1,5 @@
 import { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import {
   ATTR_TRACETAPE_CAPTURE_ERROR,
   ATTR_TRACETAPE_FORMAT,
@@ -16,8 +16,10 @@ import {
   type RawRequest,
   type RequestKeyRules,
   type RecordedResponse,
+  unansweredResponse,
   type UnansweredCall,
 } from '@tracetape/core';
+import { endUnansweredSpan } from '../capture/end-unanswered-span.js';
 import { parseContentEncoding } from '../http/content-encoding.js';
 import { BodyTap, chunkBytes } from './inbound-body-tap.js';
 import { isStreamingContentType } from '../http/response-recorder.js';
@@ -47,8 +49,7 @@ interface Exchange {
   responseBody: BodyTap;
   /** Headers passed to writeHead(): when no setHeader() came first, getHeaders() never sees them. */
   writeHeadHeaders: Array<[string, string]>;
-  /** The app began its response (writeHead, write or end): from then on it is not unanswered. */
-  answering?: boolean;
+  /** The response, once the instrumentation hands it over: its headers sent, the app is answering. */
   response?: ServerResponse;
 }
 
@@ -118,18 +119,15 @@ export class InboundCapture {
     const bodyless = exchange.request.method === 'HEAD';
     const { writeHead, write, end } = response;
     response.writeHead = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
-      exchange.answering = true;
       exchange.writeHeadHeaders.push(...headersOfWriteHead(args));
       tap.markStart();
       return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
     } as ServerResponse['writeHead'];
     response.write = function (this: ServerResponse, ...args: unknown[]): boolean {
-      exchange.answering = true;
       if (!bodyless) tap.add(chunkBytes(args[0], args[1]));
       return (write as (...a: unknown[]) => boolean).apply(this, args);
     } as ServerResponse['write'];
     response.end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
-      exchange.answering = true;
       if (!bodyless && typeof args[0] !== 'function') tap.add(chunkBytes(args[0], args[1]));
       tap.ended = true;
       return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
@@ -146,15 +144,12 @@ export class InboundCapture {
   endUnanswered(unanswered: UnansweredCall, waitingTraces: ReadonlySet<string>): void {
     for (const span of [...this.open]) {
       const exchange = this.exchanges.get(span);
-      if (!exchange || exchange.answering || exchange.response?.headersSent || !exchange.requestBody.ended || !span.isRecording()) continue;
+      if (!exchange || exchange.response?.headersSent || !exchange.requestBody.ended || !span.isRecording()) continue;
       if (!waitingTraces.has(span.spanContext().traceId)) continue;
       this.exchanges.delete(span);
       this.open.delete(span);
-      const ending = unanswered.signal ? `${unanswered.signal} stopped the process` : 'the process exited';
-      const response: RecordedResponse = { status: 0, statusText: '', headers: [], complete: false, error: `no answer yet when ${ending}`, unanswered };
-      this.record(span, exchange, () => response);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: 'no answer before the process ended' });
-      span.end();
+      this.record(span, exchange, () => unansweredResponse(unanswered));
+      endUnansweredSpan(span);
     }
   }
 

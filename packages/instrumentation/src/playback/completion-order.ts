@@ -15,8 +15,8 @@ export class CompletionOrder {
   private readonly byEnd: number[];
   /** Per step: how many steps finished strictly before it (a prefix of `byEnd`). */
   private readonly finishedBefore = new Map<number, number>();
-  /** Per step: when it finished in the recording (ms since the epoch). */
-  private readonly endOf = new Map<number, number>();
+  /** When each step of `byEnd` finished in the recording (ms since the epoch), in the same order. */
+  private readonly byEndMs: number[];
   /** How long a prefix of `byEnd` has been answered: a step is ready once it covers its own. */
   private answeredPrefix = 0;
   private readonly answered = new Set<number>();
@@ -45,7 +45,7 @@ export class CompletionOrder {
       .filter((span) => Number.isFinite(span.end))
       .sort((a, b) => a.end - b.end);
     this.byEnd = spans.map((span) => span.step);
-    for (const span of spans) this.endOf.set(span.step, span.end);
+    this.byEndMs = spans.map((span) => span.end);
     let firstWithThisEnd = 0;
     for (let i = 0; i < spans.length; i++) {
       if (i > 0 && spans[i]!.end !== spans[i - 1]!.end) firstWithThisEnd = i;
@@ -90,7 +90,7 @@ export class CompletionOrder {
   /** How many steps finished by `ms` in the recording: a prefix of `byEnd`. */
   private endsBy(ms: number): number {
     let count = 0;
-    while (count < this.byEnd.length && this.endOf.get(this.byEnd[count]!)! <= ms) count++;
+    while (count < this.byEndMs.length && this.byEndMs[count]! <= ms) count++;
     return count;
   }
 

@@ -56,9 +56,11 @@ function appSpanView<S extends ReadableSpan>(span: S, resource: object, parent: 
         return parent?.spanId;
       case 'instrumentationLibrary':
         return span.instrumentationScope;
-      default:
+      case 'attributes':
         if (!span.ended) return withoutTracetapeAttributes(span.attributes);
         return (endedAttributes ??= withoutTracetapeAttributes(span.attributes));
+      default:
+        return undefined;
     }
   };
   // Methods run on the span itself: an SDK's span may keep its state in private fields, which a
