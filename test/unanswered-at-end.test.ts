@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +116,11 @@ describe('a worker stopped by a signal while its calls wait', () => {
       expect(entry.response.unanswered?.signal).toBe('SIGINT');
       expect(Number.isNaN(Date.parse(entry.response.unanswered?.signalAt ?? ''))).toBe(false);
     }
+    // As a file it is version 3, which a tracetape that cannot replay an unanswered call refuses.
+    const file = path.join(store.dir, `${traceId}.tape.json`);
+    const written = await tracetape(['tape', traceId, '-o', file], env);
+    expect(written.code, written.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).version).toBe(3);
 
     const sentBefore = upstream.count();
     const replayed = await tracetape(['replay', traceId, '--strict', '--', 'node', APP], appEnv());

@@ -77,6 +77,13 @@ export const ROOT_PROCESS_PATH = '0';
 export const ATTR_TRACETAPE_FORMAT = 'tracetape.format';
 
 export const TRACETAPE_FORMAT_VERSION = '1';
+/**
+ * The format of a span whose recorded response is a call unanswered when its process ended
+ * (`unanswered`): a reader of format 1 alone would serve it as a failed call.
+ */
+export const TRACETAPE_FORMAT_UNANSWERED = '2';
+/** Every tracetape.format this tracetape reads; a span of another was recorded by a newer one. */
+export const READABLE_TRACETAPE_FORMATS: readonly string[] = [TRACETAPE_FORMAT_VERSION, TRACETAPE_FORMAT_UNANSWERED];
 
 /** Value of a payload attribute that was moved to the payload table: prefix + hex SHA-256. */
 export const PAYLOAD_REF_PREFIX = 'tracetape-payload:sha256:';

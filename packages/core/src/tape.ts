@@ -5,9 +5,15 @@ import { compactPayloads, expandPayloads, formatCompactTape, type PayloadIndex }
 import { checkTapeDepth, checkTapeStructure } from './tape-schema.js';
 
 export const TAPE_FORMAT = 'tracetape.tape';
-/** Version 2 added the `payloads` table of the compact form (tape-payloads.ts); version 1 files still read. */
-export const TAPE_VERSION = 2;
-const READABLE_VERSIONS: readonly unknown[] = [1, 2];
+/**
+ * The newest tape version, the one every tape has in memory. Version 2 added the `payloads` table of
+ * the compact form (tape-payloads.ts). Version 3 added calls still unanswered when the process
+ * ended (`response.unanswered`), which a version-2 reader would answer with a network error
+ * instead of never answering: a file holding one is written as version 3, so such a reader refuses
+ * it; any other file is still written as version 2, which every reader since version 2 takes.
+ */
+export const TAPE_VERSION = 3;
+const READABLE_VERSIONS: readonly unknown[] = [1, 2, 3];
 
 /**
  * The doors a process talks to the world through. Every door records its calls in one shape: a
@@ -228,11 +234,17 @@ export interface SerializeTapeOptions {
 export function serializeTape(tape: Tape, options: SerializeTapeOptions = {}): string {
   // Round-trip first so the checksum covers exactly what a reader of the file will parse.
   const plain = JSON.parse(JSON.stringify(tape)) as Record<string, unknown>;
-  plain.version = TAPE_VERSION;
+  plain.version = fileVersionOf(tape);
   // The compact form is signed as written: its entries hold references, and the payloads they
   // refer to are covered by the checksum and by their own content hashes.
   if (options.compact) return formatCompactTape(signTape(compactPayloads(plain)));
   return JSON.stringify(signTape(plain), null, 2) + '\n';
+}
+
+/** The oldest version that holds all of the tape: 3 with an unanswered call, 2 without. */
+export function fileVersionOf(tape: Pick<Tape, 'entries' | 'inbound'>): 2 | typeof TAPE_VERSION {
+  const unanswered = tape.inbound?.response.unanswered !== undefined || tape.entries.some((entry) => entry.response.unanswered !== undefined);
+  return unanswered ? TAPE_VERSION : 2;
 }
 
 /**
@@ -281,7 +293,7 @@ export function parseTape(text: string, where = 'tape', options: ParseTapeOption
   if (!READABLE_VERSIONS.includes(value.version)) {
     throw new TapeFormatError(
       where,
-      `version ${String(value.version)} is not supported (this tracetape reads versions ${READABLE_VERSIONS.join(' and ')}); ` +
+      `version ${String(value.version)} is not supported (this tracetape reads versions ${READABLE_VERSIONS.join(', ')}); ` +
         'a newer tracetape wrote it: upgrade tracetape, or write the tape again with this one',
     );
   }

@@ -144,7 +144,7 @@ describe('parseTape', () => {
 
   it('rejects a wrong format or version', () => {
     expect(formatError(mutate((t) => (t.format = 'har'))).message).toContain('"format"');
-    expect(formatError(mutate((t) => (t.version = 3))).message).toContain('version 3 is not supported');
+    expect(formatError(mutate((t) => (t.version = 4))).message).toContain('version 4 is not supported');
     expect(formatError(mutate((t) => delete t.version)).message).toContain('version undefined');
   });
 

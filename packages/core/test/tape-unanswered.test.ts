@@ -10,6 +10,14 @@ describe('a tape step its recording never answered', () => {
     expect(parseTape(serializeTape(tape)).entries[0]!.response.unanswered).toEqual({ signal: 'SIGTERM', signalAt: '2030-01-01T00:00:02.000Z' });
   });
 
+  it('is written as version 3, which a reader of versions 1 and 2 refuses; a tape without one stays version 2', () => {
+    const poll = { step: 1, method: 'POST', url: 'https://queue.test/poll' };
+    const stopped = serializeTape(makeTape([makeEntry({ ...poll, response: { ...unanswered, unanswered: { signal: 'SIGINT' } } })]), { compact: true });
+    expect(JSON.parse(stopped).version).toBe(3);
+    expect(parseTape(stopped).entries[0]!.response.unanswered).toEqual({ signal: 'SIGINT' });
+    expect(JSON.parse(serializeTape(makeTape([makeEntry(poll)]))).version).toBe(2);
+  });
+
   it('refuses a signal a recording never keeps, naming the field', () => {
     const tape = makeTape([makeEntry({ step: 1, method: 'POST', url: 'https://queue.test/poll', response: unanswered })]);
     const text = serializeTape(tape).replace('"complete": false', '"complete": false, "unanswered": { "signal": "SIGKILL" }');

@@ -7,12 +7,14 @@ import {
   type InboundRequest,
   type RecordedResponse,
 } from '@tracetape/core';
+import { checkSpanFormat } from './span-format.js';
 
 /** The inbound request a server span answered and its response, when the span carries them. */
 export function inboundExchangeOf(row: SpanRow): InboundExchange | undefined {
   const request = row.SpanAttributes[ATTR_TRACETAPE_INBOUND_REQUEST];
   const response = row.SpanAttributes[ATTR_TRACETAPE_INBOUND_RESPONSE];
   if (request === undefined || response === undefined) return undefined;
+  checkSpanFormat(row);
   return {
     request: parse<InboundRequest>(row, ATTR_TRACETAPE_INBOUND_REQUEST, request),
     response: parse<RecordedResponse>(row, ATTR_TRACETAPE_INBOUND_RESPONSE, response),

@@ -27,6 +27,7 @@ import {
   type TapeProcess,
 } from '@tracetape/core';
 import { inboundExchangeOf } from './inbound-exchange.js';
+import { checkSpanFormat } from './span-format.js';
 import { resolveTraceId } from './trace-ref.js';
 import { isCutOffHash, isCutOffJson, TruncatedAttributeError } from './truncated-attribute.js';
 
@@ -163,6 +164,7 @@ function rootKindOf(root: SpanRow): Tape['rootKind'] {
 }
 
 function entryFromRow(row: SpanRow, step: number): TapeEntry {
+  checkSpanFormat(row);
   const entry: TapeEntry = {
     step,
     kind: kindOf(row),

@@ -19,6 +19,7 @@ import {
   isSideEffect,
   llmSpanAttributes,
   repeatKey,
+  spanFormatOf,
   recognizeLlmCall,
   type BoundaryKind,
   type CapturedRequest,
@@ -187,6 +188,7 @@ export class PendingCapture {
         error: 'the response was still being read when the recording was saved',
       };
       attributes[ATTR_TRACETAPE_RESPONSE] = JSON.stringify(response);
+      attributes[ATTR_TRACETAPE_FORMAT] = spanFormatOf(response);
       // An LLM call also gets the GenAI semantic-convention attributes, read from the same payloads.
       const llm = recognizeLlmCall(this.request.request.normalized, response);
       if (llm) Object.assign(attributes, llmSpanAttributes(llm));

@@ -10,7 +10,7 @@ import {
   httpKeyRules,
   Redactor,
   requestKey,
-  TRACETAPE_FORMAT_VERSION,
+  spanFormatOf,
   type InboundRequest,
   type NormalizedRequest,
   type RawRequest,
@@ -171,10 +171,11 @@ export class InboundCapture {
 
   private record(span: Span, exchange: Exchange, response: () => RecordedResponse): void {
     try {
+      const recorded = response();
       span.setAttributes({
         [ATTR_TRACETAPE_INBOUND_REQUEST]: JSON.stringify(this.inboundRequest(exchange)),
-        [ATTR_TRACETAPE_INBOUND_RESPONSE]: JSON.stringify(response()),
-        [ATTR_TRACETAPE_FORMAT]: TRACETAPE_FORMAT_VERSION,
+        [ATTR_TRACETAPE_INBOUND_RESPONSE]: JSON.stringify(recorded),
+        [ATTR_TRACETAPE_FORMAT]: spanFormatOf(recorded),
       });
     } catch (error) {
       // An unparseable request target, say: the exchange is not replayable, the app is unaffected.
