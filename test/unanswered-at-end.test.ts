@@ -13,6 +13,8 @@ import { startRedis, type RedisDatabase, type RedisServer } from './support/data
 const store = tempDir('tracetape-unanswered-');
 const env = { TRACETAPE_DIR: path.join(store.dir, 'store') };
 const APP = path.join(FIXTURES, 'blocked-worker-app.mjs');
+// A wrapper (as npm or a shell script is) that runs the worker as its child and exits 1 when it dies.
+const WRAPPER = path.join(FIXTURES, 'wrapper.mjs');
 let redis: RedisServer;
 let database: RedisDatabase;
 let upstream: CountingServer;
@@ -39,6 +41,7 @@ function appEnv(extra: Record<string, string> = {}): Record<string, string> {
 
 interface TapeEntry {
   kind: string;
+  process?: string;
   request: { normalized: { method: string; url: string } };
   response: { status: number; unanswered?: { signal?: string; signalAt?: string } };
 }
@@ -48,9 +51,14 @@ interface TapeEntry {
  * does (`to: 'terminal'`: to the whole process group, so the worker gets it from the terminal and
  * again from `tracetape record` passing it on) or as a supervisor does (to `tracetape record`).
  */
-async function recordUntilSignal(signal: NodeJS.Signals, to: 'terminal' | 'record', extraEnv: Record<string, string> = {}): Promise<CliResult> {
+async function recordUntilSignal(
+  signal: NodeJS.Signals,
+  to: 'terminal' | 'record',
+  extraEnv: Record<string, string> = {},
+  command: readonly string[] = ['node', APP],
+): Promise<CliResult> {
   const waitingForPoll = new Promise<void>((resolve) => (polled = resolve));
-  const record = spawn(process.execPath, [CLI, 'record', '--', 'node', APP], {
+  const record = spawn(process.execPath, [CLI, 'record', '--', ...command], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...appEnv(extraEnv) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -131,6 +139,21 @@ describe('a worker stopped by a signal while its calls wait', () => {
     // Nothing reached the upstream or the queue: the replayed LPUSH would have left a job behind.
     expect(upstream.count()).toBe(sentBefore);
     expect(await queueLength()).toBe(0);
+  });
+
+  it('ends the replay under a wrapper as recorded: the worker by SIGINT, the wrapper by its own exit', async () => {
+    const recorded = await recordUntilSignal('SIGINT', 'terminal', {}, ['node', WRAPPER, APP]);
+    expect(recorded.stdout).toContain('waiting for the next job');
+    expect(recorded.stderr).not.toMatch(/INCOMPLETE|lost/);
+    const traceId = recordedTraceId(recorded.stderr);
+    const unanswered = (await tapeOf(traceId)).entries.filter((entry) => entry.response.unanswered);
+    expect(unanswered.map((entry) => entry.process)).toEqual(['0.1', '0.1']);
+
+    const replayed = await tracetape(['replay', traceId, '--strict', '--', 'node', WRAPPER, APP], appEnv());
+    // The wrapper exits 1 as its child dies by the signal the hook raised there: no failure of the replay.
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toBe(recorded.stdout);
+    expect(replayed.stderr).toMatch(/ended by SIGINT at step \d+ in process 0\.1, as the recording was/);
   });
 
   it("ends the replay with SIGTERM for a worker with its own handler, whose shutdown runs as recorded", async () => {

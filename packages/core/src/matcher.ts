@@ -99,7 +99,15 @@ export interface ReplayReport {
    * The replayed process was ended by the signal that ended its recording, raised by the hook once
    * the app waited on a call the recording never had an answer to (`step`).
    */
-  endedAsRecorded?: { signal: EndingSignal; step: number };
+  endedAsRecorded?: {
+    signal: EndingSignal;
+    step: number;
+    /**
+     * The process it ended, when the command had several and it was not the first (`0`): the
+     * command's own exit (a wrapper exiting 1 because its child died) then follows from that end.
+     */
+    process?: string;
+  };
 }
 
 /** A connection refused in playback; `port` is absent for a local socket path. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, type ReplayReport } from '@tracetape/core';
+import { ConfigError, ROOT_PROCESS_PATH, type ReplayReport } from '@tracetape/core';
 
 export interface HookedCommand {
   command: string[];
@@ -122,12 +122,17 @@ export function bundledHook(): string {
 /**
  * The command's exit says nothing against the replay: tracetape stopped it, or it ended by the
  * signal the hook raised because its recording ended so (`report.endedAsRecorded`), killed by it
- * or exiting as a shell says a process it killed did (128 + its number).
+ * or exiting as a shell says a process it killed did (128 + its number). When the hook ended
+ * another process than the command's first (a wrapper's child), the first one's exit, whatever it
+ * is, is its answer to that end: in the recording the signal reached it too, and the replay
+ * raises it in the process that waited only.
  */
 export function endedByTracetape(outcome: ChildOutcome, report: Pick<ReplayReport, 'endedAsRecorded'> | undefined): boolean {
   if (outcome.stoppedBy) return true;
-  const signal = report?.endedAsRecorded?.signal;
-  return signal !== undefined && (outcome.signal === signal || outcome.exitCode === 128 + signalNumber(signal));
+  const ended = report?.endedAsRecorded;
+  if (!ended) return false;
+  if (ended.process !== undefined && ended.process !== ROOT_PROCESS_PATH) return true;
+  return outcome.signal === ended.signal || outcome.exitCode === 128 + signalNumber(ended.signal);
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {

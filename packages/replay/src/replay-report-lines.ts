@@ -40,8 +40,11 @@ export function readReplayReport(file: string, tape: Tape): ReplayReport | undef
   const home = homeProcessOf(tape);
   const inbound = (lines.find((line) => (line.process ?? ROOT_PROCESS_PATH) === home && line.report.inbound) ?? lines.find((line) => line.report.inbound))?.report.inbound;
   if (inbound) merged.inbound = inbound;
-  const endedAsRecorded = reports.find((report) => report.endedAsRecorded)?.endedAsRecorded;
-  if (endedAsRecorded) merged.endedAsRecorded = endedAsRecorded;
+  const ended = lines.find((line) => line.report.endedAsRecorded);
+  if (ended?.report.endedAsRecorded) {
+    const process = ended.process ?? ROOT_PROCESS_PATH;
+    merged.endedAsRecorded = { ...ended.report.endedAsRecorded, ...(process === ROOT_PROCESS_PATH ? {} : { process }) };
+  }
   return merged;
 }
 

@@ -71,8 +71,9 @@ export function renderReport(report: ReplayReport, options: RenderReportOptions 
   }
   lines.push(...inboundLines(report.inbound));
   if (report.endedAsRecorded) {
-    const { signal, step } = report.endedAsRecorded;
-    lines.push(`tracetape: ended by ${signal} at step ${step}, as the recording was: ${signal} stopped the recorded process while step ${step} waited for an answer it never got, and the replay left it unanswered too`);
+    const { signal, step, process } = report.endedAsRecorded;
+    const where = process === undefined ? '' : ` in process ${process}`;
+    lines.push(`tracetape: ended by ${signal} at step ${step}${where}, as the recording was: ${signal} stopped the recorded process while step ${step} waited for an answer it never got, and the replay left it unanswered too`);
   }
   for (const connection of report.blockedConnections ?? []) {
     const target = connection.port === undefined ? connection.host : `${connection.host}:${connection.port}`;
