@@ -136,6 +136,8 @@ describe('a worker stopped by a signal while its calls wait', () => {
     expect(replayed.stdout).toBe(recorded.stdout);
     expect(replayed.stderr).toMatch(/ended by SIGINT at step \d+, as the recording was/);
     expect(replayed.stderr).toMatch(/5 served, 0 unconsumed, 0 blocked/);
+    // The two waiting calls were taken from the tape, not sent, and not answered either.
+    expect(replayed.stderr).toMatch(/4 side effect\(s\) suppressed: .*\(answered from the tape, 2 left unanswered as recorded, not sent;/);
     // Nothing reached the upstream or the queue: the replayed LPUSH would have left a job behind.
     expect(upstream.count()).toBe(sentBefore);
     expect(await queueLength()).toBe(0);

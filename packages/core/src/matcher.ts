@@ -18,6 +18,8 @@ export interface ServedStep {
   modelDrift?: ModelDrift;
   /** The `Idempotency-Key` the call carried now (not part of its hash): retries with one key are one effect. */
   idempotencyKey?: string;
+  /** The recording never had an answer for it (the process ended first): taken, not sent, and left unanswered. */
+  unanswered?: true;
 }
 
 /** What a door knows of a call beyond its normalised request, told to the matcher for the report only. */
@@ -277,6 +279,7 @@ export class TapeMatcher {
       url: request.url,
       status: entry.response.status,
       sideEffect: isSideEffect(entry),
+      ...(entry.response.unanswered ? { unanswered: true as const } : {}),
       ...note,
     });
     return entry;

@@ -56,7 +56,8 @@ export function renderReport(report: ReplayReport, options: RenderReportOptions 
   lines.push(...overriddenStepLines(report.served), ...liveCallLines(report.live));
   if (options.verbose) {
     for (const step of report.sideEffectsSuppressed) {
-      lines.push(`tracetape: side effect suppressed: step ${step.step} ${step.method} ${step.url} answered from the tape (${step.status})`);
+      const how = step.unanswered ? 'left unanswered, as recorded' : `answered from the tape (${step.status})`;
+      lines.push(`tracetape: side effect suppressed: step ${step.step} ${step.method} ${step.url} ${how}`);
     }
   } else if (report.sideEffectsSuppressed.length > 0) {
     lines.push(sideEffectSummary(report.sideEffectsSuppressed));
@@ -103,7 +104,9 @@ export function sideEffectSummary(steps: readonly ServedStep[]): string {
   const shown = kinds.slice(0, SIDE_EFFECT_KINDS_SHOWN).map(([key, count]) => `${count}× ${key}`);
   const rest = kinds.length - shown.length;
   const more = rest > 0 ? `, and ${rest} more kind(s)` : '';
-  return `tracetape: ${steps.length} side effect(s) suppressed: ${shown.join(', ')}${more} (answered from the tape, not sent; --verbose lists each)`;
+  const unanswered = steps.filter((step) => step.unanswered).length;
+  const how = unanswered === 0 ? 'answered from the tape' : unanswered === steps.length ? 'left unanswered, as recorded' : `answered from the tape, ${unanswered} left unanswered as recorded`;
+  return `tracetape: ${steps.length} side effect(s) suppressed: ${shown.join(', ')}${more} (${how}, not sent; --verbose lists each)`;
 }
 
 function withoutQuery(url: string): string {

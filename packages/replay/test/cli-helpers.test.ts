@@ -100,6 +100,14 @@ describe('sideEffectSummary', () => {
     );
   });
 
+  it('says which were left unanswered, as their recording was, rather than answered', () => {
+    const steps = [served(1, 'LPUSH', 'redis://127.0.0.1:6379/1'), { ...served(2, 'BRPOP', 'redis://127.0.0.1:6379/1'), unanswered: true as const }];
+    expect(sideEffectSummary(steps)).toBe(
+      'tracetape: 2 side effect(s) suppressed: 1× LPUSH redis://127.0.0.1:6379/1, 1× BRPOP redis://127.0.0.1:6379/1 (answered from the tape, 1 left unanswered as recorded, not sent; --verbose lists each)',
+    );
+    expect(sideEffectSummary(steps.slice(1))).toContain('(left unanswered, as recorded, not sent;');
+  });
+
   it('names five kinds and counts the rest', () => {
     const steps = Array.from({ length: 7 }, (_, i) => served(i + 1, 'PUT', `http://api.test/item/${i}`));
     expect(sideEffectSummary(steps)).toMatch(/^tracetape: 7 side effect\(s\) suppressed: (1× PUT http:\/\/api\.test\/item\/\d, ){4}1× PUT http:\/\/api\.test\/item\/4, and 2 more kind\(s\) /);
