@@ -158,6 +158,22 @@ describe('a worker stopped by a signal while its calls wait', () => {
     expect(replayed.stderr).toMatch(/ended by SIGINT at step \d+ in process 0\.1, as the recording was/);
   });
 
+  it('leaves a long-poll GET unanswered when reads of its host go live: the replay ends as recorded instead of waiting on the network', async () => {
+    const recorded = await recordUntilSignal('SIGINT', 'terminal', { POLL_METHOD: 'GET' });
+    expect(recorded.stderr).not.toMatch(/INCOMPLETE|lost/);
+    const traceId = recordedTraceId(recorded.stderr);
+
+    // As `tracetape check --mode live-read` runs it: reads of the upstream go to the network.
+    const sentBefore = upstream.count();
+    const host = new URL(upstream.url).host;
+    const replayed = await tracetape(['replay', traceId, '--', 'node', APP], appEnv({ POLL_METHOD: 'GET', TRACETAPE_LIVE_READ_HOSTS: host }));
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toBe(recorded.stdout);
+    expect(replayed.stderr).toMatch(/ended by SIGINT at step \d+, as the recording was/);
+    // The settings GET went live; the long poll, which never had an answer, did not.
+    expect(upstream.count()).toBe(sentBefore + 1);
+  });
+
   it("ends the replay with SIGTERM for a worker with its own handler, whose shutdown runs as recorded", async () => {
     const recorded = await recordUntilSignal('SIGTERM', 'record', { OWN_HANDLER: '1' });
     expect(recorded.stdout).toContain('stopping on SIGTERM');

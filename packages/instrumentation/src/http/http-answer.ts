@@ -6,8 +6,10 @@ import {
   ReplayDivergenceError,
   requestKey,
   TruncatedPayloadError,
+  type NormalizedRequest,
   type RawRequest,
   type RecordedResponse,
+  type RequestKey,
   type TapeMatcher,
 } from '@tracetape/core';
 import type { CompletionOrder } from '../playback/completion-order.js';
@@ -51,18 +53,24 @@ export function createHttpAnswerer(matcher: TapeMatcher, order: CompletionOrder,
 
   return async (request) => {
     if (request.header(INTERNAL_REQUEST_HEADER) !== null || isLive(request.url, liveHosts)) return PASS;
+    // A read the recording never had an answer to (a long poll when the process ended) is not sent:
+    // live, it would wait on the network instead of ending as the recording did. It is taken below.
+    // The body is read once: a read kept from going live is taken with the key worked out here.
+    let key: RequestKey<RawRequest, NormalizedRequest> | undefined;
     if (READ_METHODS.has(request.method) && isLive(request.url, liveReadHosts)) {
-      const key = requestKey(await request.read(), redactor, keyRules);
-      const recorded = matcher.goLive(key.normalized, key.hash);
-      if (recorded) order.markAnswered(recorded.step);
-      return PASS;
+      key = requestKey(await request.read(), redactor, keyRules);
+      if (!matcher.peek(key.hash)?.response.unanswered) {
+        const recorded = matcher.goLive(key.normalized, key.hash);
+        if (recorded) order.markAnswered(recorded.step);
+        return PASS;
+      }
     }
     // Under --then-live the websocket door lets a connection the tape lacks go out: its handshake is no HTTP call.
-    if (options.thenLive && request.header('upgrade')?.toLowerCase() === 'websocket') return PASS;
+    if (!key && options.thenLive && request.header('upgrade')?.toLowerCase() === 'websocket') return PASS;
     let entry;
     let normalized;
     try {
-      const key = requestKey(await request.read(), redactor, keyRules);
+      key ??= requestKey(await request.read(), redactor, keyRules);
       normalized = key.normalized;
       // The Idempotency-Key goes into the report, never into the hash: it does not change which step answers.
       const idempotencyKey = request.header('idempotency-key');
