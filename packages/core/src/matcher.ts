@@ -223,15 +223,15 @@ export class TapeMatcher {
     return undefined;
   }
 
-  /**
-   * A read sent for real to a live-read host. Its recording, if the tape holds one, is used up
-   * (and returned) so the steps recorded after it are not held back waiting for its answer.
-   */
   /** The step the next call with this input hash would take, left where it is. */
   peek(hash: string): TapeEntry | undefined {
     return this.queues.get(hash)?.[0];
   }
 
+  /**
+   * A read sent for real to a live-read host. Its recording, if the tape holds one, is used up
+   * (and returned) so the steps recorded after it are not held back waiting for its answer.
+   */
   goLive(request: NormalizedRequest, hash: string, call: CallFacts = {}): TapeEntry | undefined {
     const entry = this.queues.get(hash)?.shift();
     if (entry) this.consumed.add(entry.step);

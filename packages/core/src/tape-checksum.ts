@@ -16,7 +16,7 @@ import type { PayloadIndex } from './tape-payloads.js';
  * re-indenting the file or reordering keys does not break it; changing a value does.
  * A checksum detects accidents and edits, it does not authenticate: anyone can re-sign a tape.
  *
- * A compact tape (version 2) is signed as written: entries hold payload references, and
+ * A compact tape (version 2 or 3) is signed as written: entries hold payload references, and
  * `payloads` is one more field. Each payload is keyed by the SHA-256 of its content, so an edited
  * payload is found by its key and reported with every step that uses it.
  */

@@ -2,7 +2,7 @@ import { TapeFormatError } from './errors.js';
 import { sha256Hex } from './hash.js';
 
 /*
- * The compact tape file (version 2): each distinct large payload once, content-addressed.
+ * The compact tape file (version 2 and later): each distinct large payload once, content-addressed.
  *
  * An agent resends its whole conversation on every call, so the bodies of a long run repeat the
  * same messages, tool schemas and system prompt hundreds of times: written out whole, a 300-call
@@ -253,7 +253,7 @@ function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
 }
 
 /**
- * A version 2 tape file with every payload reference expanded, `payloads` dropped: the shape of a
+ * A version 2 or 3 tape file with every payload reference expanded, `payloads` dropped: the shape of a
  * version 1 file. The file itself is left as it is (its checksum is verified on it afterwards).
  * @throws TapeFormatError naming the JSON path of a malformed or dangling reference
  */

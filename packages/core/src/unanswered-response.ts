@@ -9,5 +9,5 @@ export function unansweredResponse(unanswered: UnansweredCall): RecordedResponse
 
 /** The tracetape.format of a span recording `response`: the oldest that holds it. */
 export function spanFormatOf(response: RecordedResponse): string {
-  return response.unanswered ? TRACETAPE_FORMAT_UNANSWERED : TRACETAPE_FORMAT_VERSION;
+  return response.unanswered !== undefined ? TRACETAPE_FORMAT_UNANSWERED : TRACETAPE_FORMAT_VERSION;
 }

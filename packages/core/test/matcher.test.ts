@@ -191,3 +191,18 @@ describe('TapeMatcher: an incomplete recording', () => {
     expect(error.message).toMatch(/^replay diverged at call #1/);
   });
 });
+
+describe('TapeMatcher.peek', () => {
+  it('tells the step the next call with a hash would take, and takes nothing', () => {
+    const poll = { method: 'GET', url: 'https://queue.test/poll' };
+    const matcher = new TapeMatcher(makeTape([makeEntry({ ...poll, step: 1 }), makeEntry({ ...poll, step: 2 })]));
+    const [request, hash] = call(poll);
+    expect(matcher.peek(hash)?.step).toBe(1);
+    expect(matcher.peek(hash)?.step).toBe(1);
+    expect(matcher.take(request, hash).step).toBe(1);
+    expect(matcher.peek(hash)?.step).toBe(2);
+    matcher.take(request, hash);
+    expect(matcher.peek(hash)).toBeUndefined();
+    expect(matcher.peek('0'.repeat(64))).toBeUndefined();
+  });
+});

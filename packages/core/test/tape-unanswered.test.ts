@@ -1,4 +1,4 @@
-import { parseTape, serializeTape, TapeFormatError, TapeMatcher } from '@tracetape/core';
+import { fileVersionOf, parseTape, serializeTape, TapeFormatError, TapeMatcher, type Tape } from '@tracetape/core';
 import { describe, expect, it } from 'vitest';
 import { call, makeEntry, makeTape } from './tape-fixtures.js';
 
@@ -16,6 +16,9 @@ describe('a tape step its recording never answered', () => {
     expect(JSON.parse(stopped).version).toBe(3);
     expect(parseTape(stopped).entries[0]!.response.unanswered).toEqual({ signal: 'SIGINT' });
     expect(JSON.parse(serializeTape(makeTape([makeEntry(poll)]))).version).toBe(2);
+    // A server's request in flight at the end: its inbound exchange alone makes it version 3.
+    const inbound = { request: { normalized: { method: 'GET', url: 'http://127.0.0.1/orders', headers: {} }, headers: [], target: '/orders', complete: true }, response: { ...unanswered, unanswered: { signal: 'SIGINT' as const } } };
+    expect(fileVersionOf({ entries: [], inbound } as unknown as Tape)).toBe(3);
   });
 
   it('refuses a signal a recording never keeps, naming the field', () => {

@@ -27,7 +27,8 @@ export interface PlaybackOptions extends HashingOptions {
   liveHosts?: readonly string[];
   /**
    * Hosts whose reads (HTTP GET, HEAD, OPTIONS) go to the network, fresh, while every other call to
-   * them is answered from the tape or blocked as usual (`tracetape check --mode live-read`).
+   * them is answered from the tape or blocked as usual (`tracetape check --mode live-read`). A read
+   * its recording never had an answer to (the process ended first) stays unanswered, as recorded.
    */
   liveReadHosts?: readonly string[];
   /** Called once per blocked call, before the call fails in the app. */

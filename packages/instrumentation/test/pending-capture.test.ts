@@ -53,6 +53,8 @@ describe('PendingCapture.markUnanswered', () => {
     expect(capture.markUnanswered(end)).toBe(true);
     const response = JSON.parse(capture.toAttributes()[ATTR_TRACETAPE_RESPONSE] as string);
     expect(response).toMatchObject({ status: 0, complete: false, unanswered: end, error: 'no answer yet when SIGINT stopped the process' });
+    // Format 2, which a tracetape reading format 1 only would replay as a failed call.
+    expect(capture.toAttributes()['tracetape.format']).toBe('2');
   });
 
   it('leaves a call alone once part of its answer came, or it failed', () => {
@@ -61,6 +63,7 @@ describe('PendingCapture.markUnanswered', () => {
     answering.setRequestNow(partFor('{"stream":true}'));
     expect(answering.markUnanswered(end)).toBe(false);
     expect(JSON.parse(answering.toAttributes()[ATTR_TRACETAPE_RESPONSE] as string).unanswered).toBeUndefined();
+    expect(answering.toAttributes()['tracetape.format']).toBe('1');
     const failed = new PendingCapture({ traceId: 'trace-1', spanId: 'span-3' });
     failed.setRequest(Promise.reject(new Error('unreadable')));
     return new Promise<void>((resolve) => setImmediate(resolve)).then(() => expect(failed.markUnanswered(end)).toBe(false));

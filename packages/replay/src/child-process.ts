@@ -123,17 +123,20 @@ export function bundledHook(): string {
  * The command's exit says nothing against the replay: tracetape stopped it, or it ended by the
  * signal the hook raised because its recording ended so (`report.endedAsRecorded`), killed by it
  * or exiting as a shell says a process it killed did (128 + its number). When the hook ended
- * another process than the command's first (a wrapper's child), the first one's exit, whatever it
- * is, is its answer to that end: in the recording the signal reached it too, and the replay
- * raises it in the process that waited only.
+ * another process than the command's first (a wrapper's child), the first one may also exit 1,
+ * as wrappers do when their child dies by a signal (`exit(code ?? 1)`); any other exit of it is
+ * its own, and held against the replay.
  */
 export function endedByTracetape(outcome: ChildOutcome, report: Pick<ReplayReport, 'endedAsRecorded'> | undefined): boolean {
   if (outcome.stoppedBy) return true;
   const ended = report?.endedAsRecorded;
   if (!ended) return false;
-  if (ended.process !== undefined && ended.process !== ROOT_PROCESS_PATH) return true;
-  return outcome.signal === ended.signal || outcome.exitCode === 128 + signalNumber(ended.signal);
+  if (outcome.signal === ended.signal || outcome.exitCode === 128 + signalNumber(ended.signal)) return true;
+  return ended.process !== undefined && ended.process !== ROOT_PROCESS_PATH && outcome.exitCode === WRAPPER_EXIT_ON_CHILD_SIGNAL;
 }
+
+/** What a wrapper (npm's run-script, `child.on('exit', (code) => process.exit(code ?? 1))`) exits with when its child died by a signal. */
+const WRAPPER_EXIT_ON_CHILD_SIGNAL = 1;
 
 function signalNumber(signal: NodeJS.Signals | null): number {
   const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };

@@ -40,7 +40,8 @@ export function readReplayReport(file: string, tape: Tape): ReplayReport | undef
   const home = homeProcessOf(tape);
   const inbound = (lines.find((line) => (line.process ?? ROOT_PROCESS_PATH) === home && line.report.inbound) ?? lines.find((line) => line.report.inbound))?.report.inbound;
   if (inbound) merged.inbound = inbound;
-  const ended = lines.find((line) => line.report.endedAsRecorded);
+  // The first process's own ending, when it has one, is what its exit is checked against.
+  const ended = lines.find((line) => (line.process ?? ROOT_PROCESS_PATH) === ROOT_PROCESS_PATH && line.report.endedAsRecorded) ?? lines.find((line) => line.report.endedAsRecorded);
   if (ended?.report.endedAsRecorded) {
     const process = ended.process ?? ROOT_PROCESS_PATH;
     merged.endedAsRecorded = { ...ended.report.endedAsRecorded, ...(process === ROOT_PROCESS_PATH ? {} : { process }) };

@@ -11,6 +11,6 @@ export function checkSpanFormat(row: SpanRow): void {
   if (format === undefined || READABLE_TRACETAPE_FORMATS.includes(format)) return;
   throw new TapeFormatError(
     `span ${row.SpanId}`,
-    `attribute ${ATTR_TRACETAPE_FORMAT} is "${format}": a newer tracetape recorded it (this one reads ${READABLE_TRACETAPE_FORMATS.join(' and ')}); upgrade tracetape to replay it`,
+    `attribute ${ATTR_TRACETAPE_FORMAT} is "${format}": a newer tracetape recorded it (this one reads ${READABLE_TRACETAPE_FORMATS.join(', ')}); upgrade tracetape to read it`,
   );
 }

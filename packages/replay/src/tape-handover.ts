@@ -23,6 +23,7 @@ export class TapeHandover {
 
   /** Writes the tape whole (a rename, so a waiting hook never reads half of it), its hash first. */
   deliver(tape: Tape): string {
+    // As it is in memory (the newest version): the hook that reads it is this install's own.
     const text = JSON.stringify(tape);
     fs.writeFileSync(this.file + TAPE_SHA256_SUFFIX, sha256Hex(text));
     fs.writeFileSync(`${this.file}.partial`, text);

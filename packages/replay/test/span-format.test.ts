@@ -27,7 +27,7 @@ describe('the tracetape.format of a recorded span', () => {
   it('refuses a span a newer tracetape recorded, naming the span and what to do', () => {
     const rows = [row('00000000000000a1', '', 'job', 0, undefined, { 'tracetape.run': 'process' }), row('00000000000000a2', '00000000000000a1', 'POST', 1, undefined, call('3', answered))];
     expect(() => tapeFromRows(TRACE, rows)).toThrow(TapeFormatError);
-    expect(() => tapeFromRows(TRACE, rows)).toThrow(/span 00000000000000a2.*tracetape\.format is "3".*reads 1 and 2.*upgrade tracetape/);
+    expect(() => tapeFromRows(TRACE, rows)).toThrow(/span 00000000000000a2.*tracetape\.format is "3".*reads 1, 2.*upgrade tracetape to read it/);
   });
 
   it('refuses an inbound exchange of a newer format too', () => {

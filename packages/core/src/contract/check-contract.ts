@@ -303,7 +303,7 @@ function escapeRegExp(text: string): string {
  * The replay's own clauses: whether the run stayed on the tape. Blocked calls (off the tape, or an
  * LLM call to another model) and refused connections fail in every mode: the issue's cassette
  * mode is "off-tape calls fail the fixture", and live-read only lets reads to safe hosts through,
- * which never reach the matcher. Strict mode also fails on recorded steps the run never asked for.
+ * which the matcher counts as live, not blocked. Strict mode also fails on recorded steps the run never asked for.
  * A call past the end of an incomplete recording (`tapeEnded`) is no clause here: the run cannot be
  * judged past that point, which makes the verdict inconclusive (see contractVerdict).
  */
@@ -317,7 +317,7 @@ export function replayClauses(report: ReplayReport, mode: CheckMode = 'cassette'
     passed: offTape.length === 0 && refused.length === 0,
     detail:
       offTape.length === 0 && refused.length === 0
-        ? `${report.served.length} call(s) answered from the tape`
+        ? servedDetail(report.served)
         : [
             ...offTape.map(describeDivergence),
             ...refused.map((c) => `a connection to ${c.host}${c.port !== undefined ? `:${c.port}` : ''} was refused (${c.reason}): it is not on the tape`),
@@ -410,4 +410,10 @@ export function contractVerdict(
     return { verdict: 'inconclusive', reasons: [...endedReasons, ...failed.map((r) => `not judged: ${failedText(r)}`)] };
   }
   return { verdict: 'pass', reasons: [] };
+}
+
+/** How many calls the tape answered, and how many it left unanswered as their recording was. */
+function servedDetail(served: ReplayReport['served']): string {
+  const unanswered = served.filter((step) => step.unanswered).length;
+  return unanswered === 0 ? `${served.length} call(s) answered from the tape` : `${served.length} call(s) taken from the tape (${unanswered} left unanswered, as recorded)`;
 }

@@ -54,7 +54,8 @@ export function createHttpAnswerer(matcher: TapeMatcher, order: CompletionOrder,
   return async (request) => {
     if (request.header(INTERNAL_REQUEST_HEADER) !== null || isLive(request.url, liveHosts)) return PASS;
     // A read the recording never had an answer to (a long poll when the process ended) is not sent:
-    // live, it would wait on the network instead of ending as the recording did. It is taken below.
+    // live, it would wait on the network instead of ending as the recording did. It is taken below
+    // (under --then-live, takeOrGoLive then lets it go out, as it does every unanswered call).
     // The body is read once: a read kept from going live is taken with the key worked out here.
     let key: RequestKey<RawRequest, NormalizedRequest> | undefined;
     if (READ_METHODS.has(request.method) && isLive(request.url, liveReadHosts)) {

@@ -33,7 +33,8 @@ Modes:
   cassette    (default) every call answered from the tape; a call the tape does not hold fails the fixture
   strict      also fails when recorded steps were never asked for
   live-read   HTTP reads (GET, HEAD, OPTIONS) to safe hosts (the contract's "safeHosts", --safe-host)
-              go to the network for fresh data; every other call stays on the tape
+              go to the network for fresh data (a read the recording never had an answer to
+              stays unanswered); every other call stays on the tape
 
 Options:
   --safe-host H          a host (host or host:port) whose reads go live in live-read mode; repeatable

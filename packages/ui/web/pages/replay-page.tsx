@@ -131,7 +131,7 @@ function StepsTable({ replay, steps }: { replay: ReplayDetail; steps: StepSummar
 
 function Divergences({ replay }: { replay: ReplayDetail }) {
   const firstRef = useScrollIntoViewOnce<HTMLDivElement>();
-  if (replay.blockedCalls.length === 0) return <p class="muted">None: every call the replay made was answered from the tape.</p>;
+  if (replay.blockedCalls.length === 0) return <p class="muted">None: every call the replay made was taken from the tape.</p>;
   return (
     <div>
       {replay.blockedCalls.map((call, i) => (
