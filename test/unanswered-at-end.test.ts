@@ -5,7 +5,9 @@ import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, FIXTURES, recordedTraceId, REPO_ROOT, tempDir, tracetape, type CliResult } from './support/cli.js';
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
+import { collectPageErrors, launchBrowser } from './support/browser.js';
 import { startRedis, type RedisDatabase, type RedisServer } from './support/databases.js';
+import { startUi } from './support/ui-process.js';
 
 // A worker stopped by a signal while it waits (a blocking BRPOP, a long poll) is recorded whole:
 // the calls nothing had answered yet are kept as unanswered, and a replay leaves them unanswered,
@@ -141,6 +143,34 @@ describe('a worker stopped by a signal while its calls wait', () => {
     // Nothing reached the upstream or the queue: the replayed LPUSH would have left a job behind.
     expect(upstream.count()).toBe(sentBefore);
     expect(await queueLength()).toBe(0);
+  });
+
+  it('shows the stored replay in tracetape ui, in Chromium: the waiting steps left unanswered, and how it ended', async () => {
+    const recorded = await recordUntilSignal('SIGINT', 'terminal');
+    const traceId = recordedTraceId(recorded.stderr);
+    const replayed = await tracetape(['replay', traceId, '--', 'node', APP], appEnv());
+    expect(replayed.code, replayed.stderr).toBe(0);
+    const replayTraceId = /replay stored as trace ([0-9a-f]{32})/.exec(replayed.stderr)?.[1];
+    expect(replayTraceId, replayed.stderr).toMatch(/^[0-9a-f]{32}$/);
+
+    const ui = await startUi(env);
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const errors = collectPageErrors(page);
+      await page.goto(`${ui.origin}/replays/${replayTraceId}`);
+      const steps = page.getByTestId('replay-step');
+      await expect.poll(() => steps.count()).toBe(5);
+      const outcomes = await steps.evaluateAll((els) => els.map((el) => el.getAttribute('data-outcome')));
+      expect(outcomes.filter((outcome) => outcome === 'unanswered')).toHaveLength(2);
+      expect(outcomes.filter((outcome) => outcome === 'served')).toHaveLength(3);
+      expect(await page.locator('[data-outcome="unanswered"]').first().textContent()).toContain('left unanswered, as recorded');
+      expect(await page.getByTestId('ended-as-recorded').textContent()).toMatch(/by SIGINT at step \d+, as the recording was/);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await ui.stop();
+    }
   });
 
   it('ends the replay under a wrapper as recorded: the worker by SIGINT, the wrapper by its own exit', async () => {

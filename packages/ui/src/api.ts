@@ -167,7 +167,8 @@ export interface StepDetail {
   previousSideEffect?: number;
 }
 
-export type ReplayStepOutcome = 'served' | 'overridden' | 'unconsumed' | 'live';
+/** `unanswered`: taken from the tape and left unanswered, as its recording was (the process ended first). */
+export type ReplayStepOutcome = 'served' | 'overridden' | 'unanswered' | 'unconsumed' | 'live';
 
 /** A replay as listed under its recording. */
 export interface ReplaySummary {
@@ -181,6 +182,11 @@ export interface ReplaySummary {
   /** The replayed command, as given after `--`. */
   command: string[];
   counts: { served: number; blocked: number; unconsumed: number; sideEffectsSuppressed: number };
+  /**
+   * The replayed process was ended by the signal that ended its recording, at the step its
+   * recording never had an answer to: why its exit code says a signal, or 1 under a wrapper.
+   */
+  endedAsRecorded?: { signal: string; step: number; process?: string };
 }
 
 /** `GET /api/replays/:replayTraceId`: a replay against its recording. */

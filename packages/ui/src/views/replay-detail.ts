@@ -17,6 +17,7 @@ export function replaySummary(traceId: string, start: string, stored: StoredRepl
       unconsumed: report.unconsumed.length,
       sideEffectsSuppressed: report.sideEffectsSuppressed.length,
     },
+    ...(report.endedAsRecorded ? { endedAsRecorded: report.endedAsRecorded } : {}),
   };
 }
 
@@ -28,7 +29,7 @@ export function replayDetail(traceId: string, start: string, stored: StoredRepla
   const { report } = stored;
   const outcomes = new Map<number, ReplayStepOutcome>();
   for (const step of report.unconsumed) outcomes.set(step.step, 'unconsumed');
-  for (const step of report.served) outcomes.set(step.step, step.overridden ? 'overridden' : 'served');
+  for (const step of report.served) outcomes.set(step.step, step.overridden ? 'overridden' : step.unanswered ? 'unanswered' : 'served');
   // The recording decides which steps there are; without it (deleted since), the report's own.
   const steps = recording ? recording.entries.map((entry) => entry.step) : [...outcomes.keys()].sort((x, y) => x - y);
   return {

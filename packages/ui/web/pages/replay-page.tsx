@@ -12,6 +12,7 @@ import { useApi } from '../use-api.js';
 const OUTCOME_TEXT: Record<ReplayStepOutcome, string> = {
   served: '✓ served from tape',
   overridden: '✎ overridden',
+  unanswered: '… left unanswered, as recorded',
   unconsumed: '○ not asked for',
   live: '⚡ made live',
 };
@@ -65,8 +66,17 @@ function ReplayHeader({ replay, recording }: { replay: ReplayDetail; recording: 
         </div>
         <div>
           <dt>exit code</dt>
-          <dd class={replay.exitCode === 0 ? undefined : 'bad-marker'}>{replay.exitCode}</dd>
+          <dd class={replay.exitCode === 0 || replay.endedAsRecorded ? undefined : 'bad-marker'}>{replay.exitCode}</dd>
         </div>
+        {replay.endedAsRecorded && (
+          <div>
+            <dt>ended</dt>
+            <dd data-testid="ended-as-recorded">
+              by {replay.endedAsRecorded.signal} at step {replay.endedAsRecorded.step}
+              {replay.endedAsRecorded.process ? ` in process ${replay.endedAsRecorded.process}` : ''}, as the recording was
+            </dd>
+          </div>
+        )}
         <div>
           <dt>served</dt>
           <dd>{counts.served}</dd>
