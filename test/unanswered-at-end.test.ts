@@ -7,6 +7,7 @@ import { CLI, FIXTURES, recordedTraceId, REPO_ROOT, tempDir, tracetape, type Cli
 import { startCountingServer, type CountingServer } from './support/counting-server.js';
 import { collectPageErrors, launchBrowser } from './support/browser.js';
 import { startRedis, type RedisDatabase, type RedisServer } from './support/databases.js';
+import { pollPage } from './support/ui-in-browser.js';
 import { startUi } from './support/ui-process.js';
 
 // A worker stopped by a signal while it waits (a blocking BRPOP, a long poll) is recorded whole:
@@ -160,7 +161,8 @@ describe('a worker stopped by a signal while its calls wait', () => {
       const errors = collectPageErrors(page);
       await page.goto(`${ui.origin}/replays/${replayTraceId}`);
       const steps = page.getByTestId('replay-step');
-      await expect.poll(() => steps.count()).toBe(5);
+      // The page loads the replay, then its recording: as long as a loaded machine takes.
+      await pollPage(() => steps.count()).toBe(5);
       const outcomes = await steps.evaluateAll((els) => els.map((el) => el.getAttribute('data-outcome')));
       expect(outcomes.filter((outcome) => outcome === 'unanswered')).toHaveLength(2);
       expect(outcomes.filter((outcome) => outcome === 'served')).toHaveLength(3);
