@@ -202,12 +202,11 @@ export class TapeMatcher {
    * is noted as live and answered with undefined, so the caller lets it through to the network.
    */
   takeOrGoLive(request: NormalizedRequest, hash: string, call: CallFacts = {}): TapeEntry | undefined {
-    const queue = this.queues.get(hash);
-    const next = queue?.[0];
+    const next = this.peek(hash);
     if (next && !next.response.unanswered) return this.take(request, hash, call);
     // Its recording never got an answer: where the recording stops, the run continues live.
     if (next) {
-      queue!.shift();
+      this.queues.get(hash)!.shift();
       this.consumed.add(next.step);
     }
     const live: LiveCall = {

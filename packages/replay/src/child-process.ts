@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, ROOT_PROCESS_PATH, type ReplayReport } from '@tracetape/core';
 
@@ -138,7 +139,7 @@ export function endedByTracetape(outcome: ChildOutcome, report: Pick<ReplayRepor
 /** What a wrapper (npm's run-script, `child.on('exit', (code) => process.exit(code ?? 1))`) exits with when its child died by a signal. */
 const WRAPPER_EXIT_ON_CHILD_SIGNAL = 1;
 
+/** A signal's number, as a shell adds it to 128 for a process the signal killed. */
 function signalNumber(signal: NodeJS.Signals | null): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-  return (signal && numbers[signal]) || 1;
+  return (signal && os.constants.signals[signal]) || 1;
 }

@@ -7,7 +7,7 @@ export function overriddenStepLines(served: readonly ServedStep[]): string[] {
     .map((step) => `tracetape: overridden: step ${step.step} ${step.method} ${step.url} answered with the --override response (${step.status})`);
 }
 
-/** Report lines for calls `--then-live` let through to the network because the tape did not hold them. */
+/** Why a call went to the network in a replay, as the report says it. */
 const LIVE_BECAUSE: Record<LiveCall['reason'], string> = {
   'live-read': 'a read of a live-read host',
   exhausted: 'all its recordings were already served',
@@ -15,6 +15,7 @@ const LIVE_BECAUSE: Record<LiveCall['reason'], string> = {
   unanswered: 'its recording had no answer when the recorded process ended',
 };
 
+/** Report lines for calls that went to the network: `--then-live` past the tape, or reads of live-read hosts. */
 export function liveCallLines(live: readonly LiveCall[] | undefined): string[] {
   return (live ?? []).map((call) => {
     const why = LIVE_BECAUSE[call.reason];
