@@ -1,6 +1,6 @@
 import { DEFAULT_PAYLOAD_THRESHOLD_BYTES, offloadPayloads } from './payload-offload.js';
 import { RowBinaryWriter, writePayloadRow, writeSpanRow } from './row-binary.js';
-import { toSpanRow, type SpanRowSource } from './span-rows.js';
+import { hrTimeToNanos, toSpanRow, type SpanRowSource } from './span-rows.js';
 import { payloadRowKey, WrittenPayloads } from './written-payloads.js';
 
 /** A batch of spans as the store inserts them: one RowBinary block per table. */
@@ -44,13 +44,15 @@ export class RowBatchEncoder {
     if (this.taken) this.startBatch();
     for (const span of spans) {
       const row = toSpanRow(span);
+      // The row's Timestamp and its payload rows' are this instant printed; encoded, it is a number again.
+      const start = hrTimeToNanos(span.startTime);
       const payloads = offloadPayloads(row, { thresholdBytes: this.payloadThresholdBytes });
-      writeSpanRow(this.spanRows, row);
+      writeSpanRow(this.spanRows, row, start);
       for (const payload of this.handedOut.unwritten(payloads)) {
         const key = payloadRowKey(payload);
         if (this.pendingKeys.has(key)) continue;
         this.pendingKeys.add(key);
-        writePayloadRow(this.payloadRows, payload);
+        writePayloadRow(this.payloadRows, payload, start);
       }
     }
     this.spanCount += spans.length;

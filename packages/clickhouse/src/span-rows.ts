@@ -66,7 +66,10 @@ export function attributeValueToString(value: AttributeValue): string {
 
 export function attributesToMap(attributes: Attributes | undefined): Record<string, string> {
   const map: Record<string, string> = {};
-  for (const [key, value] of Object.entries(attributes ?? {})) {
+  if (!attributes) return map;
+  // Keys, not entries: no [key, value] pair per attribute of every span to collect.
+  for (const key of Object.keys(attributes)) {
+    const value = attributes[key];
     if (value !== undefined && value !== null) map[key] = attributeValueToString(value);
   }
   return map;
@@ -84,9 +87,26 @@ export type SpanRowSource = Pick<
   instrumentationScope: Pick<ReadableSpan['instrumentationScope'], 'name' | 'version'>;
 };
 
+/**
+ * A resource's attributes as a row's map, converted once per resource: every span of a process
+ * shares one, and reading it anew per span (the SDK's getter, then the conversion) was a
+ * measurable part of each span's encoding. Rows share the map; nothing writes to it.
+ */
+const resourceMaps = new WeakMap<object, Record<string, string>>();
+
+function resourceAttributesOf(resource: SpanRowSource['resource']): Record<string, string> {
+  let map = resourceMaps.get(resource);
+  if (map === undefined) {
+    map = attributesToMap(resource.attributes);
+    // A resource whose detectors have not answered yet gains attributes later: read it again then.
+    if ((resource as { asyncAttributesPending?: boolean }).asyncAttributesPending !== true) resourceMaps.set(resource, map);
+  }
+  return map;
+}
+
 export function toSpanRow(span: SpanRowSource): SpanRow {
   const context = span.spanContext();
-  const resourceAttributes = attributesToMap(span.resource.attributes);
+  const resourceAttributes = resourceAttributesOf(span.resource);
   return {
     Timestamp: formatTimestamp(span.startTime),
     TraceId: context.traceId,

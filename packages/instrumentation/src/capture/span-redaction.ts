@@ -50,7 +50,9 @@ export function redactSpan(span: ReadableSpan, redactor: Redactor): ReadableSpan
 /** Redacted attributes, or undefined when nothing needed redacting (the common case: no copy). */
 function redactAttributes(attributes: Attributes, redactor: Redactor): Attributes | undefined {
   let out: Attributes | undefined;
-  for (const [key, value] of Object.entries(attributes)) {
+  // Keys, not entries: every span passes here, and a [key, value] pair per attribute is garbage at once.
+  for (const key of Object.keys(attributes)) {
+    const value = attributes[key];
     if (value === undefined || (key.startsWith('tracetape.') && !TRACETAPE_TEXT_ATTRIBUTES.has(key))) continue;
     const redacted = redactValue(key, value, redactor);
     if (redacted !== value) {
