@@ -1,4 +1,5 @@
-import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseClientConfigOptions, type DataFormat } from '@clickhouse/client';
+import { createRequire } from 'node:module';
+import type { ClickHouseClient, ClickHouseClientConfigOptions, DataFormat } from '@clickhouse/client';
 import { INTERNAL_REQUEST_HEADER, StoreUnavailableError } from '@tracetape/core';
 import { StoreQueryError, UserQueryError } from './errors.js';
 import type { SchemaOptions } from './schema.js';
@@ -6,6 +7,18 @@ import type { UserQueryOptions } from './store.js';
 import { SqlSpanStore, type InsertBatch, type QueryParams } from './sql-store.js';
 import { runSyncWorker } from './sync-worker.js';
 import type { SyncInsertJob } from './sync-insert-worker.js';
+
+type ClientModule = typeof import('@clickhouse/client');
+
+// The HTTP client is loaded when a server store is made, not with this package: every command
+// and the embedded store import the package, and the client (~90 ms to load here) stood between
+// `tracetape replay` and the start of the app it replays. `require`, as for chDB: a store may be
+// made where nothing asynchronous runs.
+let clientModule: ClientModule | undefined;
+function loadClient(): ClientModule {
+  clientModule ??= createRequire(import.meta.url)('@clickhouse/client') as ClientModule;
+  return clientModule;
+}
 
 export interface ServerStoreOptions extends Omit<SchemaOptions, 'database'> {
   /** HTTP(S) endpoint, e.g. http://localhost:8123. */
@@ -65,9 +78,9 @@ export class ServerSpanStore extends SqlSpanStore {
       clickhouse_settings: { session_timezone: 'UTC' },
       // Failures reach the app once, as our own errors (the exporter prints one line per kind);
       // the client's multi-line logs would repeat them on every failed batch.
-      log: { level: ClickHouseLogLevel.OFF },
+      log: { level: loadClient().ClickHouseLogLevel.OFF },
     };
-    this.client = createClient(this.clientOptions);
+    this.client = loadClient().createClient(this.clientOptions);
     this.database = options.database;
   }
 
@@ -117,7 +130,7 @@ export class ServerSpanStore extends SqlSpanStore {
     try {
       return await this.call(async () => {
         // exec sends the SQL untouched (query() would append a FORMAT clause and break DDL or INSERT).
-        this.queryClient ??= this.database ? createClient({ ...this.clientOptions, database: this.database }) : this.client;
+        this.queryClient ??= this.database ? loadClient().createClient({ ...this.clientOptions, database: this.database }) : this.client;
         // readonly=2, as the embedded store does: the user's SETTINGS clauses still work, writes do not.
         const settings = { default_format: format as DataFormat, ...(options.readOnly ? { readonly: '2' as const } : {}) };
         const result = await this.queryClient.exec({ query: sql, clickhouse_settings: settings });

@@ -1,5 +1,5 @@
 import type { SpanStore } from '@tracetape/clickhouse';
-import { LogIngester } from '@tracetape/collector';
+import { LogIngester } from '@tracetape/collector/ingest';
 import { emptyReport, type LogShipper, type ShipReport } from './log-shipper.js';
 import { hasUnshippedRecords } from './unshipped.js';
 

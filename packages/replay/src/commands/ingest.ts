@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { openStore } from '@tracetape/clickhouse';
-import { LogIngester, type IngestReport } from '@tracetape/collector';
+import { LogIngester, type IngestReport } from '@tracetape/collector/ingest';
 import { ConfigError } from '@tracetape/core';
 import type { Command } from './command.js';
 import { holdStore, storeAccessFromEnv, tellIngestReport } from './store-access.js';

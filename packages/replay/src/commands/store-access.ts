@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_STORE_DIR, openStore, storeOptionsFromEnv, type SpanStore, type StoreOptions } from '@tracetape/clickhouse';
-import { LogIngester, type IngestReport } from '@tracetape/collector';
+import { LogIngester, type IngestReport } from '@tracetape/collector/ingest';
 import { ConfigError, StoreUnavailableError } from '@tracetape/core';
 import { logDirOf, PidLock } from '@tracetape/log';
 
