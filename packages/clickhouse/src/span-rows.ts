@@ -90,14 +90,15 @@ export type SpanRowSource = Pick<
 /**
  * A resource's attributes as a row's map, converted once per resource: every span of a process
  * shares one, and reading it anew per span (the SDK's getter, then the conversion) was a
- * measurable part of each span's encoding. Rows share the map; nothing writes to it.
+ * measurable part of each span's encoding. Rows share the map, frozen so that no writer can
+ * change the rows of other spans through one.
  */
 const resourceMaps = new WeakMap<object, Record<string, string>>();
 
 function resourceAttributesOf(resource: SpanRowSource['resource']): Record<string, string> {
   let map = resourceMaps.get(resource);
   if (map === undefined) {
-    map = attributesToMap(resource.attributes);
+    map = Object.freeze(attributesToMap(resource.attributes));
     // A resource whose detectors have not answered yet gains attributes later: read it again then.
     if ((resource as { asyncAttributesPending?: boolean }).asyncAttributesPending !== true) resourceMaps.set(resource, map);
   }

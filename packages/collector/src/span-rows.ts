@@ -75,11 +75,7 @@ function problemWith(span: OtlpSpan): string | undefined {
   return undefined;
 }
 
-function rowSource(
-  span: OtlpSpan,
-  resourceAttributes: Record<string, string>,
-  scope: { name: string; version: string },
-): SpanRowSource {
+function rowSource(span: OtlpSpan, resource: SpanRowSource['resource'], scope: { name: string; version: string }): SpanRowSource {
   const context = spanContext(span.traceId, span.spanId, span.traceState);
   return {
     name: span.name,
@@ -95,7 +91,7 @@ function rowSource(
     })),
     parentSpanContext: span.parentSpanId ? spanContext(span.traceId, span.parentSpanId, '') : undefined,
     spanContext: () => context,
-    resource: { attributes: resourceAttributes },
+    resource,
     instrumentationScope: scope.version ? { name: scope.name, version: scope.version } : { name: scope.name },
   };
 }
@@ -108,7 +104,8 @@ export function convertRequest(request: OtlpTraceRequest, payloadThresholdBytes 
     if (converted.rejected.reasons.length < MAX_REASONS) converted.rejected.reasons.push(reason);
   };
   for (const resource of request.resourceSpans) {
-    const resourceAttributes = renderAttributes(resource.resourceAttributes);
+    // One object per resource, as an SDK's spans share theirs: its row map is then made once.
+    const spanResource = { attributes: renderAttributes(resource.resourceAttributes) };
     for (const { scope, spans } of resource.scopeSpans) {
       for (const span of spans) {
         const problem = problemWith(span);
@@ -117,7 +114,7 @@ export function convertRequest(request: OtlpTraceRequest, payloadThresholdBytes 
           continue;
         }
         try {
-          const row = toSpanRow(rowSource(span, resourceAttributes, scope));
+          const row = toSpanRow(rowSource(span, spanResource, scope));
           if (!(span.kind in API_SPAN_KIND)) row.SpanKind = UNSPECIFIED_KIND;
           converted.payloads.push(...offloadPayloads(row, { thresholdBytes: payloadThresholdBytes }));
           converted.rows.push(row);

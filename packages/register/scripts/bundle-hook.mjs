@@ -10,7 +10,10 @@
  *   (@opentelemetry/instrumentation/hook.mjs, run in the loader thread) hands modules to the
  *   import-in-the-middle instance in node_modules; a bundled copy would never hear of them;
  * - @mswjs/interceptors and undici: they read files beside their own code (llhttp.wasm);
- * - chdb: a native library.
+ * - chdb: a native library;
+ * - @clickhouse/client: a server store requires it only when one is made (the embedded store and a
+ *   replay never do), which a bundle cannot follow; left out of the recording workers' bundle too,
+ *   so that every part of the hook finds the one the installation has.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -38,7 +41,7 @@ try {
     target: 'node22',
     // CommonJS dependencies call require(): give the bundle one.
     banner: { js: "import { createRequire as __tracetapeCreateRequire } from 'node:module'; const require = __tracetapeCreateRequire(import.meta.url);" },
-    external: ['import-in-the-middle', 'require-in-the-middle', '@opentelemetry/instrumentation/hook.mjs', '@mswjs/interceptors', '@mswjs/interceptors/*', 'undici', 'chdb'],
+    external: ['import-in-the-middle', 'require-in-the-middle', '@opentelemetry/instrumentation/hook.mjs', '@mswjs/interceptors', '@mswjs/interceptors/*', 'undici', 'chdb', '@clickhouse/client'],
     logLevel: 'warning',
   });
   // The workspace's own files in the bundle, relative to it (as installed, @tracetape/* sit side by
