@@ -168,6 +168,8 @@ describe('a worker stopped by a signal while its calls wait', () => {
       expect(outcomes.filter((outcome) => outcome === 'served')).toHaveLength(3);
       expect(await page.locator('[data-outcome="unanswered"]').first().textContent()).toContain('left unanswered, as recorded');
       expect(await page.getByTestId('ended-as-recorded').textContent()).toMatch(/by SIGINT at step \d+, as the recording was/);
+      // Its exit code is the signal's, which tracetape replay did not hold against it: not marked bad.
+      expect(await page.locator('dt:text-is("exit code") + dd').getAttribute('class')).toBeNull();
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

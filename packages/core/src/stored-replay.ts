@@ -12,6 +12,12 @@ export interface StoredReplay {
   /** The replayed command, as given after `--`. */
   command: string[];
   exitCode: number;
+  /**
+   * The command's exit was tracetape's doing, not held against the replay: stopped after its
+   * answer, or ended by the signal that ended its recording (see `report.endedAsRecorded`).
+   * Absent in replays stored before it was kept.
+   */
+  exitEndedByTracetape?: boolean;
   /** What `tracetape replay` exits with: a blocked call or a failed command diverged. */
   outcome: 'passed' | 'diverged';
   /** For a `tracetape check` run: the fixture, its verdict and why. */

@@ -40,6 +40,8 @@ export interface FixtureCheck {
   /** Absent when the command started no Node process with the hook. */
   report?: ReplayReport;
   exitCode: number;
+  /** The exit was tracetape's doing (stopped, or ended as recorded): the contract judged it as 0. */
+  exitEndedByTracetape: boolean;
   stdout: string;
   startedMs: number;
   endedMs: number;
@@ -89,7 +91,8 @@ export async function checkFixture(contractFile: string, options: FixtureCheckOp
     const endedMs = Date.now();
     const report = readReplayReport(reportFile, tape);
     // Stopped by tracetape, or ended as its recording was, the command did not fail: the contract judges the rest.
-    const exitCode = endedByTracetape(outcome, report) ? 0 : outcome.exitCode;
+    const exitEndedByTracetape = endedByTracetape(outcome, report);
+    const exitCode = exitEndedByTracetape ? 0 : outcome.exitCode;
     const stdout = outcome.stdout ?? '';
     const { verdict, reasons, clauses } = judgeByContract(
       contract,
@@ -98,7 +101,7 @@ export async function checkFixture(contractFile: string, options: FixtureCheckOp
       tape,
       options.mode,
     );
-    const check: FixtureCheck = { contractFile, contract, tape, mode: options.mode, command, verdict, reasons, clauses, exitCode: outcome.exitCode, stdout, startedMs, endedMs };
+    const check: FixtureCheck = { contractFile, contract, tape, mode: options.mode, command, verdict, reasons, clauses, exitCode: outcome.exitCode, exitEndedByTracetape, stdout, startedMs, endedMs };
     if (report) check.report = report;
     return check;
   } catch (error) {

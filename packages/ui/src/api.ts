@@ -187,6 +187,8 @@ export interface ReplaySummary {
    * recording never had an answer to: why its exit code says a signal, or 1 under a wrapper.
    */
   endedAsRecorded?: { signal: string; step: number; process?: string };
+  /** The exit code is tracetape's doing (as `tracetape replay` judged it), not the command's failure. */
+  exitEndedByTracetape: boolean;
 }
 
 /** `GET /api/replays/:replayTraceId`: a replay against its recording. */

@@ -133,6 +133,7 @@ async function storeChecks(checks: readonly FixtureCheck[]): Promise<void> {
       report: check.report ?? { traceId: check.tape.traceId, served: [], unconsumed: [], blocked: [], sideEffectsSuppressed: [] },
       command: check.command,
       exitCode: check.exitCode,
+      exitEndedByTracetape: check.exitEndedByTracetape,
       outcome: check.verdict === 'pass' ? 'passed' : 'diverged',
       check: {
         fixture: check.contract.fixture,

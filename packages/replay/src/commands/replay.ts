@@ -159,9 +159,10 @@ Options:
       for (const line of debugging.describeRecording(report)) process.stderr.write(`${line}\n`);
       // A command tracetape stopped did not fail, nor one the hook ended as its recording ended:
       // their exit codes say how they were stopped.
-      const exitCode = replayExitCode(report, endedByTracetape(outcome, report) ? 0 : outcome.exitCode, values.strict);
+      const exitEndedByTracetape = endedByTracetape(outcome, report);
+      const exitCode = replayExitCode(report, exitEndedByTracetape ? 0 : outcome.exitCode, values.strict);
       if (values.store && (!values.tape || storeExists())) {
-        const replay: StoredReplay = { report, command, exitCode: outcome.exitCode, outcome: exitCode === 0 ? 'passed' : 'diverged' };
+        const replay: StoredReplay = { report, command, exitCode: outcome.exitCode, exitEndedByTracetape, outcome: exitCode === 0 ? 'passed' : 'diverged' };
         await keepReplay(storedReplaySpan(debugging.tape, replay, startedMs, endedMs));
       }
       return exitCode;

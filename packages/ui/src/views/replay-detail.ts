@@ -10,6 +10,7 @@ export function replaySummary(traceId: string, start: string, stored: StoredRepl
     start,
     outcome: stored.outcome,
     exitCode: stored.exitCode,
+    exitEndedByTracetape: stored.exitEndedByTracetape === true,
     command: stored.command,
     counts: {
       served: report.served.length,

@@ -66,7 +66,7 @@ function ReplayHeader({ replay, recording }: { replay: ReplayDetail; recording: 
         </div>
         <div>
           <dt>exit code</dt>
-          <dd class={replay.exitCode === 0 || replay.endedAsRecorded ? undefined : 'bad-marker'}>{replay.exitCode}</dd>
+          <dd class={replay.exitCode === 0 || replay.exitEndedByTracetape ? undefined : 'bad-marker'}>{replay.exitCode}</dd>
         </div>
         {replay.endedAsRecorded && (
           <div>
