@@ -43,6 +43,7 @@ const OWN_FIGURES = [
   'capture: tracetape against the peer recorders (p99 and CPU)',
   'SSE time to first byte, p50',
   'SSE time to first byte, p99',
+  'SSE time to first byte, p50, warm',
   'SSE whole stream, p50',
   'databases: pg query latency p99',
   'databases: CPU per pg query',
