@@ -90,6 +90,18 @@ describe('tracetape installed into a fresh app from its tarballs', () => {
     expect(api.stdout.trim(), api.stderr).toBe('function');
     // tracetape ui serves its page from the installed package: built into the tarball, nothing fetched.
     for (const file of ['index.html', 'app.js', 'app.css']) expect(fs.existsSync(path.join(app.dir, 'node_modules/@tracetape/ui/dist/web', file)), file).toBe(true);
+    // npx tracetape runs from the CLI's bundle, and tracetape replay preloads the hook's, as installed:
+    // both in their tarballs and taken as current there (npm writes the files it unpacks in any
+    // order, so their times cannot say), not left for the modules.
+    const bundleCheck = `import { pathToFileURL } from 'node:url';
+const here = pathToFileURL(process.cwd() + '/');
+const { freshBundle } = await import(new URL('node_modules/@tracetape/replay/dist/fresh-bundle.js', here));
+for (const entry of ['@tracetape/replay/dist/bundle/main.js', '@tracetape/register/dist/hook/index.js']) {
+  const bundle = new URL('node_modules/' + entry, here);
+  console.log(freshBundle(bundle, new URL('./inputs.json', bundle))?.href ?? entry + ' is not current');
+}`;
+    const bundles = await runAsUser('node', ['--input-type=module', '-e', bundleCheck], app.dir);
+    expect(bundles.stdout.trim().split('\n'), bundles.stderr).toEqual([`${own}/@tracetape/replay/dist/bundle/main.js`, `${own}/@tracetape/register/dist/hook/index.js`]);
   });
 
   it('records a real openai-SDK app with npx tracetape record, and replays it with the model stopped: same output, no call out', async () => {

@@ -15,43 +15,20 @@
  *   replay never do), which a bundle cannot follow; left out of the recording workers' bundle too,
  *   so that every part of the hook finds the one the installation has.
  */
-import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleInto } from '../../../scripts/esbuild-bundle.mjs';
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = path.join(packageDir, 'dist', 'hook');
 
-rmSync(outDir, { recursive: true, force: true });
-try {
-  const { metafile } = await build({
-    metafile: true,
-    entryPoints: [
-      { in: path.join(packageDir, 'dist', 'index.js'), out: 'index' },
-      // Workers started by URL beside the code that starts them (recording to a server, at exit).
-      { in: path.join(packageDir, 'dist', 'export', 'ship-worker.js'), out: 'ship-worker' },
-      { in: fileURLToPath(import.meta.resolve('@tracetape/clickhouse').replace(/index\.js$/, 'sync-insert-worker.js')), out: 'sync-insert-worker' },
-    ],
-    outdir: outDir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    // CommonJS dependencies call require(): give the bundle one.
-    banner: { js: "import { createRequire as __tracetapeCreateRequire } from 'node:module'; const require = __tracetapeCreateRequire(import.meta.url);" },
-    external: ['import-in-the-middle', 'require-in-the-middle', '@opentelemetry/instrumentation/hook.mjs', '@mswjs/interceptors', '@mswjs/interceptors/*', 'undici', 'chdb', '@clickhouse/client'],
-    logLevel: 'warning',
-  });
-  // The workspace's own files in the bundle, relative to it (as installed, @tracetape/* sit side by
-  // side too): `tracetape replay` uses the bundle only while none is newer (a `tsc -b` without this
-  // script would otherwise replay with yesterday's hook).
-  const own = Object.keys(metafile.inputs)
-    .filter((input) => !input.split(/[\\/]/).includes('node_modules'))
-    .map((input) => path.relative(outDir, path.resolve(input)));
-  writeFileSync(path.join(outDir, 'inputs.json'), `${JSON.stringify(own)}\n`);
-} catch (error) {
-  console.error(`bundle-hook: ${error.message}`);
-  process.exit(1);
-}
+await bundleInto({
+  name: 'bundle-hook',
+  outDir: path.join(packageDir, 'dist', 'hook'),
+  entryPoints: [
+    { in: path.join(packageDir, 'dist', 'index.js'), out: 'index' },
+    // Workers started by URL beside the code that starts them (recording to a server, at exit).
+    { in: path.join(packageDir, 'dist', 'export', 'ship-worker.js'), out: 'ship-worker' },
+    { in: fileURLToPath(import.meta.resolve('@tracetape/clickhouse').replace(/index\.js$/, 'sync-insert-worker.js')), out: 'sync-insert-worker' },
+  ],
+  external: ['import-in-the-middle', 'require-in-the-middle', '@opentelemetry/instrumentation/hook.mjs', '@mswjs/interceptors', '@mswjs/interceptors/*', 'undici', 'chdb', '@clickhouse/client'],
+});

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { ConfigError, ROOT_PROCESS_PATH, type ReplayReport } from '@tracetape/core';
+import { freshBundle } from './fresh-bundle.js';
 
 export interface HookedCommand {
   command: string[];
@@ -104,20 +103,10 @@ export function runHooked({ command, env, cwd, captureStdout, playbackOnly, stop
   }
 }
 
-/**
- * dist/hook/index.js beside the register hook's dist/index.js, when it was built from the files
- * there now: none of the workspace files it lists in inputs.json (relative to it) is newer than it.
- */
+/** dist/hook/index.js beside the register hook's dist/index.js, while it is current (see freshBundle). */
 export function bundledHook(): string {
   const modules = import.meta.resolve('@tracetape/register');
-  const bundled = new URL('./hook/index.js', modules);
-  try {
-    const builtMs = fs.statSync(fileURLToPath(bundled)).mtimeMs;
-    const inputs = JSON.parse(fs.readFileSync(fileURLToPath(new URL('./hook/inputs.json', modules)), 'utf8')) as string[];
-    return inputs.every((input) => fs.statSync(fileURLToPath(new URL(input, bundled))).mtimeMs <= builtMs) ? bundled.href : modules;
-  } catch {
-    return modules;
-  }
+  return freshBundle(new URL('./hook/index.js', modules), new URL('./hook/inputs.json', modules))?.href ?? modules;
 }
 
 /**

@@ -1,82 +1,19 @@
 import { createRequire } from 'node:module';
-import { TracetapeError } from '@tracetape/core';
-import type { Command } from './commands/command.js';
+import { freshBundle } from './fresh-bundle.js';
 
-/**
- * Each command's module is loaded only when it runs: a command imports what it needs (the store
- * client, the collector, the UI's page), and `tracetape replay` must not wait for the others'.
+/*
+ * The `tracetape` command. It runs from dist/bundle/ (one file per command, written by
+ * scripts/bundle-cli.mjs) while that bundle is current: Node's loader resolves, reads and links
+ * each of the ~240 modules of `tracetape replay` on its own, which held the command, and so the
+ * app it starts, back by ~100 ms on a two-core machine (BENCHMARKS.md, session 22). The version
+ * needs neither.
  */
-const COMMANDS: Array<[name: string, load: () => Promise<Command>]> = [
-  ['record', async () => (await import('./commands/record.js')).recordCommand],
-  ['traces', async () => (await import('./commands/traces.js')).tracesCommand],
-  ['inventory', async () => (await import('./commands/inventory.js')).inventoryCommand],
-  ['tape', async () => (await import('./commands/tape.js')).tapeCommand],
-  ['fixture', async () => (await import('./commands/fixture.js')).fixtureCommand],
-  ['check', async () => (await import('./commands/check.js')).checkCommand],
-  ['replay', async () => (await import('./commands/replay.js')).replayCommand],
-  ['ui', async () => (await import('./commands/ui.js')).uiCommand],
-  ['query', async () => (await import('./commands/query.js')).queryCommand],
-  ['ingest', async () => (await import('./commands/ingest.js')).ingestCommand],
-  ['collector', async () => (await import('./commands/collector.js')).collectorCommand],
-  ['schema', async () => (await import('./commands/schema.js')).schemaCommand],
-];
-
-async function usage(): Promise<string> {
-  const commands = await Promise.all(COMMANDS.map(([, load]) => load()));
-  const width = Math.max(...commands.map((c) => c.name.length));
-  return [
-    'tracetape: record a Node.js run onto OpenTelemetry spans in ClickHouse, and replay it from its trace ID.',
-    '',
-    'Usage: tracetape <command> [options]',
-    '',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Run `tracetape <command> --help` for a command\'s options; `tracetape --version` for the version.',
-    'Store: TRACETAPE_DIR (embedded, default .tracetape/) or TRACETAPE_CLICKHOUSE_URL (server).',
-  ].join('\n');
+const argv = process.argv.slice(2);
+if (argv[0] === '--version' || argv[0] === '-V' || argv[0] === 'version') {
+  // dist/cli.js sits one level below its package.json.
+  process.stdout.write(`${(createRequire(import.meta.url)('../package.json') as { version: string }).version}\n`);
+} else {
+  const bundle = freshBundle(new URL('./bundle/main.js', import.meta.url), new URL('./bundle/inputs.json', import.meta.url));
+  const { runCli } = (await import(bundle?.href ?? './main.js')) as typeof import('./main.js');
+  runCli(argv);
 }
-
-/** The version of the package this CLI ships in (dist/cli.js sits one level below its package.json). */
-function version(): string {
-  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
-}
-
-async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
-  if (name === '--version' || name === '-V' || name === 'version') {
-    process.stdout.write(`${version()}\n`);
-    return 0;
-  }
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${await usage()}\n`);
-    return name ? 0 : 2;
-  }
-  const load = COMMANDS.find(([commandName]) => commandName === name)?.[1];
-  if (!load) {
-    process.stderr.write(`tracetape: unknown command "${name}".\n\n${await usage()}\n`);
-    return 2;
-  }
-  const command = await load();
-  const beforeDash = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
-  if (beforeDash.includes('--help') || beforeDash.includes('-h')) {
-    process.stdout.write(`Usage: ${command.usage}\n`);
-    return 0;
-  }
-  return command.run(args);
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof TracetapeError) {
-      process.stderr.write(`tracetape: ${error.message}\n`);
-    } else if (error instanceof Error && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`tracetape: ${error.message}. Run \`tracetape ${process.argv[2]} --help\`.\n`);
-    } else {
-      process.stderr.write(`tracetape: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    }
-    process.exitCode = 2;
-  },
-);

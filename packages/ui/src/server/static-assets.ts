@@ -3,8 +3,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UiAssetsMissingError } from '../errors.js';
 
-/** Where the build puts the page (scripts/build-web.mjs): dist/web beside dist/server. */
-export const DEFAULT_ASSETS_DIR = fileURLToPath(new URL('../web/', import.meta.url));
+/**
+ * Where the build puts the page (scripts/build-web.mjs): dist/web, beside the package's entry
+ * point. Found through the package, not this file: this code also runs from the CLI's bundle.
+ */
+export const DEFAULT_ASSETS_DIR = fileURLToPath(new URL('./web/', import.meta.resolve('@tracetape/ui')));
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
