@@ -26,16 +26,16 @@ if (spawnSync(process.execPath, [tsc, '-b'], { cwd: ROOT, stdio: 'inherit' }).st
 // tsc -b never deletes what a removed or renamed source compiled to, and npm packs all of dist/:
 // drop such leftovers so a tarball holds only code that still has a source.
 const OUTPUT = /\.(d\.ts\.map|d\.ts|js\.map|js)$/;
-const BUNDLES = ['hook', 'bundle'];
+// The register hook's and the CLI's bundles (scripts/bundle-hook.mjs, scripts/bundle-cli.mjs in
+// their packages), by workspace: they have no source of their own.
+const BUNDLES = { 'packages/register': 'hook', 'packages/replay': 'bundle' };
 for (const workspace of rootPackage.workspaces) {
   const dist = path.join(ROOT, workspace, 'dist');
   if (!fs.existsSync(dist)) continue;
   for (const entry of fs.readdirSync(dist, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || !OUTPUT.test(entry.name)) continue;
     const file = path.join(entry.parentPath, entry.name);
-    // The register hook's and the CLI's bundles (scripts/bundle-hook.mjs, scripts/bundle-cli.mjs in
-    // their packages) have no source of their own.
-    if (BUNDLES.some((bundle) => path.relative(dist, file).startsWith(`${bundle}${path.sep}`))) continue;
+    if (BUNDLES[workspace] && path.relative(dist, file).startsWith(`${BUNDLES[workspace]}${path.sep}`)) continue;
     const source = path.join(ROOT, workspace, 'src', path.relative(dist, file)).replace(OUTPUT, '.ts');
     if (!fs.existsSync(source)) {
       fs.rmSync(file);

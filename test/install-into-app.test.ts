@@ -90,18 +90,20 @@ describe('tracetape installed into a fresh app from its tarballs', () => {
     expect(api.stdout.trim(), api.stderr).toBe('function');
     // tracetape ui serves its page from the installed package: built into the tarball, nothing fetched.
     for (const file of ['index.html', 'app.js', 'app.css']) expect(fs.existsSync(path.join(app.dir, 'node_modules/@tracetape/ui/dist/web', file)), file).toBe(true);
-    // npx tracetape runs from the CLI's bundle, and tracetape replay preloads the hook's, as installed:
-    // both in their tarballs and taken as current there (npm writes the files it unpacks in any
-    // order, so their times cannot say), not left for the modules.
-    const bundleCheck = `import { pathToFileURL } from 'node:url';
-const here = pathToFileURL(process.cwd() + '/');
-const { freshBundle } = await import(new URL('node_modules/@tracetape/replay/dist/fresh-bundle.js', here));
-for (const entry of ['@tracetape/replay/dist/bundle/main.js', '@tracetape/register/dist/hook/index.js']) {
-  const bundle = new URL('node_modules/' + entry, here);
-  console.log(freshBundle(bundle, new URL('./inputs.json', bundle))?.href ?? entry + ' is not current');
-}`;
-    const bundles = await runAsUser('node', ['--input-type=module', '-e', bundleCheck], app.dir);
-    expect(bundles.stdout.trim().split('\n'), bundles.stderr).toEqual([`${own}/@tracetape/replay/dist/bundle/main.js`, `${own}/@tracetape/register/dist/hook/index.js`]);
+    // tracetape runs from the CLI's bundle as installed: in the tarball, and taken as current there
+    // (npm writes the files it unpacks in any order, so their times cannot say), not left for the
+    // modules. A preload lists what the installed command loads.
+    const preload = path.join(app.dir, 'list-modules.mjs');
+    fs.writeFileSync(
+      preload,
+      "import { registerHooks } from 'node:module';\n" +
+        "registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); process.stderr.write(`loaded ${r.url}\\n`); return r; } });\n",
+    );
+    const help = await runAsUser('node', ['--import', pathToFileURL(preload).href, 'node_modules/tracetape/bin/tracetape.js', '--help'], app.dir);
+    expect(help.code, help.stderr).toBe(0);
+    const loaded = help.stderr.split('\n').filter((line) => line.startsWith('loaded ')).map((line) => line.slice('loaded '.length));
+    expect(loaded).toContain(`${own}/@tracetape/replay/dist/bundle/main.js`);
+    expect(loaded).not.toContain(`${own}/@tracetape/replay/dist/main.js`);
   });
 
   it('records a real openai-SDK app with npx tracetape record, and replays it with the model stopped: same output, no call out', async () => {

@@ -66,6 +66,12 @@ describe('what a process loads at start', () => {
     // register hook's entry is only looked up, to hand to the app).
     const modules = tracer.ownModules();
     expect(modules).toContain('packages/replay/dist/bundle/main.js');
+    // What the bundle holds of a package, esbuild marks with the package's path: none of the chunks
+    // loaded holds the heavy ones either.
+    for (const chunk of modules.filter((url) => url.startsWith('packages/replay/dist/bundle/'))) {
+      const text = fs.readFileSync(path.join(REPO_ROOT, chunk), 'utf8');
+      for (const name of HEAVY_AND_UNUSED) expect(text.includes(`node_modules/${name}/`), `${chunk} holds ${name}`).toBe(false);
+    }
     expect(modules.filter((url) => !url.startsWith('packages/replay/dist/bundle/')).sort()).toEqual([
       'packages/register/dist/index.js',
       'packages/replay/dist/cli.js',

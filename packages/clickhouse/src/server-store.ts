@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import type { ClickHouseClient, ClickHouseClientConfigOptions, DataFormat } from '@clickhouse/client';
 import { INTERNAL_REQUEST_HEADER, StoreUnavailableError } from '@tracetape/core';
 import { StoreQueryError, UserQueryError } from './errors.js';
+import { ownDistFile, requireOwnDependency } from './own-dependencies.js';
 import type { SchemaOptions } from './schema.js';
 import type { UserQueryOptions } from './store.js';
 import { SqlSpanStore, type InsertBatch, type QueryParams } from './sql-store.js';
@@ -16,7 +16,7 @@ type ClientModule = typeof import('@clickhouse/client');
 // made where nothing asynchronous runs.
 let clientModule: ClientModule | undefined;
 function loadClient(): ClientModule {
-  clientModule ??= createRequire(import.meta.url)('@clickhouse/client') as ClientModule;
+  clientModule ??= requireOwnDependency<ClientModule>('@clickhouse/client');
   return clientModule;
 }
 
@@ -117,7 +117,7 @@ export class ServerSpanStore extends SqlSpanStore {
       schema,
       batches: batches.map((b) => ({ table: b.table, rows: [...b.rows], settings: { ...b.settings } })),
     };
-    const failure = runSyncWorker(new URL('./sync-insert-worker.js', import.meta.url), job, this.syncInsertTimeoutMs, 'insert');
+    const failure = runSyncWorker(ownDistFile('./sync-insert-worker.js'), job, this.syncInsertTimeoutMs, 'insert');
     if (failure) {
       throw new StoreUnavailableError(this.location, new Error(failure));
     }

@@ -10,10 +10,9 @@
  *   (@opentelemetry/instrumentation/hook.mjs, run in the loader thread) hands modules to the
  *   import-in-the-middle instance in node_modules; a bundled copy would never hear of them;
  * - @mswjs/interceptors and undici: they read files beside their own code (llhttp.wasm);
- * - chdb: a native library;
- * - @clickhouse/client: a server store requires it only when one is made (the embedded store and a
- *   replay never do), which a bundle cannot follow; left out of the recording workers' bundle too,
- *   so that every part of the hook finds the one the installation has.
+ * - chdb and @clickhouse/client: @tracetape/clickhouse requires them from its own folder, as it
+ *   declares them (a server store requires the client only when one is made, which a bundle cannot
+ *   follow); its synchronous insert's worker runs from its own dist/ too.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,9 +25,8 @@ await bundleInto({
   outDir: path.join(packageDir, 'dist', 'hook'),
   entryPoints: [
     { in: path.join(packageDir, 'dist', 'index.js'), out: 'index' },
-    // Workers started by URL beside the code that starts them (recording to a server, at exit).
+    // A worker started by URL beside the code that starts it (recording to a server, at exit).
     { in: path.join(packageDir, 'dist', 'export', 'ship-worker.js'), out: 'ship-worker' },
-    { in: fileURLToPath(import.meta.resolve('@tracetape/clickhouse').replace(/index\.js$/, 'sync-insert-worker.js')), out: 'sync-insert-worker' },
   ],
   external: ['import-in-the-middle', 'require-in-the-middle', '@opentelemetry/instrumentation/hook.mjs', '@mswjs/interceptors', '@mswjs/interceptors/*', 'undici', 'chdb', '@clickhouse/client'],
 });

@@ -6,12 +6,9 @@
  * so a replay loads none of the collector's or the UI's code) starts ~100 ms sooner on a two-core
  * machine, and the app a replay starts with it.
  *
- * Left out, loaded from node_modules as before:
- * - chdb: a native library;
- * - @clickhouse/client: a server store requires it only when one is made, which a bundle cannot
- *   follow.
- * The server store's synchronous insert runs a worker from a file beside its code: that file is an
- * entry of its own here, so the bundle has it beside itself too.
+ * Left out, required by @tracetape/clickhouse from its own folder, as it declares them: chdb (a
+ * native library) and @clickhouse/client (a server store requires it only when one is made, which
+ * a bundle cannot follow). Its synchronous insert's worker runs from its own dist/ too.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,9 +19,6 @@ const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 await bundleInto({
   name: 'bundle-cli',
   outDir: path.join(packageDir, 'dist', 'bundle'),
-  entryPoints: [
-    { in: path.join(packageDir, 'dist', 'main.js'), out: 'main' },
-    { in: fileURLToPath(import.meta.resolve('@tracetape/clickhouse').replace(/index\.js$/, 'sync-insert-worker.js')), out: 'sync-insert-worker' },
-  ],
+  entryPoints: [{ in: path.join(packageDir, 'dist', 'main.js'), out: 'main' }],
   external: ['chdb', '@clickhouse/client'],
 });

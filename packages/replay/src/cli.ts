@@ -13,7 +13,8 @@ if (argv[0] === '--version' || argv[0] === '-V' || argv[0] === 'version') {
   // dist/cli.js sits one level below its package.json.
   process.stdout.write(`${(createRequire(import.meta.url)('../package.json') as { version: string }).version}\n`);
 } else {
-  const bundle = freshBundle(new URL('./bundle/main.js', import.meta.url), new URL('./bundle/inputs.json', import.meta.url));
+  // Installed, its externals (chDB, the ClickHouse client) are required from @tracetape/clickhouse, which declares them.
+  const bundle = freshBundle(new URL('./bundle/main.js', import.meta.url), new URL('./bundle/inputs.json', import.meta.url), { installedIsCurrent: true });
   const { runCli } = (await import(bundle?.href ?? './main.js')) as typeof import('./main.js');
   runCli(argv);
 }

@@ -54,14 +54,17 @@ describe('freshBundle', () => {
     expect(freshBundle(pathToFileURL(at('replay/dist/nothing/main.js')), inputs)).toBeUndefined();
   });
 
-  it('takes a bundle installed under node_modules as current, whatever order npm wrote the files in', () => {
+  it('takes a bundle installed under node_modules as current, whatever order npm wrote the files in, when asked to', () => {
     write('app/node_modules/@tracetape/replay/dist/main.js', 'export {};\n', 3_000);
     write('app/node_modules/@tracetape/replay/dist/bundle/main.js', 'export {};\n', 2_000);
     write('app/node_modules/@tracetape/replay/dist/bundle/inputs.json', JSON.stringify(['../main.js']), 2_000);
     const installed = pathToFileURL(at('app/node_modules/@tracetape/replay/dist/bundle/main.js'));
-    expect(freshBundle(installed, new URL('./inputs.json', installed))?.href).toBe(installed.href);
+    const inputsOf = new URL('./inputs.json', installed);
+    expect(freshBundle(installed, inputsOf, { installedIsCurrent: true })?.href).toBe(installed.href);
+    // Without the option, installed or not, the times decide.
+    expect(freshBundle(installed, inputsOf)).toBeUndefined();
     // Not installed at all: nothing to run.
     fs.rmSync(at('app/node_modules/@tracetape/replay/dist/bundle/main.js'));
-    expect(freshBundle(installed, new URL('./inputs.json', installed))).toBeUndefined();
+    expect(freshBundle(installed, inputsOf, { installedIsCurrent: true })).toBeUndefined();
   });
 });
