@@ -117,7 +117,7 @@ export class ServerSpanStore extends SqlSpanStore {
       schema,
       batches: batches.map((b) => ({ table: b.table, rows: [...b.rows], settings: { ...b.settings } })),
     };
-    const failure = runSyncWorker(ownDistFile('./sync-insert-worker.js'), job, this.syncInsertTimeoutMs, 'insert');
+    const failure = runSyncWorker(ownDistFile('sync-insert-worker.js'), job, this.syncInsertTimeoutMs, 'insert');
     if (failure) {
       throw new StoreUnavailableError(this.location, new Error(failure));
     }

@@ -105,14 +105,13 @@ export function runHooked({ command, env, cwd, captureStdout, playbackOnly, stop
 
 /**
  * dist/hook/index.js beside the register hook's dist/index.js, while it is current (see
- * freshBundle). Only by file times, so in a workspace: installed, its externals
- * (@mswjs/interceptors, import-in-the-middle…) would resolve from @tracetape/register, which does
- * not declare them, and could find an app's own other version; an installed app's replay
- * preloads the hook's modules.
+ * freshBundle), in a workspace only: installed, its externals (@mswjs/interceptors,
+ * import-in-the-middle…) would resolve from @tracetape/register, which does not declare them, and
+ * could find an app's own other version, so an installed app's replay preloads the modules.
  */
 export function bundledHook(): string {
   const modules = import.meta.resolve('@tracetape/register');
-  return freshBundle(new URL('./hook/index.js', modules), new URL('./hook/inputs.json', modules))?.href ?? modules;
+  return freshBundle(new URL('./hook/index.js', modules), new URL('./hook/inputs.json', modules), { installed: 'refuse' })?.href ?? modules;
 }
 
 /**

@@ -54,17 +54,23 @@ describe('freshBundle', () => {
     expect(freshBundle(pathToFileURL(at('replay/dist/nothing/main.js')), inputs)).toBeUndefined();
   });
 
-  it('takes a bundle installed under node_modules as current, whatever order npm wrote the files in, when asked to', () => {
+  it('takes a bundle installed under node_modules as current whatever order npm wrote the files in, or refuses it there, as asked', () => {
     write('app/node_modules/@tracetape/replay/dist/main.js', 'export {};\n', 3_000);
     write('app/node_modules/@tracetape/replay/dist/bundle/main.js', 'export {};\n', 2_000);
     write('app/node_modules/@tracetape/replay/dist/bundle/inputs.json', JSON.stringify(['../main.js']), 2_000);
     const installed = pathToFileURL(at('app/node_modules/@tracetape/replay/dist/bundle/main.js'));
     const inputsOf = new URL('./inputs.json', installed);
-    expect(freshBundle(installed, inputsOf, { installedIsCurrent: true })?.href).toBe(installed.href);
+    expect(freshBundle(installed, inputsOf, { installed: 'use' })?.href).toBe(installed.href);
     // Without the option, installed or not, the times decide.
     expect(freshBundle(installed, inputsOf)).toBeUndefined();
+    // Refused even when the times would take it.
+    fs.utimesSync(at('app/node_modules/@tracetape/replay/dist/main.js'), 1_000, 1_000);
+    expect(freshBundle(installed, inputsOf)?.href).toBe(installed.href);
+    expect(freshBundle(installed, inputsOf, { installed: 'refuse' })).toBeUndefined();
+    // In a workspace, `refuse` changes nothing.
+    expect(freshBundle(bundle, inputs, { installed: 'refuse' })?.href).toBe(bundle.href);
     // Not installed at all: nothing to run.
     fs.rmSync(at('app/node_modules/@tracetape/replay/dist/bundle/main.js'));
-    expect(freshBundle(installed, inputsOf, { installedIsCurrent: true })).toBeUndefined();
+    expect(freshBundle(installed, inputsOf, { installed: 'use' })).toBeUndefined();
   });
 });
