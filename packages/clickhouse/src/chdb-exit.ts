@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Session } from 'chdb';
-import { resolveOwnDependency } from './own-dependencies.js';
+import { requireFromPackage } from './own-dependencies.js';
 
 interface ChdbNative {
   CloseConnection(connection: unknown): void;
@@ -12,7 +12,7 @@ let native: ChdbNative | null | undefined;
 function chdbNative(): ChdbNative | null {
   if (native !== undefined) return native;
   try {
-    const chdbIndex = resolveOwnDependency('chdb');
+    const chdbIndex = requireFromPackage().resolve('chdb');
     const loaded = (createRequire(chdbIndex)('./dist/loader.js') as { loadNative(): Partial<ChdbNative> }).loadNative();
     native = typeof loaded.CloseConnection === 'function' ? (loaded as ChdbNative) : null;
   } catch {

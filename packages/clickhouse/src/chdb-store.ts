@@ -7,7 +7,7 @@ import type { SchemaOptions } from './schema.js';
 import type { EncodedRows, PayloadRow, RunRow, SpanRow, UserQueryOptions } from './store.js';
 import { closeSessionAtExit } from './chdb-exit.js';
 import { InsertFiles } from './insert-files.js';
-import { requireOwnDependency } from './own-dependencies.js';
+import { requireFromPackage } from './own-dependencies.js';
 import { PreparedRows } from './prepared-rows.js';
 import {
   decodeStringPairs,
@@ -34,7 +34,7 @@ type ChdbModule = typeof import('chdb');
 // insertSync may be the first use, inside an 'exit' handler where nothing asynchronous runs.
 let chdbModule: ChdbModule | undefined;
 function loadChdb(): ChdbModule {
-  chdbModule ??= requireOwnDependency<ChdbModule>('chdb');
+  chdbModule ??= requireFromPackage()('chdb') as ChdbModule;
   return chdbModule;
 }
 

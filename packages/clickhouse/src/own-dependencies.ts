@@ -9,19 +9,16 @@ import { pathToFileURL } from 'node:url';
 // worker files are found from the package's own folder, looked up by name (its package.json,
 // which is there whether or not dist/ is built), not from this file.
 let manifest: string | undefined;
+let ownRequire: NodeJS.Require | undefined;
 function packageManifest(): string {
   manifest ??= createRequire(import.meta.url).resolve('@tracetape/clickhouse/package.json');
   return manifest;
 }
 
-/** `require` of a dependency (chDB, the ClickHouse client) as this package declares it. */
-export function requireOwnDependency<T>(name: string): T {
-  return createRequire(packageManifest())(name) as T;
-}
-
-/** Where a dependency of this package resolves to, as `require.resolve` from the package says. */
-export function resolveOwnDependency(name: string): string {
-  return createRequire(packageManifest()).resolve(name);
+/** `require` from this package's own folder: its dependencies (chDB, the ClickHouse client) as it declares them. */
+export function requireFromPackage(): NodeJS.Require {
+  ownRequire ??= createRequire(packageManifest());
+  return ownRequire;
 }
 
 /** A file of this package's dist/, such as a worker started by path. */

@@ -1,7 +1,7 @@
 import type { ClickHouseClient, ClickHouseClientConfigOptions, DataFormat } from '@clickhouse/client';
 import { INTERNAL_REQUEST_HEADER, StoreUnavailableError } from '@tracetape/core';
 import { StoreQueryError, UserQueryError } from './errors.js';
-import { ownDistFile, requireOwnDependency } from './own-dependencies.js';
+import { ownDistFile, requireFromPackage } from './own-dependencies.js';
 import type { SchemaOptions } from './schema.js';
 import type { UserQueryOptions } from './store.js';
 import { SqlSpanStore, type InsertBatch, type QueryParams } from './sql-store.js';
@@ -16,7 +16,7 @@ type ClientModule = typeof import('@clickhouse/client');
 // made where nothing asynchronous runs.
 let clientModule: ClientModule | undefined;
 function loadClient(): ClientModule {
-  clientModule ??= requireOwnDependency<ClientModule>('@clickhouse/client');
+  clientModule ??= requireFromPackage()('@clickhouse/client') as ClientModule;
   return clientModule;
 }
 

@@ -111,7 +111,7 @@ export function runHooked({ command, env, cwd, captureStdout, playbackOnly, stop
  */
 export function bundledHook(): string {
   const modules = import.meta.resolve('@tracetape/register');
-  return freshBundle(new URL('./hook/index.js', modules), new URL('./hook/inputs.json', modules), { installed: 'refuse' })?.href ?? modules;
+  return freshBundle(new URL('./hook/index.js', modules), { installed: 'refuse' })?.href ?? modules;
 }
 
 /**

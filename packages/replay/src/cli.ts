@@ -14,7 +14,7 @@ if (argv[0] === '--version' || argv[0] === '-V' || argv[0] === 'version') {
   process.stdout.write(`${(createRequire(import.meta.url)('../package.json') as { version: string }).version}\n`);
 } else {
   // Installed, its externals (chDB, the ClickHouse client) are required from @tracetape/clickhouse, which declares them.
-  const bundle = freshBundle(new URL('./bundle/main.js', import.meta.url), new URL('./bundle/inputs.json', import.meta.url), { installed: 'use' });
+  const bundle = freshBundle(new URL('./bundle/main.js', import.meta.url), { installed: 'use' });
   const { runCli } = (await import(bundle?.href ?? './main.js')) as typeof import('./main.js');
   runCli(argv);
 }
