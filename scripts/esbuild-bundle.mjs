@@ -2,15 +2,18 @@
 // into a folder beside it, split at dynamic imports, and the list of this workspace's files it was
 // made from (inputs.json, relative to the folder), by which the code that loads a bundle tells
 // whether a later `tsc -b` has left it behind (packages/replay/src/fresh-bundle.ts).
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
 
 /**
- * Bundles `entryPoints` into `outDir` (emptied first); `external` stays loaded from node_modules.
- * Resolves once inputs.json is written; a failed build exits the process with the reason, as `name`.
+ * Bundles `entryPoints` into `outDir` (emptied first); `external` stays loaded from node_modules,
+ * resolved from the bundle's folder, so the package at `packageDir` must declare every external
+ * the bundle imports. Resolves once inputs.json is written; a failed build, or an external import
+ * the package does not declare, exits the process with the reason, as `name`.
  */
-export async function bundleInto({ name, outDir, entryPoints, external }) {
+export async function bundleInto({ name, packageDir, outDir, entryPoints, external }) {
   rmSync(outDir, { recursive: true, force: true });
   try {
     const { metafile } = await build({
@@ -33,8 +36,39 @@ export async function bundleInto({ name, outDir, entryPoints, external }) {
       .filter((input) => !input.split(/[\\/]/).includes('node_modules'))
       .map((input) => path.relative(outDir, path.resolve(input)));
     writeFileSync(path.join(outDir, 'inputs.json'), `${JSON.stringify(own)}\n`);
+    const manifest = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
+    const undeclared = undeclaredExternals(metafile, manifest);
+    if (undeclared.length > 0) {
+      throw new Error(
+        `the bundle imports ${undeclared.join(', ')}, which ${manifest.name} does not declare; installed, the import would find ` +
+          'whatever copy happens to sit above the package, or none. Add it to the package\'s dependencies, with the range the code that imports it declares.',
+      );
+    }
   } catch (error) {
     console.error(`${name}: ${error.message}`);
     process.exit(1);
   }
+}
+
+/**
+ * The packages a bundle imports from node_modules (esbuild's metafile) that `manifest` does not
+ * list among its dependencies, sorted; Node's built-in modules are not packages.
+ */
+export function undeclaredExternals(metafile, manifest) {
+  const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.optionalDependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+  const missing = new Set();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const { path: specifier, external } of output.imports) {
+      if (!external || isBuiltin(specifier) || specifier.startsWith('.') || path.isAbsolute(specifier)) continue;
+      const name = packageNameOf(specifier);
+      if (!declared.has(name)) missing.add(name);
+    }
+  }
+  return [...missing].sort();
+}
+
+/** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */
+function packageNameOf(specifier) {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }

@@ -127,10 +127,27 @@ describe('tracetape installed into a fresh app from its tarballs', () => {
 
     await server.close();
     llm = undefined;
-    const replayed = await runAsUser('npx', ['tracetape', 'replay', traceId, '--', 'node', 'app.mjs'], app.dir, appEnv);
+    // A CommonJS preload runs before any --import, the hook's among them: it lists what the app
+    // loads (npx and tracetape get it too, and list nothing).
+    const preload = path.join(app.dir, 'list-app-modules.cjs');
+    fs.writeFileSync(
+      preload,
+      "if (process.argv[1]?.endsWith('app.mjs')) require('node:module').registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); process.stderr.write(`loaded ${r.url}\\n`); return r; } });\n",
+    );
+    const replayed = await runAsUser('npx', ['tracetape', 'replay', traceId, '--', 'node', 'app.mjs'], app.dir, { ...appEnv, NODE_OPTIONS: `--require=${preload}` });
     expect(replayed.code, replayed.stderr).toBe(0);
     expect(replayed.stdout).toBe(recorded.stdout);
     expect(replayed.stderr).toMatch(/1 served, 0 unconsumed, 0 blocked/);
+    // The app's replay preloads the hook's bundle as installed (its externals declared by
+    // @tracetape/register), not the hook's modules one by one.
+    const own = pathToFileURL(path.join(fs.realpathSync(app.dir), 'node_modules')).href;
+    const loaded = replayed.stderr.split('\n').filter((line) => line.startsWith('loaded ')).map((line) => line.slice('loaded '.length));
+    expect(loaded).toContain(`${own}/@tracetape/register/dist/hook/index.js`);
+    expect(loaded).not.toContain(`${own}/@tracetape/register/dist/index.js`);
+    // One import-in-the-middle, the app's: the one the loader thread's OpenTelemetry hook hands modules to.
+    const middle = loaded.filter((url) => url.includes('/import-in-the-middle/'));
+    expect(middle).toContain(`${own}/import-in-the-middle/index.js`);
+    for (const url of middle) expect(url.startsWith(`${own}/import-in-the-middle/`), url).toBe(true);
     // The store is the app's own, where a user's would be: .tracetape/ in the app's directory.
     expect(fs.existsSync(path.join(app.dir, '.tracetape'))).toBe(true);
   }, RUN_TIMEOUT_MS);

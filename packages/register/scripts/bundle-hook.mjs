@@ -5,7 +5,9 @@
  * the hook is some 600 of them in playback: one file per mode (split at the hook's dynamic
  * imports, so a replay loads none of the recording code) starts in a fraction of the time.
  *
- * Left out, loaded from node_modules as before:
+ * Left out, loaded from node_modules as before (resolved from this package's folder, so declared
+ * in its package.json with the ranges of the code that imports them; bundleInto refuses a bundle
+ * that imports a package the package does not declare):
  * - import-in-the-middle and require-in-the-middle: the OpenTelemetry loader hook
  *   (@opentelemetry/instrumentation/hook.mjs, run in the loader thread) hands modules to the
  *   import-in-the-middle instance in node_modules; a bundled copy would never hear of them;
@@ -22,6 +24,7 @@ const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 
 await bundleInto({
   name: 'bundle-hook',
+  packageDir,
   outDir: path.join(packageDir, 'dist', 'hook'),
   entryPoints: [
     { in: path.join(packageDir, 'dist', 'index.js'), out: 'index' },

@@ -18,6 +18,7 @@ const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 
 await bundleInto({
   name: 'bundle-cli',
+  packageDir,
   outDir: path.join(packageDir, 'dist', 'bundle'),
   entryPoints: [{ in: path.join(packageDir, 'dist', 'main.js'), out: 'main' }],
   external: ['chdb', '@clickhouse/client'],

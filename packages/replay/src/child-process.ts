@@ -105,13 +105,14 @@ export function runHooked({ command, env, cwd, captureStdout, playbackOnly, stop
 
 /**
  * dist/hook/index.js beside the register hook's dist/index.js, while it is current (see
- * freshBundle), in a workspace only: installed, its externals (@mswjs/interceptors,
- * import-in-the-middle…) would resolve from @tracetape/register, which does not declare them, and
- * could find an app's own other version, so an installed app's replay preloads the modules.
+ * freshBundle; as installed, always): what it leaves out (@mswjs/interceptors,
+ * import-in-the-middle, require-in-the-middle) @tracetape/register declares, with the ranges of
+ * the packages that import them, so an install resolves them to the copies those use, the loader
+ * thread's import-in-the-middle among them (its bundle script refuses an undeclared one).
  */
 export function bundledHook(): string {
   const modules = import.meta.resolve('@tracetape/register');
-  return freshBundle(new URL('./hook/index.js', modules), { installed: 'refuse' })?.href ?? modules;
+  return freshBundle(new URL('./hook/index.js', modules))?.href ?? modules;
 }
 
 /**

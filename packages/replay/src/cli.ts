@@ -13,8 +13,8 @@ if (argv[0] === '--version' || argv[0] === '-V' || argv[0] === 'version') {
   // dist/cli.js sits one level below its package.json.
   process.stdout.write(`${(createRequire(import.meta.url)('../package.json') as { version: string }).version}\n`);
 } else {
-  // Installed, its externals (chDB, the ClickHouse client) are required from @tracetape/clickhouse, which declares them.
-  const bundle = freshBundle(new URL('./bundle/main.js', import.meta.url), { installed: 'use' });
+  // chDB and the ClickHouse client, left out of it, are required by @tracetape/clickhouse, which declares them.
+  const bundle = freshBundle(new URL('./bundle/main.js', import.meta.url));
   const { runCli } = (await import(bundle?.href ?? './main.js')) as typeof import('./main.js');
   runCli(argv);
 }

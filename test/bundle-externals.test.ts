@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { undeclaredExternals } from '../scripts/esbuild-bundle.mjs';
+import { tempDir } from './support/cli.js';
+
+// The hook's and the CLI's bundles leave some packages out, imported at run time from the bundle's
+// own folder: installed, only a package the bundled package declares is certain to be found there,
+// in the version its code was written against. The bundle script refuses any other.
+
+const work = tempDir('tracetape-bundle-externals-');
+afterAll(() => work.remove());
+
+async function metafileOf(source: string, external: string[]): Promise<unknown> {
+  const entry = path.join(work.dir, `entry-${Math.random().toString(36).slice(2)}.mjs`);
+  fs.writeFileSync(entry, source);
+  const { metafile } = await build({ entryPoints: [entry], outdir: path.join(work.dir, 'out'), bundle: true, splitting: true, format: 'esm', platform: 'node', external, metafile: true, write: false, logLevel: 'silent' });
+  return metafile;
+}
+
+describe('undeclaredExternals', () => {
+  it('names each package the bundle imports from node_modules that the manifest does not declare, once, sub-paths and scopes folded', async () => {
+    const metafile = await metafileOf(
+      "import 'left-in'; import { Hook } from 'undeclared'; import '@scope/tool/sub/path.js'; import '@scope/tool'; import fs from 'node:fs'; import 'path';\n" +
+        "export const later = () => import('lazy-one'); console.log(Hook, fs);\n",
+      ['left-in', 'undeclared', '@scope/tool', '@scope/tool/*', 'lazy-one'],
+    );
+    expect(undeclaredExternals(metafile, { name: 'x', dependencies: { 'left-in': '^1.0.0' } })).toEqual(['@scope/tool', 'lazy-one', 'undeclared']);
+    expect(undeclaredExternals(metafile, { name: 'x', dependencies: { 'left-in': '^1', undeclared: '^2', '@scope/tool': '^3' }, optionalDependencies: { 'lazy-one': '^4' } })).toEqual([]);
+  });
+});
