@@ -30,3 +30,18 @@ describe('undeclaredExternals', () => {
     expect(undeclaredExternals(metafile, { name: 'x', dependencies: { 'left-in': '^1', undeclared: '^2', '@scope/tool': '^3' }, optionalDependencies: { 'lazy-one': '^4' } })).toEqual([]);
   });
 });
+
+describe('the packages the bundles are made of', () => {
+  it('depend on each other at exactly the version beside them: a bundle holds copies of its siblings\' code, frozen when it is packed', () => {
+    const root = path.join(__dirname, '..', 'packages');
+    const manifests = fs.readdirSync(root).map((name) => JSON.parse(fs.readFileSync(path.join(root, name, 'package.json'), 'utf8')) as { name: string; version: string; dependencies?: Record<string, string> });
+    const versions = new Map(manifests.map((manifest) => [manifest.name, manifest.version]));
+    const internal = manifests.flatMap((manifest) =>
+      Object.entries(manifest.dependencies ?? {})
+        .filter(([name]) => versions.has(name))
+        .map(([name, range]) => ({ dependent: manifest.name, name, range })),
+    );
+    expect(internal.length).toBeGreaterThan(10);
+    expect(internal.filter(({ name, range }) => range !== versions.get(name))).toEqual([]);
+  });
+});
