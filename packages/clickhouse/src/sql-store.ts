@@ -403,6 +403,25 @@ export abstract class SqlSpanStore implements SpanStore {
     return [...listed, ...spanless].sort((x, y) => (x.start < y.start ? 1 : x.start > y.start ? -1 : x.traceId < y.traceId ? -1 : 1)).slice(0, limit);
   }
 
+  async traceIdsStartingWith(prefix: string, limit: number): Promise<string[]> {
+    const count = Math.max(0, Math.floor(limit));
+    if (count === 0) return [];
+    const layout = await this.traceTableLayout();
+    // Both tables are ordered by TraceId first, so a prefix reads a few granules of each; without
+    // the lookup table (a Collector's own DDL) the span table's TraceId column is scanned, as
+    // listTraces does then.
+    const sources = [
+      layout.tracesExists ? `SELECT TraceId FROM ${layout.hasLookup ? this.names.traceIdTs : this.names.traces} WHERE startsWith(TraceId, {prefix:String})` : '',
+      (await this.hasRunsTable()) ? `SELECT TraceId FROM ${this.names.runs} WHERE startsWith(TraceId, {prefix:String})` : '',
+    ].filter(Boolean);
+    if (sources.length === 0) return [];
+    const rows = await this.select<{ TraceId: string }>(
+      `SELECT DISTINCT TraceId FROM (${sources.join(' UNION ALL ')}) WHERE TraceId != '' LIMIT {limit:UInt32}${this.smallReadSettings}`,
+      { prefix, limit: count },
+    );
+    return rows.map((row) => row.TraceId);
+  }
+
   async inventoryCalls(options: InventoryCallsOptions): Promise<InventoryCall[]> {
     const layout = await this.traceTableLayout();
     if (!layout.tracesExists) return [];

@@ -205,6 +205,12 @@ export interface SpanStore {
   getPayloads(hashes: string[]): Promise<Map<string, string>>;
   /** Most recent first. */
   listTraces(options: ListTracesOptions): Promise<TraceSummary[]>;
+  /**
+   * Up to `limit` stored trace IDs that start with `prefix` (lower-case hex), in no set order:
+   * traces with spans and runs with none yet alike, as listTraces finds them, without summing
+   * them up (how a typed prefix resolves to its one trace).
+   */
+  traceIdsStartingWith(prefix: string, limit: number): Promise<string[]>;
   /** The boundary calls of a period, grouped (inventory-sql.ts) for core's buildInventory(). */
   inventoryCalls(options: InventoryCallsOptions): Promise<InventoryCall[]>;
   /**

@@ -177,6 +177,7 @@ describe('ClickHouseSpanExporter when the store fails', () => {
     getTraceSpans: async () => [],
     getPayloads: async () => new Map(),
     listTraces: async () => [],
+    traceIdsStartingWith: async () => [],
     query: async () => '',
     close: async () => {},
   };
