@@ -119,6 +119,7 @@ export abstract class SqlSpanStore implements SpanStore {
   private schemaReady = false;
   /** Detected once the span table exists: a Collector of any vintage may have created it. */
   private layout: TraceTableLayout | undefined;
+  private detectingLayout: Promise<TraceTableLayout> | undefined;
   private readonly writtenPayloads = new WrittenPayloads();
   /**
    * A SETTINGS clause (or nothing) for the reads of a few granules a tape build makes: the span
@@ -230,12 +231,7 @@ export abstract class SqlSpanStore implements SpanStore {
   }
 
   private async hasRunsTable(): Promise<boolean> {
-    if (this.runsTableKnown) return true;
-    const [row] = await this.select<{ n: number | string }>(`SELECT count() AS n FROM system.tables WHERE database = {database:String} AND name = {table:String}`, {
-      database: layoutTables(this.schemaOptions).database,
-      table: this.schemaOptions.runsTable ?? 'tracetape_runs',
-    });
-    this.runsTableKnown = Number(row?.n ?? 0) > 0;
+    if (!this.runsTableKnown) await this.detectLayout();
     return this.runsTableKnown;
   }
 
@@ -264,15 +260,25 @@ export abstract class SqlSpanStore implements SpanStore {
 
   /** The layout of the span tables; not cached while the span table is missing (init() may follow). */
   protected async traceTableLayout(): Promise<TraceTableLayout> {
-    if (this.layout) return this.layout;
-    const tables = layoutTables(this.schemaOptions);
-    const columns = await this.select<ColumnInfo>(LAYOUT_QUERY, {
-      database: tables.database,
-      tables: [tables.traces, tables.lookup],
+    return this.layout ?? this.detectLayout();
+  }
+
+  /**
+   * One look at system.columns for the span table, its lookup table and the runs table: a tape
+   * build asks whether the runs table exists and what the span table holds at once, and shares it.
+   */
+  private detectLayout(): Promise<TraceTableLayout> {
+    this.detectingLayout ??= (async () => {
+      const tables = layoutTables(this.schemaOptions);
+      const columns = await this.select<ColumnInfo>(LAYOUT_QUERY, { database: tables.database, tables: [tables.traces, tables.lookup, tables.runs] });
+      const layout = layoutFromColumns(tables, columns);
+      if (layout.tracesExists) this.layout = layout;
+      if (layout.hasRuns) this.runsTableKnown = true;
+      return layout;
+    })().finally(() => {
+      this.detectingLayout = undefined;
     });
-    const layout = layoutFromColumns(tables, columns);
-    if (layout.tracesExists) this.layout = layout;
-    return layout;
+    return this.detectingLayout;
   }
 
   async getPayloads(hashes: string[]): Promise<Map<string, string>> {

@@ -1,4 +1,4 @@
-import { DEFAULT_DATABASE, DEFAULT_TRACES_TABLE, quoteIdentifier, type SchemaOptions } from './schema.js';
+import { DEFAULT_DATABASE, DEFAULT_RUNS_TABLE, DEFAULT_TRACES_TABLE, quoteIdentifier, type SchemaOptions } from './schema.js';
 
 /*
  * The span table is not always ours. A Collector's ClickHouse exporter may have created it, and
@@ -18,21 +18,24 @@ export interface TraceTableLayout {
   tracesColumns: ReadonlyMap<string, string>;
   /** The lookup table exists with the TraceId/Start/End columns the bounds query needs. */
   hasLookup: boolean;
+  /** tracetape's runs table exists (a store an older tracetape or a Collector made has none). */
+  hasRuns: boolean;
 }
 
 export interface LayoutTables {
   database: string;
   traces: string;
   lookup: string;
+  runs: string;
 }
 
-/** Unquoted names of the tables whose layout matters, for system.tables/system.columns. */
+/** Unquoted names of the tables whose layout matters, for system.columns. */
 export function layoutTables(options: SchemaOptions): LayoutTables {
   const traces = options.tracesTable ?? DEFAULT_TRACES_TABLE;
-  return { database: options.database ?? DEFAULT_DATABASE, traces, lookup: `${traces}_trace_id_ts` };
+  return { database: options.database ?? DEFAULT_DATABASE, traces, lookup: `${traces}_trace_id_ts`, runs: options.runsTable ?? DEFAULT_RUNS_TABLE };
 }
 
-/** The query that lists the columns of both tables; bind `database` and `tables`. */
+/** The query that lists the columns of the tables; bind `database` and `tables`. */
 export const LAYOUT_QUERY = `SELECT table, name, type FROM system.columns
   WHERE database = {database:String} AND table IN {tables:Array(String)}`;
 
@@ -45,14 +48,17 @@ export interface ColumnInfo {
 export function layoutFromColumns(tables: LayoutTables, columns: readonly ColumnInfo[]): TraceTableLayout {
   const tracesColumns = new Map<string, string>();
   const lookupColumns = new Set<string>();
+  let hasRuns = false;
   for (const column of columns) {
     if (column.table === tables.traces) tracesColumns.set(column.name, column.type);
     else if (column.table === tables.lookup) lookupColumns.add(column.name);
+    else if (column.table === tables.runs) hasRuns = true;
   }
   return {
     tracesExists: tracesColumns.size > 0,
     tracesColumns,
     hasLookup: ['TraceId', 'Start', 'End'].every((name) => lookupColumns.has(name)),
+    hasRuns,
   };
 }
 

@@ -1,0 +1,37 @@
+import { afterAll, expect, it } from 'vitest';
+import { ChdbSpanStore, type RunRow } from '@tracetape/clickhouse';
+import { spanRow, tempDir } from './spans.js';
+
+// A store a Collector (or a tracetape before runs were kept) made has span tables and no runs
+// table. Whether there is one is read with the span tables' layout, in the same look at
+// system.columns, and is asked again until the table is there.
+
+const dir = tempDir('runs-table-detection');
+let store = new ChdbSpanStore({ dir: dir.dir });
+afterAll(async () => {
+  await store.close();
+  dir.remove();
+});
+
+const traceId = 'c'.repeat(32);
+const at = '2026-04-01 10:00:00.000000000';
+const run: RunRow = { TraceId: traceId, Writer: 'w1', Name: 'agent.mjs', ServiceName: 'svc', Pid: 1, ProcessPath: '0', State: 'incomplete', LostSpans: 3, Reason: 'the store was full', Started: at, Updated: at };
+
+it('reads a store without a runs table, then the runs once init() has made it', async () => {
+  await store.init();
+  await store.insert([spanRow({ Timestamp: at, TraceId: traceId, SpanId: traceId.slice(0, 16) })], []);
+  await store.query('DROP TABLE tracetape_runs', 'TabSeparated');
+  await store.close();
+
+  store = new ChdbSpanStore({ dir: dir.dir });
+  // As a tape build asks: the run state and the spans at once.
+  const [runs, spans] = await Promise.all([store.runRows({ traceIds: [traceId] }), store.getTraceSpans(traceId)]);
+  expect(runs).toEqual([]);
+  expect(spans.map((row) => row.SpanId)).toEqual([traceId.slice(0, 16)]);
+  expect(await store.traceIdsStartingWith('cccc', 2)).toEqual([traceId]);
+
+  await store.init();
+  await store.insert([], [], [run]);
+  expect(await store.runRows({ traceIds: [traceId] })).toMatchObject([{ TraceId: traceId, State: 'incomplete', LostSpans: 3 }]);
+  expect((await store.listTraces({ limit: 5 }))[0]).toMatchObject({ traceId, state: 'incomplete', lostSpans: 3 });
+});
