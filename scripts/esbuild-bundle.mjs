@@ -28,6 +28,10 @@ export async function bundleInto({ name, packageDir, outDir, entryPoints, extern
       // CommonJS dependencies call require(): give the bundle one.
       banner: { js: "import { createRequire as __tracetapeCreateRequire } from 'node:module'; const require = __tracetapeCreateRequire(import.meta.url);" },
       external,
+      // Maps back through tsc's own maps to src/*.ts (packed beside dist/): with
+      // --enable-source-maps a stack names the source lines, not a chunk's.
+      sourcemap: 'linked',
+      sourcesContent: false,
       logLevel: 'warning',
     });
     // The workspace's own files in the bundle, relative to it (as installed, @tracetape/* sit side

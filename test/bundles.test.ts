@@ -1,13 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { SourceMap } from 'node:module';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { undeclaredExternals } from '../scripts/esbuild-bundle.mjs';
 import { tempDir } from './support/cli.js';
 
-// The hook's and the CLI's bundles leave some packages out, imported at run time from the bundle's
-// own folder: installed, only a package the bundled package declares is certain to be found there,
-// in the version its code was written against. The bundle script refuses any other.
+// What the hook's and the CLI's bundles rest on. They leave some packages out, imported at run
+// time from the bundle's own folder: installed, only a package the bundled package declares is
+// certain to be found there, in the version its code was written against (the bundle script
+// refuses any other). They hold copies of their sibling packages' code. And a stack through them
+// can name the TypeScript lines.
 
 const work = tempDir('tracetape-bundle-externals-');
 afterAll(() => work.remove());
@@ -43,5 +46,22 @@ describe('the packages the bundles are made of', () => {
     );
     expect(internal.length).toBeGreaterThan(10);
     expect(internal.filter(({ name, range }) => range !== versions.get(name))).toEqual([]);
+  });
+});
+
+describe('the bundles as built', () => {
+  it('map their lines back to the TypeScript sources, through tsc\'s own maps', () => {
+    const bundleDir = path.join(__dirname, '..', 'packages/replay/dist/bundle');
+    const chunk = fs.readdirSync(bundleDir).find((name) => name.endsWith('.js') && fs.readFileSync(path.join(bundleDir, name), 'utf8').includes('async function buildTape('));
+    expect(chunk, 'no chunk of the CLI\'s bundle holds buildTape').toBeDefined();
+    const lines = fs.readFileSync(path.join(bundleDir, chunk!), 'utf8').split('\n');
+    expect(lines.at(-1) || lines.at(-2)).toBe(`//# sourceMappingURL=${chunk}.map`);
+    const map = new SourceMap(JSON.parse(fs.readFileSync(path.join(bundleDir, `${chunk}.map`), 'utf8')));
+    const entry = map.findEntry(lines.findIndex((line) => line.includes('async function buildTape(')), 2);
+    const source = fs.readFileSync(path.join(__dirname, '..', 'packages/replay/src/tape-builder.ts'), 'utf8').split('\n');
+    expect('originalSource' in entry && entry.originalSource).toBe('../../src/tape-builder.ts');
+    expect('originalLine' in entry && source[entry.originalLine]).toMatch(/^export async function buildTape\(/);
+    // The hook's, made by the same script.
+    expect(fs.readFileSync(path.join(__dirname, '..', 'packages/register/dist/hook/index.js'), 'utf8')).toContain('//# sourceMappingURL=index.js.map');
   });
 });
