@@ -17,6 +17,8 @@ const RUN_TIMEOUT_MS = 3 * 60_000;
 const packed = tempDir('tracetape-pack-');
 const app = tempDir('tracetape-app-');
 let llm: CountingServer | undefined;
+/** The run the record test records, which the later tests replay. */
+let recordedRun: { traceId: string; stdout: string; env: Record<string, string> } | undefined;
 
 /**
  * The environment of a user's shell, not of this test run: `npm test` exports npm_config_* (its
@@ -127,21 +129,13 @@ describe('tracetape installed into a fresh app from its tarballs', () => {
 
     await server.close();
     llm = undefined;
-    // A CommonJS preload runs before any --import, the hook's among them: it lists what the app
-    // loads (npx and tracetape get it too, and list nothing).
-    const preload = path.join(app.dir, 'list-app-modules.cjs');
-    fs.writeFileSync(
-      preload,
-      "if (process.argv[1]?.endsWith('app.mjs')) require('node:module').registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); process.stderr.write(`loaded ${r.url}\\n`); return r; } });\n",
-    );
-    const replayed = await runAsUser('npx', ['tracetape', 'replay', traceId, '--', 'node', 'app.mjs'], app.dir, { ...appEnv, NODE_OPTIONS: `--require=${preload}` });
+    const { replayed, loaded, own } = await replayListingModules(traceId, appEnv);
     expect(replayed.code, replayed.stderr).toBe(0);
     expect(replayed.stdout).toBe(recorded.stdout);
     expect(replayed.stderr).toMatch(/1 served, 0 unconsumed, 0 blocked/);
+    recordedRun = { traceId, stdout: recorded.stdout, env: appEnv };
     // The app's replay preloads the hook's bundle as installed (its externals declared by
     // @tracetape/register), not the hook's modules one by one.
-    const own = pathToFileURL(path.join(fs.realpathSync(app.dir), 'node_modules')).href;
-    const loaded = replayed.stderr.split('\n').filter((line) => line.startsWith('loaded ')).map((line) => line.slice('loaded '.length));
     expect(loaded).toContain(`${own}/@tracetape/register/dist/hook/index.js`);
     expect(loaded).not.toContain(`${own}/@tracetape/register/dist/index.js`);
     // One import-in-the-middle, the app's: the one the loader thread's OpenTelemetry hook hands modules to.
@@ -151,4 +145,38 @@ describe('tracetape installed into a fresh app from its tarballs', () => {
     // The store is the app's own, where a user's would be: .tracetape/ in the app's directory.
     expect(fs.existsSync(path.join(app.dir, '.tracetape'))).toBe(true);
   }, RUN_TIMEOUT_MS);
+
+  it("preloads the hook's modules where the app's own import-in-the-middle splits the bundle's copy from the loader thread's", async () => {
+    expect(recordedRun, 'the record test recorded nothing').toBeDefined();
+    // Another major version at the top of node_modules: npm nests a copy of tracetape's under
+    // @tracetape/register and another under @opentelemetry/instrumentation, whose loader hook
+    // would hand modules to the second while the bundle listened on the first.
+    const install = await runAsUser('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', 'import-in-the-middle@^1'], app.dir);
+    expect(install.code, install.stderr).toBe(0);
+    const nested = ['@tracetape/register', '@opentelemetry/instrumentation'].map((owner) => path.join(app.dir, 'node_modules', owner, 'node_modules/import-in-the-middle'));
+    for (const copy of nested) expect(fs.existsSync(copy), copy).toBe(true);
+
+    const { replayed, loaded, own } = await replayListingModules(recordedRun!.traceId, recordedRun!.env);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toBe(recordedRun!.stdout);
+    expect(replayed.stderr).toMatch(/1 served, 0 unconsumed, 0 blocked/);
+    expect(loaded).toContain(`${own}/@tracetape/register/dist/index.js`);
+    expect(loaded).not.toContain(`${own}/@tracetape/register/dist/hook/index.js`);
+  }, INSTALL_TIMEOUT_MS);
 });
+
+/**
+ * `npx tracetape replay <traceId> -- node app.mjs` with a CommonJS preload, which runs before any
+ * --import (the hook's among them) and lists what the app resolves (npx and tracetape get it
+ * too, and list nothing).
+ */
+async function replayListingModules(traceId: string, env: Record<string, string>): Promise<{ replayed: CliResult; loaded: string[]; own: string }> {
+  const preload = path.join(app.dir, 'list-app-modules.cjs');
+  fs.writeFileSync(
+    preload,
+    "if (process.argv[1]?.endsWith('app.mjs')) require('node:module').registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); process.stderr.write(`loaded ${r.url}\\n`); return r; } });\n",
+  );
+  const replayed = await runAsUser('npx', ['tracetape', 'replay', traceId, '--', 'node', 'app.mjs'], app.dir, { ...env, NODE_OPTIONS: `--require=${preload}` });
+  const loaded = replayed.stderr.split('\n').filter((line) => line.startsWith('loaded ')).map((line) => line.slice('loaded '.length));
+  return { replayed, loaded, own: pathToFileURL(path.join(fs.realpathSync(app.dir), 'node_modules')).href };
+}

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { ConfigError, ROOT_PROCESS_PATH, type ReplayReport } from '@tracetape/core';
-import { freshBundle } from './fresh-bundle.js';
+import { bundledHook } from './hook-bundle.js';
 
 export interface HookedCommand {
   command: string[];
@@ -101,18 +101,6 @@ export function runHooked({ command, env, cwd, captureStdout, playbackOnly, stop
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
   }
-}
-
-/**
- * dist/hook/index.js beside the register hook's dist/index.js, while it is current (see
- * freshBundle; as installed, always): what it leaves out (@mswjs/interceptors,
- * import-in-the-middle, require-in-the-middle) @tracetape/register declares, with the ranges of
- * the packages that import them, so an install resolves them to the copies those use, the loader
- * thread's import-in-the-middle among them (its bundle script refuses an undeclared one).
- */
-export function bundledHook(): string {
-  const modules = import.meta.resolve('@tracetape/register');
-  return freshBundle(new URL('./hook/index.js', modules))?.href ?? modules;
 }
 
 /**
