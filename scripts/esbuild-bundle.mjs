@@ -34,21 +34,24 @@ export async function bundleInto({ name, packageDir, outDir, entryPoints, extern
       sourcesContent: false,
       logLevel: 'warning',
     });
+    const manifest = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
+    const undeclared = undeclaredExternals(metafile, manifest);
+    if (undeclared.length > 0) {
+      const list = undeclared.map(({ name, importedBy }) => `${name} (imported by ${importedBy[0]}${importedBy.length > 1 ? ` and ${importedBy.length - 1} more` : ''})`);
+      throw new Error(
+        `the bundle imports ${list.join(', ')}, which ${manifest.name} does not declare; installed, the import would find ` +
+          "whatever copy happens to sit above the package, or none. Add it to the package's dependencies, with the range the code that imports it declares.",
+      );
+    }
     // The workspace's own files in the bundle, relative to it (as installed, @tracetape/* sit side
-    // by side too).
+    // by side too). Written last: a bundle with no inputs.json is never taken as current.
     const own = Object.keys(metafile.inputs)
       .filter((input) => !input.split(/[\\/]/).includes('node_modules'))
       .map((input) => path.relative(outDir, path.resolve(input)));
     writeFileSync(path.join(outDir, 'inputs.json'), `${JSON.stringify(own)}\n`);
-    const manifest = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
-    const undeclared = undeclaredExternals(metafile, manifest);
-    if (undeclared.length > 0) {
-      throw new Error(
-        `the bundle imports ${undeclared.join(', ')}, which ${manifest.name} does not declare; installed, the import would find ` +
-          'whatever copy happens to sit above the package, or none. Add it to the package\'s dependencies, with the range the code that imports it declares.',
-      );
-    }
   } catch (error) {
+    // Nothing half made stays behind for the code that loads bundles to find.
+    rmSync(outDir, { recursive: true, force: true });
     console.error(`${name}: ${error.message}`);
     process.exit(1);
   }
@@ -56,19 +59,23 @@ export async function bundleInto({ name, packageDir, outDir, entryPoints, extern
 
 /**
  * The packages a bundle imports from node_modules (esbuild's metafile) that `manifest` does not
- * list among its dependencies, sorted; Node's built-in modules are not packages.
+ * list among its dependencies, by name, each with the inputs that import it; Node's built-in
+ * modules are not packages.
  */
 export function undeclaredExternals(metafile, manifest) {
   const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.optionalDependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
-  const missing = new Set();
-  for (const output of Object.values(metafile.outputs)) {
-    for (const { path: specifier, external } of output.imports) {
+  const missing = new Map();
+  for (const [input, { imports }] of Object.entries(metafile.inputs)) {
+    for (const { path: specifier, external } of imports) {
       if (!external || isBuiltin(specifier) || specifier.startsWith('.') || path.isAbsolute(specifier)) continue;
       const name = packageNameOf(specifier);
-      if (!declared.has(name)) missing.add(name);
+      if (declared.has(name)) continue;
+      const importers = missing.get(name) ?? [];
+      if (!importers.includes(input)) importers.push(input);
+      missing.set(name, importers);
     }
   }
-  return [...missing].sort();
+  return [...missing].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, importedBy]) => ({ name, importedBy }));
 }
 
 /** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */

@@ -29,7 +29,9 @@ describe('undeclaredExternals', () => {
         "export const later = () => import('lazy-one'); console.log(Hook, fs);\n",
       ['left-in', 'undeclared', '@scope/tool', '@scope/tool/*', 'lazy-one'],
     );
-    expect(undeclaredExternals(metafile, { name: 'x', dependencies: { 'left-in': '^1.0.0' } })).toEqual(['@scope/tool', 'lazy-one', 'undeclared']);
+    const undeclared = undeclaredExternals(metafile, { name: 'x', dependencies: { 'left-in': '^1.0.0' } }) as Array<{ name: string; importedBy: string[] }>;
+    expect(undeclared.map(({ name }) => name)).toEqual(['@scope/tool', 'lazy-one', 'undeclared']);
+    for (const { importedBy } of undeclared) expect(importedBy).toEqual([expect.stringMatching(/entry-[a-z0-9]+\.mjs$/)]);
     expect(undeclaredExternals(metafile, { name: 'x', dependencies: { 'left-in': '^1', undeclared: '^2', '@scope/tool': '^3' }, optionalDependencies: { 'lazy-one': '^4' } })).toEqual([]);
   });
 });

@@ -10,8 +10,9 @@
  * that imports a package the package does not declare):
  * - import-in-the-middle and require-in-the-middle: the OpenTelemetry loader hook
  *   (@opentelemetry/instrumentation/hook.mjs, run in the loader thread) hands modules to the
- *   import-in-the-middle instance in node_modules; a bundled copy would never hear of them;
- * - @mswjs/interceptors and undici: they read files beside their own code (llhttp.wasm);
+ *   import-in-the-middle instance in node_modules; a bundled copy would never hear of them (nor
+ *   does a nested one: `tracetape replay` preloads the modules then, packages/replay/src/hook-bundle.ts);
+ * - @mswjs/interceptors: its copy of llhttp reads files beside its own code;
  * - chdb and @clickhouse/client: @tracetape/clickhouse requires them from its own folder, as it
  *   declares them (a server store requires the client only when one is made, which a bundle cannot
  *   follow); its synchronous insert's worker runs from its own dist/ too.
@@ -31,5 +32,5 @@ await bundleInto({
     // A worker started by URL beside the code that starts it (recording to a server, at exit).
     { in: path.join(packageDir, 'dist', 'export', 'ship-worker.js'), out: 'ship-worker' },
   ],
-  external: ['import-in-the-middle', 'require-in-the-middle', '@opentelemetry/instrumentation/hook.mjs', '@mswjs/interceptors', '@mswjs/interceptors/*', 'undici', 'chdb', '@clickhouse/client'],
+  external: ['import-in-the-middle', 'require-in-the-middle', '@mswjs/interceptors', '@mswjs/interceptors/*', 'chdb', '@clickhouse/client'],
 });
