@@ -153,6 +153,7 @@ export abstract class SqlSpanStore implements SpanStore {
   async init(): Promise<void> {
     for (const statement of schemaStatements(this.schemaOptions)) await this.execute(statement);
     this.schemaReady = true;
+    this.runsTableKnown = true;
   }
 
   async insert(spans: SpanRow[], payloads: PayloadRow[], runs: RunRow[] = []): Promise<void> {
@@ -422,7 +423,8 @@ export abstract class SqlSpanStore implements SpanStore {
     ].filter(Boolean);
     if (sources.length === 0) return [];
     const rows = await this.select<{ TraceId: string }>(
-      `SELECT DISTINCT TraceId FROM (${sources.join(' UNION ALL ')}) WHERE TraceId != '' LIMIT {limit:UInt32}${this.smallReadSettings}`,
+      // A few granules of each table by their key; a scan of the span table's TraceId column is no small read.
+      `SELECT DISTINCT TraceId FROM (${sources.join(' UNION ALL ')}) LIMIT {limit:UInt32}${layout.hasLookup || !layout.tracesExists ? this.smallReadSettings : ''}`,
       { prefix, limit: count },
     );
     return rows.map((row) => row.TraceId);

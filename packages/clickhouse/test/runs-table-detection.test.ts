@@ -1,13 +1,23 @@
 import { afterAll, expect, it } from 'vitest';
 import { ChdbSpanStore, type RunRow } from '@tracetape/clickhouse';
+import type { QueryParams } from '../src/sql-store.js';
 import { spanRow, tempDir } from './spans.js';
 
 // A store a Collector (or a tracetape before runs were kept) made has span tables and no runs
 // table. Whether there is one is read with the span tables' layout, in the same look at
 // system.columns, and is asked again until the table is there.
 
+/** Counts its reads of the system tables. */
+class CountingStore extends ChdbSpanStore {
+  systemReads = 0;
+  protected override select<T>(sql: string, params: QueryParams): Promise<T[]> {
+    if (/\bsystem\./.test(sql)) this.systemReads++;
+    return super.select<T>(sql, params);
+  }
+}
+
 const dir = tempDir('runs-table-detection');
-let store = new ChdbSpanStore({ dir: dir.dir });
+let store = new CountingStore({ dir: dir.dir });
 afterAll(async () => {
   await store.close();
   dir.remove();
@@ -23,11 +33,12 @@ it('reads a store without a runs table, then the runs once init() has made it', 
   await store.query('DROP TABLE tracetape_runs', 'TabSeparated');
   await store.close();
 
-  store = new ChdbSpanStore({ dir: dir.dir });
-  // As a tape build asks: the run state and the spans at once.
+  store = new CountingStore({ dir: dir.dir });
+  // As a tape build asks: the run state and the spans at once, from one look at the system tables.
   const [runs, spans] = await Promise.all([store.runRows({ traceIds: [traceId] }), store.getTraceSpans(traceId)]);
   expect(runs).toEqual([]);
   expect(spans.map((row) => row.SpanId)).toEqual([traceId.slice(0, 16)]);
+  expect(store.systemReads).toBe(1);
   expect(await store.traceIdsStartingWith('cccc', 2)).toEqual([traceId]);
 
   await store.init();
