@@ -163,6 +163,31 @@ describe('tracetape installed into a fresh app from its tarballs', () => {
     expect(loaded).toContain(`${own}/@tracetape/register/dist/index.js`);
     expect(loaded).not.toContain(`${own}/@tracetape/register/dist/hook/index.js`);
   }, INSTALL_TIMEOUT_MS);
+
+  it("opens a ClickHouse server with the client @tracetape/clickhouse declares, not an older one of the app's own", async () => {
+    // The app's own client, older than tracetape's range: npm nests tracetape's under @tracetape/clickhouse.
+    const install = await runAsUser('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '@clickhouse/client@1.0.0'], app.dir);
+    expect(install.code, install.stderr).toBe(0);
+    const preload = path.join(app.dir, 'list-cli-modules.cjs');
+    fs.writeFileSync(
+      preload,
+      "if (process.argv[1]?.endsWith('tracetape.js')) require('node:module').registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); process.stderr.write(`loaded ${r.url}\\n`); return r; } });\n",
+    );
+    // Nothing listens there: the command loads the client, fails to connect and says so.
+    const listed = await runAsUser('node', ['node_modules/tracetape/bin/tracetape.js', 'traces'], app.dir, {
+      TRACETAPE_CLICKHOUSE_URL: 'http://127.0.0.1:9',
+      NODE_OPTIONS: `--require=${preload}`,
+    });
+    expect(listed.code, listed.stderr).toBe(2);
+    expect(listed.stderr).toContain('http://127.0.0.1:9');
+    const own = pathToFileURL(path.join(fs.realpathSync(app.dir), 'node_modules')).href;
+    const clients = listed.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('loaded ') && line.includes('/@clickhouse/client/'))
+      .map((line) => line.slice('loaded '.length));
+    expect(clients.length).toBeGreaterThan(0);
+    for (const url of clients) expect(url.startsWith(`${own}/@tracetape/clickhouse/node_modules/@clickhouse/client/`), url).toBe(true);
+  }, INSTALL_TIMEOUT_MS);
 });
 
 /**
