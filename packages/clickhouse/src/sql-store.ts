@@ -416,15 +416,15 @@ export abstract class SqlSpanStore implements SpanStore {
     const layout = await this.traceTableLayout();
     // Both tables are ordered by TraceId first, so a prefix reads a few granules of each; without
     // the lookup table (a Collector's own DDL) the span table's TraceId column is scanned, as
-    // listTraces does then.
+    // listTraces does then: no small read.
+    const scansSpanTable = layout.tracesExists && !layout.hasLookup;
     const sources = [
-      layout.tracesExists ? `SELECT TraceId FROM ${layout.hasLookup ? this.names.traceIdTs : this.names.traces} WHERE startsWith(TraceId, {prefix:String})` : '',
+      layout.tracesExists ? `SELECT TraceId FROM ${scansSpanTable ? this.names.traces : this.names.traceIdTs} WHERE startsWith(TraceId, {prefix:String})` : '',
       (await this.hasRunsTable()) ? `SELECT TraceId FROM ${this.names.runs} WHERE startsWith(TraceId, {prefix:String})` : '',
     ].filter(Boolean);
     if (sources.length === 0) return [];
     const rows = await this.select<{ TraceId: string }>(
-      // A few granules of each table by their key; a scan of the span table's TraceId column is no small read.
-      `SELECT DISTINCT TraceId FROM (${sources.join(' UNION ALL ')}) LIMIT {limit:UInt32}${layout.hasLookup || !layout.tracesExists ? this.smallReadSettings : ''}`,
+      `SELECT DISTINCT TraceId FROM (${sources.join(' UNION ALL ')}) LIMIT {limit:UInt32}${scansSpanTable ? '' : this.smallReadSettings}`,
       { prefix, limit: count },
     );
     return rows.map((row) => row.TraceId);

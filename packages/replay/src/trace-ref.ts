@@ -29,11 +29,10 @@ export async function resolveTraceId(store: SpanStore, input: string): Promise<s
   const ref = parseTraceRef(input);
   if (ref.id !== undefined) return ref.id;
   const ids = await store.traceIdsStartingWith(ref.prefix, 2);
-  if (ids.length === 0) throw new UnknownTraceError(`${ref.prefix}… (a prefix)`, store.location);
   if (ids.length === 1) return ids[0]!;
-  const matches = await store.listTraces({ limit: LISTED_MATCHES + 1, traceIdPrefix: ref.prefix });
   // listTraces sums up traces with spans or a run row: an ID the lookup table keeps after its
   // spans have expired (the two tables expire apart) is not among them, nor worth picking.
+  const matches = ids.length === 0 ? [] : await store.listTraces({ limit: LISTED_MATCHES + 1, traceIdPrefix: ref.prefix });
   if (matches.length === 1) return matches[0]!.traceId;
   if (matches.length === 0) throw new UnknownTraceError(`${ref.prefix}… (a prefix)`, store.location);
   throw new AmbiguousTraceIdError(ref.prefix, matches.slice(0, LISTED_MATCHES), matches.length > LISTED_MATCHES);
