@@ -67,8 +67,11 @@ export class ChdbSpanStore extends SqlSpanStore {
   /**
    * One thread for a read of a few granules: the engine shares the app's cores, and starting a
    * second thread cost more than it saved (a tape build among 1M spans, BENCHMARKS.md issue 19).
+   * Formatting the output on one thread too: the parallel formatter starts four threads and
+   * allocates ~13 MB per query, which cost a tape build's three reads ~2 ms; only a read of
+   * thousands of rows gains from it, so the session keeps it for everything else.
    */
-  protected override readonly smallReadSettings = ' SETTINGS max_threads = 1';
+  protected override readonly smallReadSettings = ' SETTINGS max_threads = 1, output_format_parallel_formatting = 0';
   private session: Session | undefined;
   private closed = false;
   // Span and payload rows go in as RowBinary through a file, which the engine parses several times
