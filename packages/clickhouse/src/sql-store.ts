@@ -13,7 +13,7 @@ import { currentStatusSpelling, withCurrentSpellings } from './legacy-spellings.
 import { payloadRowKey, WrittenPayloads } from './written-payloads.js';
 import { REPEAT_PARAMS, repeatPairsSql } from './repeated-side-effects-sql.js';
 import { INVENTORY_PARAMS, inventoryCallOf, inventoryCallsSql, type InventoryCallRow } from './inventory-sql.js';
-import { LAYOUT_QUERY, layoutFromColumns, layoutTables, lookupBoundsSql, spanRowSelectList, type ColumnInfo, type TraceTableLayout } from './trace-layout.js';
+import { LAYOUT_QUERY, layoutFromColumns, layoutTables, lookupBoundsSql, spanRowSelectList, withUnreadColumns, type ColumnInfo, type TraceTableLayout } from './trace-layout.js';
 
 /** Values bound server-side to `{name:Type}` placeholders; never spliced into SQL text. */
 export type QueryParams = Record<string, string | number | readonly string[]>;
@@ -240,6 +240,7 @@ export abstract class SqlSpanStore implements SpanStore {
     const layout = await this.traceTableLayout();
     if (!layout.tracesExists) return [];
     const select = `SELECT ${spanRowSelectList(layout, options.columns)} FROM ${this.names.traces}`;
+    const complete = options.columns ? (row: SpanRow) => withCurrentSpellings(withUnreadColumns(row)) : withCurrentSpellings;
     // Ties in Timestamp (clocks are coarse) put the root first, then go by SpanId, so reads repeat.
     const order = "ORDER BY Timestamp, ParentSpanId != '', SpanId";
     if (layout.hasLookup) {
@@ -251,12 +252,12 @@ export abstract class SqlSpanStore implements SpanStore {
          ${select} WHERE TraceId = {traceId:String} AND Timestamp BETWEEN bounds.1 AND bounds.2 ${order}${this.smallReadSettings}`,
         { traceId },
       );
-      if (rows.length > 0) return rows.map(withCurrentSpellings);
+      if (rows.length > 0) return rows.map(complete);
     }
     // No lookup table, or it lacks the trace (rows inserted before its view existed, or no such
     // trace): the TraceId skip index keeps a scan by ID affordable.
     const rows = await this.select<SpanRow>(`${select} WHERE TraceId = {traceId:String} ${order}`, { traceId });
-    return rows.map(withCurrentSpellings);
+    return rows.map(complete);
   }
 
   /** The layout of the span tables; not cached while the span table is missing (init() may follow). */

@@ -1,3 +1,4 @@
+import type { SpanRow } from './store.js';
 import { DEFAULT_DATABASE, DEFAULT_RUNS_TABLE, DEFAULT_TRACES_TABLE, quoteIdentifier, type SchemaOptions } from './schema.js';
 
 /*
@@ -70,7 +71,7 @@ const MAP_FROM_ATTRIBUTE = (key: string): string => `SpanAttributes['${key}']`;
  * it. Duration goes through toString: UInt64 (current) and Int64 (older) both exceed what a JS
  * number holds exactly.
  */
-const SPAN_ROW_COLUMNS: readonly { name: string; read?: string; missing: string; empty?: string }[] = [
+const SPAN_ROW_COLUMNS: readonly { name: keyof SpanRow; read?: string; missing: string }[] = [
   { name: 'Timestamp', missing: "toDateTime64(0, 9, 'UTC')" },
   { name: 'TraceId', missing: "''" },
   { name: 'SpanId', missing: "''" },
@@ -78,11 +79,11 @@ const SPAN_ROW_COLUMNS: readonly { name: string; read?: string; missing: string;
   { name: 'TraceState', missing: "''" },
   { name: 'SpanName', missing: "''" },
   { name: 'SpanKind', missing: "''" },
-  { name: 'ServiceName', missing: "ResourceAttributes['service.name']", empty: "''" },
+  { name: 'ServiceName', missing: "ResourceAttributes['service.name']" },
   { name: 'ResourceAttributes', missing: EMPTY_MAP },
   // Exporters before the Scope columns existed put the scope into the span attributes.
-  { name: 'ScopeName', missing: MAP_FROM_ATTRIBUTE('otel.scope.name'), empty: "''" },
-  { name: 'ScopeVersion', missing: MAP_FROM_ATTRIBUTE('otel.scope.version'), empty: "''" },
+  { name: 'ScopeName', missing: MAP_FROM_ATTRIBUTE('otel.scope.name') },
+  { name: 'ScopeVersion', missing: MAP_FROM_ATTRIBUTE('otel.scope.version') },
   { name: 'SpanAttributes', missing: EMPTY_MAP },
   { name: 'Duration', read: 'toString(Duration)', missing: "'0'" },
   { name: 'StatusCode', missing: "''" },
@@ -97,19 +98,48 @@ const SPAN_ROW_COLUMNS: readonly { name: string; read?: string; missing: string;
 ];
 
 /** Read whatever columns are asked for: the query filters and orders by them. */
-const ALWAYS_READ = new Set(['Timestamp', 'TraceId', 'SpanId', 'ParentSpanId']);
+const ALWAYS_READ: readonly (keyof SpanRow)[] = ['Timestamp', 'TraceId', 'SpanId', 'ParentSpanId'];
 
 /**
- * The SELECT list that reads SpanRows from a span table of this layout; with `columns`, the
- * others are constants of their type (see TraceSpansOptions).
+ * The SELECT list that reads SpanRows from a span table of this layout; with `columns`, only those
+ * (and the ones always read): each constant standing in for a column left out cost the engine's
+ * analysis time, ~1 ms of a tape build (BENCHMARKS.md, session 26). withUnreadColumns fills them.
  */
-export function spanRowSelectList(layout: TraceTableLayout, columns?: readonly string[]): string {
+export function spanRowSelectList(layout: TraceTableLayout, columns?: readonly (keyof SpanRow)[]): string {
   const wanted = columns ? new Set([...ALWAYS_READ, ...columns]) : undefined;
-  return SPAN_ROW_COLUMNS.map(({ name, read, missing, empty = missing }) => {
-    const quoted = quoteIdentifier(name);
-    const expression = wanted && !wanted.has(name) ? empty : layout.tracesColumns.has(name) ? (read ?? quoted) : missing;
-    return expression === quoted ? quoted : `${expression} AS ${quoted}`;
-  }).join(', ');
+  return SPAN_ROW_COLUMNS.filter(({ name }) => !wanted || wanted.has(name))
+    .map(({ name, read, missing }) => {
+      const quoted = quoteIdentifier(name);
+      const expression = layout.tracesColumns.has(name) ? (read ?? quoted) : missing;
+      return expression === quoted ? quoted : `${expression} AS ${quoted}`;
+    })
+    .join(', ');
+}
+
+/**
+ * A row read with only some columns, completed with empty values of their type for the others
+ * ('', {}, [], Duration '0'): fresh objects per row, since readers fill attributes in place.
+ */
+export function withUnreadColumns(row: Partial<SpanRow>): SpanRow {
+  row.TraceState ??= '';
+  row.SpanName ??= '';
+  row.SpanKind ??= '';
+  row.ServiceName ??= '';
+  row.ResourceAttributes ??= {};
+  row.ScopeName ??= '';
+  row.ScopeVersion ??= '';
+  row.SpanAttributes ??= {};
+  row.Duration ??= '0';
+  row.StatusCode ??= '';
+  row.StatusMessage ??= '';
+  row['Events.Timestamp'] ??= [];
+  row['Events.Name'] ??= [];
+  row['Events.Attributes'] ??= [];
+  row['Links.TraceId'] ??= [];
+  row['Links.SpanId'] ??= [];
+  row['Links.TraceState'] ??= [];
+  row['Links.Attributes'] ??= [];
+  return row as SpanRow;
 }
 
 /**
