@@ -50,17 +50,19 @@ export const TAPE_COLUMNS: readonly (keyof SpanRow)[] = [
  */
 export async function buildTape(store: SpanStore, traceIdInput: string): Promise<Tape> {
   const traceId = await resolveTraceId(store, traceIdInput);
-  // Asked for first, so the store reads the run's state while this thread parses spans and
-  // payloads (a ClickHouse server alongside the span read too; chdb-node runs bound queries one at
-  // a time, so the embedded store overlaps only this thread's work). Settled into a value so that
-  // an earlier failure leaves no unhandled rejection.
-  const runRows = store.runRows({ traceIds: [traceId] }).then(
-    (rows) => ({ rows }),
-    (error: unknown) => ({ error }),
-  );
   const rows = await store.getTraceSpans(traceId, { columns: TAPE_COLUMNS });
   if (rows.length === 0) throw new UnknownTraceError(traceId, store.location);
-  const tape = tapeFromRows(traceId, await resolvePayloadRefs(rows, store));
+  // The run's state is asked for once the payload read is on its way, not first: chdb-node runs a
+  // session's queries one at a time, so asked first it delayed the span read by its own ~3 to 5 ms,
+  // while here it runs as this thread checks the payloads and builds the tape (a build ~2 ms
+  // sooner, BENCHMARKS.md, session 26); a ClickHouse server runs it beside the payload read.
+  // Settled into a value so that an earlier failure leaves no unhandled rejection.
+  const resolving = resolvePayloadRefs(rows, store);
+  const runRows = store.runRows({ traceIds: [traceId] }).then(
+    (found) => ({ rows: found }),
+    (error: unknown) => ({ error }),
+  );
+  const tape = tapeFromRows(traceId, await resolving);
   const runs = await runRows;
   if ('error' in runs) throw runs.error;
   const run = foldRunStates(runs.rows).get(traceId);
