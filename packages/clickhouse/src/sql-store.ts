@@ -231,8 +231,14 @@ export abstract class SqlSpanStore implements SpanStore {
     return new Map(rows.map((row) => [row.TraceId, Number(row.n)]));
   }
 
+  /**
+   * Answered by the span tables' layout once it is known (one look at system.columns), as the
+   * span layout itself is: a tape build reads the run state after the spans, and a store without
+   * a runs table (a Collector's, an older tracetape's) would otherwise cost a second look. init()
+   * marks it known when it creates it.
+   */
   private async hasRunsTable(): Promise<boolean> {
-    if (!this.runsTableKnown) await this.detectLayout();
+    if (!this.runsTableKnown && !this.layout) await this.detectLayout();
     return this.runsTableKnown;
   }
 
@@ -266,8 +272,8 @@ export abstract class SqlSpanStore implements SpanStore {
   }
 
   /**
-   * One look at system.columns for the span table, its lookup table and the runs table: a tape
-   * build asks whether the runs table exists and what the span table holds at once, and shares it.
+   * One look at system.columns for the span table, its lookup table and the runs table, shared by
+   * the reads that need it (the span rows, the run state) whether they come together or in turn.
    */
   private detectLayout(): Promise<TraceTableLayout> {
     this.detectingLayout ??= (async () => {

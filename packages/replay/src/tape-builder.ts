@@ -53,12 +53,15 @@ export async function buildTape(store: SpanStore, traceIdInput: string): Promise
   const rows = await store.getTraceSpans(traceId, { columns: TAPE_COLUMNS });
   if (rows.length === 0) throw new UnknownTraceError(traceId, store.location);
   // The run's state is asked for once the payload read is on its way, not first: chdb-node runs a
-  // session's queries one at a time, so asked first it delayed the span read by its own ~3 to 5 ms,
+  // session's queries one at a time, so asked first it delayed the span read by its own 3 to 6 ms,
   // while here it runs as this thread checks the payloads and builds the tape (a build ~2 ms
-  // sooner, BENCHMARKS.md, session 26); a ClickHouse server runs it beside the payload read.
-  // Settled into a value so that an earlier failure leaves no unhandled rejection.
+  // sooner, BENCHMARKS.md, session 26). Chunked payloads' second read, or a second batch of
+  // keys, waits behind it. A ClickHouse server runs it beside the payload read, or beside the
+  // tape's building alone for a trace whose payloads are all inline (one round trip more than
+  // beside the span read). Settled into a value so that no failure leaves a rejection unhandled,
+  // a store whose runRows throws at once included.
   const resolving = resolvePayloadRefs(rows, store);
-  const runRows = store.runRows({ traceIds: [traceId] }).then(
+  const runRows = (async () => store.runRows({ traceIds: [traceId] }))().then(
     (found) => ({ rows: found }),
     (error: unknown) => ({ error }),
   );
