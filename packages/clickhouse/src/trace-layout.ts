@@ -98,7 +98,8 @@ const SPAN_ROW_COLUMNS: readonly { name: keyof SpanRow; read?: string; missing: 
 ];
 
 /** Read whatever columns are asked for: the query filters and orders by them. */
-const ALWAYS_READ: readonly (keyof SpanRow)[] = ['Timestamp', 'TraceId', 'SpanId', 'ParentSpanId'];
+type AlwaysRead = 'Timestamp' | 'TraceId' | 'SpanId' | 'ParentSpanId';
+const ALWAYS_READ: readonly AlwaysRead[] = ['Timestamp', 'TraceId', 'SpanId', 'ParentSpanId'];
 
 /**
  * The SELECT list that reads SpanRows from a span table of this layout; with `columns`, only those
@@ -116,30 +117,36 @@ export function spanRowSelectList(layout: TraceTableLayout, columns?: readonly (
     .join(', ');
 }
 
+/** Empty values of their type for the columns a narrow read may leave out; the type makes it whole. */
+function unreadColumns(): Omit<SpanRow, AlwaysRead> {
+  return {
+    TraceState: '',
+    SpanName: '',
+    SpanKind: '',
+    ServiceName: '',
+    ResourceAttributes: {},
+    ScopeName: '',
+    ScopeVersion: '',
+    SpanAttributes: {},
+    Duration: '0',
+    StatusCode: '',
+    StatusMessage: '',
+    'Events.Timestamp': [],
+    'Events.Name': [],
+    'Events.Attributes': [],
+    'Links.TraceId': [],
+    'Links.SpanId': [],
+    'Links.TraceState': [],
+    'Links.Attributes': [],
+  };
+}
+
 /**
  * A row read with only some columns, completed with empty values of their type for the others
  * ('', {}, [], Duration '0'): fresh objects per row, since readers fill attributes in place.
  */
-export function withUnreadColumns(row: Partial<SpanRow>): SpanRow {
-  row.TraceState ??= '';
-  row.SpanName ??= '';
-  row.SpanKind ??= '';
-  row.ServiceName ??= '';
-  row.ResourceAttributes ??= {};
-  row.ScopeName ??= '';
-  row.ScopeVersion ??= '';
-  row.SpanAttributes ??= {};
-  row.Duration ??= '0';
-  row.StatusCode ??= '';
-  row.StatusMessage ??= '';
-  row['Events.Timestamp'] ??= [];
-  row['Events.Name'] ??= [];
-  row['Events.Attributes'] ??= [];
-  row['Links.TraceId'] ??= [];
-  row['Links.SpanId'] ??= [];
-  row['Links.TraceState'] ??= [];
-  row['Links.Attributes'] ??= [];
-  return row as SpanRow;
+export function withUnreadColumns(row: Pick<SpanRow, AlwaysRead> & Partial<SpanRow>): SpanRow {
+  return { ...unreadColumns(), ...row };
 }
 
 /**
