@@ -36,3 +36,35 @@ describe('parseJsonExact', () => {
     expect(parseJsonExact(text)).toEqual(JSON.parse(text));
   });
 });
+
+describe('canonicalJson', () => {
+  // The order every stored input hash was computed with: Array.prototype.sort's, by UTF-16 code units.
+  const reference = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(reference);
+    if (value === null || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) out[key] = reference((value as Record<string, unknown>)[key]);
+    return out;
+  };
+  const key = fc.oneof(fc.string({ maxLength: 6 }), fc.stringMatching(/^[0-9]{1,3}$/), fc.string({ unit: 'binary', maxLength: 4 }), fc.constantFrom('a', 'B', '_', 'é', '😀', '10', '9', ''));
+
+  it('sorts keys as Array.prototype.sort does, in short objects and in long ones', () => {
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(key, tie('node'), { maxKeys: 40 })),
+    })).node;
+    fc.assert(
+      fc.property(value, (input) => {
+        expect(canonicalJson(input)).toBe(JSON.stringify(reference(input)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  // Integer-like keys come first, in numeric order, whatever the sort says: an object keeps them so.
+  it('writes a request as every recording before it did', () => {
+    const request = { url: 'https://api.example.com/v1?b=2', method: 'POST', headers: { 'content-type': 'application/json' }, body: { size: 3, encoding: 'utf8', data: '{}' } };
+    expect(canonicalJson({ z: 1, '10': 2, '9': 3, A: 4, a: [{ y: 1, x: 2 }], é: 5, request })).toBe(
+      '{"9":3,"10":2,"A":4,"a":[{"x":2,"y":1}],"request":{"body":{"data":"{}","encoding":"utf8","size":3},"headers":{"content-type":"application/json"},"method":"POST","url":"https://api.example.com/v1?b=2"},"z":1,"é":5}',
+    );
+  });
+});

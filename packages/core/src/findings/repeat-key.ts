@@ -1,6 +1,6 @@
 import { isCanonicalJsonBody } from '../body.js';
 import { canonicalJson, parseJsonExact } from '../canonical-json.js';
-import { sha256Hex } from '../hash.js';
+import { sha256HexOfParts } from '../hash.js';
 import type { NormalizedRequest } from '../tape.js';
 
 /*
@@ -29,8 +29,9 @@ const MAYBE_VOLATILE = new RegExp(`"(?:${VOLATILE_NAMES}|__proto__)"|"\\d{4}-\\d
 
 /** Hex SHA-256 of the request with its volatile fields set aside: equal for a retry of the same change. */
 export function repeatKey(request: Pick<NormalizedRequest, 'method' | 'url' | 'body'>): string {
-  // canonicalJson({ method, url, body }), written out: the keys in sorted order, the body already canonical.
-  return sha256Hex(`{"body":${stableBodyJson(request)},"method":${JSON.stringify(request.method.toUpperCase())},"url":${JSON.stringify(stableUrl(request.url))}}`);
+  // canonicalJson({ method, url, body }), written out: the keys in sorted order, the body already
+  // canonical, hashed in parts so the body is not copied into one more string.
+  return sha256HexOfParts(['{"body":', stableBodyJson(request), `,"method":${JSON.stringify(request.method.toUpperCase())},"url":${JSON.stringify(stableUrl(request.url))}}`]);
 }
 
 function stableUrl(url: string): string {
