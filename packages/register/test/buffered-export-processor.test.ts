@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
+import { decodeSpanRows } from '@tracetape/clickhouse';
 import { decodeRowsRecord, listSegments, LogWriter, readSegment, RecordType } from '@tracetape/log';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BufferedExportProcessor } from '../src/export/buffered-export-processor.js';
@@ -15,7 +17,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function setUp(options: { maxBatchSize: number; logMaxBytes?: number; firstSliceDelayMs?: number }) {
+function setUp(options: { maxBatchSize: number; logMaxBytes?: number; firstSliceDelayMs?: number; resource?: ReturnType<typeof resourceFromAttributes> }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracetape-buffered-export-'));
   dirs.push(dir);
   const log = new LogSpanExporter(new LogWriter({ dir, maxBytes: options.logMaxBytes ?? 64 << 20 }), new RowsEncoder());
@@ -25,14 +27,17 @@ function setUp(options: { maxBatchSize: number; logMaxBytes?: number; firstSlice
     scheduledDelayMs: 600_000,
     ...(options.firstSliceDelayMs !== undefined ? { firstSliceDelayMs: options.firstSliceDelayMs } : {}),
   });
-  const tracer = new TracerProvider({ spanProcessors: [processor] }).getTracer('test');
+  const tracer = new TracerProvider({ spanProcessors: [processor], ...(options.resource ? { resource: options.resource } : {}) }).getTracer('test');
   const endSpans = (count: number) => {
     for (let i = 0; i < count; i++) tracer.startSpan(`call ${i}`, { attributes: { 'tracetape.request': JSON.stringify({ i }) } }).end();
   };
   /** Spans per record in the log, in order. */
   const records = () =>
     listSegments(dir).flatMap((segment) => readSegment(segment.path, 0).records.filter((record) => record.type === RecordType.Rows).map((record) => decodeRowsRecord(record).spanRows));
-  return { dir, log, processor, endSpans, records };
+  /** Every span row in the log, decoded. */
+  const rows = () =>
+    listSegments(dir).flatMap((segment) => readSegment(segment.path, 0).records.filter((record) => record.type === RecordType.Rows).flatMap((record) => decodeSpanRows(decodeRowsRecord(record).spans)));
+  return { dir, log, processor, endSpans, records, rows };
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -108,5 +113,19 @@ describe('BufferedExportProcessor with the recording log', () => {
     expect(processor.droppedSpans).toBe(3);
     expect(log.stats()).toEqual({ written: 0, lost: 3 });
     expect(stderr.join('')).toMatch(/lost 3 span\(s\)/);
+  });
+  it('waits for a resource detector that answers later, so every row carries its attribute', async () => {
+    // The host detector reads the host's ID from a file: until it is awaited, the resource is pending.
+    let answer: (id: string) => void = () => {};
+    const hostId = new Promise<string>((resolve) => (answer = resolve));
+    const resource = resourceFromAttributes({ 'service.name': 'svc', 'host.id': hostId });
+    const { log, processor, endSpans, rows } = setUp({ maxBatchSize: 4, firstSliceDelayMs: 0, resource });
+    endSpans(3);
+    for (let turn = 0; turn < 20; turn++) await nextTurn();
+    expect(log.stagedSpans).toBe(0);
+    answer('machine-7');
+    await turnsUntil(() => log.stagedSpans === 3);
+    await processor.forceFlush();
+    expect(rows().map((row) => row.ResourceAttributes)).toEqual(Array(3).fill({ 'service.name': 'svc', 'host.id': 'machine-7' }));
   });
 });

@@ -71,6 +71,10 @@ export class BufferedExportProcessor implements SpanProcessor {
   private readonly sliceBudgetMs: number;
   private readonly firstSliceDelayMs: number;
   private slice: { kind: 'immediate'; handle: NodeJS.Immediate } | { kind: 'timeout'; handle: NodeJS.Timeout } | undefined;
+  /** Resources whose detectors were awaited, answered or not: awaited once each. */
+  private readonly awaitedResources = new WeakSet<object>();
+  /** Set while a queued span's resource still waits for its detectors: spans are encoded after. */
+  private resourcesSettling: Promise<void> | undefined;
 
   constructor(
     private readonly exporter: SyncCapableExporter,
@@ -100,6 +104,7 @@ export class BufferedExportProcessor implements SpanProcessor {
       return;
     }
     this.queue.push(span);
+    this.awaitResourceOf(span);
     if (this.staging) this.scheduleSlice();
     else if (this.queue.length >= this.maxBatchSize) this.exportQueued();
     else this.schedule();
@@ -144,7 +149,33 @@ export class BufferedExportProcessor implements SpanProcessor {
     this.timer = undefined;
   }
 
+  /**
+   * A resource detector that answers later (the host's ID, read from a file) leaves the resource
+   * pending until someone awaits it, as the SDK's own batch processor does before each export.
+   * Nothing else does here: unawaited, every row lacked those attributes, and the resource's
+   * attributes were rebuilt for every span instead of read once. Encoding waits for it the first
+   * time; the exit path, which cannot wait, encodes what is known.
+   */
+  private awaitResourceOf(span: ReadableSpan): void {
+    const resource = span.resource as ReadableSpan['resource'] & { asyncAttributesPending?: boolean };
+    if (!resource.asyncAttributesPending || typeof resource.waitForAsyncAttributes !== 'function' || this.awaitedResources.has(resource)) return;
+    this.awaitedResources.add(resource);
+    const settled = resource.waitForAsyncAttributes().then(
+      () => undefined,
+      // A detector that failed leaves its attribute out; the spans go on without it.
+      () => undefined,
+    );
+    const all = Promise.all([this.resourcesSettling, settled]).then(() => {
+      if (this.resourcesSettling !== all) return;
+      this.resourcesSettling = undefined;
+      if (this.queue.length > 0 && this.staging) this.scheduleSlice();
+    });
+    this.resourcesSettling = all;
+  }
+
   private scheduleSlice(): void {
+    // The slice is scheduled once the resources are in (awaitResourceOf).
+    if (this.resourcesSettling) return;
     if (this.slice?.kind === 'timeout' && this.queue.length >= this.maxBatchSize) {
       // A batch has piled up behind the waiting span: no more waiting, the queue must not outgrow the app.
       clearTimeout(this.slice.handle);
