@@ -63,8 +63,9 @@ describe('canonicalJson', () => {
   // Integer-like keys come first, in numeric order, whatever the sort says: an object keeps them so.
   it('writes a request as every recording before it did', () => {
     const request = { url: 'https://api.example.com/v1?b=2', method: 'POST', headers: { 'content-type': 'application/json' }, body: { size: 3, encoding: 'utf8', data: '{}' } };
-    expect(canonicalJson({ z: 1, '10': 2, '9': 3, A: 4, a: [{ y: 1, x: 2 }], é: 5, request })).toBe(
-      '{"9":3,"10":2,"A":4,"a":[{"x":2,"y":1}],"request":{"body":{"data":"{}","encoding":"utf8","size":3},"headers":{"content-type":"application/json"},"method":"POST","url":"https://api.example.com/v1?b=2"},"z":1,"é":5}',
+    // By UTF-16 code units, not code points: an astral character (a surrogate pair) before U+FFFF.
+    expect(canonicalJson({ z: 1, '\uFFFF': 6, '10': 2, '😀': 7, '9': 3, A: 4, a: [{ y: 1, x: 2 }], é: 5, request })).toBe(
+      '{"9":3,"10":2,"A":4,"a":[{"x":2,"y":1}],"request":{"body":{"data":"{}","encoding":"utf8","size":3},"headers":{"content-type":"application/json"},"method":"POST","url":"https://api.example.com/v1?b=2"},"z":1,"é":5,"😀":7,"\uFFFF":6}',
     );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, normalizeRequest, parseJsonExact, repeatKey, sha256Hex } from '@tracetape/core';
+import { canonicalJson, inputHash, normalizeRequest, parseJsonExact, repeatKey, sha256Hex } from '@tracetape/core';
 
 /**
  * The repeat key as first defined, written the slow way: parse every body, drop the volatile
@@ -65,4 +65,17 @@ describe('repeatKey, shortcut and slow way', () => {
       expect(repeatKey(readBack)).toBe(repeatKey(normalized));
     });
   }
+});
+
+describe('repeatKey and the input hash, pinned', () => {
+  // Computed by d86e63d's build, before the key was hashed in parts and short key lists sorted in
+  // place: recordings made then must still find their retries and their calls.
+  it('gives the keys stored recordings hold', () => {
+    const body = Buffer.from(JSON.stringify({ amount: 1250, currency: 'eur', order: 'A-17', note: 'refund ü 😀', idempotency_key: 'k-1', requested_at: '2026-12-07T18:00:00Z' }));
+    const refund = normalizeRequest({ method: 'post', url: 'https://pay.example.com/v1/refunds?b=2&a=1&request_id=9', headers: [['Content-Type', 'application/json']], body });
+    const nested = normalizeRequest({ method: 'POST', url: 'https://pay.example.com/v1/refunds', headers: [['content-type', 'application/json']], body: Buffer.from('{"b":{"y":1,"x":[{"d":1,"c":2}]},"a":"z"}') });
+    expect(repeatKey(refund)).toBe('db2fedd6f83901fdcde53ed702f3eb4ce979bd286a6ef1d52e946f6de4ec34cb');
+    expect(repeatKey(nested)).toBe('7c7bcc8d6aa3c1421aca97862362a860a482077e7b1f2b9507086aa5bb02e328');
+    expect(inputHash(refund)).toBe('a86f5b3a95dbad00cfc8b7409136af6358f7ee41a00de2324e3e4e9190f3b442');
+  });
 });

@@ -17,7 +17,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function setUp(options: { maxBatchSize: number; logMaxBytes?: number; firstSliceDelayMs?: number; resource?: ReturnType<typeof resourceFromAttributes> }) {
+function setUp(options: { maxBatchSize: number; logMaxBytes?: number; firstSliceDelayMs?: number; maxResourceWaitMs?: number; resource?: ReturnType<typeof resourceFromAttributes> }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracetape-buffered-export-'));
   dirs.push(dir);
   const log = new LogSpanExporter(new LogWriter({ dir, maxBytes: options.logMaxBytes ?? 64 << 20 }), new RowsEncoder());
@@ -26,6 +26,7 @@ function setUp(options: { maxBatchSize: number; logMaxBytes?: number; firstSlice
     maxBatchSize: options.maxBatchSize,
     scheduledDelayMs: 600_000,
     ...(options.firstSliceDelayMs !== undefined ? { firstSliceDelayMs: options.firstSliceDelayMs } : {}),
+    ...(options.maxResourceWaitMs !== undefined ? { maxResourceWaitMs: options.maxResourceWaitMs } : {}),
   });
   const tracer = new TracerProvider({ spanProcessors: [processor], ...(options.resource ? { resource: options.resource } : {}) }).getTracer('test');
   const endSpans = (count: number) => {
@@ -126,6 +127,33 @@ describe('BufferedExportProcessor with the recording log', () => {
     answer('machine-7');
     await turnsUntil(() => log.stagedSpans === 3);
     await processor.forceFlush();
+    // A flush asked for while the detector is still out waits for it too.
+    const later = setUp({ maxBatchSize: 4, firstSliceDelayMs: 0, resource: resourceFromAttributes({ 'host.id': Promise.resolve('machine-8') }) });
+    later.endSpans(1);
+    await later.processor.forceFlush();
+    expect(later.rows().map((row) => row.ResourceAttributes)).toEqual([{ 'host.id': 'machine-8' }]);
     expect(rows().map((row) => row.ResourceAttributes)).toEqual(Array(3).fill({ 'service.name': 'svc', 'host.id': 'machine-7' }));
+  });
+  it('does not wait past its bound for a detector that never answers, nor past a batch', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const never = new Promise<string>(() => {});
+      const { log, endSpans, rows, processor } = setUp({ maxBatchSize: 4, firstSliceDelayMs: 0, maxResourceWaitMs: 2_000, resource: resourceFromAttributes({ 'service.name': 'svc', 'host.id': never }) });
+      endSpans(2);
+      for (let turn = 0; turn < 20; turn++) await nextTurn();
+      expect(log.stagedSpans).toBe(0);
+      // A batch piled up: it goes out without the attribute rather than grow the queue.
+      endSpans(2);
+      await turnsUntil(() => log.stagedSpans === 0 && rows().length === 4);
+      endSpans(1);
+      for (let turn = 0; turn < 20; turn++) await nextTurn();
+      expect(log.stagedSpans).toBe(0);
+      vi.advanceTimersByTime(2_000);
+      await turnsUntil(() => log.stagedSpans === 1);
+      await processor.forceFlush();
+      expect(rows().map((row) => row.ResourceAttributes)).toEqual(Array(5).fill({ 'service.name': 'svc' }));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

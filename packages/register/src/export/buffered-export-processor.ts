@@ -41,6 +41,12 @@ export interface BufferedExportOptions {
    * one, whose request should go out before capture's work on the last (BENCHMARKS.md, SSE).
    */
   firstSliceDelayMs?: number;
+  /**
+   * With a staging exporter: how long spans wait, at most, for a resource detector that answers
+   * later (default 2 s); past it, or once a batch has piled up, they are encoded without its
+   * attributes.
+   */
+  maxResourceWaitMs?: number;
 }
 
 // One span at a time between clock checks: a span with a large payload can take 50 µs alone.
@@ -70,6 +76,7 @@ export class BufferedExportProcessor implements SpanProcessor {
   private readonly staging: StagingExporter | undefined;
   private readonly sliceBudgetMs: number;
   private readonly firstSliceDelayMs: number;
+  private readonly maxResourceWaitMs: number;
   private slice: { kind: 'immediate'; handle: NodeJS.Immediate } | { kind: 'timeout'; handle: NodeJS.Timeout } | undefined;
   /** Resources whose detectors were awaited, answered or not: awaited once each. */
   private readonly awaitedResources = new WeakSet<object>();
@@ -88,6 +95,7 @@ export class BufferedExportProcessor implements SpanProcessor {
     this.staging = isStagingExporter(exporter) ? exporter : undefined;
     this.sliceBudgetMs = options.sliceBudgetMs ?? 0.25;
     this.firstSliceDelayMs = options.firstSliceDelayMs ?? 5;
+    this.maxResourceWaitMs = options.maxResourceWaitMs ?? 2_000;
   }
 
   get droppedSpans(): number {
@@ -111,6 +119,8 @@ export class BufferedExportProcessor implements SpanProcessor {
   }
 
   async forceFlush(): Promise<void> {
+    // A flush the app asks for can wait (bounded) for a resource's late attributes; the exit path cannot.
+    if (this.staging && this.resourcesSettling) await this.resourcesSettling;
     if (this.staging) this.commitAll(this.staging);
     else this.exportQueued();
     await this.exporting;
@@ -150,22 +160,30 @@ export class BufferedExportProcessor implements SpanProcessor {
   }
 
   /**
-   * A resource detector that answers later (the host's ID, read from a file) leaves the resource
-   * pending until someone awaits it, as the SDK's own batch processor does before each export.
-   * Nothing else does here: unawaited, every row lacked those attributes, and the resource's
-   * attributes were rebuilt for every span instead of read once. Encoding waits for it the first
-   * time; the exit path, which cannot wait, encodes what is known.
+   * A resource detector that answers later (the host's ID, read from a file on Linux) leaves the
+   * resource pending until someone awaits it, as the SDK's own batch processor does before each
+   * export. Nothing else does here: unawaited, every row lacked those attributes, and the
+   * resource's attributes were rebuilt for every span instead of read once. Encoding waits for it
+   * the first time, bounded in time and by a batch (a detector that never answers must not hold the
+   * recording back, nor its spans in memory); the exit path, which cannot wait, encodes what is known.
+   * Only the staging path waits: it is the one the recording log uses.
    */
   private awaitResourceOf(span: ReadableSpan): void {
-    const resource = span.resource as ReadableSpan['resource'] & { asyncAttributesPending?: boolean };
+    const resource = span.resource;
     if (!resource.asyncAttributesPending || typeof resource.waitForAsyncAttributes !== 'function' || this.awaitedResources.has(resource)) return;
     this.awaitedResources.add(resource);
-    const settled = resource.waitForAsyncAttributes().then(
-      () => undefined,
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.maxResourceWaitMs);
+      timer.unref();
       // A detector that failed leaves its attribute out; the spans go on without it.
-      () => undefined,
-    );
-    const all = Promise.all([this.resourcesSettling, settled]).then(() => {
+      try {
+        resource.waitForAsyncAttributes!().then(resolve, resolve);
+      } catch {
+        resolve();
+      }
+    }).finally(() => clearTimeout(timer));
+    const all = Promise.all([this.resourcesSettling, waited]).then(() => {
       if (this.resourcesSettling !== all) return;
       this.resourcesSettling = undefined;
       if (this.queue.length > 0 && this.staging) this.scheduleSlice();
@@ -173,9 +191,14 @@ export class BufferedExportProcessor implements SpanProcessor {
     this.resourcesSettling = all;
   }
 
+  /** Whether queued spans may be encoded now: no resource is awaited, or a batch is waiting anyway. */
+  private mayEncode(): boolean {
+    return this.resourcesSettling === undefined || this.queue.length >= this.maxBatchSize;
+  }
+
   private scheduleSlice(): void {
-    // The slice is scheduled once the resources are in (awaitResourceOf).
-    if (this.resourcesSettling) return;
+    // While a resource is awaited, the slice is scheduled once it is in (awaitResourceOf).
+    if (!this.mayEncode()) return;
     if (this.slice?.kind === 'timeout' && this.queue.length >= this.maxBatchSize) {
       // A batch has piled up behind the waiting span: no more waiting, the queue must not outgrow the app.
       clearTimeout(this.slice.handle);
@@ -184,7 +207,8 @@ export class BufferedExportProcessor implements SpanProcessor {
     if (this.slice) return;
     const run = (): void => {
       this.slice = undefined;
-      if (this.staging) this.encodeSlice(this.staging);
+      // A slice scheduled before a resource came to be awaited waits for it too.
+      if (this.staging && this.mayEncode()) this.encodeSlice(this.staging);
     };
     // A lone span after a quiet spell waits a little; spans already queued behind others go on at once.
     this.slice =
