@@ -4,7 +4,7 @@
 // Words are drawn from a vocabulary with a Zipf-like skew (as in natural language), mixed with
 // numbers, identifiers and paths that repeat rarely, from a seeded generator so runs repeat.
 
-const WORDS = `the of and to a in is it you that was for on are with as be this have from or one had by
+export const WORDS = `the of and to a in is it you that was for on are with as be this have from or one had by
 word but not what all were we when your can said there use an each which she do how their if will up
 other about out many then them these so some her would make like him into time has look two more write
 go see number no way could people my than first water been call who oil its now find long down day did

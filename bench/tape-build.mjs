@@ -1,8 +1,9 @@
 // Fast lookups at scale: how long buildTape takes for one 200-span recorded run when the embedded
-// store also holds a million other spans (5,000 runs spread over the last 24 hours), and how long
-// listing the 20 most recent runs takes. The background is generated inside ClickHouse (INSERT ...
-// SELECT FROM numbers()) so loading it takes seconds; the measured run goes through the real
-// ClickHouseSpanExporter, payload offload included, like a recording would.
+// store also holds a million other spans (5,000 runs spread over the last 24 hours) and 200,000
+// other runs' payload rows, and how long listing the 20 most recent runs takes. The background is
+// generated inside ClickHouse (INSERT ... SELECT FROM numbers()) so loading it takes seconds; the
+// measured run goes through the real ClickHouseSpanExporter, payload offload included, like a
+// recording would.
 //
 //   node bench/tape-build.mjs [--quick|--smoke]     prints the figures as JSON
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { ClickHouseSpanExporter, ChdbSpanStore, resolvePayloadRefs } from '@tracetape/clickhouse';
 import { ATTR_TRACETAPE_INPUT_HASH, ATTR_TRACETAPE_RESPONSE } from '@tracetape/core';
 import { buildTape, TAPE_COLUMNS, tapeFromRows } from '../packages/replay/dist/index.js';
+import { WORDS } from './conversation-text.mjs';
 import { BenchCheckFailed } from './figures.mjs';
 import { runIfMain, sizeFor } from './scale-cli.mjs';
 import { recordedRun } from './scale-spans.mjs';
@@ -24,14 +26,16 @@ const INSERT_CHUNK = 100_000;
 const DAY_MS = 86_400_000;
 const BATCH = 128;
 
+// Other runs' payload rows: a tape's payloads are looked up among them (~3.7 KB of text each).
+const PAYLOADS_PER_RUN = 200;
 const SIZES = {
-  full: { background: 1_000_000, runs: 30, warmups: 3 },
-  quick: { background: 50_000, runs: 30, warmups: 3 },
-  smoke: { background: 5_000, runs: 5, warmups: 1 },
+  full: { background: 1_000_000, backgroundPayloads: 200_000, runs: 30, warmups: 3 },
+  quick: { background: 50_000, backgroundPayloads: 10_000, runs: 30, warmups: 3 },
+  smoke: { background: 5_000, backgroundPayloads: 1_000, runs: 5, warmups: 1 },
 };
 
 export async function measure(flags = {}) {
-  const { background, runs, warmups } = sizeFor(flags, SIZES);
+  const { background, backgroundPayloads, runs, warmups } = sizeFor(flags, SIZES);
   const full = !flags.quick && !flags.smoke;
   const tmp = mkdtempSync(path.join(flags.tmpDir ?? os.tmpdir(), 'tracetape-bench-tape-'));
   const dir = path.join(tmp, 'store');
@@ -45,9 +49,14 @@ export async function measure(flags = {}) {
     try {
       await loading.init();
       await loadBackground(loading, background, nowMs);
+      await loadBackgroundPayloads(loading, backgroundPayloads, background, nowMs);
       // Mid-window rather than newest, so the lookup must find it among runs on both sides.
       spans = await recordedRun({ calls: SPANS_PER_TRACE - 1, seed: 7, startMs: nowMs - DAY_MS / 2, requestBytes: 3000, responseBytes: 2500 });
       for (let i = 0; i < spans.length; i += BATCH) await exportBatch(exporter, spans.slice(i, i + BATCH));
+      // Merged as the engine's background merges leave a day's partition in time: measured straight
+      // after the load, the run's payloads sat in a part of their own, which a stored run of
+      // yesterday's does not (with rows sorted by hash alone, the merged read took 0.65 s).
+      await loading.query('OPTIMIZE TABLE tracetape_payloads FINAL', 'TabSeparated');
     } finally {
       // Closes the store: the timings below start from a freshly opened one.
       await exporter.shutdown();
@@ -62,6 +71,9 @@ export async function measure(flags = {}) {
       const [stored] = (await store.query(`SELECT count() AS spans, uniqExact(TraceId) AS traces FROM otel_traces`, 'JSONEachRow')).split('\n').map((l) => l && JSON.parse(l));
       const expectedSpans = background + spans.length;
       if (Number(stored.spans) !== expectedSpans) throw new BenchCheckFailed([`the store holds ${stored.spans} spans, expected ${expectedSpans}`]);
+      const payloadRows = Number((await store.query(`SELECT count() FROM tracetape_payloads FINAL`, 'TabSeparated')).trim());
+      const payloadBytes = Number((await store.query(`SELECT sum(data_uncompressed_bytes) FROM system.parts WHERE table = 'tracetape_payloads' AND active`, 'TabSeparated')).trim());
+      if (payloadRows < backgroundPayloads) throw new BenchCheckFailed([`the payload table holds ${payloadRows} rows, expected over ${backgroundPayloads}`]);
 
       const checkTape = (tape) => {
         if (tape.entries.length !== calls.length) throw new BenchCheckFailed([`the tape of ${traceId} has ${tape.entries.length} steps, expected ${calls.length}`]);
@@ -81,7 +93,7 @@ export async function measure(flags = {}) {
       const listMs = await repeat(() => store.listTraces({ limit: 20 }), checkList, warmups, runs);
       const split = await phases(store, traceId, spans.length, runs);
 
-      const scale = `${background.toLocaleString('en-US')} background spans in ${(Number(stored.traces) - 1).toLocaleString('en-US')} runs over 24 h, embedded chDB, loaded (with the measured run) in ${(loadMs / 1000).toFixed(1)} s; timed once the merges the load left (up to ${settling.most} at a time) had run, ${(settling.ms / 1000).toFixed(1)} s after opening`;
+      const scale = `${background.toLocaleString('en-US')} background spans in ${(Number(stored.traces) - 1).toLocaleString('en-US')} runs over 24 h and ${payloadRows.toLocaleString('en-US')} payload rows (${Math.round(payloadBytes / 2 ** 20)} MiB of text; ${backgroundPayloads.toLocaleString('en-US')} of other runs), embedded chDB, loaded (with the measured run) in ${(loadMs / 1000).toFixed(1)} s; timed once the merges the load left (up to ${settling.most} at a time) had run, ${(settling.ms / 1000).toFixed(1)} s after opening`;
       return [
         {
           name: `tape build: ${SPANS_PER_TRACE}-span run, ${shortCount(background)} other spans`,
@@ -127,6 +139,38 @@ async function settleMerges(store) {
     quiet = now === 0 ? quiet + 1 : 0;
   }
   return { ms: performance.now() - started, most };
+}
+
+/**
+ * `count` payload rows of other runs, 200 to a run (every fifth background run), each a request
+ * envelope around ~3.7 KB of words drawn with the conversation benchmarks' skew, so they compress
+ * like text (about 3 to 1) rather than to nothing. Timestamps follow their run's. A payload table
+ * made before payload rows named their trace (an `--against` build) gets them without TraceId.
+ */
+async function loadBackgroundPayloads(store, count, spans, nowMs) {
+  if (count === 0) return;
+  const traces = Math.ceil(spans / SPANS_PER_TRACE);
+  const spacingMs = Math.floor(DAY_MS / traces);
+  const named = Number((await store.query(`SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = 'tracetape_payloads' AND name = 'TraceId'`, 'TabSeparated')).trim()) > 0;
+  const words = `[${WORDS.map((w) => `'${w}'`).join(',')}]`;
+  for (let first = 0; first < count; first += INSERT_CHUNK / 2) {
+    const n = Math.min(INSERT_CHUNK / 2, count - first);
+    await store.query(
+      `INSERT INTO tracetape_payloads (${named ? 'TraceId, ' : ''}Hash, Data, Size, Timestamp)
+       SELECT ${named ? 'TraceId, ' : ''}Hash, Data, length(Data) AS Size, Timestamp FROM (
+         SELECT
+           intDiv(number, ${PAYLOADS_PER_RUN}) * 5 AS t,
+           number % ${PAYLOADS_PER_RUN} AS s,
+           lower(hex(MD5(concat('bg-trace-', toString(t))))) AS TraceId,
+           lower(hex(SHA256(concat('bg-payload-', toString(number))))) AS Hash,
+           concat('{"normalized":{"method":"POST","url":"https://api.openai.example/v1/chat/completions","body":{"encoding":"utf8","data":"',
+             arrayStringConcat(arrayMap(i -> ${words}[1 + toUInt32(${WORDS.length} * pow(cityHash64(number, i) / 18446744073709551616, 2.2))], range(600)), ' '),
+             '"}}}') AS Data,
+           fromUnixTimestamp64Nano(toInt64(${nowMs} - 120000 - (${traces} - 1 - t) * ${spacingMs} + s * 300) * 1000000) AS Timestamp
+         FROM numbers(${first}, ${n}))`,
+      'TabSeparated',
+    );
+  }
 }
 
 /**

@@ -63,14 +63,17 @@ WHERE TraceId != ''
 GROUP BY TraceId;
 
 CREATE TABLE IF NOT EXISTS `default`.`tracetape_payloads` (
+  TraceId String CODEC(ZSTD(1)),
   Hash String CODEC(ZSTD(1)),
   Data String CODEC(ZSTD(3)),
   Size UInt64 CODEC(T64, ZSTD(1)),
   Timestamp DateTime64(9) CODEC(ZSTD(1))
 ) ENGINE = ReplacingMergeTree(Timestamp)
 PARTITION BY toDate(Timestamp)
-ORDER BY Hash
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
+ORDER BY (TraceId, Hash)
+SETTINGS index_granularity = 8192, index_granularity_bytes = 1048576, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
+
+ALTER TABLE `default`.`tracetape_payloads` ADD COLUMN IF NOT EXISTS TraceId String DEFAULT '' CODEC(ZSTD(1)) FIRST;
 
 CREATE VIEW IF NOT EXISTS `default`.`tracetape_payloads_text` AS
 WITH

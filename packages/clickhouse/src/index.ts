@@ -40,6 +40,7 @@ export {
   RowBinaryWriter,
   SPAN_ROW_BINARY_COLUMNS,
   SPAN_ROW_BINARY_STRUCTURE,
+  withEmptyTraceIds,
   writePayloadRow,
   writeSpanRow,
 } from './row-binary.js';

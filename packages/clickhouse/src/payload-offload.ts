@@ -21,7 +21,7 @@ export interface OffloadOptions {
  * Each payload is cut into content-defined chunks stored under their own keys, plus a manifest
  * under the payload's hash, so the history an agent resends on every call is stored once. Every
  * row carries the span's Timestamp: it lands in the span's day partition, which retention drops
- * no earlier than the span's own.
+ * no earlier than the span's own; and the span's TraceId, beside which the table keeps it.
  */
 export function offloadPayloads(row: SpanRow, options: OffloadOptions = {}): PayloadRow[] {
   const { thresholdBytes = DEFAULT_PAYLOAD_THRESHOLD_BYTES, chunkSizes = DEFAULT_CHUNK_SIZES } = options;
@@ -36,14 +36,14 @@ export function offloadPayloads(row: SpanRow, options: OffloadOptions = {}): Pay
     // and rows for little to share, and cost the exporter time on every small call.
     const chunks = value.length > 2 * chunkSizes.max ? splitIntoChunks(value, chunkSizes) : [value];
     if (chunks.length === 1) {
-      payloads.push({ Hash: hash, Data: value, Size: size, Timestamp: row.Timestamp });
+      payloads.push({ TraceId: row.TraceId, Hash: hash, Data: value, Size: size, Timestamp: row.Timestamp });
     } else {
       const keys = chunks.map(chunkKey);
       chunks.forEach((chunk, i) =>
-        payloads.push({ Hash: keys[i]!, Data: chunk, Size: Buffer.byteLength(chunk, 'utf8'), Timestamp: row.Timestamp }),
+        payloads.push({ TraceId: row.TraceId, Hash: keys[i]!, Data: chunk, Size: Buffer.byteLength(chunk, 'utf8'), Timestamp: row.Timestamp }),
       );
       // Size is the whole payload's, so `ORDER BY Size` over the table still finds the large ones.
-      payloads.push({ Hash: hash, Data: encodeManifest(keys), Size: size, Timestamp: row.Timestamp });
+      payloads.push({ TraceId: row.TraceId, Hash: hash, Data: encodeManifest(keys), Size: size, Timestamp: row.Timestamp });
     }
     row.SpanAttributes[key] = PAYLOAD_REF_PREFIX + hash;
   }
@@ -62,11 +62,12 @@ interface Problem {
 /** Payload text by hash, reassembled from chunks where stored chunked, each checked against its hash. */
 async function loadPayloads(
   hashes: Set<string>,
+  traceIds: readonly string[],
   store: Pick<SpanStore, 'getPayloads'>,
 ): Promise<{ texts: Map<string, string>; problems: Map<string, Problem> }> {
   const texts = new Map<string, string>();
   const problems = new Map<string, Problem>();
-  const stored = await store.getPayloads([...hashes]);
+  const stored = await store.getPayloads([...hashes], traceIds);
   const manifests = new Map<string, string[]>();
   for (const hash of hashes) {
     const data = stored.get(hash);
@@ -77,7 +78,7 @@ async function loadPayloads(
     else problems.set(hash, { kind: 'corrupt', detail: 'its content does not match its SHA-256' });
   }
   if (manifests.size === 0) return { texts, problems };
-  const chunks = await store.getPayloads([...new Set([...manifests.values()].flat())]);
+  const chunks = await store.getPayloads([...new Set([...manifests.values()].flat())], traceIds);
   for (const [hash, keys] of manifests) {
     const missing = keys.find((key) => !chunks.has(key));
     if (missing !== undefined) {
@@ -99,14 +100,18 @@ async function loadPayloads(
  */
 export async function resolvePayloadRefs(rows: SpanRow[], store: Pick<SpanStore, 'getPayloads'>): Promise<SpanRow[]> {
   const wanted = new Set<string>();
+  // A span's payload rows are stored under its own trace (offloadPayloads), where the lookup is cheap.
+  const traceIds = new Set<string>();
   for (const row of rows) {
     for (const key of PAYLOAD_ATTRIBUTES) {
       const hash = payloadRef(row.SpanAttributes[key]);
-      if (hash) wanted.add(hash);
+      if (!hash) continue;
+      wanted.add(hash);
+      traceIds.add(row.TraceId);
     }
   }
   if (wanted.size === 0) return rows;
-  const { texts, problems } = await loadPayloads(wanted, store);
+  const { texts, problems } = await loadPayloads(wanted, [...traceIds], store);
   for (const row of rows) {
     for (const key of PAYLOAD_ATTRIBUTES) {
       const ref = row.SpanAttributes[key];

@@ -124,6 +124,7 @@ export class RowBinaryWriter {
  * start time once instead of parsing the text it was printed as.
  */
 export function writePayloadRow(writer: RowBinaryWriter, row: PayloadRow, nanos: bigint = timestampNanos(row.Timestamp)): void {
+  writer.string(row.TraceId ?? '');
   writer.string(row.Hash);
   writer.string(row.Data);
   writer.uint64(BigInt(row.Size));
@@ -131,7 +132,7 @@ export function writePayloadRow(writer: RowBinaryWriter, row: PayloadRow, nanos:
 }
 
 export function encodePayloadRow(row: PayloadRow): Buffer {
-  const writer = new RowBinaryWriter(Buffer.byteLength(row.Data, 'utf8') + 128);
+  const writer = new RowBinaryWriter(Buffer.byteLength(row.Data, 'utf8') + 160);
   writePayloadRow(writer, row);
   return writer.view();
 }
@@ -183,6 +184,19 @@ class RowBinaryReader {
 
   get done(): boolean {
     return this.offset >= this.bytes.length;
+  }
+
+  get position(): number {
+    return this.offset;
+  }
+
+  skip(count: number): void {
+    this.need(count);
+    this.offset += count;
+  }
+
+  skipString(): void {
+    this.skip(this.varint());
   }
 
   private need(count: number): void {
@@ -266,6 +280,32 @@ export function decodeSpanRows(bytes: Uint8Array): SpanRow[] {
     });
   }
   return rows;
+}
+
+/**
+ * Payload rows encoded before payload rows named their trace (Hash, Data, Size, Timestamp: a
+ * recording log written by an earlier tracetape), in today's columns with an empty TraceId, which
+ * readers find from any trace. Throws a RangeError on bytes that end mid-row.
+ */
+export function withEmptyTraceIds(legacy: Uint8Array): Buffer {
+  const reader = new RowBinaryReader(legacy);
+  const rowStarts: number[] = [];
+  while (!reader.done) {
+    rowStarts.push(reader.position);
+    reader.skipString();
+    reader.skipString();
+    reader.skip(16);
+  }
+  // An empty String is its length alone, one zero byte, in front of each row.
+  const upgraded = Buffer.allocUnsafe(legacy.length + rowStarts.length);
+  let at = 0;
+  rowStarts.forEach((start, i) => {
+    const end = rowStarts[i + 1] ?? legacy.length;
+    upgraded[at++] = 0;
+    upgraded.set(legacy.subarray(start, end), at);
+    at += end - start;
+  });
+  return upgraded;
 }
 
 /** The rows of a RowBinary result of two String columns (a SELECT of hashes and payload text). */

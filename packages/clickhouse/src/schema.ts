@@ -176,12 +176,15 @@ export const TRACE_ID_TS_COLUMNS: readonly ExpectedColumn[] = [
 ];
 
 export const PAYLOADS_COLUMNS: readonly ExpectedColumn[] = [
+  // The trace whose spans refer to the row: rows sort by it first, so a tape's payloads are read
+  // from a few granules together rather than one granule each among every trace's (see payloadsTableDdl).
+  { name: 'TraceId', type: 'String', codec: 'ZSTD(1)' },
   { name: 'Hash', type: 'String', codec: 'ZSTD(1)' },
   { name: 'Data', type: 'String', codec: 'ZSTD(3)' },
   { name: 'Size', type: 'UInt64', codec: 'T64, ZSTD(1)' },
-  // Rows sort by Hash, so consecutive timestamps are unrelated and Delta only added noise; plain
-  // ZSTD finds the timestamps the chunks of one span share (half the bytes, BENCHMARKS.md "Issue 19").
-  // Tables created before keep Delta: both read the same.
+  // Rows sort by hash within a trace, so consecutive timestamps are unrelated and Delta only added
+  // noise; plain ZSTD finds the timestamps the chunks of one span share (half the bytes, BENCHMARKS.md
+  // "Issue 19"). Tables created before keep Delta: both read the same.
   { name: 'Timestamp', type: 'DateTime64(9)', codec: 'ZSTD(1)' },
 ];
 
@@ -300,22 +303,37 @@ GROUP BY TraceId`;
 }
 
 /**
- * Rows are keyed by their own hash: whole payloads, the chunks of large ones and their manifests
- * (payload-offload.ts), so a repeated payload or chunk (the same prompt sent on every run)
- * collapses to one row per day-partition on merge; readers still GROUP BY Hash because merges are
- * eventual. Partitioned by day, so that retention can drop a day's payloads together (see
- * payloadTtlClause).
+ * Rows are keyed by the trace that wrote them, then by their own hash: whole payloads, the chunks
+ * of large ones and their manifests (payload-offload.ts), so a payload or chunk repeated within a
+ * run (the history an agent resends on every call) collapses to one row per day-partition on merge;
+ * readers still take one row per hash because merges are eventual. A run's payloads lie together,
+ * so a tape build reads the granules of its own trace: keyed by hash alone, each of a tape's
+ * hundreds of payloads sat in a granule of its own (up to 10 MB of other runs' text), and a store of
+ * 200,000 payloads took a 200-call tape 0.65 s to read (BENCHMARKS.md, session 28). Granules are
+ * capped at 1 MiB for the same reason: a run's rows share one or two. Partitioned by day, so that
+ * retention can drop a day's payloads together (see payloadTtlClause).
  */
 function payloadsTableDdl(t: Target, ttlSeconds: number | undefined, partSettings = ''): string {
   return `CREATE TABLE IF NOT EXISTS ${t.table}${onCluster(t.cluster)} (
+  TraceId String CODEC(ZSTD(1)),
   Hash String CODEC(ZSTD(1)),
   Data String CODEC(ZSTD(3)),
   Size UInt64 CODEC(T64, ZSTD(1)),
   Timestamp DateTime64(9) CODEC(ZSTD(1))
 ) ENGINE = ${engineClause('ReplacingMergeTree', ['Timestamp'], t.cluster)}
 PARTITION BY toDate(Timestamp)
-ORDER BY Hash
-${payloadTtlClause(ttlSeconds)}SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, ${DEDUPLICATION_WINDOW}${partSettings}`;
+ORDER BY (TraceId, Hash)
+${payloadTtlClause(ttlSeconds)}SETTINGS index_granularity = 8192, index_granularity_bytes = 1048576, ttl_only_drop_parts = 1, ${DEDUPLICATION_WINDOW}${partSettings}`;
+}
+
+/**
+ * A payload table made before payload rows named their trace gets the column (empty on its old
+ * rows, which readers look up from any trace) and keeps its order by hash: ClickHouse cannot put a
+ * new column in front of an existing sorting key. Idempotent, and instant: only metadata changes.
+ */
+function payloadTraceIdColumn(table: string, cluster: ClusterLayout | undefined, stored = true): string {
+  // A Distributed table stores nothing, so its column has no codec.
+  return `ALTER TABLE ${table}${onCluster(cluster)} ADD COLUMN IF NOT EXISTS TraceId String DEFAULT ''${stored ? ' CODEC(ZSTD(1))' : ''} FIRST`;
 }
 
 /**
@@ -387,6 +405,7 @@ export function schemaStatements(options: SchemaOptions = {}): string[] {
       traceIdTsTableDdl(at(t.traceIdTs), ttl, parts),
       traceIdTsViewDdl(at(t.traceIdTsMv), qualify(t.database, t.traces), qualify(t.database, t.traceIdTs)),
       payloadsTableDdl(at(t.payloads), ttl, parts),
+      payloadTraceIdColumn(qualify(t.database, t.payloads), undefined),
       payloadTextViewDdl(at(t.payloads + PAYLOAD_TEXT_SUFFIX), qualify(t.database, t.payloads)),
       runsTableDdl(at(t.runs), ttl, parts),
     );
@@ -421,14 +440,20 @@ export function schemaStatements(options: SchemaOptions = {}): string[] {
 
 /**
  * Statements that give tables created by an older tracetape, or by the OpenTelemetry Collector,
- * the settings this version relies on: the deduplication window that makes a resent insert a
- * no-op. (New views and tables appear by themselves: their CREATE ... IF NOT EXISTS runs at init.)
+ * the settings and columns this version relies on: the deduplication window that makes a resent
+ * insert a no-op, and the payload rows' TraceId (on a cluster, in the local and the Distributed
+ * table; a single server or the embedded store adds it at init). New views and tables appear by
+ * themselves: their CREATE ... IF NOT EXISTS runs at init.
  */
 export function upgradeStatements(options: SchemaOptions = {}): string[] {
   const t = tableNames(options);
   const cluster = options.cluster === undefined ? undefined : clusterLayout(options.cluster, options.replicationPathPrefix);
   const table = (name: string): string => qualify(t.database, cluster ? name + LOCAL_TABLE_SUFFIX : name);
-  return [t.traces, t.payloads].map((name) => `ALTER TABLE ${table(name)}${onCluster(cluster)} MODIFY SETTING ${DEDUPLICATION_WINDOW}`);
+  return [
+    ...[t.traces, t.payloads].map((name) => `ALTER TABLE ${table(name)}${onCluster(cluster)} MODIFY SETTING ${DEDUPLICATION_WINDOW}`),
+    payloadTraceIdColumn(table(t.payloads), cluster),
+    ...(cluster ? [payloadTraceIdColumn(qualify(t.database, t.payloads), cluster, false)] : []),
+  ];
 }
 
 /**

@@ -30,6 +30,12 @@ export interface SpanRow {
 
 /** One row of the content-addressed payload table. */
 export interface PayloadRow {
+  /**
+   * The trace whose span the payload belongs to: a run's payloads are stored together, so a tape
+   * build reads them in one place. Rows without one (written before payload rows named their
+   * trace) are stored with an empty TraceId and found from any trace.
+   */
+  TraceId?: string;
   /** Hex SHA-256 of Data. */
   Hash: string;
   Data: string;
@@ -201,8 +207,12 @@ export interface SpanStore {
   finishInsertsSync?(): void;
   /** All spans of a trace ordered by Timestamp; [] when the trace is unknown. */
   getTraceSpans(traceId: string, options?: TraceSpansOptions): Promise<SpanRow[]>;
-  /** Payload text by hash; hashes not found are absent from the map. */
-  getPayloads(hashes: string[]): Promise<Map<string, string>>;
+  /**
+   * Payload text by hash; hashes not found are absent from the map. With `traceIds`, the payloads
+   * of those traces (and rows that name no trace): a lookup the payload table's order serves from
+   * a few granules. Without, any trace's, which reads the hash column of every row.
+   */
+  getPayloads(hashes: string[], traceIds?: readonly string[]): Promise<Map<string, string>>;
   /** Most recent first. */
   listTraces(options: ListTracesOptions): Promise<TraceSummary[]>;
   /**

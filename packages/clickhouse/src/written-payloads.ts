@@ -4,8 +4,8 @@ import type { PayloadRow } from './store.js';
 export const DEFAULT_WRITTEN_PAYLOADS_LIMIT = 20_000;
 
 /**
- * The payload rows this store has written, by day partition and hash, so a chunk resent on every
- * call of a conversation is inserted once a day rather than once a call. Keyed by day because
+ * The payload rows this store has written, by day partition, trace and hash, so a chunk resent on
+ * every call of a conversation is inserted once a day rather than once a call. Keyed by day because
  * retention drops payloads by day partition: a span written on a new day gets its chunks written
  * again into that day, and so never refers to a chunk that expires before it does.
  *
@@ -61,9 +61,9 @@ export class WrittenPayloads {
 }
 
 /**
- * What identifies a stored payload row: its day partition and its hash. Timestamps are
+ * What identifies a stored payload row: its day partition, its trace and its hash. Timestamps are
  * 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn', so the first ten characters are the partition's day.
  */
 export function payloadRowKey(row: PayloadRow): string {
-  return row.Timestamp.slice(0, 10) + row.Hash;
+  return `${row.Timestamp.slice(0, 10)}${row.TraceId ?? ''}/${row.Hash}`;
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '@tracetape/core';
-import { ChdbSpanStore, decodeSpanRows, RowBinaryWriter, SPAN_ROW_BINARY_COLUMNS, writeSpanRow, type PayloadRow, type SpanRow } from '../src/index.js';
+import { ChdbSpanStore, decodeSpanRows, RowBinaryWriter, SPAN_ROW_BINARY_COLUMNS, withEmptyTraceIds, writePayloadRow, writeSpanRow, type PayloadRow, type SpanRow } from '../src/index.js';
 import { INSERT_FILES_DIR } from '../src/insert-files.js';
 import { decodeStringPairs, timestampNanos } from '../src/row-binary.js';
 import { tempDir } from './spans.js';
@@ -43,6 +43,34 @@ describe('decodeStringPairs', () => {
     writer.string('hash');
     writer.string('data');
     expect(() => decodeStringPairs(writer.bytes().subarray(0, 8))).toThrow(RangeError);
+  });
+});
+
+describe('withEmptyTraceIds', () => {
+  /** Payload rows as a tracetape before TraceId encoded them: Hash, Data, Size, Timestamp. */
+  function legacyRows(rows: PayloadRow[]): Buffer {
+    const writer = new RowBinaryWriter(16);
+    for (const row of rows) {
+      writer.string(row.Hash);
+      writer.string(row.Data);
+      writer.uint64(BigInt(row.Size));
+      writer.int64(timestampNanos(row.Timestamp));
+    }
+    return writer.bytes();
+  }
+
+  it("gives an earlier tracetape's payload rows today's columns, each with an empty TraceId", () => {
+    // A length over 127 takes a two-byte varint, one over 16383 three.
+    const rows = [payload('a', '2026-11-23 02:45:07.000000001'), payload('é'.repeat(200), '2026-11-23 02:45:08.5'), payload('x'.repeat(20_000), '2026-11-24 00:00:00')];
+    const today = new RowBinaryWriter(16);
+    for (const row of rows) writePayloadRow(today, { ...row, TraceId: '' });
+    expect(withEmptyTraceIds(legacyRows(rows))).toEqual(today.bytes());
+    expect(withEmptyTraceIds(new Uint8Array(0))).toEqual(Buffer.alloc(0));
+  });
+
+  it('refuses rows that end mid-row', () => {
+    const bytes = legacyRows([payload('data', '2026-11-23 02:45:07')]);
+    expect(() => withEmptyTraceIds(bytes.subarray(0, bytes.length - 3))).toThrow(RangeError);
   });
 });
 

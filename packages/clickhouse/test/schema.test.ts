@@ -95,8 +95,9 @@ describe('schema', () => {
     expect(byName.get('tracetape_payloads')).toMatchObject({
       engine: 'ReplacingMergeTree',
       partition_key: 'toDate(Timestamp)',
-      sorting_key: 'Hash',
+      sorting_key: 'TraceId, Hash',
     });
+    expect(byName.get('tracetape_payloads')?.engine_full).toContain('index_granularity_bytes = 1048576');
     expect(byName.get('otel_traces_trace_id_ts_mv')?.engine).toBe('MaterializedView');
   });
 

@@ -55,6 +55,40 @@ function spansRecord(spans: ReadableSpan[]): Buffer {
   return encodeRowsRecord(new RowBatchEncoder().encode(spans));
 }
 
+/**
+ * A rows record as a tracetape before payload rows named their trace appended it: type 3, payload
+ * rows of Hash, Data, Size, Timestamp (today's rows with their leading TraceId taken out).
+ */
+function legacyRowsRecord(spans: ReadableSpan[]): Buffer {
+  const batch = new RowBatchEncoder().encode(spans);
+  const payloads = Buffer.from(batch.payloads);
+  const rows: Buffer[] = [];
+  const varint = (at: number): [number, number] => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = payloads[at++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return [value, at];
+    }
+  };
+  for (let at = 0; at < payloads.length; ) {
+    const [traceIdLength, traceIdEnd] = varint(at);
+    const start = traceIdEnd + traceIdLength;
+    const [hashLength, hashEnd] = varint(start);
+    const [dataLength, dataEnd] = varint(hashEnd + hashLength);
+    const end = dataEnd + dataLength + 16;
+    rows.push(payloads.subarray(start, end));
+    at = end;
+  }
+  const legacy = Buffer.concat(rows);
+  const header = Buffer.alloc(16);
+  header.writeUInt32LE(batch.spanRows, 0);
+  header.writeUInt32LE(batch.spans.byteLength, 4);
+  header.writeUInt32LE(batch.payloadRows, 8);
+  header.writeUInt32LE(legacy.length, 12);
+  return encodeRecord(RecordType.RowsWithoutTraceIds, Buffer.concat([header, batch.spans, legacy]));
+}
+
 /** As the hook appends it for a log shipped to a server or a collector: OTLP/JSON. */
 function otlpRecord(spans: ReadableSpan[]): Buffer {
   return encodeRecord(RecordType.Spans, JsonTraceSerializer.serializeRequest(spans)!);
@@ -192,6 +226,28 @@ describe('LogIngester', () => {
         for (const row of expected) expect(back.find((r) => r.SpanId === row.SpanId)).toEqual(row);
       }
     }
+  });
+
+  it('stores the rows records an earlier tracetape wrote (payload rows without a TraceId) in the same insert as today\'s', async () => {
+    const dir = freshLogDir();
+    const [earlier, today] = [await makeSpans(1, 3, true), await makeSpans(1, 3, true)];
+    const writer = new LogWriter({ dir, maxBytes: 1 << 30 });
+    writer.append(legacyRowsRecord(earlier));
+    writer.append(spansRecord(today));
+    writer.close();
+    const report = await new LogIngester({ store, logDir: dir }).ingest();
+    expect(report).toMatchObject({ spans: earlier.length + today.length, inserts: 1, skipped: [] });
+    for (const spans of [earlier, today]) {
+      const [traceId] = traceIds(spans);
+      const back = await resolvePayloadRefs(await store.getTraceSpans(traceId!), store);
+      for (const row of spans.map(toSpanRow)) expect(back.find((r) => r.SpanId === row.SpanId)).toEqual(row);
+    }
+    // The earlier rows name no trace, and are found from any; today's name theirs.
+    const named = await store.query(
+      `SELECT DISTINCT TraceId FROM tracetape_payloads WHERE TraceId IN ('', '${traceIds(earlier)[0]}', '${traceIds(today)[0]}') ORDER BY TraceId FORMAT TabSeparated`,
+      'TabSeparated',
+    );
+    expect(named.split('\n').filter((line, i, all) => i < all.length - 1)).toEqual(['', traceIds(today)[0]]);
   });
 
   it('refuses rows records for a store that cannot take them, naming both, and keeps the log', async () => {

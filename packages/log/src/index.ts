@@ -3,6 +3,7 @@ export {
   decodeRecords,
   encodeControl,
   encodeRecord,
+  isRowsRecord,
   MAX_RECORD_BYTES,
   RECORD_HEADER_BYTES,
   RecordType,

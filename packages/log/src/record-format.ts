@@ -22,8 +22,18 @@ export enum RecordType {
   Spans = 1,
   /** A small JSON object ({@link ControlRecord}): a run started, spans lost, the writer closed. */
   Control = 2,
+  /**
+   * A rows record written before payload rows named their trace: its payload rows have the
+   * columns Hash, Data, Size, Timestamp. Still read: ingest gives them an empty TraceId.
+   */
+  RowsWithoutTraceIds = 3,
   /** A batch already encoded as the store's rows (ClickHouse RowBinary): see rows-record.ts. */
-  Rows = 3,
+  Rows = 4,
+}
+
+/** A batch of rows, in today's layout or the one before. */
+export function isRowsRecord(type: RecordType | undefined): boolean {
+  return type === RecordType.Rows || type === RecordType.RowsWithoutTraceIds;
 }
 
 /** What a writer says about itself beside its spans. */
@@ -89,7 +99,7 @@ export function decodeRecords(bytes: Buffer, baseOffset = 0): DecodedRecords {
     if (!bytes.subarray(at, at + 4).equals(RECORD_MAGIC)) return stopAt({ kind: 'corrupt', offset: baseOffset + at, reason: 'bad record header' });
     const type = bytes.readUInt32LE(at + 4);
     const length = bytes.readUInt32LE(at + 8);
-    if ((type !== RecordType.Spans && type !== RecordType.Control && type !== RecordType.Rows) || length > MAX_RECORD_BYTES) {
+    if ((type !== RecordType.Spans && type !== RecordType.Control && !isRowsRecord(type)) || length > MAX_RECORD_BYTES) {
       return stopAt({ kind: 'corrupt', offset: baseOffset + at, reason: 'bad record header' });
     }
     const end = at + RECORD_HEADER_BYTES + length;

@@ -1,4 +1,4 @@
-import { RecordType, type LogRecord } from './record-format.js';
+import { isRowsRecord, RecordType, type LogRecord } from './record-format.js';
 import { rowsRecordSpans } from './rows-record.js';
 
 /** The key only a span carries in an OTLP/JSON request (events have `timeUnixNano`, links no time). */
@@ -10,7 +10,7 @@ const SPAN_KEY = Buffer.from('"startTimeUnixNano"');
  * fake the key. A record without a type is taken as OTLP/JSON.
  */
 export function countSpans(record: Pick<LogRecord, 'payload'> & { type?: RecordType }): number {
-  if (record.type === RecordType.Rows) return rowsRecordSpans(record);
+  if (isRowsRecord(record.type)) return rowsRecordSpans(record);
   if (record.type === RecordType.Control) return 0;
   let count = 0;
   let at = record.payload.indexOf(SPAN_KEY);

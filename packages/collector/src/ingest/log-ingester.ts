@@ -1,6 +1,7 @@
 import {
   DEFAULT_PAYLOAD_THRESHOLD_BYTES,
   RowBinaryWriter,
+  withEmptyTraceIds,
   writePayloadRow,
   writeSpanRow,
   type PayloadRow,
@@ -15,6 +16,7 @@ import {
   ensureSpaceReserve,
   IngestLock,
   IngestState,
+  isRowsRecord,
   listSegments,
   LogReadError,
   readSegment,
@@ -235,7 +237,7 @@ export class LogIngester {
         }
         continue;
       }
-      if (record.type === RecordType.Rows) {
+      if (isRowsRecord(record.type)) {
         if (!encoded) {
           throw new LogReadError(
             `${this.logDir} holds rows for the embedded store, and ${this.store.location} does not take them: ingest this log into the embedded store (unset TRACETAPE_CLICKHOUSE_URL), or record again with the server as destination`,
@@ -245,7 +247,8 @@ export class LogIngester {
         encoded.spanRows += rows.spanRows;
         encoded.spans.push(rows.spans);
         encoded.payloadRows += rows.payloadRows;
-        encoded.payloads.push(rows.payloads);
+        // Blocks go into one insert together, so a log an earlier tracetape wrote joins in today's columns.
+        encoded.payloads.push(record.type === RecordType.RowsWithoutTraceIds ? upgradedPayloads(rows.payloads, record.offset) : rows.payloads);
         continue;
       }
       const rows = convertRequest(decodeJsonRequest(record.payload), this.thresholdBytes);
@@ -302,6 +305,15 @@ export class LogIngester {
       });
     }
     if (runs.rows.length > 0) await this.store.insert([], [], runs.rows);
+  }
+}
+
+/** An earlier tracetape's payload rows in today's columns; rows that do not parse are said as the writer's fault. */
+function upgradedPayloads(payloads: Uint8Array, offset: number): Buffer {
+  try {
+    return withEmptyTraceIds(payloads);
+  } catch (error) {
+    throw new LogReadError(`the rows record at offset ${offset} holds payload rows that end mid-row (${(error as Error).message}): the recording process wrote a damaged batch`);
   }
 }
 
