@@ -23,7 +23,7 @@ function samplePayloads(logDir) {
     for (const record of readSegment(segment.path, 0).records) {
       if (record.type !== RecordType.Rows) continue;
       const { payloads } = decodeRowsRecord(record);
-      // RowBinary: Hash, Data (length-prefixed), Size (8 bytes), Timestamp (8 bytes); the first row only.
+      // RowBinary: TraceId, Hash, Data (length-prefixed), Size (8 bytes), Timestamp (8 bytes); the first row only.
       let at = 0;
       const varint = () => {
         let value = 0;
@@ -33,6 +33,7 @@ function samplePayloads(logDir) {
           if (byte < 0x80) return value;
         }
       };
+      at += varint();
       const hashLength = varint();
       const hash = payloads.toString('utf8', at, (at += hashLength));
       const dataLength = varint();

@@ -73,8 +73,6 @@ PARTITION BY toDate(Timestamp)
 ORDER BY (TraceId, Hash)
 SETTINGS index_granularity = 8192, index_granularity_bytes = 1048576, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
 
-ALTER TABLE `default`.`tracetape_payloads` ADD COLUMN IF NOT EXISTS TraceId String DEFAULT '' CODEC(ZSTD(1)) FIRST;
-
 CREATE VIEW IF NOT EXISTS `default`.`tracetape_payloads_text` AS
 WITH
   stored AS (SELECT Hash, any(Data) AS Data FROM `default`.`tracetape_payloads` GROUP BY Hash),

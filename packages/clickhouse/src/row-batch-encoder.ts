@@ -14,7 +14,7 @@ export interface RowBatch {
 /**
  * Spans into the rows the store inserts, already encoded, ahead of the store: what the recording
  * log keeps for the embedded store, so ingest only concatenates. Payload rows this encoder already
- * handed out (a conversation's history, resent on every call) are handed out once a day, counted
+ * handed out (a conversation's history, resent on every call) are handed out once a day and trace, counted
  * from when the caller says a batch was kept (kept()); forgetting one only costs a rewrite.
  */
 export class RowBatchEncoder {

@@ -309,9 +309,11 @@ GROUP BY TraceId`;
  * readers still take one row per hash because merges are eventual. A run's payloads lie together,
  * so a tape build reads the granules of its own trace: keyed by hash alone, each of a tape's
  * hundreds of payloads sat in a granule of its own (up to 10 MB of other runs' text), and a store of
- * 200,000 payloads took a 200-call tape 0.65 s to read (BENCHMARKS.md, session 28). Granules are
- * capped at 1 MiB for the same reason: a run's rows share one or two. Partitioned by day, so that
- * retention can drop a day's payloads together (see payloadTtlClause).
+ * 200,000 payloads took a 200-call tape 0.62 to 0.64 s to build (BENCHMARKS.md, "Session 28").
+ * Granules are capped at 1 MiB for the same reason: a run's rows share one or two. Deduplication is
+ * within a trace: a prompt every run sends is stored once per run. Partitioned by day, so that
+ * retention can drop a day's payloads together (see payloadTtlClause). A table an older tracetape
+ * made keeps its order by hash (see payloadTraceIdColumn).
  */
 function payloadsTableDdl(t: Target, ttlSeconds: number | undefined, partSettings = ''): string {
   return `CREATE TABLE IF NOT EXISTS ${t.table}${onCluster(t.cluster)} (
@@ -327,13 +329,14 @@ ${payloadTtlClause(ttlSeconds)}SETTINGS index_granularity = 8192, index_granular
 }
 
 /**
- * A payload table made before payload rows named their trace gets the column (empty on its old
- * rows, which readers look up from any trace) and keeps its order by hash: ClickHouse cannot put a
- * new column in front of an existing sorting key. Idempotent, and instant: only metadata changes.
+ * An embedded store's payload table made before payload rows named their trace gets the column,
+ * which the recording log's rows (RowBinary, TraceId first) need, and keeps its order by hash:
+ * ClickHouse cannot put a new column in front of an existing sorting key, so its rows are still
+ * looked up by hash alone (TraceTableLayout.payloadsByTrace). Idempotent and instant (metadata
+ * only). A server's table is left as it is: inserts there are JSON, whose unknown field it drops.
  */
-function payloadTraceIdColumn(table: string, cluster: ClusterLayout | undefined, stored = true): string {
-  // A Distributed table stores nothing, so its column has no codec.
-  return `ALTER TABLE ${table}${onCluster(cluster)} ADD COLUMN IF NOT EXISTS TraceId String DEFAULT ''${stored ? ' CODEC(ZSTD(1))' : ''} FIRST`;
+function payloadTraceIdColumn(table: string): string {
+  return `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS TraceId String DEFAULT '' CODEC(ZSTD(1)) FIRST`;
 }
 
 /**
@@ -405,7 +408,7 @@ export function schemaStatements(options: SchemaOptions = {}): string[] {
       traceIdTsTableDdl(at(t.traceIdTs), ttl, parts),
       traceIdTsViewDdl(at(t.traceIdTsMv), qualify(t.database, t.traces), qualify(t.database, t.traceIdTs)),
       payloadsTableDdl(at(t.payloads), ttl, parts),
-      payloadTraceIdColumn(qualify(t.database, t.payloads), undefined),
+      ...(options.embedded ? [payloadTraceIdColumn(qualify(t.database, t.payloads))] : []),
       payloadTextViewDdl(at(t.payloads + PAYLOAD_TEXT_SUFFIX), qualify(t.database, t.payloads)),
       runsTableDdl(at(t.runs), ttl, parts),
     );
@@ -440,20 +443,14 @@ export function schemaStatements(options: SchemaOptions = {}): string[] {
 
 /**
  * Statements that give tables created by an older tracetape, or by the OpenTelemetry Collector,
- * the settings and columns this version relies on: the deduplication window that makes a resent
- * insert a no-op, and the payload rows' TraceId (on a cluster, in the local and the Distributed
- * table; a single server or the embedded store adds it at init). New views and tables appear by
- * themselves: their CREATE ... IF NOT EXISTS runs at init.
+ * the settings this version relies on: the deduplication window that makes a resent insert a
+ * no-op. (New views and tables appear by themselves: their CREATE ... IF NOT EXISTS runs at init.)
  */
 export function upgradeStatements(options: SchemaOptions = {}): string[] {
   const t = tableNames(options);
   const cluster = options.cluster === undefined ? undefined : clusterLayout(options.cluster, options.replicationPathPrefix);
   const table = (name: string): string => qualify(t.database, cluster ? name + LOCAL_TABLE_SUFFIX : name);
-  return [
-    ...[t.traces, t.payloads].map((name) => `ALTER TABLE ${table(name)}${onCluster(cluster)} MODIFY SETTING ${DEDUPLICATION_WINDOW}`),
-    payloadTraceIdColumn(table(t.payloads), cluster),
-    ...(cluster ? [payloadTraceIdColumn(qualify(t.database, t.payloads), cluster, false)] : []),
-  ];
+  return [t.traces, t.payloads].map((name) => `ALTER TABLE ${table(name)}${onCluster(cluster)} MODIFY SETTING ${DEDUPLICATION_WINDOW}`);
 }
 
 /**

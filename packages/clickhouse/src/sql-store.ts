@@ -42,6 +42,12 @@ export interface InsertSettings {
   insert_deduplication_token: string;
   /** On a cluster: answer only once the rows are on their shards, so payloads land before spans are read. */
   distributed_foreground_insert?: 1;
+  /**
+   * Payload rows name their trace; a server's payload table from an older tracetape has no TraceId
+   * column until `tracetape schema --upgrade` runs, and its rows are read by hash alone: the field
+   * is dropped there rather than failing the insert, whatever the server's profile says.
+   */
+  input_format_skip_unknown_fields?: 1;
 }
 
 function dedupToken(kind: string, keys: Iterable<string>): string {
@@ -152,6 +158,8 @@ export abstract class SqlSpanStore implements SpanStore {
 
   async init(): Promise<void> {
     for (const statement of schemaStatements(this.schemaOptions)) await this.execute(statement);
+    // A layout read before the tables existed (or changed) is read again.
+    this.layout = undefined;
     this.schemaReady = true;
     this.runsTableKnown = true;
   }
@@ -182,7 +190,7 @@ export abstract class SqlSpanStore implements SpanStore {
       this.schemaOptions.cluster === undefined ? { insert_deduplication_token: token } : { insert_deduplication_token: token, distributed_foreground_insert: 1 };
     if (payloads.length > 0) {
       const token = dedupToken('payloads', payloads.map(payloadRowKey));
-      batches.push({ kind: 'payloads', table: this.names.payloads, rows: payloads, settings: settings(token) });
+      batches.push({ kind: 'payloads', table: this.names.payloads, rows: payloads, settings: { ...settings(token), input_format_skip_unknown_fields: 1 } });
     }
     if (spans.length > 0) {
       const token = dedupToken('spans', spans.map((s) => s.TraceId + s.SpanId));
@@ -278,7 +286,7 @@ export abstract class SqlSpanStore implements SpanStore {
   private detectLayout(): Promise<TraceTableLayout> {
     this.detectingLayout ??= (async () => {
       const tables = layoutTables(this.schemaOptions);
-      const columns = await this.select<ColumnInfo>(LAYOUT_QUERY, { database: tables.database, tables: [tables.traces, tables.lookup, tables.runs] });
+      const columns = await this.select<ColumnInfo>(LAYOUT_QUERY, { database: tables.database, tables: [tables.traces, tables.lookup, tables.runs, tables.payloads] });
       const layout = layoutFromColumns(tables, columns);
       if (layout.tracesExists) this.layout = layout;
       if (layout.hasRuns) this.runsTableKnown = true;
@@ -294,8 +302,10 @@ export abstract class SqlSpanStore implements SpanStore {
     // Keys are hex, so none holds a comma: the keys go in as one comma-joined String, which the
     // engine takes sooner than an Array(String) of hundreds (a tape build ~2 ms sooner of ~34, BENCHMARKS.md).
     const unique = [...new Set(hashes)].filter((hash) => !hash.includes(','));
-    // The empty trace is always asked too: rows written before payload rows named their trace have it.
-    const traces = traceIds && ['', ...new Set(traceIds)].filter((id) => !id.includes(',')).join(',');
+    // Only a table sorted by trace is asked by trace: one an older tracetape made sorts by hash, and
+    // its merges keep one row of a hash whatever trace wrote it. The empty trace is always asked
+    // too: rows written before payload rows named their trace have it.
+    const traces = traceIds && (await this.traceTableLayout()).payloadsByTrace ? ['', ...new Set(traceIds)].filter((id) => !id.includes(',')).join(',') : undefined;
     const byTrace = traces === undefined ? '' : `TraceId IN splitByChar(',', {traces:String}) AND `;
     for (let i = 0; i < unique.length; i += PAYLOAD_LOOKUP_CHUNK) {
       // Merges dedup eventually; until then the same hash may have several (identical) rows.

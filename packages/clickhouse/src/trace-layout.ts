@@ -1,5 +1,6 @@
 import type { SpanRow } from './store.js';
-import { DEFAULT_DATABASE, DEFAULT_RUNS_TABLE, DEFAULT_TRACES_TABLE, quoteIdentifier, type SchemaOptions } from './schema.js';
+import { LOCAL_TABLE_SUFFIX } from './cluster-schema.js';
+import { DEFAULT_DATABASE, DEFAULT_PAYLOADS_TABLE, DEFAULT_RUNS_TABLE, DEFAULT_TRACES_TABLE, quoteIdentifier, type SchemaOptions } from './schema.js';
 
 /*
  * The span table is not always ours. A Collector's ClickHouse exporter may have created it, and
@@ -21,6 +22,12 @@ export interface TraceTableLayout {
   hasLookup: boolean;
   /** tracetape's runs table exists (a store an older tracetape or a Collector made has none). */
   hasRuns: boolean;
+  /**
+   * The payload table sorts by TraceId first, so a payload is looked up beside its trace. One an
+   * older tracetape made sorts by Hash alone (with or without a TraceId column added later): its
+   * merges fold one hash's rows of different traces into one, so it is looked up by hash alone.
+   */
+  payloadsByTrace: boolean;
 }
 
 export interface LayoutTables {
@@ -28,38 +35,52 @@ export interface LayoutTables {
   traces: string;
   lookup: string;
   runs: string;
+  /** The table that stores payload rows: on a cluster the local one (a Distributed table has no sorting key). */
+  payloads: string;
 }
 
 /** Unquoted names of the tables whose layout matters, for system.columns. */
 export function layoutTables(options: SchemaOptions): LayoutTables {
   const traces = options.tracesTable ?? DEFAULT_TRACES_TABLE;
-  return { database: options.database ?? DEFAULT_DATABASE, traces, lookup: `${traces}_trace_id_ts`, runs: options.runsTable ?? DEFAULT_RUNS_TABLE };
+  const payloads = options.payloadsTable ?? DEFAULT_PAYLOADS_TABLE;
+  return {
+    database: options.database ?? DEFAULT_DATABASE,
+    traces,
+    lookup: `${traces}_trace_id_ts`,
+    runs: options.runsTable ?? DEFAULT_RUNS_TABLE,
+    payloads: options.cluster === undefined ? payloads : payloads + LOCAL_TABLE_SUFFIX,
+  };
 }
 
 /** The query that lists the columns of the tables; bind `database` and `tables`. */
-export const LAYOUT_QUERY = `SELECT table, name, type FROM system.columns
+export const LAYOUT_QUERY = `SELECT table, name, type, is_in_sorting_key FROM system.columns
   WHERE database = {database:String} AND table IN {tables:Array(String)}`;
 
 export interface ColumnInfo {
   table: string;
   name: string;
   type: string;
+  /** 1 when the column is part of the table's sorting key. */
+  is_in_sorting_key?: number | string;
 }
 
 export function layoutFromColumns(tables: LayoutTables, columns: readonly ColumnInfo[]): TraceTableLayout {
   const tracesColumns = new Map<string, string>();
   const lookupColumns = new Set<string>();
   let hasRuns = false;
+  let payloadsByTrace = false;
   for (const column of columns) {
     if (column.table === tables.traces) tracesColumns.set(column.name, column.type);
     else if (column.table === tables.lookup) lookupColumns.add(column.name);
     else if (column.table === tables.runs) hasRuns = true;
+    else if (column.table === tables.payloads && column.name === 'TraceId') payloadsByTrace = Number(column.is_in_sorting_key) === 1;
   }
   return {
     tracesExists: tracesColumns.size > 0,
     tracesColumns,
     hasLookup: ['TraceId', 'Start', 'End'].every((name) => lookupColumns.has(name)),
     hasRuns,
+    payloadsByTrace,
   };
 }
 

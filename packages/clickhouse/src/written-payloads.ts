@@ -25,7 +25,7 @@ export class WrittenPayloads {
 
   constructor(private readonly limit: number = DEFAULT_WRITTEN_PAYLOADS_LIMIT) {}
 
-  /** The rows still to write: not written before, each (day, hash) once. */
+  /** The rows still to write: not written before, each (day, trace, hash) once. */
   unwritten(rows: readonly PayloadRow[]): PayloadRow[] {
     const seen = new Set<string>();
     return rows.filter((row) => {

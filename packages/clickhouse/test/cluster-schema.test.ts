@@ -1,7 +1,7 @@
 import { queryBind } from 'chdb';
 import { ConfigError } from '@tracetape/core';
 import { describe, expect, it } from 'vitest';
-import { openStore, retentionStatements, schemaNames, schemaStatements, ServerSpanStore, storeOptionsFromEnv, upgradeStatements, type SchemaOptions } from '../src/index.js';
+import { openStore, retentionStatements, schemaNames, schemaStatements, ServerSpanStore, storeOptionsFromEnv, type SchemaOptions } from '../src/index.js';
 
 /** The statement as ClickHouse 26 parses and prints it back; throws on a syntax error. */
 function formatted(sql: string): string {
@@ -54,15 +54,6 @@ describe('schema on a cluster', () => {
     const names = schemaNames(CLUSTER);
     expect(created(statements)).toEqual(expect.arrayContaining([names.traces, names.traceIdTs, names.payloads, names.traceIdTsMv, names.runs]));
     expect(created(schemaStatements({ cluster: 'tracing' }))[0]).toBe('`default`.`otel_traces_local`');
-  });
-
-  it('upgrades an older payload table in its local and Distributed tables, ON CLUSTER, in valid SQL', () => {
-    const upgrade = upgradeStatements(CLUSTER);
-    for (const statement of upgrade) expect(formatted(statement)).toMatch(/^ALTER TABLE \S+ ON CLUSTER tracing\b/);
-    const adds = upgrade.filter((statement) => statement.includes('ADD COLUMN IF NOT EXISTS TraceId'));
-    expect(adds.map((statement) => /^ALTER TABLE (\S+)/.exec(statement)?.[1])).toEqual(['`obs`.`tracetape_payloads_local`', '`obs`.`tracetape_payloads`']);
-    // The Distributed table stores nothing: no codec for it.
-    expect(adds[1]).not.toContain('CODEC');
   });
 
   it('runs every statement ON CLUSTER', () => {

@@ -22,10 +22,8 @@ Options:
                          (default: /clickhouse/tables/{shard})
   --alter                print the ALTER TABLE ... MODIFY TTL statements that set --ttl on tables
                          that already exist (CREATE ... IF NOT EXISTS leaves them as they are)
-  --upgrade              print the ALTER TABLE statements that give tables made by an older
-                         tracetape or by the Collector the insert deduplication window, and
-                         payload rows their TraceId column (a cluster needs them before this
-                         version writes to it)`,
+  --upgrade              print the ALTER TABLE ... MODIFY SETTING statements that give tables made
+                         by an older tracetape or by the Collector the insert deduplication window`,
   async run(args) {
     const { values } = parseArgs({
       args,
