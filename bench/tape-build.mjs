@@ -96,7 +96,7 @@ export async function measure(flags = {}) {
       const scale = `${background.toLocaleString('en-US')} background spans in ${(Number(stored.traces) - 1).toLocaleString('en-US')} runs over 24 h and ${payloadRows.toLocaleString('en-US')} payload rows (${Math.round(payloadBytes / 2 ** 20)} MiB of text; ${backgroundPayloads.toLocaleString('en-US')} of other runs), embedded chDB, loaded (with the measured run) in ${(loadMs / 1000).toFixed(1)} s; timed once the merges the load left (up to ${settling.most} at a time) had run, ${(settling.ms / 1000).toFixed(1)} s after opening`;
       return [
         {
-          name: `tape build: ${SPANS_PER_TRACE}-span run, ${shortCount(background)} other spans`,
+          name: `tape build: ${SPANS_PER_TRACE}-span run, ${shortCount(background)} other spans, ${shortCount(backgroundPayloads)} other payloads`,
           value: round(percentile(tapeMs, 50)),
           unit: 'ms',
           target: `<= ${TAPE_TARGET_MS} ms with 1M spans`,
