@@ -33,7 +33,8 @@ function samplePayloads(logDir) {
           if (byte < 0x80) return value;
         }
       };
-      at += varint();
+      const traceIdLength = varint();
+      at += traceIdLength;
       const hashLength = varint();
       const hash = payloads.toString('utf8', at, (at += hashLength));
       const dataLength = varint();

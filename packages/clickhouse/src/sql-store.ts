@@ -43,9 +43,9 @@ export interface InsertSettings {
   /** On a cluster: answer only once the rows are on their shards, so payloads land before spans are read. */
   distributed_foreground_insert?: 1;
   /**
-   * Payload rows name their trace; a server's payload table from an older tracetape has no TraceId
-   * column until `tracetape schema --upgrade` runs, and its rows are read by hash alone: the field
-   * is dropped there rather than failing the insert, whatever the server's profile says.
+   * Payload rows name their trace; a server's payload table an older tracetape made has no TraceId
+   * column (its rows are read by hash alone): the field is dropped there rather than failing the
+   * insert, whatever the server's profile says.
    */
   input_format_skip_unknown_fields?: 1;
 }
