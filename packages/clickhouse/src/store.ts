@@ -208,9 +208,10 @@ export interface SpanStore {
   /** All spans of a trace ordered by Timestamp; [] when the trace is unknown. */
   getTraceSpans(traceId: string, options?: TraceSpansOptions): Promise<SpanRow[]>;
   /**
-   * Payload text by hash; hashes not found are absent from the map. With `traceIds`, the payloads
-   * of those traces (and rows that name no trace): a lookup the payload table's order serves from
-   * a few granules. Without, any trace's, which reads the hash column of every row.
+   * Payload text by hash; hashes not found are absent from the map. With `traceIds`, on a payload
+   * table sorted by trace, the payloads of those traces (and rows that name no trace): a lookup
+   * served from a few granules. Without them, or on a table an older tracetape made (sorted by
+   * hash), any trace's: on a table sorted by trace that reads the hash column of every row.
    */
   getPayloads(hashes: string[], traceIds?: readonly string[]): Promise<Map<string, string>>;
   /** Most recent first. */
