@@ -51,7 +51,8 @@ const RECORDERS = ['tracetape', 'tracetapeInterceptor', 'against'];
 const AGAINST_KEEPS = ['none', 'otel', 'tracetape'];
 
 /**
- * `overrides` takes the command line's --rounds, --requests and --concurrency. Throws
+ * `overrides` takes the command line's --rounds, --requests, --concurrency, --against and
+ * --node-flag (`nodeFlags`). Throws
  * BenchCheckFailed when a request failed or tracetape did not record every call it made.
  */
 export async function measure({ quick = false, smoke = false, tmpDir, overrides = {} }) {
@@ -85,8 +86,9 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
   let cleanRounds = 0;
   try {
     const upstreamUrl = `http://127.0.0.1:${await upstream.ready()}`;
-    all = variants({ upstreamUrl, tracetapeDir: storeOf });
-    if (build) all = [...all.filter((v) => AGAINST_KEEPS.includes(v.id)), againstVariant({ upstreamUrl, tracetapeDir: storeOf, build })];
+    const nodeFlags = settings.nodeFlags ?? [];
+    all = variants({ upstreamUrl, tracetapeDir: storeOf, nodeFlags });
+    if (build) all = [...all.filter((v) => AGAINST_KEEPS.includes(v.id)), againstVariant({ upstreamUrl, tracetapeDir: storeOf, build, nodeFlags })];
     // A round that other processes disturbed is replaced by an extra one (at most extraRounds),
     // and left out of the medians as long as at least one undisturbed round exists.
     for (let round = 0; cleanRounds < settings.rounds && round < settings.rounds + settings.extraRounds; round++) {
@@ -168,7 +170,9 @@ export async function measure({ quick = false, smoke = false, tmpDir, overrides 
   if (problems.length) log(`capture overhead problems:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
   if (failures.length) throw new BenchCheckFailed([...failures, ...problems]);
   const ingestCpuMsPerRequest = ingest.cpuMs === undefined ? NaN : ingest.cpuMs / Math.max(1, answered.tracetape.requests);
-  return [...figures(summary, cleanRounds, problems, ingestCpuMsPerRequest), ...peerFigures(summary, recordings), ...againstFigures(summary, recordings, build?.commit)];
+  const measured = [...figures(summary, cleanRounds, problems, ingestCpuMsPerRequest), ...peerFigures(summary, recordings), ...againstFigures(summary, recordings, build?.commit)];
+  // A figure taken with flags is not the default's: each says so where it is printed.
+  return settings.nodeFlags?.length ? measured.map((figure) => ({ ...figure, detail: `${figure.detail}; every service process started with ${settings.nodeFlags.join(' ')}` })) : measured;
 }
 
 const TIME = '/usr/bin/time';

@@ -2,7 +2,7 @@
 // baseline in the same run, printed as one table.
 //
 //   node bench/run.mjs [--quick | --smoke] [--json] [--only capture,sse,databases,replay,exporter,ingest,tape,storage,startup,memory,ui]
-//                      [--rounds N] [--requests N] [--concurrency N] [--against COMMIT]   (capture overhead only)
+//                      [--rounds N] [--requests N] [--concurrency N] [--against COMMIT] [--node-flag FLAG]...   (capture overhead only)
 //
 // --quick: smaller sizes, rough numbers. --smoke: tiny sizes, seconds per figure, targets not
 // judged; `npm test` runs it (test/bench.test.ts) to prove every figure is produced and its
@@ -14,6 +14,10 @@
 // bench/previous-hook.mjs) beside the working tree's, interleaved in the same rounds, and leaves
 // the peer recorders out: the way to tell what a change did to capture on a machine whose speed
 // moves between runs.
+//
+// --node-flag FLAG (repeatable): every service process of the capture figure, each variant alike,
+// starts with FLAG (`--node-flag=--max-semi-space-size=16`): how a Node or V8 setting the app's
+// owner controls moves the ratios, measured side by side as always.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,6 +63,7 @@ function parseFlags(argv) {
       requests: { type: 'string' },
       concurrency: { type: 'string' },
       against: { type: 'string' },
+      'node-flag': { type: 'string', multiple: true },
     },
     strict: true,
   });
@@ -79,10 +84,35 @@ function parseFlags(argv) {
     if (!/^[0-9a-zA-Z][\w./~^-]*$/.test(values.against)) throw new UsageError(`--against takes a commit (a hash, tag or branch), not "${values.against}".`);
     overrides.against = values.against;
   }
+  if (values['node-flag'] !== undefined) {
+    if (only && !only.includes('capture')) throw new UsageError('--node-flag starts the capture figure\'s services with a flag: add capture to --only.');
+    const bad = values['node-flag'].find((flag) => !/^--[a-z][\w-]*(=[\w.,:/-]+)?$/.test(flag));
+    if (bad !== undefined) throw new UsageError(`--node-flag takes one Node or V8 option such as --max-semi-space-size=16, not "${bad}".`);
+    overrides.nodeFlags = values['node-flag'];
+  }
   return { ...values, mode: values.smoke ? 'smoke' : values.quick ? 'quick' : 'full', only, overrides };
 }
 
 const log = (text) => process.stderr.write(`${text}\n`);
+
+// The bundles `tracetape replay` runs (its command, and the playback hook it preloads) when they
+// are current; a `tsc -b` since the last `npm run build` leaves them older than their modules, and
+// the command then runs the modules instead: its start measured 1,012 to 1,221 ms against 772
+// to 879 ms once rebuilt (BENCHMARKS.md, session 29), a start no installed tracetape has.
+const BUNDLES = [
+  ['CLI', 'packages/replay/dist/bundle/main.js'],
+  ['playback hook', 'packages/register/dist/hook/index.js'],
+];
+
+async function checkBundles(only) {
+  if (only && !only.some((id) => id === 'replay' || id === 'startup')) return;
+  const { freshBundle } = await import(pathToFileURL(path.join(here, '..', 'packages/replay/dist/fresh-bundle.js')).href);
+  for (const [what, file] of BUNDLES) {
+    if (!freshBundle(pathToFileURL(path.join(here, '..', file)))) {
+      throw new UsageError(`tracetape's ${what} bundle (${file}) is missing or older than the modules it was built from, so replay would run the modules and the start figures would not be an installed tracetape's: run \`npm run build\` (or use \`npm run bench\`).`);
+    }
+  }
+}
 
 function checkPrerequisites() {
   // tracetape needs Node >= 22.15 (its interceptors use Promise.withResolvers): on an older node
@@ -129,6 +159,7 @@ async function runSection(section, flags, tmpRoot) {
 
 async function main(flags, tmpRoot) {
   checkPrerequisites();
+  await checkBundles(flags.only);
   const started = performance.now();
   const sections = [];
   for (const section of SECTIONS) {

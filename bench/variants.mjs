@@ -30,13 +30,14 @@ export const interceptorOnlyRegister = path.join(here, 'interceptor-only-registe
  * The same service started every way the capture table compares: no instrumentation, plain
  * OpenTelemetry, two peer recorders on top of it (nock's recorder; @mswjs/interceptors copying
  * every body), and tracetape with its default capture (the diagnostics channels from Node 24.4) and
- * with the socket-level interceptor. `tracetapeDir(id)` is where a tracetape variant records.
+ * with the socket-level interceptor. `tracetapeDir(id)` is where a tracetape variant records;
+ * `nodeFlags` go before every variant's own arguments alike (run.mjs --node-flag).
  */
-export function variants({ upstreamUrl, tracetapeDir }) {
+export function variants({ upstreamUrl, tracetapeDir, nodeFlags = [] }) {
   const common = { BENCH_UPSTREAM_URL: upstreamUrl, OTEL_SERVICE_NAME: 'bench-service' };
-  const withImport = (register) => ['--import', pathToFileURL(register).href, serviceScript];
+  const withImport = (register) => [...nodeFlags, '--import', pathToFileURL(register).href, serviceScript];
   return [
-    { id: 'none', label: 'no instrumentation', args: [serviceScript], env: cleanEnv(common) },
+    { id: 'none', label: 'no instrumentation', args: [...nodeFlags, serviceScript], env: cleanEnv(common) },
     { id: 'otel', label: 'plain OpenTelemetry', args: withImport(plainOtelRegister), env: cleanEnv(common) },
     { id: 'nock', label: "OpenTelemetry + nock's recorder, full bodies", args: withImport(nockRecorderRegister), env: cleanEnv(common) },
     { id: 'mswjs', label: 'OpenTelemetry + @mswjs/interceptors copying bodies', args: withImport(interceptorOnlyRegister), env: cleanEnv(common) },
@@ -59,11 +60,11 @@ export function variants({ upstreamUrl, tracetapeDir }) {
  * tracetape as another commit built it (`build` from bench/previous-hook.mjs), started the way the
  * default capture variant is, for `--against`.
  */
-export function againstVariant({ upstreamUrl, tracetapeDir, build }) {
+export function againstVariant({ upstreamUrl, tracetapeDir, build, nodeFlags = [] }) {
   return {
     id: 'against',
     label: `tracetape at ${build.commit}`,
-    args: ['--import', pathToFileURL(build.register).href, serviceScript],
+    args: [...nodeFlags, '--import', pathToFileURL(build.register).href, serviceScript],
     env: cleanEnv({ BENCH_UPSTREAM_URL: upstreamUrl, OTEL_SERVICE_NAME: 'bench-service', TRACETAPE_MODE: 'capture', TRACETAPE_DIR: tracetapeDir('against') }),
   };
 }

@@ -161,6 +161,19 @@ describe('npm run bench', () => {
     expect(unknown.stdout).toContain('--against no-such-commit-here: commit no-such-commit-here is not in this clone');
   });
 
+  it('starts every capture service with the --node-flag given, and says what it takes', async () => {
+    const outsideCapture = await runProcess(process.execPath, [BENCH, '--only', 'tape', '--node-flag=--max-semi-space-size=16']);
+    expect(outsideCapture.code).toBe(2);
+    expect(outsideCapture.stderr).toContain("--node-flag starts the capture figure's services with a flag: add capture to --only.");
+    const notAFlag = await runProcess(process.execPath, [BENCH, '--only', 'capture', '--node-flag', 'max-semi-space-size=16']);
+    expect(notAFlag.code).toBe(2);
+    expect(notAFlag.stderr).toContain('--node-flag takes one Node or V8 option such as --max-semi-space-size=16, not "max-semi-space-size=16".');
+    // A flag node does not know stops the first service it starts: proof the flag reaches them.
+    const unknown = await runProcess(process.execPath, [BENCH, '--smoke', '--only', 'capture', '--node-flag=--no-such-node-flag-here']);
+    expect(unknown.code).toBe(1);
+    expect(`${unknown.stdout}${unknown.stderr}`).toContain('--no-such-node-flag-here');
+  });
+
   it('refuses an unknown figure name before measuring anything', async () => {
     const result = await runProcess(process.execPath, [BENCH, '--only', 'capture,speed']);
     expect(result.code).toBe(2);
