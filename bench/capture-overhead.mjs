@@ -52,8 +52,8 @@ const AGAINST_KEEPS = ['none', 'otel', 'tracetape'];
 
 /**
  * `overrides` takes the command line's --rounds, --requests, --concurrency, --against and
- * --node-flag (`nodeFlags`). Throws
- * BenchCheckFailed when a request failed or tracetape did not record every call it made.
+ * --node-flag (`nodeFlags`). Throws BenchCheckFailed when a request failed or tracetape did not
+ * record every call it made.
  */
 export async function measure({ quick = false, smoke = false, tmpDir, overrides = {} }) {
   const mode = smoke ? 'smoke' : quick ? 'quick' : 'full';

@@ -2,7 +2,7 @@
 // baseline in the same run, printed as one table.
 //
 //   node bench/run.mjs [--quick | --smoke] [--json] [--only capture,sse,databases,replay,exporter,ingest,tape,storage,startup,memory,ui]
-//                      [--rounds N] [--requests N] [--concurrency N] [--against COMMIT] [--node-flag FLAG]...   (capture overhead only)
+//                      [--rounds N] [--requests N] [--concurrency N] [--against COMMIT] [--node-flag=FLAG]...   (capture overhead only)
 //
 // --quick: smaller sizes, rough numbers. --smoke: tiny sizes, seconds per figure, targets not
 // judged; `npm test` runs it (test/bench.test.ts) to prove every figure is produced and its
@@ -15,7 +15,7 @@
 // the peer recorders out: the way to tell what a change did to capture on a machine whose speed
 // moves between runs.
 //
-// --node-flag FLAG (repeatable): every service process of the capture figure, each variant alike,
+// --node-flag=FLAG (repeatable; with `=`, as FLAG starts with dashes): every service process of the capture figure, each variant alike,
 // starts with FLAG (`--node-flag=--max-semi-space-size=16`): how a Node or V8 setting the app's
 // owner controls moves the ratios, measured side by side as always.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -51,8 +51,18 @@ class UsageError extends Error {
   code = 'BENCH_USAGE';
 }
 
+/** parseArgs, its refusals (an unknown option, a value that looks like one) said as usage errors. */
+function parseOptions(config) {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    if (typeof error?.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS')) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 function parseFlags(argv) {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     options: {
       quick: { type: 'boolean', default: false },
@@ -98,18 +108,19 @@ const log = (text) => process.stderr.write(`${text}\n`);
 // The bundles `tracetape replay` runs (its command, and the playback hook it preloads) when they
 // are current; a `tsc -b` since the last `npm run build` leaves them older than their modules, and
 // the command then runs the modules instead: its start measured 1,012 to 1,221 ms against 772
-// to 879 ms once rebuilt (BENCHMARKS.md, session 29), a start no installed tracetape has.
+// to 879 ms once rebuilt (BENCHMARKS.md, session 29), a start no installed tracetape has. A smoke
+// run judges no figure, and `npm test` rebuilds the bundles beside it (npm run pack): not checked.
 const BUNDLES = [
   ['CLI', 'packages/replay/dist/bundle/main.js'],
   ['playback hook', 'packages/register/dist/hook/index.js'],
 ];
 
-async function checkBundles(only) {
-  if (only && !only.some((id) => id === 'replay' || id === 'startup')) return;
+async function checkBundles({ only, mode }) {
+  if (mode === 'smoke' || (only && !only.includes('replay'))) return;
   const { freshBundle } = await import(pathToFileURL(path.join(here, '..', 'packages/replay/dist/fresh-bundle.js')).href);
   for (const [what, file] of BUNDLES) {
     if (!freshBundle(pathToFileURL(path.join(here, '..', file)))) {
-      throw new UsageError(`tracetape's ${what} bundle (${file}) is missing or older than the modules it was built from, so replay would run the modules and the start figures would not be an installed tracetape's: run \`npm run build\` (or use \`npm run bench\`).`);
+      throw new UsageError(`tracetape's ${what} bundle (${file}) is missing or older than the modules it was built from, so replay would run the modules and its start figures would not be an installed tracetape's: run \`npm run build\` (or use \`npm run bench\`).`);
     }
   }
 }
@@ -159,7 +170,7 @@ async function runSection(section, flags, tmpRoot) {
 
 async function main(flags, tmpRoot) {
   checkPrerequisites();
-  await checkBundles(flags.only);
+  await checkBundles(flags);
   const started = performance.now();
   const sections = [];
   for (const section of SECTIONS) {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runProcess } from './support/cli.js';
+import { againstVariant, variants } from '../bench/variants.mjs';
 
 // The benchmark suite at smoke size: real child processes, real chDB, real loopback servers. Only
 // that every figure is produced and every correctness check (recordings complete, replays served
@@ -168,7 +169,13 @@ describe('npm run bench', () => {
     const notAFlag = await runProcess(process.execPath, [BENCH, '--only', 'capture', '--node-flag', 'max-semi-space-size=16']);
     expect(notAFlag.code).toBe(2);
     expect(notAFlag.stderr).toContain('--node-flag takes one Node or V8 option such as --max-semi-space-size=16, not "max-semi-space-size=16".');
-    // A flag node does not know stops the first service it starts: proof the flag reaches them.
+    // Every variant's service, and the --against build's, starts with the flags before its own arguments.
+    const flags = ['--max-semi-space-size=16', '--no-opt'];
+    const all = variants({ upstreamUrl: 'http://127.0.0.1:1', tracetapeDir: (id: string) => `/tmp/${id}`, nodeFlags: flags });
+    expect(all.map((variant) => variant.id)).toEqual(['none', 'otel', 'nock', 'mswjs', 'tracetape', 'tracetapeInterceptor']);
+    const against = againstVariant({ upstreamUrl: 'http://127.0.0.1:1', tracetapeDir: (id: string) => `/tmp/${id}`, build: { commit: 'abc1234', register: '/tmp/register.js' }, nodeFlags: flags });
+    for (const variant of [...all, against]) expect(variant.args.slice(0, 2), variant.id).toEqual(flags);
+    // A flag node does not know stops the first service the bench starts: the flag is on its command line.
     const unknown = await runProcess(process.execPath, [BENCH, '--smoke', '--only', 'capture', '--node-flag=--no-such-node-flag-here']);
     expect(unknown.code).toBe(1);
     expect(`${unknown.stdout}${unknown.stderr}`).toContain('--no-such-node-flag-here');
