@@ -269,6 +269,37 @@ describe('LogIngester', () => {
     expect((await new LogIngester({ store, logDir: dir }).ingest()).spans).toBe(spans.length);
   });
 
+  it('refuses a rows record whose rows do not parse, naming its file and how to get past it, and stores the rest once that file is moved out', async () => {
+    const dir = freshLogDir();
+    const [before, after] = [await makeSpans(1, 3), await makeSpans(1, 3)];
+    const damaged = new LogWriter({ dir, maxBytes: 1 << 30 });
+    damaged.append(spansRecord(before));
+    // A whole record, checksum and all, whose header promises more span bytes than it carries: a recorder's bug.
+    const header = Buffer.alloc(16);
+    header.writeUInt32LE(1, 0);
+    header.writeUInt32LE(100, 4);
+    damaged.append(encodeRecord(RecordType.Rows, Buffer.concat([header, Buffer.from('short')])));
+    damaged.close();
+    // Segment names carry the writer's start in milliseconds: the next writer starts in a later one.
+    const started = Date.now();
+    while (Date.now() === started) await new Promise((resolve) => setTimeout(resolve, 1));
+    const next = new LogWriter({ dir, maxBytes: 1 << 30 });
+    next.append(spansRecord(after));
+    next.close();
+    const [file] = listSegments(dir).map((segment) => segment.path);
+    const ingester = new LogIngester({ store, logDir: dir });
+    for (let pass = 0; pass < 2; pass++) {
+      const refused = await ingester.ingest().then(() => undefined, (error: unknown) => error as Error);
+      expect(refused?.message).toContain(`blocks that do not add up to its 21 bytes, in ${file}. Ingest stops at this record on every pass.`);
+      expect(refused?.message).toContain(`then move it out of ${dir} to store the rest of the log`);
+    }
+    expect((await stored([...traceIds(before), ...traceIds(after)])).rows).toBe(0);
+    fs.renameSync(file!, path.join(tmp.dir, `damaged-${logs}.log`));
+    expect((await ingester.ingest()).spans).toBe(after.length);
+    expect(await stored(traceIds(after))).toEqual({ rows: after.length, distinct: after.length });
+    expect(listSegments(dir)).toEqual([]);
+  });
+
   it('keeps the segment of a writer still running, and stores only what it appends later', async () => {
     const dir = freshLogDir();
     const first = await makeSpans(1, 3);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import {
   DEFAULT_PAYLOAD_THRESHOLD_BYTES,
   RowBinaryWriter,
@@ -68,7 +69,8 @@ interface ReadProgress extends SegmentProgress {
 
 interface Gathered {
   ranges: IngestRange[];
-  records: { writer: string; record: LogRecord }[];
+  /** Each record with its writer and the segment file it was read from. */
+  records: { writer: string; segment: string; record: LogRecord }[];
   spans: number;
   /** The insert is full: more records are waiting. */
   full: boolean;
@@ -187,7 +189,7 @@ export class LogIngester {
             gathered.full = true;
             break;
           }
-          gathered.records.push({ writer: entry.writer, record });
+          gathered.records.push({ writer: entry.writer, segment: segment.file, record });
           gathered.spans += countSpans(record);
           bytes += record.end - record.offset;
           to = record.end;
@@ -214,10 +216,30 @@ export class LogIngester {
       const read = readSegment(segment.path, range.from, range.to - range.from, this.buffers.take);
       for (const record of read.records) {
         if (record.end > range.to) break;
-        gathered.records.push({ writer: writerKey(segment), record });
+        gathered.records.push({ writer: writerKey(segment), segment: range.segment, record });
       }
     }
     return gathered;
+  }
+
+  /**
+   * A rows record's blocks, its payload rows in today's columns (blocks go into one insert
+   * together, so a log an earlier tracetape wrote joins in). A record whose checksum holds but
+   * whose rows do not parse was written so by its recorder: no later pass reads it otherwise, so
+   * the error says which file holds it and how ingest gets past it.
+   */
+  private readRows(record: LogRecord, segment: string): { rows: ReturnType<typeof decodeRowsRecord>; payloads: Uint8Array } {
+    try {
+      const rows = decodeRowsRecord(record);
+      return { rows, payloads: record.type === RecordType.RowsWithoutTraceIds ? upgradedPayloads(rows.payloads, record.offset) : rows.payloads };
+    } catch (error) {
+      if (!(error instanceof LogReadError)) throw error;
+      const file = path.join(this.logDir, segment);
+      throw new LogReadError(
+        `${error.message}, in ${file}. Ingest stops at this record on every pass. Keep a copy of that file for a bug report, then move it out of ${this.logDir} to store the rest of the log (what the file holds is not stored).`,
+        error,
+      );
+    }
   }
 
   /**
@@ -228,7 +250,7 @@ export class LogIngester {
     const converted: Converted = { gathered, spans: [], payloads: [], runs: new RunRowsBuilder(BigInt(Date.now()) * 1_000_000n), rejected: { count: 0, reasons: [] } };
     const encoded: EncodedBlocks | undefined = this.store.insertEncoded ? { spanRows: 0, spans: [], payloadRows: 0, payloads: [] } : undefined;
     if (encoded) converted.encoded = encoded;
-    for (const { writer, record } of gathered.records) {
+    for (const { writer, segment, record } of gathered.records) {
       if (record.type === RecordType.Control) {
         const control = decodeControl(record);
         converted.runs.add(writer, control);
@@ -243,12 +265,11 @@ export class LogIngester {
             `${this.logDir} holds rows for the embedded store, and ${this.store.location} does not take them: ingest this log into the embedded store (unset TRACETAPE_CLICKHOUSE_URL), or record again with the server as destination`,
           );
         }
-        const rows = decodeRowsRecord(record);
+        const { rows, payloads } = this.readRows(record, segment);
         encoded.spanRows += rows.spanRows;
         encoded.spans.push(rows.spans);
         encoded.payloadRows += rows.payloadRows;
-        // Blocks go into one insert together, so a log an earlier tracetape wrote joins in today's columns.
-        encoded.payloads.push(record.type === RecordType.RowsWithoutTraceIds ? upgradedPayloads(rows.payloads, record.offset) : rows.payloads);
+        encoded.payloads.push(payloads);
         continue;
       }
       const rows = convertRequest(decodeJsonRequest(record.payload), this.thresholdBytes);
