@@ -291,7 +291,7 @@ describe('LogIngester', () => {
     for (let pass = 0; pass < 2; pass++) {
       const refused = await ingester.ingest().then(() => undefined, (error: unknown) => error as Error);
       expect(refused?.message).toContain(`blocks that do not add up to its 21 bytes, in ${file}. Ingest stops at this record on every pass.`);
-      expect(refused?.message).toContain(`then move it out of ${dir} to store the rest of the log`);
+      expect(refused?.message).toContain(`once the process that wrote it has ended, move it out of ${dir} to store the rest of the log`);
     }
     expect((await stored([...traceIds(before), ...traceIds(after)])).rows).toBe(0);
     fs.renameSync(file!, path.join(tmp.dir, `damaged-${logs}.log`));

@@ -225,7 +225,7 @@ export class LogIngester {
   /**
    * A rows record's blocks, its payload rows in today's columns (blocks go into one insert
    * together, so a log an earlier tracetape wrote joins in). A record whose checksum holds but
-   * whose rows do not parse was written so by its recorder: no later pass reads it otherwise, so
+   * whose rows do not parse was written so by its recorder, and every later pass meets it again:
    * the error says which file holds it and how ingest gets past it.
    */
   private readRows(record: LogRecord, segment: string): { rows: ReturnType<typeof decodeRowsRecord>; payloads: Uint8Array } {
@@ -236,7 +236,7 @@ export class LogIngester {
       if (!(error instanceof LogReadError)) throw error;
       const file = path.join(this.logDir, segment);
       throw new LogReadError(
-        `${error.message}, in ${file}. Ingest stops at this record on every pass. Keep a copy of that file for a bug report, then move it out of ${this.logDir} to store the rest of the log (what the file holds is not stored).`,
+        `${error.message}, in ${file}. Ingest stops at this record on every pass. Keep a copy of that file for a bug report; once the process that wrote it has ended, move it out of ${this.logDir} to store the rest of the log (what the file holds is not stored).`,
         error,
       );
     }
