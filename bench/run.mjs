@@ -15,9 +15,9 @@
 // the peer recorders out: the way to tell what a change did to capture on a machine whose speed
 // moves between runs.
 //
-// --node-flag=FLAG (repeatable; with `=`, as FLAG starts with dashes): every service process of the capture figure, each variant alike,
-// starts with FLAG (`--node-flag=--max-semi-space-size=16`): how a Node or V8 setting the app's
-// owner controls moves the ratios, measured side by side as always.
+// --node-flag=FLAG (repeatable; with `=`, as FLAG starts with dashes): every service process of
+// the capture figure, each variant alike, starts with FLAG (`--node-flag=--max-semi-space-size=16`):
+// how a Node or V8 setting the app's owner controls moves the ratios, measured side by side.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
