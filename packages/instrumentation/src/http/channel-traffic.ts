@@ -3,6 +3,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { INTERNAL_REQUEST_HEADER } from '@tracetape/core';
 import { hasInternalHeader } from './internal-traffic.js';
 import type { OutboundCallListener, OutboundTraffic, ResponseBodySink } from './outbound-traffic.js';
+import { sharedMethodWrap } from '../shared-method-wrap.js';
 
 // The shapes undici publishes (Node's bundled undici 7.x); only what is read here.
 interface UndiciRequest {
@@ -68,6 +69,16 @@ function clientRequestHeaders(request: ClientRequest): Array<[string, string]> {
     for (const one of Array.isArray(value) ? value : [value]) result.push([name, String(one)]);
   }
   return result;
+}
+
+/** What the shared wrappers of one node:http request need: its call, and the traffic it reports to. */
+interface RequestWatch {
+  call: Call;
+  traffic: ChannelTraffic;
+}
+
+interface ResponseWatch extends RequestWatch {
+  request: ClientRequest;
 }
 
 /**
@@ -161,32 +172,39 @@ export class ChannelTraffic implements OutboundTraffic {
     return call;
   }
 
+  // One wrapper each for every request and response (shared-method-wrap.ts says why): the
+  // request's body chunks copied as the app writes them, since it may reuse its buffers after, and
+  // the response's as the parser pushes them into the app's stream, where null is its end.
+  private static readonly copyingWrite = sharedMethodWrap<ClientRequest, RequestWatch>('write', {
+    before: (_request, { call }, [chunk, encoding]) => {
+      if (call.requestEmitted) return;
+      const bytes = chunkBytes(chunk, encoding);
+      if (bytes) call.sent.push(bytes);
+    },
+  });
+
+  private static readonly copyingEnd = sharedMethodWrap<ClientRequest, RequestWatch>('end', {
+    before: (_request, { call }, [chunk, encoding]) => {
+      if (typeof chunk === 'function' || call.requestEmitted) return;
+      const bytes = chunkBytes(chunk, encoding);
+      if (bytes) call.sent.push(bytes);
+    },
+    after: (request, { traffic }) => void traffic.clientRequestDone(request),
+  });
+
+  private static readonly copyingPush = sharedMethodWrap<IncomingMessage, ResponseWatch>('push', {
+    before: (_response, { call, traffic, request }, [chunk, encoding]) => {
+      if (chunk === null) traffic.finish(request);
+      else if (call.sinks) traffic.copyReceived(call, chunk, encoding);
+    },
+  });
+
   private watchClientRequest(request: ClientRequest): void {
     if (request.hasHeader(INTERNAL_REQUEST_HEADER)) return;
-    const call = this.newCall();
-    this.calls.set(request, call);
-    const { write, end } = request;
-    request.write = function (this: ClientRequest, chunk: unknown, ...rest: unknown[]) {
-      if (!call.requestEmitted) {
-        const bytes = chunkBytes(chunk, rest[0]);
-        if (bytes) call.sent.push(bytes);
-      }
-      return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-    } as ClientRequest['write'];
-    const traffic = this;
-    request.end = function (this: ClientRequest, chunk?: unknown, ...rest: unknown[]) {
-      if (typeof chunk !== 'function' && !call.requestEmitted) {
-        const bytes = chunkBytes(chunk, rest[0]);
-        if (bytes) call.sent.push(bytes);
-      }
-      const result = (end as (...args: unknown[]) => ClientRequest).call(this, chunk, ...rest);
-      try {
-        traffic.clientRequestDone(this);
-      } catch {
-        // Capture's failure is never the app's: its request has gone out already.
-      }
-      return result;
-    } as ClientRequest['end'];
+    const watch: RequestWatch = { call: this.newCall(), traffic: this };
+    this.calls.set(request, watch.call);
+    ChannelTraffic.copyingWrite.install(request, watch);
+    ChannelTraffic.copyingEnd.install(request, watch);
   }
 
   private clientRequestDone(request: ClientRequest): Call | undefined {
@@ -200,19 +218,8 @@ export class ChannelTraffic implements OutboundTraffic {
 
   private watchIncomingMessage(request: ClientRequest, response: IncomingMessage, call: Call): void {
     this.emitResponse(call, response.statusCode ?? 0, response.statusMessage ?? '', pairs(response.rawHeaders));
-    const { push } = response;
-    const finish = (error?: unknown): void => this.finish(request, error);
-    const traffic = this;
-    response.push = function (this: IncomingMessage, chunk: unknown, ...rest: unknown[]) {
-      try {
-        if (chunk === null) finish();
-        else if (call.sinks) traffic.copyReceived(call, chunk, rest[0]);
-      } catch {
-        // The copy is capture's; the app's stream goes on whatever happens to it.
-      }
-      return (push as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-    } as IncomingMessage['push'];
-    response.once('aborted', () => finish(new Error('the response was aborted')));
+    ChannelTraffic.copyingPush.install(response, { call, traffic: this, request });
+    response.once('aborted', () => this.finish(request, new Error('the response was aborted')));
   }
 
   private emitRequest(call: Call, method: string, url: string, headers: Array<[string, string]>): void {

@@ -6,6 +6,7 @@ import { httpKeyRules, requestKey, Redactor } from '@tracetape/core';
 import type { CaptureRegistry } from '../capture/capture-registry.js';
 import { outsideInterception } from '../http/outside-interception.js';
 import { ResponseRecording } from '../http/response-recorder.js';
+import { sharedMethodWrap } from '../shared-method-wrap.js';
 import { TRACER_NAME } from '../tracer-name.js';
 import type { CaptureOptions } from '../types.js';
 import { authorityOf, rawRequest } from './http2-request.js';
@@ -36,16 +37,8 @@ export function attachHttp2Capture(registry: CaptureRegistry, options: CaptureOp
     const span = tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'network.protocol.version': '2' } }, context.active());
     const capture = registry.track(span, 'http');
     const sent: Buffer[] = [];
-    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      if (typeof chunk === 'string' || chunk instanceof Uint8Array) sent.push(Buffer.from(chunk as string));
-      return write(chunk, ...rest);
-    }) as typeof stream.write;
-    const end = stream.end.bind(stream) as (...args: unknown[]) => http2.ClientHttp2Stream;
-    stream.end = ((chunk?: unknown, ...rest: unknown[]) => {
-      if (typeof chunk === 'string' || chunk instanceof Uint8Array) sent.push(Buffer.from(chunk as string));
-      return end(chunk, ...rest);
-    }) as typeof stream.end;
+    copyingWrite.install(stream, sent);
+    copyingEnd.install(stream, sent);
     let keyed = false;
     const key = (): void => {
       if (keyed) return;
@@ -66,12 +59,7 @@ export function attachHttp2Capture(registry: CaptureRegistry, options: CaptureOp
       const recording = new ResponseRecording({ status, statusText: '', headers: pairs }, { redactor, maxBodyBytes });
       if (NO_BODY.has(status)) recording.end();
       // What http2 hands the app is what it pushes: watch push, not 'data' (a listener would make the stream flow).
-      const push = stream.push.bind(stream);
-      stream.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
-        if (chunk === null) recording.end();
-        else if (chunk instanceof Uint8Array && recording.wantsMore) recording.write(Buffer.copyBytesFrom(chunk));
-        return push(chunk, encoding);
-      };
+      recordingPush.install(stream, recording);
       stream.once('close', () => recording.end());
       capture.setResponse(recording);
       void recording.done.finally(() => span.end());
@@ -104,3 +92,18 @@ export function attachHttp2Capture(registry: CaptureRegistry, options: CaptureOp
     syncBuiltinESMExports();
   };
 }
+
+// The request body as the app writes it, copied: the app may reuse its buffers after.
+function copySent(sent: Buffer[], chunk: unknown): void {
+  if (typeof chunk === 'string' || chunk instanceof Uint8Array) sent.push(Buffer.from(chunk as string));
+}
+
+const copyingWrite = sharedMethodWrap<http2.ClientHttp2Stream, Buffer[]>('write', { before: (_stream, sent, [chunk]) => copySent(sent, chunk) });
+const copyingEnd = sharedMethodWrap<http2.ClientHttp2Stream, Buffer[]>('end', { before: (_stream, sent, [chunk]) => copySent(sent, chunk) });
+
+const recordingPush = sharedMethodWrap<http2.ClientHttp2Stream, ResponseRecording>('push', {
+  before: (_stream, recording, [chunk]) => {
+    if (chunk === null) recording.end();
+    else if (chunk instanceof Uint8Array && recording.wantsMore) recording.write(Buffer.copyBytesFrom(chunk));
+  },
+});

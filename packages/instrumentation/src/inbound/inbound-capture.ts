@@ -24,6 +24,7 @@ import { parseContentEncoding } from '../http/content-encoding.js';
 import { BodyTap, chunkBytes } from './inbound-body-tap.js';
 import { isStreamingContentType } from '../http/response-recorder.js';
 import type { CaptureOptions } from '../types.js';
+import { sharedMethodWrap } from '../shared-method-wrap.js';
 
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -101,37 +102,16 @@ export class InboundCapture {
     };
     this.exchanges.set(span, exchange);
     this.keepOpen(span);
-    const tap = exchange.requestBody;
-    const emit = request.emit;
-    request.emit = function (this: IncomingMessage, event: string | symbol, ...args: unknown[]): boolean {
-      if (event === 'data') tap.add(chunkBytes(args[0], this.readableEncoding));
-      else if (event === 'end') tap.ended = true;
-      return emit.call(this, event, ...args);
-    } as IncomingMessage['emit'];
+    tappingEmit.install(request, exchange.requestBody);
   }
 
   private observeResponse(span: Span, response: ServerResponse): void {
     const exchange = this.exchanges.get(span);
     if (!exchange) return;
     exchange.response = response;
-    const tap = exchange.responseBody;
-    // A HEAD response's body is dropped by Node: there is none to record.
-    const bodyless = exchange.request.method === 'HEAD';
-    const { writeHead, write, end } = response;
-    response.writeHead = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
-      exchange.writeHeadHeaders.push(...headersOfWriteHead(args));
-      tap.markStart();
-      return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-    } as ServerResponse['writeHead'];
-    response.write = function (this: ServerResponse, ...args: unknown[]): boolean {
-      if (!bodyless) tap.add(chunkBytes(args[0], args[1]));
-      return (write as (...a: unknown[]) => boolean).apply(this, args);
-    } as ServerResponse['write'];
-    response.end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
-      if (!bodyless && typeof args[0] !== 'function') tap.add(chunkBytes(args[0], args[1]));
-      tap.ended = true;
-      return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
-    } as ServerResponse['end'];
+    recordingWriteHead.install(response, exchange);
+    recordingWrite.install(response, exchange);
+    recordingEnd.install(response, exchange);
   }
 
   /**
@@ -273,3 +253,32 @@ function headersOfWriteHead(args: unknown[]): Array<[string, string]> {
   }
   return out;
 }
+
+// The request body as the app reads it: its 'data' events, whatever reads them.
+const tappingEmit = sharedMethodWrap<IncomingMessage, BodyTap>('emit', {
+  before: (request, tap, [event, chunk]) => {
+    if (event === 'data') tap.add(chunkBytes(chunk, request.readableEncoding));
+    else if (event === 'end') tap.ended = true;
+  },
+});
+
+const recordingWriteHead = sharedMethodWrap<ServerResponse, Exchange>('writeHead', {
+  before: (_response, exchange, args) => {
+    exchange.writeHeadHeaders.push(...headersOfWriteHead(args));
+    exchange.responseBody.markStart();
+  },
+});
+
+// A HEAD response's body is dropped by Node: there is none to record.
+const recordingWrite = sharedMethodWrap<ServerResponse, Exchange>('write', {
+  before: (_response, exchange, [chunk, encoding]) => {
+    if (exchange.request.method !== 'HEAD') exchange.responseBody.add(chunkBytes(chunk, encoding));
+  },
+});
+
+const recordingEnd = sharedMethodWrap<ServerResponse, Exchange>('end', {
+  before: (_response, exchange, [chunk, encoding]) => {
+    if (exchange.request.method !== 'HEAD' && typeof chunk !== 'function') exchange.responseBody.add(chunkBytes(chunk, encoding));
+    exchange.responseBody.ended = true;
+  },
+});
