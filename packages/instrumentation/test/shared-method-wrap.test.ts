@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { sharedMethodWrap } from '../src/shared-method-wrap.js';
 
@@ -64,6 +65,48 @@ describe('sharedMethodWrap', () => {
     };
     wrap.install(failing, {});
     expect(() => failing.push('z')).toThrow('the app’s own error');
+  });
+
+  it('observes for every install on one object, calling the original once', () => {
+    const seen: string[] = [];
+    const wrap = sharedMethodWrap<Stream, string>('push', { before: (_s, name, [chunk]) => seen.push(`${name} ${String(chunk)}`) });
+    const stream = new Stream();
+    wrap.install(stream, 'first session');
+    wrap.install(stream, 'second session');
+    expect(stream.push('v')).toBe(true);
+    expect(stream.pushed).toEqual(['v']);
+    expect(seen).toEqual(['first session v', 'second session v']);
+  });
+
+  it('keeps observing for an earlier install when something else wrapped the method in between', () => {
+    const seen: string[] = [];
+    const wrap = sharedMethodWrap<Stream, string>('push', { before: (_s, name, [chunk]) => seen.push(`${name} ${String(chunk)}`) });
+    const stream = new Stream();
+    wrap.install(stream, 'first session');
+    const wrapped = stream.push;
+    stream.push = function (this: Stream, chunk: unknown) {
+      seen.push(`another library ${String(chunk)}`);
+      return wrapped.call(this, chunk);
+    };
+    wrap.install(stream, 'second session');
+    expect(stream.push('u')).toBe(true);
+    expect(stream.pushed).toEqual(['u']);
+    expect(seen).toEqual(['another library u', 'first session u', 'second session u']);
+  });
+
+  it('passes every argument on, and keeps its fields out of what printing or copying the object sees', () => {
+    const wrap = sharedMethodWrap<Stream, { secret: string }>('push', {});
+    const stream = new Stream();
+    const calls: unknown[][] = [];
+    stream.push = function (this: Stream, ...args: unknown[]) {
+      calls.push(args);
+      return true;
+    };
+    wrap.install(stream, { secret: 'body copy' });
+    (stream.push as (...args: unknown[]) => boolean)('chunk', 'latin1', 'third');
+    expect(calls).toEqual([['chunk', 'latin1', 'third']]);
+    expect(inspect(stream, { depth: 5 })).not.toContain('body copy');
+    expect(Object.getOwnPropertySymbols({ ...stream })).toEqual([]);
   });
 
   it('calls the prototype’s method, observing nothing, on an object it was never installed on', () => {

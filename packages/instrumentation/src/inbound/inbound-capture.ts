@@ -52,6 +52,8 @@ interface Exchange {
   writeHeadHeaders: Array<[string, string]>;
   /** The response, once the instrumentation hands it over: its headers sent, the app is answering. */
   response?: ServerResponse;
+  /** A HEAD request's response, whose body Node drops: there is none to record. Read when the response is handed over. */
+  bodyless?: boolean;
 }
 
 /** Above this many open server spans, those already ended (a request whose socket closed) are let go. */
@@ -109,6 +111,7 @@ export class InboundCapture {
     const exchange = this.exchanges.get(span);
     if (!exchange) return;
     exchange.response = response;
+    exchange.bodyless = exchange.request.method === 'HEAD';
     recordingWriteHead.install(response, exchange);
     recordingWrite.install(response, exchange);
     recordingEnd.install(response, exchange);
@@ -238,7 +241,7 @@ function headerValues(value: string | number | readonly string[] | undefined): s
 }
 
 /** The headers argument of writeHead(status, [message], [headers]): an object, pairs or a flat list. */
-function headersOfWriteHead(args: unknown[]): Array<[string, string]> {
+function headersOfWriteHead(args: readonly unknown[]): Array<[string, string]> {
   const headers = typeof args[1] === 'string' ? args[2] : args[1];
   if (Array.isArray(headers)) {
     if (headers.every((item) => Array.isArray(item))) {
@@ -269,16 +272,15 @@ const recordingWriteHead = sharedMethodWrap<ServerResponse, Exchange>('writeHead
   },
 });
 
-// A HEAD response's body is dropped by Node: there is none to record.
 const recordingWrite = sharedMethodWrap<ServerResponse, Exchange>('write', {
   before: (_response, exchange, [chunk, encoding]) => {
-    if (exchange.request.method !== 'HEAD') exchange.responseBody.add(chunkBytes(chunk, encoding));
+    if (!exchange.bodyless) exchange.responseBody.add(chunkBytes(chunk, encoding));
   },
 });
 
 const recordingEnd = sharedMethodWrap<ServerResponse, Exchange>('end', {
   before: (_response, exchange, [chunk, encoding]) => {
-    if (exchange.request.method !== 'HEAD' && typeof chunk !== 'function') exchange.responseBody.add(chunkBytes(chunk, encoding));
+    if (!exchange.bodyless && typeof chunk !== 'function') exchange.responseBody.add(chunkBytes(chunk, encoding));
     exchange.responseBody.ended = true;
   },
 });
