@@ -59,6 +59,20 @@ async function spanEnded(): Promise<void> {
 }
 
 describe('inbound capture', () => {
+  it('records no body for a HEAD request, whose body Node drops, even when the app rewrites its method', async () => {
+    handler = (req, res) => {
+      // Method-override middleware: the app sees GET, Node still answers HEAD without a body.
+      req.method = 'GET';
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '11' });
+      res.end('hello there');
+    };
+    await httpRequest(`${server.url}/head`, { method: 'HEAD' });
+    await spanEnded();
+    const { response } = recorded();
+    expect(response.status).toBe(200);
+    expect(response.body).toBeUndefined();
+  });
+
   it('redacts query secrets, body secrets and response secrets before they reach the span', async () => {
     const key = 'sk-proj-' + 'Q'.repeat(32);
     handler = async (req, res) => {

@@ -52,8 +52,12 @@ interface Exchange {
   writeHeadHeaders: Array<[string, string]>;
   /** The response, once the instrumentation hands it over: its headers sent, the app is answering. */
   response?: ServerResponse;
-  /** A HEAD request's response, whose body Node drops: there is none to record. Read when the response is handed over. */
-  bodyless?: boolean;
+  /**
+   * A HEAD request's response, whose body Node drops: there is none to record. Read with the
+   * request, as Node decides it when it makes the response: an app that rewrites `req.method` later
+   * does not change what goes out.
+   */
+  bodyless: boolean;
 }
 
 /** Above this many open server spans, those already ended (a request whose socket closed) are let go. */
@@ -101,6 +105,7 @@ export class InboundCapture {
       requestBody: new BodyTap(this.maxBodyBytes),
       responseBody: new BodyTap(this.maxBodyBytes),
       writeHeadHeaders: [],
+      bodyless: request.method === 'HEAD',
     };
     this.exchanges.set(span, exchange);
     this.keepOpen(span);
@@ -111,7 +116,6 @@ export class InboundCapture {
     const exchange = this.exchanges.get(span);
     if (!exchange) return;
     exchange.response = response;
-    exchange.bodyless = exchange.request.method === 'HEAD';
     recordingWriteHead.install(response, exchange);
     recordingWrite.install(response, exchange);
     recordingEnd.install(response, exchange);
